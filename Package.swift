@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// TransformerExplorer: learn how Transformers work by building them, running them,
+// and drawing what happened. See DESIGN notes in README.md for the module map.
+import PackageDescription
+
+let package = Package(
+    name: "TransformerExplorer",
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "Figures", targets: ["Figures"]),
+        .library(name: "Terminal", targets: ["Terminal"]),
+        .library(name: "Lessons", targets: ["Lessons"]),
+        .executable(name: "tx", targets: ["tx"]),
+    ],
+    dependencies: [
+        // The only external dependency: the command-line parser for `tx`.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Tensors of Float, the kernels, the seeded RNG. Depends on nothing.
+        .target(name: "TensorCore"),
+        // Model pieces built on TensorCore: attention, masks, tokenisers.
+        .target(name: "Transformer", dependencies: ["TensorCore"]),
+        // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
+        // Everything drawn. Knows nothing about models: plain matrices and labels.
+        .target(name: "Figures", dependencies: ["CCairo"]),
+        // ANSI output: aligned matrices, colour heatmaps, the step pager.
+        .target(name: "Terminal"),
+        // The lessons: one file per lesson, a list of steps.
+        .target(
+            name: "Lessons",
+            dependencies: ["TensorCore", "Transformer", "Figures", "Terminal"],
+            path: "Lessons"
+        ),
+        .executableTarget(
+            name: "tx",
+            dependencies: [
+                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Examples are built with the tests so they never rot.
+        .executableTarget(
+            name: "AttentionFigureExample",
+            dependencies: ["Figures"],
+            path: "Examples/AttentionFigure"
+        ),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal"]),
+        // Runs the built `tx` binary as a user would; depends on it so it is built first.
+        .testTarget(name: "CLITests", dependencies: ["tx"]),
+    ]
+)

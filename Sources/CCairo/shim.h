@@ -1,0 +1,6 @@
+#ifndef TRANSFORMER_EXPLORER_CCAIRO_SHIM_H
+#define TRANSFORMER_EXPLORER_CCAIRO_SHIM_H
+#include <cairo/cairo.h>
+#include <cairo/cairo-svg.h>
+#include <cairo/cairo-pdf.h>
+#endif

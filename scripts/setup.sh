@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the system packages TransformerExplorer needs, and nothing else.
+# Idempotent and quiet: when everything is present it only checks and exits.
+#   libcairo2-dev   Cairo headers and library, found through pkg-config
+#   pkg-config      how SwiftPM finds Cairo
+#   fonts-wqy-microhei  a CJK font, so Chinese labels render as glyphs, not boxes
+#   fonts-dejavu-core   the Latin font the figures use
+#   tmux            not needed to run; lets you step through lessons in a split terminal
+set -euo pipefail
+
+needed=(libcairo2-dev pkg-config fonts-wqy-microhei fonts-dejavu-core)
+missing=()
+for pkg in "${needed[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo_cmd=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo_cmd=(sudo)
+else
+  echo "setup: need root to install: ${missing[*]}" >&2
+  echo "setup: run as root: apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq >/dev/null
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if command -v fc-cache >/dev/null 2>&1; then fc-cache -f >/dev/null 2>&1 || true; fi
+echo "setup: done" >&2
