@@ -1,0 +1,59 @@
+import TensorCore
+import Transformer
+
+/// One randomly initialised attention head run over a sentence: the shared core of lesson 3
+/// and `tx attention`. Untrained: the pattern it draws is what random weights give, not meaning.
+public struct AttentionDemo: Sendable {
+    public let tokens: [String]
+    /// The embeddings, one row per token: [T, d_model].
+    public let input: Tensor
+    public let head: AttentionHead
+    public let stages: AttentionStages
+
+    public struct Options: Sendable {
+        public var modelDimension: Int
+        public var keyDimension: Int
+        public var causal: Bool
+        public init(modelDimension: Int = 8, keyDimension: Int = 4, causal: Bool = false) {
+            self.modelDimension = modelDimension
+            self.keyDimension = keyDimension
+            self.causal = causal
+        }
+    }
+
+    public enum DemoError: Error, CustomStringConvertible {
+        case emptyText
+        case tooManyTokens(Int, limit: Int)
+        case badDimension(String)
+        public var description: String {
+            switch self {
+            case .emptyText:
+                return "the text is empty: give a sentence, e.g. --text \"The animal didn't cross the street because it was too tired\""
+            case .tooManyTokens(let count, let limit):
+                return "the text has \(count) tokens; at most \(limit) fit in one figure"
+            case .badDimension(let message):
+                return message
+            }
+        }
+    }
+
+    /// How many tokens a figure can still label legibly.
+    public static let maximumTokens = 64
+
+    public init(text: String, seed: UInt64, options: Options = Options()) throws {
+        let tokens = WordTokenizer().tokenize(text)
+        guard !tokens.isEmpty else { throw DemoError.emptyText }
+        guard tokens.count <= Self.maximumTokens else {
+            throw DemoError.tooManyTokens(tokens.count, limit: Self.maximumTokens)
+        }
+        guard (1...512).contains(options.modelDimension), (1...512).contains(options.keyDimension) else {
+            throw DemoError.badDimension("d_model and d_k must be between 1 and 512")
+        }
+        self.tokens = tokens
+        input = try ToyEmbedding(dimension: options.modelDimension, seed: seed).embed(tokens)
+        var generator = SeededGenerator(seed: seed)
+        head = AttentionHead(modelDimension: options.modelDimension, keyDimension: options.keyDimension,
+                             valueDimension: options.keyDimension, using: &generator)
+        stages = try head(input, mask: options.causal ? causalMask(size: tokens.count) : nil)
+    }
+}

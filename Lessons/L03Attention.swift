@@ -1,0 +1,369 @@
+import Figures
+import Foundation
+import TensorCore
+import Terminal
+import Transformer
+
+/// Lesson 3: scaled dot-product attention, one stage at a time.
+///
+/// Attention(Q, K, V) = softmax(QKᵀ / √d_k) V: projections, scores, the scale, an optional
+/// causal mask, softmax, and the output as a weighted sum of value rows; then an experiment
+/// showing why the √d_k is there.
+struct AttentionLesson {
+    static let sentence = "The animal didn't cross the street because it was too tired"
+    static let modelDimension = 8
+    static let keyDimension = 4
+
+    let context: LessonContext
+    var style: TerminalStyle { context.style }
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("attention")
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        let demo = try AttentionDemo(text: Self.sentence, seed: context.seed,
+                                     options: .init(modelDimension: Self.modelDimension, keyDimension: Self.keyDimension))
+        let tokens = demo.tokens
+        let stages = demo.stages
+        let causal = try scaledDotProductAttention(query: stages.query, key: stages.key, value: stages.value,
+                                                   mask: causalMask(size: tokens.count))
+        let focus = tokens.firstIndex(of: "it") ?? tokens.count - 1
+        let keyNames = ["d1", "d2", "d3", "d4"]
+        let seedNote = "random head, seed \(context.seed): untrained, so the pattern is noise, not meaning"
+
+        var steps: [PagerStep] = []
+        func prose(_ text: String) -> String { wrap(text, width: max(40, min(style.width, 96))) }
+        func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
+
+        // 1. Why attention
+        steps.append(PagerStep(title: "Why attention?", body: prose("""
+            Read this sentence:
+
+                "\(Self.sentence)."
+
+            What does "it" mean? You know at once: the animal. Change the last word to "narrow" and "it" \
+            becomes the street. To understand one word you have to look at the other words and decide \
+            which of them matter. Attention is exactly that, written as arithmetic.
+
+            Every word asks a question (its query, Q). Every word also carries a label saying what it \
+            can answer (its key, K), and the content it will hand over if chosen (its value, V). A word \
+            compares its query with every key, turns the matches into weights that add up to 1, and \
+            takes that mix of the values as its new meaning:
+
+                Attention(Q, K, V) = softmax( Q Kᵀ / √d_k ) · V
+
+            This lesson computes that formula one stage at a time on the sentence above, prints every \
+            matrix, and draws each stage as a figure in \(figures.directory)/.
+
+            One honest warning: the weights in this lesson are random (seed \(context.seed)). A random \
+            head does all the same arithmetic as a trained one, so every stage is real, but its \
+            pattern carries no meaning. Trained models arrive in a later lesson.
+            """)))
+
+        // 2. Tokens and X
+        let tokenList = tokens.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: "  ")
+        steps.append(PagerStep(title: "From words to a matrix X", body: prose("""
+            First the sentence is cut into tokens, and each token becomes a vector of \
+            d_model = \(Self.modelDimension) numbers (its embedding). Stacked as rows they form the \
+            input matrix X, \(tokens.count) tokens × \(Self.modelDimension) dimensions:
+
+                \(tokenList)
+            """) + "\n\n" + matrix(demo.input, rows: tokens, columns: (1...Self.modelDimension).map { "e\($0)" }) + "\n\n" + prose("""
+            Look at rows "The" and "the": they are identical. Our toy embedding gives one vector per \
+            word, and nothing here says where a word stands. Attention on its own is blind to word \
+            order; lesson 2 (positional encoding) fixes that.
+            """)))
+
+        // 3. Projections
+        steps.append(PagerStep(title: "Three views of every word: Q, K and V", body: prose("""
+            The head owns three weight matrices, W_Q, W_K and W_V, each \(Self.modelDimension) × \
+            \(Self.keyDimension). Multiplying X by each gives three new matrices with one row per word:
+
+                Q = X · W_Q   [\(tokens.count)×\(Self.modelDimension)]·[\(Self.modelDimension)×\(Self.keyDimension)] = [\(tokens.count)×\(Self.keyDimension)]   the question each word asks
+                K = X · W_K                            the label each word answers to
+                V = X · W_V                            what each word passes on when chosen
+
+            d_k = \(Self.keyDimension) is the length of a query or key vector. Training would shape W_Q, \
+            W_K and W_V so that useful questions meet the right answers; here they are random.
+
+            Q:
+            """) + "\n" + matrix(stages.query, rows: tokens, columns: keyNames) + "\n\nK:\n"
+            + matrix(stages.key, rows: tokens, columns: keyNames)))
+
+        // 4. Scores
+        let q = stages.query.row(focus)
+        let animal = tokens.firstIndex(of: "animal") ?? 0
+        let k = stages.key.row(animal)
+        let products = zip(q, k).map { "(\(formatNumber($0)))·(\(formatNumber($1)))" }.joined(separator: " + ")
+        let scoresPath = try figures.write(scoresHeatmap(stages.scores, tokens: tokens,
+                                                         title: "1 · Scores: Q Kᵀ", subtitle: seedNote), as: "01-scores.png")
+        steps.append(PagerStep(title: "Stage 1 · scores = Q Kᵀ", body: prose("""
+            How well does word i's question match word j's label? Their dot product says so: \
+            large and positive for a good match, negative for a poor one. Doing it for every pair \
+            at once is one matrix product, Q Kᵀ: a table of \(tokens.count) × \(tokens.count) scores. Row = the \
+            word asking (query), column = the word being looked at (key).
+
+            One cell worked out, query "it" against key "animal":
+
+                q(it) · k(animal) = \(products)
+                                  = \(formatNumber(stages.scores[focus, animal], decimals: 3))
+            """) + "\n\n" + heat(stages.scores, tokens: tokens, colors: TerminalColors.diverging, decimals: 1,
+                                 symmetric: true) + "\n\n" + figureLine(scoresPath)))
+
+        // 5. Scale
+        let scaledPath = try figures.write(scoresHeatmap(stages.scaledScores, tokens: tokens,
+                                                         title: "2 · Scaled scores: Q Kᵀ / √d_k",
+                                                         subtitle: "divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)) · \(seedNote)"),
+                                           as: "02-scaled-scores.png")
+        steps.append(PagerStep(title: "Stage 2 · divide by √d_k", body: prose("""
+            Every score is divided by √d_k = √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)). \
+            The pattern does not change, only its size: the scores shrink toward zero.
+
+            Why bother? A dot product adds up d_k products, so the bigger d_k, the larger the scores \
+            grow, and the next stage (softmax) turns large scores into an all-or-nothing choice. \
+            Dividing by √d_k keeps them at the same size whatever d_k is. Step 9 measures this.
+            """) + "\n\n" + heat(stages.scaledScores, tokens: tokens, colors: TerminalColors.diverging,
+                                 decimals: 1, symmetric: true) + "\n\n" + figureLine(scaledPath)))
+
+        // 6. Mask
+        let maskedPath = try figures.write(scoresHeatmap(causal.maskedScores, tokens: tokens,
+                                                         title: "3 · Causal mask: the future set to −∞",
+                                                         subtitle: "query i may only see keys 0…i · \(seedNote)"),
+                                           as: "03-masked-scores-causal.png")
+        let visible = visibleKeys(mask: causal.mask, queries: tokens.count, keys: tokens.count)
+        let visibility = [0, 1, focus].map { row in
+            "    \(pad(tokens[row], to: 7)) sees " + visible[row].map { tokens[$0] }.joined(separator: " ")
+        }.joined(separator: "\n")
+        steps.append(PagerStep(title: "Stage 3 (decoders only) · the mask", body: prose("""
+            This head reads the whole sentence at once, as an encoder (BERT) does: "it" may look at \
+            "tired", which comes later. A decoder that writes text word by word (GPT) must not peek \
+            at words it has not written yet. It adds a causal mask: every score above the diagonal \
+            is set to −∞ before the softmax, and e^−∞ = 0, so those words get no weight at all.
+
+            Which keys each query may see under the causal mask:
+            """) + "\n" + visibility + "\n\n" + prose("""
+            The masked scores (−∞ marks a hidden key). The main path of this lesson stays unmasked; lesson 4 \
+            covers masks in depth:
+            """) + "\n\n" + heat(causal.maskedScores, tokens: tokens, colors: TerminalColors.diverging,
+                                 decimals: 1, symmetric: true) + "\n\n" + figureLine(maskedPath)))
+
+        // 7. Softmax
+        let weightsPath = try figures.write(Heatmap(values: stages.weights.rows, rowLabels: tokens, columnLabels: tokens,
+                                                    title: "4 · Attention weights: softmax(Q Kᵀ / √d_k)",
+                                                    subtitle: "each row sums to 1 · row \"it\" outlined · \(seedNote)",
+                                                    colorMap: .viridis, valueRange: 0...1, showValues: true,
+                                                    colorBarLabel: "weight",
+                                                    xAxisTitle: "key (the word being looked at)",
+                                                    yAxisTitle: "query (the word looking)", highlightRow: focus),
+                                            as: "04-weights.png")
+        let causalWeightsPath = try figures.write(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
+                                                          title: "5 · Weights under the causal mask",
+                                                          subtitle: "masked keys get exactly 0 · \"The\" can only look at itself",
+                                                          colorMap: .viridis, valueRange: 0...1, showValues: true,
+                                                          colorBarLabel: "weight",
+                                                          xAxisTitle: "key (the word being looked at)",
+                                                          yAxisTitle: "query (the word looking)"),
+                                                  as: "05-weights-causal.png")
+        let focusRow = stages.weights.row(focus)
+        let ranked = focusRow.enumerated().sorted { $0.element > $1.element }.prefix(3)
+            .map { "\"\(tokens[$0.offset])\" \(formatNumber($0.element))" }.joined(separator: ", ")
+        steps.append(PagerStep(title: "Stage 4 · softmax turns scores into weights", body: prose("""
+            Softmax works on one row at a time: raise e to each score, then divide by the row's total.
+
+                weight(i, j) = e^score(i, j) / Σ_j' e^score(i, j')
+
+            Every weight lands between 0 and 1 and each row adds up to exactly 1 (the Σ row column). \
+            Bigger scores get a bigger share, but nothing is thrown away completely. (The code first \
+            subtracts each row's largest score, which changes nothing mathematically and keeps e^x \
+            from overflowing.)
+            """) + "\n\n" + MatrixPrinter(decimals: 2, showRowSums: true, style: style)
+            .format(stages.weights.rows, rowLabels: tokens, columnLabels: tokens) + "\n\n" + prose("""
+            Row "it" puts most weight on \(ranked). A trained head would concentrate on "animal"; \
+            this random one has no reason to.
+
+            """) + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
+                                 symmetric: false, range: 0...1) + "\n\n" + figureLine(weightsPath) + "\n\n" + prose("""
+            Under the causal mask the same softmax gives the table below. The first row is \
+            [1, 0, 0, …]: "The" sees only itself, so it gives itself all of its weight, and word 0 \
+            gives 0 weight to words 1 to \(tokens.count - 1). Every row still sums to 1, over the \
+            words it is allowed to see.
+            """) + "\n\n" + heat(causal.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
+                                 symmetric: false, range: 0...1) + "\n\n" + figureLine(causalWeightsPath)))
+
+        // 8. Output
+        let values = stages.value.rows
+        let output = stages.output.row(focus)
+        let sumPath = try figures.write(WeightedSumFigure(title: "6 · The output for \"it\" is a weighted sum of value rows",
+                                                          queryLabel: "it", tokens: tokens, weights: focusRow,
+                                                          values: values, output: output),
+                                        as: "06-weighted-sum-it.png")
+        var terms: [String] = []
+        for (index, token) in tokens.enumerated() {
+            let vector = values[index].map { pad(formatNumber($0), to: 6, alignRight: true) }.joined()
+            let lead = index == 0 ? "  " : "+ "
+            terms.append("    \(lead)\(formatNumber(focusRow[index])) × [\(vector) ]   v(\(token))")
+        }
+        let outputVector = output.map { pad(formatNumber($0), to: 6, alignRight: true) }.joined()
+        let shortSum = focusRow.prefix(3).enumerated()
+            .map { "\(formatNumber($0.element))·v(\(tokens[$0.offset]))" }.joined(separator: " + ")
+        steps.append(PagerStep(title: "Stage 5 · the output: weights × V", body: prose("""
+            The last step multiplies the weights by V. For one word that means: take every word's \
+            value vector, scale it by the weight, add them up. The new vector for "it" is
+
+                z(it) = \(shortSum) + …
+            """) + "\n\n" + terms.joined(separator: "\n") + "\n    " + String(repeating: "─", count: 44) + "\n"
+            + "    = [\(outputVector) ]   z(it)\n\n" + prose("""
+            Do that for every row and you get the output Z = weights · V, one new \(Self.keyDimension)-number \
+            vector per word, each a blend of the words it attended to:
+            """) + "\n\n" + matrix(stages.output, rows: tokens, columns: keyNames) + "\n\n" + figureLine(sumPath)))
+
+        // 9. Why √d_k
+        let experiment = ScaleExperiment.run(keyCount: tokens.count, samples: 300, seed: context.seed)
+        let chartPath = try figures.write(experiment.chart, as: "07-entropy-vs-dk.png")
+        steps.append(PagerStep(title: "Why divide by √d_k? An experiment", body: prose("""
+            Take a query and \(tokens.count) keys with random numbers (mean 0, variance 1) in each of \
+            their d_k dimensions. A dot product adds d_k such products, so its spread grows like √d_k. \
+            Feed the scores to softmax and measure the entropy of the weights: \
+            ln(\(tokens.count)) = \(formatNumber(experiment.maximumEntropy)) means attention spread evenly over all \
+            words, 0 means every bit of weight on one word. \(experiment.samples) random trials per d_k:
+            """) + "\n\n" + experiment.table(style: style) + "\n\n" + prose("""
+            Without the scale, a larger d_k makes softmax ever more winner-take-all: at d_k=512 the \
+            largest weight is almost 1 and the rest almost 0. A saturated softmax has gradients near \
+            zero, so training stalls. Dividing by √d_k brings the spread back to about 1 and the \
+            entropy stays level for every d_k. That is the whole reason for the "scaled" in scaled \
+            dot-product attention.
+            """) + "\n\n" + figureLine(chartPath)))
+
+        // 10. Summary
+        try figures.write(PanelGrid(title: "Scaled dot-product attention, stage by stage (\(seedNote))", columns: 2, panels: [
+            scoresHeatmap(stages.scores, tokens: tokens, title: "1 · Q Kᵀ", subtitle: ""),
+            scoresHeatmap(stages.scaledScores, tokens: tokens, title: "2 · ÷ √d_k", subtitle: ""),
+            scoresHeatmap(causal.maskedScores, tokens: tokens, title: "3 · causal mask (decoders)", subtitle: ""),
+            Heatmap(values: stages.weights.rows, rowLabels: tokens, columnLabels: tokens, title: "4 · softmax",
+                    colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
+                    xAxisTitle: "key (the word being looked at)", yAxisTitle: "query (the word looking)"),
+        ]), as: "00-overview.png")
+        steps.append(PagerStep(title: "Summary", body: prose("""
+            What you just did, in one line:
+
+                Z = softmax( Q Kᵀ / √d_k  [+ mask] ) · V     with  Q = X W_Q,  K = X W_K,  V = X W_V
+
+            - Q Kᵀ scores every pair of words: how well word i's question fits word j's label.
+            - Dividing by √d_k keeps those scores at a size softmax can work with.
+            - A mask sets forbidden scores to −∞ (a decoder hides the future).
+            - Softmax turns each row into weights that sum to 1.
+            - Each output row is the weighted sum of the value rows.
+
+            Figures written:
+            """) + "\n" + figures.written.map { "    " + $0 }.joined(separator: "\n") + "\n\n" + prose("""
+            Next: positional encoding (lesson 2) gives words a place in the sentence; masks (lesson 4) \
+            and multi-head attention (lesson 5) build on what you have seen here. Try another seed \
+            with --seed, or your own sentence with: tx attention --text "…" --out Output/mine.png
+            """)))
+
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    // MARK: - Printing and drawing helpers
+
+    private func matrix(_ tensor: Tensor, rows: [String], columns: [String]) -> String {
+        MatrixPrinter(decimals: 2, style: style).format(tensor.rows, rowLabels: rows, columnLabels: columns)
+    }
+
+    private func heat(_ tensor: Tensor, tokens: [String], colors: @escaping TerminalHeatmap.ColorFunction,
+                      decimals: Int, symmetric: Bool, range: ClosedRange<Float>? = nil) -> String {
+        var scale = range
+        if symmetric {
+            let largest = tensor.scalars.filter(\.isFinite).map(abs).max() ?? 1
+            scale = -largest...largest
+        }
+        return TerminalHeatmap(style: style, showValues: true, decimals: decimals, color: colors)
+            .format(tensor.rows, rowLabels: tokens, columnLabels: tokens, range: scale)
+    }
+
+    /// Scores are signed, so they use the diverging map centred on zero.
+    private func scoresHeatmap(_ tensor: Tensor, tokens: [String], title: String, subtitle: String) -> Heatmap {
+        let largest = tensor.scalars.filter(\.isFinite).map(abs).max() ?? 1
+        return Heatmap(values: tensor.rows, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
+                       colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
+                       colorBarLabel: "score", xAxisTitle: "key (the word being looked at)",
+                       yAxisTitle: "query (the word looking)")
+    }
+}
+
+/// The √d_k experiment: random unit-variance queries and keys, softmax with and without the
+/// scale, average entropy and largest weight of the resulting row, for d_k = 1, 2, 4, … 512.
+struct ScaleExperiment {
+    struct Row {
+        let keyDimension: Int
+        let scoreDeviation: Float
+        let entropyUnscaled: Float
+        let entropyScaled: Float
+        let maxWeightUnscaled: Float
+        let maxWeightScaled: Float
+    }
+
+    let rows: [Row]
+    let keyCount: Int
+    let samples: Int
+    var maximumEntropy: Float { log(Float(keyCount)) }
+
+    static func run(keyCount: Int, samples: Int, seed: UInt64) -> ScaleExperiment {
+        var generator = SeededGenerator(seed: seed &+ 0x5CA1E)
+        var rows: [Row] = []
+        for power in 0...9 {
+            let d = 1 << power
+            var sumSquares: Float = 0
+            var entropyUnscaled: Float = 0, entropyScaled: Float = 0
+            var maxUnscaled: Float = 0, maxScaled: Float = 0
+            for _ in 0..<samples {
+                let query = (0..<d).map { _ in generator.nextNormal() }
+                let scores: [Float] = (0..<keyCount).map { _ in
+                    var dot: Float = 0
+                    for i in 0..<d { dot += query[i] * generator.nextNormal() }
+                    return dot
+                }
+                sumSquares += scores.reduce(0) { $0 + $1 * $1 }
+                let plain = Tensor(scores).softmax().scalars
+                let scaled = (Tensor(scores) * (1 / Float(d).squareRoot())).softmax().scalars
+                entropyUnscaled += entropy(plain)
+                entropyScaled += entropy(scaled)
+                maxUnscaled += plain.max() ?? 0
+                maxScaled += scaled.max() ?? 0
+            }
+            let n = Float(samples)
+            rows.append(Row(keyDimension: d, scoreDeviation: (sumSquares / (n * Float(keyCount))).squareRoot(),
+                            entropyUnscaled: entropyUnscaled / n, entropyScaled: entropyScaled / n,
+                            maxWeightUnscaled: maxUnscaled / n, maxWeightScaled: maxScaled / n))
+        }
+        return ScaleExperiment(rows: rows, keyCount: keyCount, samples: samples)
+    }
+
+    func table(style: TerminalStyle) -> String {
+        let values = rows.map { row in
+            [Float(row.keyDimension).squareRoot(), row.scoreDeviation, row.entropyUnscaled, row.entropyScaled,
+             row.maxWeightUnscaled, row.maxWeightScaled]
+        }
+        return MatrixPrinter(decimals: 2, maxLabelWidth: 10, style: style).format(
+            values, rowLabels: rows.map { "d_k=\($0.keyDimension)" },
+            columnLabels: ["√d_k", "spread", "H raw", "H scaled", "max raw", "max scaled"])
+            + "\n" + style.dim("spread = standard deviation of q·k;  H = entropy of the weights (nats);  max = largest weight")
+    }
+
+    var chart: LineChart {
+        LineChart(title: "Why divide by √d_k: softmax saturates as d_k grows",
+                  xLabel: "d_k (dimensions of a query/key vector)",
+                  yLabel: "entropy of one row of weights (nats)",
+                  series: [
+                    .init(name: "scaled: softmax(q·k / √d_k)",
+                          points: rows.map { (x: Double($0.keyDimension), y: Double($0.entropyScaled)) },
+                          color: RGB(hex: 0x2166AC)),
+                    .init(name: "unscaled: softmax(q·k)",
+                          points: rows.map { (x: Double($0.keyDimension), y: Double($0.entropyUnscaled)) },
+                          color: RGB(hex: 0xB2182B)),
+                    .init(name: "uniform over \(keyCount) keys (ln \(keyCount))",
+                          points: [(x: 1, y: Double(maximumEntropy)), (x: 512, y: Double(maximumEntropy))],
+                          color: RGB(hex: 0x777777), dashed: true, showMarkers: false),
+                  ],
+                  xScale: .log2, yRange: 0...Double(maximumEntropy) * 1.1)
+    }
+}

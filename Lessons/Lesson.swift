@@ -1,0 +1,114 @@
+import Figures
+import Foundation
+import Terminal
+
+/// What every lesson needs to run: the seed for its random choices, where its figures go,
+/// and how to print.
+public struct LessonContext: Sendable {
+    public var seed: UInt64
+    /// Figures go to `<outputRoot>/<NN-slug>/`.
+    public var outputRoot: String
+    public var style: TerminalStyle
+    /// Device pixels per figure unit in PNGs (2 gives crisp slides).
+    public var figureScale: Double
+
+    public init(seed: UInt64 = 7, outputRoot: String = "Output", style: TerminalStyle = .plain,
+                figureScale: Double = 2) {
+        self.seed = seed
+        self.outputRoot = outputRoot
+        self.style = style
+        self.figureScale = figureScale
+    }
+}
+
+/// What running a lesson produced: the pages to step through, and the figures written.
+public struct LessonRun: Sendable {
+    public var steps: [PagerStep]
+    public var figures: [String]
+}
+
+/// One lesson of the syllabus. Lessons that are not written yet are listed (so a learner sees
+/// the road ahead) but have no `build` and cannot be started.
+public struct Lesson: Sendable {
+    public let number: Int
+    public let slug: String
+    public let title: String
+    public let summary: String
+    let build: (@Sendable (LessonContext) throws -> LessonRun)?
+
+    public var isAvailable: Bool { build != nil }
+    /// The folder under Output/ for this lesson's figures, e.g. "03-attention".
+    public var directoryName: String { (number < 10 ? "0" : "") + "\(number)-\(slug)" }
+
+    /// Computes everything, writes the figures, and returns the pages.
+    public func run(_ context: LessonContext) throws -> LessonRun {
+        guard let build else { throw LessonError.notWritten(self) }
+        return try build(context)
+    }
+}
+
+public enum LessonError: Error, CustomStringConvertible {
+    case unknown(String)
+    case notWritten(Lesson)
+
+    public var description: String {
+        let available = LessonCatalog.available.map { "\($0.number) (\($0.slug))" }.joined(separator: ", ")
+        switch self {
+        case .unknown(let name):
+            return "unknown lesson '\(name)'; available: \(available) (see 'tx list')"
+        case .notWritten(let lesson):
+            return "lesson \(lesson.number) (\(lesson.slug)) is not written yet; available: \(available)"
+        }
+    }
+}
+
+public enum LessonCatalog {
+    /// The whole syllabus in order; `build` is set for the lessons that exist.
+    public static let all: [Lesson] = [
+        Lesson(number: 0, slug: "next-token", title: "文字接龙: what a language model does",
+               summary: "predict the next token, append it, repeat", build: nil),
+        Lesson(number: 1, slug: "embeddings", title: "Tokens and embeddings",
+               summary: "words to ids to vectors; king − man + woman ≈ queen", build: nil),
+        Lesson(number: 2, slug: "positions", title: "Positional encoding",
+               summary: "attention ignores order, so position is added", build: nil),
+        Lesson(number: 3, slug: "attention", title: "Scaled dot-product attention, step by step",
+               summary: "softmax(QKᵀ/√d_k)V, every stage as a matrix and a figure",
+               build: { try AttentionLesson(context: $0).run() }),
+        Lesson(number: 4, slug: "masks", title: "Masks",
+               summary: "padding and look-ahead masks", build: nil),
+        Lesson(number: 5, slug: "multi-head", title: "Multi-head attention",
+               summary: "several heads, several patterns", build: nil),
+        Lesson(number: 6, slug: "block", title: "The Transformer block",
+               summary: "feed-forward, residuals, layer norm", build: nil),
+        Lesson(number: 7, slug: "encoder-decoder", title: "Encoder–decoder and the shifted-right input",
+               summary: "我是一个学生 → I am a student", build: nil),
+        Lesson(number: 8, slug: "architectures", title: "Three architectures side by side",
+               summary: "BERT, GPT, T5: who may see whom", build: nil),
+        Lesson(number: 9, slug: "bert-data", title: "BERT pre-training data",
+               summary: "masked LM 15% / 80-10-10 and next-sentence pairs", build: nil),
+        Lesson(number: 10, slug: "gpt-numbers", title: "The GPT family in numbers",
+               summary: "parameters from configurations", build: nil),
+        Lesson(number: 11, slug: "in-context", title: "In-context learning",
+               summary: "zero-, one- and few-shot prompts", build: nil),
+        Lesson(number: 12, slug: "sampling", title: "Sampling",
+               summary: "greedy, temperature, top-k, top-p", build: nil),
+        Lesson(number: 13, slug: "chatgpt-training", title: "How ChatGPT is trained",
+               summary: "pre-training, fine-tuning, reward model, PPO", build: nil),
+        Lesson(number: 14, slug: "real-model", title: "Looking inside a real model",
+               summary: "attention of a real BERT and a real decoder", build: nil),
+    ]
+
+    public static var available: [Lesson] { all.filter(\.isAvailable) }
+
+    /// Finds a lesson by number ("3", "03") or name ("attention", "03-attention").
+    public static func lookup(_ query: String) throws -> Lesson {
+        let key = query.trimmingCharacters(in: .whitespaces).lowercased()
+        let found = all.first { lesson in
+            if let number = Int(key) { return lesson.number == number }
+            return lesson.slug == key || lesson.directoryName == key
+        }
+        guard let lesson = found else { throw LessonError.unknown(query) }
+        guard lesson.isAvailable else { throw LessonError.notWritten(lesson) }
+        return lesson
+    }
+}

@@ -1,0 +1,371 @@
+import CCairo
+import Foundation
+
+/// A drawing surface in user units (points), backed by a Cairo surface and context which it owns
+/// and frees. PNG canvases have `scale` device pixels per unit; SVG and PDF canvases are vector.
+///
+/// Text picks its font per string: WenQuanYi Micro Hei for anything containing CJK, DejaVu Sans
+/// otherwise (see `fontFamily(for:)`).
+public final class Canvas {
+    /// The drawing area in user units.
+    public let size: Size
+    /// Device pixels per user unit (PNG); 1 for vector formats.
+    public let scale: Double
+    public let format: FigureFormat
+    /// The underlying `cairo_t *`, for anything the helpers below do not cover.
+    public let context: OpaquePointer
+    let surface: OpaquePointer
+    private let sink: ByteSink?
+    private var finished = false
+
+    /// An image (PNG) canvas of `size` user units at `scale` pixels per unit.
+    public convenience init(size: Size, scale: Double = 2) throws {
+        try self.init(format: .png, size: size, scale: scale)
+    }
+
+    init(format: FigureFormat, size: Size, scale: Double) throws {
+        guard size.width.isFinite, size.height.isFinite, size.width >= 1, size.height >= 1 else {
+            throw FigureError.invalidData("figure size \(size.width)×\(size.height) must be at least 1×1")
+        }
+        guard scale.isFinite, scale > 0 else {
+            throw FigureError.invalidData("scale \(scale) must be a positive number")
+        }
+        let surface: OpaquePointer?
+        var sink: ByteSink? = nil
+        switch format {
+        case .png:
+            let w = Int32((size.width * scale).rounded()), h = Int32((size.height * scale).rounded())
+            guard w <= 32767, h <= 32767 else {
+                throw FigureError.invalidData("image \(w)×\(h) pixels is too large for Cairo (max 32767)")
+            }
+            surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, max(1, w), max(1, h))
+        case .svg:
+            let s = ByteSink()
+            sink = s
+            surface = cairo_svg_surface_create_for_stream(byteSinkWrite, Unmanaged.passUnretained(s).toOpaque(),
+                                                          size.width, size.height)
+        case .pdf:
+            let s = ByteSink()
+            sink = s
+            surface = cairo_pdf_surface_create_for_stream(byteSinkWrite, Unmanaged.passUnretained(s).toOpaque(),
+                                                          size.width, size.height)
+        }
+        guard let surface else { throw FigureError.cairo(operation: "create \(format) surface", status: "no surface") }
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_destroy(surface)
+            throw FigureError.cairo(operation: "create \(format) surface", status: statusString(status))
+        }
+        guard let cr = cairo_create(surface) else {
+            cairo_surface_destroy(surface)
+            throw FigureError.cairo(operation: "create context", status: "no context")
+        }
+        self.surface = surface
+        self.context = cr
+        self.sink = sink
+        self.size = size
+        self.format = format
+        self.scale = format == .png ? scale : 1
+        if format == .png { cairo_scale(cr, scale, scale) }
+        applyFontOptions(cr)
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND)
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
+    }
+
+    deinit {
+        cairo_destroy(context)
+        cairo_surface_destroy(surface)
+    }
+
+    var cr: OpaquePointer { context }
+
+    // MARK: - Output
+
+    /// Throws if Cairo has recorded an error on the context or surface.
+    public func checkStatus(_ operation: String = "draw") throws {
+        let status = cairo_status(cr)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw FigureError.cairo(operation: operation, status: statusString(status))
+        }
+        let surfaceStatus = cairo_surface_status(surface)
+        guard surfaceStatus == CAIRO_STATUS_SUCCESS else {
+            throw FigureError.cairo(operation: operation, status: statusString(surfaceStatus))
+        }
+    }
+
+    /// The PNG file contents (image canvases only).
+    public func pngData() throws -> [UInt8] {
+        guard format == .png else {
+            throw FigureError.cairo(operation: "encode PNG", status: "canvas is \(format), not png")
+        }
+        try checkStatus()
+        cairo_surface_flush(surface)
+        let out = ByteSink()
+        let status = cairo_surface_write_to_png_stream(surface, byteSinkWrite, Unmanaged.passUnretained(out).toOpaque())
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw FigureError.cairo(operation: "encode PNG", status: statusString(status))
+        }
+        return out.bytes
+    }
+
+    /// Finishes a vector canvas and returns the SVG or PDF document.
+    func finishVectorDocument() throws -> [UInt8] {
+        try checkStatus()
+        if !finished {
+            cairo_surface_finish(surface)
+            finished = true
+        }
+        try checkStatus("finish \(format) document")
+        return sink?.bytes ?? []
+    }
+
+    /// The finished file contents in this canvas's format.
+    public func fileData() throws -> [UInt8] {
+        format == .png ? try pngData() : try finishVectorDocument()
+    }
+
+    // MARK: - State
+
+    public func save() { cairo_save(cr) }
+    public func restore() { cairo_restore(cr) }
+
+    /// Runs `body` with the graphics state saved and restored around it.
+    public func withSavedState<T>(_ body: () throws -> T) rethrows -> T {
+        cairo_save(cr)
+        defer { cairo_restore(cr) }
+        return try body()
+    }
+
+    /// Intersects the clip with `rect` (until the next `restore`).
+    public func clip(to rect: Rect) {
+        cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+        cairo_clip(cr)
+    }
+
+    /// Runs `body` clipped to `rect`.
+    public func withClip<T>(_ rect: Rect, _ body: () throws -> T) rethrows -> T {
+        try withSavedState {
+            clip(to: rect)
+            return try body()
+        }
+    }
+
+    public func translate(dx: Double, dy: Double) { cairo_translate(cr, dx, dy) }
+    public func scaleBy(_ factor: Double) { cairo_scale(cr, factor, factor) }
+
+    // MARK: - Shapes
+
+    private func setColor(_ color: RGB, opacity: Double = 1) {
+        if opacity >= 1 {
+            cairo_set_source_rgb(cr, color.red, color.green, color.blue)
+        } else {
+            cairo_set_source_rgba(cr, color.red, color.green, color.blue, max(0, opacity))
+        }
+    }
+
+    private func setStroke(width: Double, dash: [Double]?) {
+        cairo_set_line_width(cr, width)
+        if let dash, !dash.isEmpty {
+            cairo_set_dash(cr, dash, Int32(dash.count), 0)
+        } else {
+            cairo_set_dash(cr, nil, 0, 0)
+        }
+    }
+
+    /// Fills the whole canvas.
+    public func fillBackground(_ color: RGB = FigureStyle.background) {
+        withSavedState {
+            cairo_identity_matrix(cr)
+            cairo_reset_clip(cr)
+            setColor(color)
+            cairo_paint(cr)
+        }
+    }
+
+    public func fillRect(_ rect: Rect, color: RGB, opacity: Double = 1) {
+        cairo_new_path(cr)
+        cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+        setColor(color, opacity: opacity)
+        cairo_fill(cr)
+    }
+
+    public func strokeRect(_ rect: Rect, color: RGB, width: Double = 1, dash: [Double]? = nil) {
+        cairo_new_path(cr)
+        cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+        setColor(color)
+        setStroke(width: width, dash: dash)
+        cairo_stroke(cr)
+    }
+
+    /// A rectangle with rounded corners, filled and/or stroked.
+    public func roundedRect(_ rect: Rect, radius: Double, fill: RGB? = nil, stroke: RGB? = nil,
+                            strokeWidth: Double = 1) {
+        let r = min(radius, rect.width / 2, rect.height / 2)
+        cairo_new_path(cr)
+        cairo_new_sub_path(cr)
+        cairo_arc(cr, rect.maxX - r, rect.minY + r, r, -.pi / 2, 0)
+        cairo_arc(cr, rect.maxX - r, rect.maxY - r, r, 0, .pi / 2)
+        cairo_arc(cr, rect.minX + r, rect.maxY - r, r, .pi / 2, .pi)
+        cairo_arc(cr, rect.minX + r, rect.minY + r, r, .pi, 3 * .pi / 2)
+        cairo_close_path(cr)
+        if let fill {
+            setColor(fill)
+            if stroke != nil { cairo_fill_preserve(cr) } else { cairo_fill(cr) }
+        }
+        if let stroke {
+            setColor(stroke)
+            setStroke(width: strokeWidth, dash: nil)
+            cairo_stroke(cr)
+        }
+        cairo_new_path(cr)
+    }
+
+    public func line(from a: Point, to b: Point, color: RGB, width: Double = 1, dash: [Double]? = nil) {
+        polyline([a, b], color: color, width: width, dash: dash)
+    }
+
+    /// Connected line segments (non-finite points are skipped).
+    public func polyline(_ points: [Point], color: RGB, width: Double = 1, dash: [Double]? = nil,
+                         closed: Bool = false) {
+        let points = points.filter { $0.x.isFinite && $0.y.isFinite }
+        guard points.count >= 2 else { return }
+        cairo_new_path(cr)
+        cairo_move_to(cr, points[0].x, points[0].y)
+        for p in points.dropFirst() { cairo_line_to(cr, p.x, p.y) }
+        if closed { cairo_close_path(cr) }
+        setColor(color)
+        setStroke(width: width, dash: dash)
+        cairo_stroke(cr)
+    }
+
+    /// A filled polygon.
+    public func fillPolygon(_ points: [Point], color: RGB, opacity: Double = 1) {
+        guard points.count >= 3 else { return }
+        cairo_new_path(cr)
+        cairo_move_to(cr, points[0].x, points[0].y)
+        for p in points.dropFirst() { cairo_line_to(cr, p.x, p.y) }
+        cairo_close_path(cr)
+        setColor(color, opacity: opacity)
+        cairo_fill(cr)
+    }
+
+    /// A line with a filled arrow head at `to`.
+    public func arrow(from a: Point, to b: Point, color: RGB, width: Double = 1.5, headLength: Double = 9,
+                      headWidth: Double = 7) {
+        let dx = b.x - a.x, dy = b.y - a.y
+        let length = (dx * dx + dy * dy).squareRoot()
+        guard length > 0 else { return }
+        let ux = dx / length, uy = dy / length
+        let head = min(headLength, length)
+        let base = Point(x: b.x - ux * head, y: b.y - uy * head)
+        line(from: a, to: base, color: color, width: width)
+        let px = -uy * headWidth / 2, py = ux * headWidth / 2
+        fillPolygon([b, Point(x: base.x + px, y: base.y + py), Point(x: base.x - px, y: base.y - py)], color: color)
+    }
+
+    public func circle(center: Point, radius: Double, fill: RGB? = nil, stroke: RGB? = nil,
+                       strokeWidth: Double = 1) {
+        cairo_new_path(cr)
+        cairo_arc(cr, center.x, center.y, radius, 0, 2 * .pi)
+        if let fill {
+            setColor(fill)
+            if stroke != nil { cairo_fill_preserve(cr) } else { cairo_fill(cr) }
+        }
+        if let stroke {
+            setColor(stroke)
+            setStroke(width: strokeWidth, dash: nil)
+            cairo_stroke(cr)
+        }
+        cairo_new_path(cr)
+    }
+
+    /// Diagonal hatching inside `rect` (lines at 45°, `spacing` apart).
+    public func hatch(_ rect: Rect, color: RGB, spacing: Double = 6, width: Double = 1) {
+        withClip(rect) {
+            cairo_new_path(cr)
+            var offset = -rect.height
+            while offset < rect.width {
+                cairo_move_to(cr, rect.minX + offset, rect.maxY)
+                cairo_line_to(cr, rect.minX + offset + rect.height, rect.minY)
+                offset += spacing
+            }
+            setColor(color)
+            setStroke(width: width, dash: nil)
+            cairo_stroke(cr)
+        }
+    }
+
+    /// Fills `rect` with a colour map: t = 0 at the bottom (vertical) or left (horizontal), 1 at the
+    /// other end. Cairo interpolates linearly in sRGB between the map's evenly spaced stops, exactly
+    /// like `ColorMap.color(at:)`.
+    public func fillGradient(_ rect: Rect, colorMap: ColorMap, vertical: Bool = true) {
+        guard let pattern = vertical
+            ? cairo_pattern_create_linear(rect.minX, rect.maxY, rect.minX, rect.minY)
+            : cairo_pattern_create_linear(rect.minX, rect.minY, rect.maxX, rect.minY) else { return }
+        let stops = colorMap.stops
+        for (i, stop) in stops.enumerated() {
+            let offset = stops.count == 1 ? 0 : Double(i) / Double(stops.count - 1)
+            cairo_pattern_add_color_stop_rgb(pattern, offset, stop.red, stop.green, stop.blue)
+        }
+        cairo_new_path(cr)
+        cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+        cairo_set_source(cr, pattern)
+        cairo_fill(cr)
+        cairo_pattern_destroy(pattern)
+    }
+
+    // MARK: - Text
+
+    /// Metrics of one line of `text` in the font the canvas would choose for it.
+    public func textMetrics(_ text: String, size: Double = FigureStyle.labelSize,
+                            weight: FontWeight = .regular) -> TextMetrics {
+        Figures.textMetrics(cr, text, size: size, weight: weight)
+    }
+
+    /// `Size(width, ascent + descent)` of one line of text.
+    public func measure(_ text: String, size: Double = FigureStyle.labelSize, weight: FontWeight = .regular) -> Size {
+        textMetrics(text, size: size, weight: weight).size
+    }
+
+    /// Draws one line of text. `rotation` is in degrees, counter-clockwise, about `point`.
+    /// Returns the axis-aligned bounds of what was drawn.
+    @discardableResult
+    public func text(_ string: String, at point: Point, size: Double = FigureStyle.labelSize,
+                     weight: FontWeight = .regular, color: RGB = FigureStyle.text,
+                     alignment: HorizontalAlignment = .left, verticalAlignment: VerticalAlignment = .baseline,
+                     rotation: Double = 0, opacity: Double = 1) -> Rect {
+        let m = textMetrics(string, size: size, weight: weight)
+        let bounds = m.bounds(at: point, alignment: alignment, verticalAlignment: verticalAlignment,
+                              rotation: rotation)
+        guard !string.isEmpty else { return bounds }
+        withSavedState {
+            cairo_translate(cr, point.x, point.y)
+            if rotation != 0 { cairo_rotate(cr, -rotation * .pi / 180) }
+            cairo_new_path(cr)
+            cairo_move_to(cr, m.leftOffset(alignment), m.baselineOffset(verticalAlignment))
+            setColor(color, opacity: opacity)
+            cairo_show_text(cr, string)
+            cairo_new_path(cr)
+        }
+        return bounds
+    }
+}
+
+func statusString(_ status: cairo_status_t) -> String {
+    guard let cString = cairo_status_to_string(status) else { return "status \(status.rawValue)" }
+    return String(cString: cString)
+}
+
+/// Collects bytes written by Cairo's stream functions.
+final class ByteSink {
+    var bytes: [UInt8] = []
+}
+
+let byteSinkWrite: cairo_write_func_t = { closure, data, length in
+    guard let closure else { return CAIRO_STATUS_WRITE_ERROR }
+    let sink = Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue()
+    if let data, length > 0 {
+        sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+    }
+    return CAIRO_STATUS_SUCCESS
+}

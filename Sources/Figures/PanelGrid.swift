@@ -1,0 +1,123 @@
+import Foundation
+
+/// Several charts in a grid under one overall title, e.g. four attention heads side by side.
+/// Each column is as wide as its widest panel, each row as tall as its tallest; every panel keeps its
+/// aspect ratio and is drawn at its own preferred size, scaled down uniformly when the grid has to
+/// shrink (so text shrinks with the panel instead of crowding it), centred in its cell.
+public struct PanelGrid: Chart {
+    public var title: String
+    public var subtitle: String
+    public var columns: Int
+    public var panels: [any Chart]
+    public var gap: Double
+    /// Put "(a)", "(b)", … at the top-left of each panel.
+    public var panelLetters: Bool
+
+    public init(title: String, columns: Int, panels: [any Chart], gap: Double = 24, subtitle: String = "",
+                panelLetters: Bool = false) {
+        self.title = title
+        self.subtitle = subtitle
+        self.columns = columns
+        self.panels = panels
+        self.gap = gap
+        self.panelLetters = panelLetters
+    }
+
+    public var rows: Int {
+        columns > 0 ? (panels.count + columns - 1) / columns : 0
+    }
+
+    private var usedColumns: Int { max(1, min(columns, panels.count)) }
+
+    public func validate() throws {
+        guard !panels.isEmpty else { throw FigureError.invalidData("panel grid has no panels") }
+        guard columns > 0 else { throw FigureError.invalidData("panel grid needs at least one column (got \(columns))") }
+        guard gap >= 0, gap.isFinite else { throw FigureError.invalidData("gap \(gap) must be ≥ 0") }
+    }
+
+    /// Column widths and row heights at the preferred size: the largest preferred width of the panels
+    /// in each column, the largest preferred height of the panels in each row.
+    private var naturalTracks: (columns: [Double], rows: [Double]) {
+        let cols = usedColumns
+        var widths = [Double](repeating: 0, count: cols)
+        var heights = [Double](repeating: 0, count: max(1, (panels.count + cols - 1) / cols))
+        for (i, panel) in panels.enumerated() {
+            let size = panel.preferredSize
+            widths[i % cols] = max(widths[i % cols], size.width)
+            heights[i / cols] = max(heights[i / cols], size.height)
+        }
+        return (widths, heights)
+    }
+
+    private var titles: TitleBlock { TitleBlock(title: title, subtitle: subtitle, gapBelow: 8) }
+
+    private func titleHeight(_ m: TextMeasurer) -> Double {
+        titles.isEmpty ? 0 : FigureStyle.margin + titles.height(m)
+    }
+
+    /// Panels bring their own margins; the grid adds a small outer margin.
+    private var outer: Double { FigureStyle.margin / 2 }
+
+    public var preferredSize: Size {
+        let m = TextMeasurer()
+        let tracks = naturalTracks
+        let gridWidth = tracks.columns.reduce(0, +) + Double(tracks.columns.count - 1) * gap
+        let gridHeight = tracks.rows.reduce(0, +) + Double(tracks.rows.count - 1) * gap
+        let width = max(gridWidth + 2 * outer, titles.width(m) + 2 * FigureStyle.margin)
+        let height = titleHeight(m) + gridHeight + 2 * outer
+        return Size(width: width.rounded(.up), height: height.rounded(.up))
+    }
+
+    /// The cell of panel `index` when drawn into `frame`: the grid keeps its proportions, shrinks
+    /// uniformly if the frame is too small (never grows), and is centred under the title.
+    public func cellRect(_ index: Int, in frame: Rect) -> Rect {
+        let m = TextMeasurer()
+        let tracks = naturalTracks
+        let gridWidth = tracks.columns.reduce(0, +) + Double(tracks.columns.count - 1) * gap
+        let gridHeight = tracks.rows.reduce(0, +) + Double(tracks.rows.count - 1) * gap
+        let top = frame.minY + titleHeight(m) + outer
+        let area = Rect(x: frame.minX + outer, y: top, width: max(1, frame.width - 2 * outer),
+                        height: max(1, frame.maxY - outer - top))
+        let k = min(1, area.width / gridWidth, area.height / gridHeight)
+        let x0 = area.minX + (area.width - gridWidth * k) / 2
+        let y0 = area.minY + (area.height - gridHeight * k) / 2
+        let cols = tracks.columns.count
+        let c = index % cols, r = index / cols
+        let x = x0 + (tracks.columns[..<c].reduce(0, +) + Double(c) * gap) * k
+        let y = y0 + (tracks.rows[..<r].reduce(0, +) + Double(r) * gap) * k
+        return Rect(x: x, y: y, width: tracks.columns[c] * k, height: tracks.rows[r] * k)
+    }
+
+    /// Where panel `index` is drawn: its preferred size scaled to fit its cell (never enlarged), centred.
+    public func panelRect(_ index: Int, in frame: Rect) -> Rect {
+        let cell = cellRect(index, in: frame)
+        let preferred = panels[index].preferredSize
+        let s = min(1, cell.width / preferred.width, cell.height / preferred.height)
+        let w = preferred.width * s, h = preferred.height * s
+        return Rect(x: cell.midX - w / 2, y: cell.midY - h / 2, width: w, height: h)
+    }
+
+    public func draw(on canvas: Canvas, in frame: Rect) throws {
+        try validate()
+        if !titles.isEmpty {
+            titles.draw(on: canvas, centerX: frame.midX, top: frame.minY + FigureStyle.margin)
+        }
+        for (i, panel) in panels.enumerated() {
+            let target = panelRect(i, in: frame)
+            let preferred = panel.preferredSize
+            let s = target.width / preferred.width
+            try canvas.withSavedState {
+                canvas.clip(to: cellRect(i, in: frame))
+                canvas.translate(dx: target.minX, dy: target.minY)
+                canvas.scaleBy(s)
+                try panel.draw(on: canvas, in: Rect(origin: .zero, size: preferred))
+            }
+            if panelLetters {
+                let letter = "(" + String(UnicodeScalar(UInt8(97 + i % 26))) + ")"
+                canvas.text(letter, at: Point(x: target.minX + 6, y: target.minY + 6), size: FigureStyle.labelSize + 2,
+                            weight: .bold, color: FigureStyle.text, verticalAlignment: .top)
+            }
+        }
+        try canvas.checkStatus("draw panel grid")
+    }
+}

@@ -1,0 +1,201 @@
+/// The one place where matrices are multiplied. Everything else in TensorCore aims to be
+/// readable; this file aims to be fast, so here is how it is organised (the structure is the
+/// classic one from Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008).
+///
+/// The work is C = A·B with A [m×k], B [k×n], C [m×n], all row-major with leading dimensions.
+///
+/// 1. **Micro-kernel (registers).** A tile of `microRows` × `microColumns` of C (6 × 32) is held
+///    in 12 SIMD16 accumulators for the whole depth of a block. Each step along k loads one row
+///    of 32 B scalars (two vectors) and, for each of the 6 rows, broadcasts one A scalar and does
+///    two multiply-adds. Twelve independent accumulators keep the floating-point pipes busy
+///    despite the latency of each add.
+/// 2. **Packing B (L1).** A `depthBlock` × `columnBlock` block of B is copied into a buffer as
+///    panels of 32 columns, each stored depth-major and contiguous. The micro-kernel then reads
+///    B strictly sequentially, and one panel (depthBlock × 32 floats) stays in L1 while the loop
+///    sweeps down the rows of A.
+/// 3. **Blocking over rows of A (L2).** `rowBlock` rows of A by `depthBlock` columns are reused
+///    for every panel of the packed block, so they stay in L2.
+/// 4. **Edges.** The packed panels are zero-padded to 32 columns, and missing rows of A at the
+///    bottom edge read a valid row instead (its results are thrown away), so the same SIMD
+///    micro-kernel computes every tile. A partial tile is written through a small scratch tile
+///    and copied into C by a scalar loop, which touches only the valid part of C. That is the
+///    scalar tail for sizes that are not multiples of the vector width or the blocks.
+///
+/// Multiply-adds are written as `acc += a * b`, not `addingProduct`: without
+/// `-target-cpu native` (the default build), `addingProduct` on SIMD types becomes a call to
+/// libm's `fma` per lane and is about 100× slower. Separate multiply and add cost little on
+/// CPUs with separate add pipes (e.g. AMD Zen), and they give identical results on every build.
+public enum MatmulKernel {
+    /// One SIMD register's worth of Floats (a zmm register with AVX-512, 4 xmm registers with SSE).
+    typealias Vector = SIMD16<Float>
+
+    /// Rows of C per micro-kernel tile. The micro-kernel is unrolled by hand for exactly this value.
+    static let microRows = 6
+    /// Columns of C per micro-kernel tile: two vectors. Also hand-unrolled.
+    static let microColumns = 2 * Vector.scalarCount
+    /// kc: the depth of one block. A packed panel is depthBlock × microColumns floats (32 KiB).
+    static let depthBlock = 256
+    /// nc: columns of B packed at a time (depthBlock × columnBlock floats = 512 KiB).
+    static let columnBlock = 512
+    /// mc: rows of A swept per packed block; rowBlock × depthBlock floats (96 KiB) stay in L2.
+    static let rowBlock = 96
+
+    /// C[m×n] = A[m×k] · B[k×n], all row-major with leading dimensions; C is overwritten.
+    ///
+    /// `lda`, `ldb` and `ldc` are the distances, in scalars, between the starts of consecutive
+    /// rows, so sub-matrices of larger ones can be multiplied in place. Any m, n, k ≥ 0 works;
+    /// with k = 0 the product is the zero matrix.
+    public static func multiply(m: Int, n: Int, k: Int,
+                                a: UnsafePointer<Float>, lda: Int,
+                                b: UnsafePointer<Float>, ldb: Int,
+                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "MatmulKernel.multiply: negative size m=\(m) n=\(n) k=\(k)")
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            // An empty sum: C is all zeros. The main loop would never write C at all.
+            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            return
+        }
+
+        // Scratch memory, allocated once per call: the packed block of B, and one C tile for edges.
+        // Sized for this product, not for a full block, so small products stay cheap.
+        let panelsPerBlock = (min(n, columnBlock) + microColumns - 1) / microColumns
+        let packedBytes = min(k, depthBlock) * panelsPerBlock * microColumns * MemoryLayout<Float>.stride
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: packedBytes,
+                                                      alignment: MemoryLayout<Vector>.alignment)
+        defer { packed.deallocate() }
+        packed.bindMemory(to: Float.self, capacity: packedBytes / MemoryLayout<Float>.stride)
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: microRows * microColumns)
+        defer { tile.deallocate() }
+
+        for jc in stride(from: 0, to: n, by: columnBlock) {
+            let blockColumns = min(columnBlock, n - jc)
+            for pc in stride(from: 0, to: k, by: depthBlock) {
+                let depth = min(depthBlock, k - pc)
+                packB(depth: depth, columns: blockColumns, from: b + pc * ldb + jc, ldb: ldb, into: packed)
+                // The first depth block overwrites C; later ones add to it.
+                let accumulate = pc > 0
+
+                for ic in stride(from: 0, to: m, by: rowBlock) {
+                    let blockRows = min(rowBlock, m - ic)
+                    for jr in stride(from: 0, to: blockColumns, by: microColumns) {
+                        let panel = UnsafeRawPointer(packed) + (jr / microColumns) * depth * microColumns
+                            * MemoryLayout<Float>.stride
+                        let columns = min(microColumns, blockColumns - jr)
+                        for ir in stride(from: 0, to: blockRows, by: microRows) {
+                            let row = ic + ir
+                            microKernel(rows: min(microRows, blockRows - ir), columns: columns, depth: depth,
+                                        a: a + row * lda + pc, lda: lda, panel: panel,
+                                        c: c + row * ldc + jc + jr, ldc: ldc,
+                                        accumulate: accumulate, tile: tile)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies B[0..<depth, 0..<columns] into panels of `microColumns` columns. Within a panel,
+    /// row p of B occupies scalars p*microColumns ..< (p+1)*microColumns; columns beyond the
+    /// matrix are zero, so they add nothing to the (discarded) padding columns of C.
+    private static func packB(depth: Int, columns: Int, from b: UnsafePointer<Float>, ldb: Int,
+                              into packed: UnsafeMutableRawPointer) {
+        let destination = packed.assumingMemoryBound(to: Float.self)
+        for jr in stride(from: 0, to: columns, by: microColumns) {
+            let width = min(microColumns, columns - jr)
+            let panel = destination + jr * depth
+            for p in 0..<depth {
+                let source = b + p * ldb + jr
+                let target = panel + p * microColumns
+                target.update(from: source, count: width)
+                if width < microColumns {
+                    (target + width).update(repeating: 0, count: microColumns - width)
+                }
+            }
+        }
+    }
+
+    /// C tile (rows × columns, at most 6 × 32) = or += A[rows × depth] · panel[depth × 32].
+    @inline(__always)
+    private static func microKernel(rows: Int, columns: Int, depth: Int,
+                                    a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int,
+                                    accumulate: Bool, tile: UnsafeMutablePointer<Float>) {
+        // Rows past the bottom edge re-read row 0: always valid memory, results discarded.
+        let a0 = a
+        let a1 = rows > 1 ? a + lda : a
+        let a2 = rows > 2 ? a + 2 * lda : a
+        let a3 = rows > 3 ? a + 3 * lda : a
+        let a4 = rows > 4 ? a + 4 * lda : a
+        let a5 = rows > 5 ? a + 5 * lda : a
+
+        var c00 = Vector(), c01 = Vector()
+        var c10 = Vector(), c11 = Vector()
+        var c20 = Vector(), c21 = Vector()
+        var c30 = Vector(), c31 = Vector()
+        var c40 = Vector(), c41 = Vector()
+        var c50 = Vector(), c51 = Vector()
+
+        let vectorBytes = MemoryLayout<Vector>.stride
+        var b = panel
+        for p in 0..<depth {
+            let b0 = b.load(as: Vector.self)
+            let b1 = b.load(fromByteOffset: vectorBytes, as: Vector.self)
+            b += 2 * vectorBytes
+
+            var x = Vector(repeating: a0[p])
+            c00 += x * b0; c01 += x * b1
+            x = Vector(repeating: a1[p])
+            c10 += x * b0; c11 += x * b1
+            x = Vector(repeating: a2[p])
+            c20 += x * b0; c21 += x * b1
+            x = Vector(repeating: a3[p])
+            c30 += x * b0; c31 += x * b1
+            x = Vector(repeating: a4[p])
+            c40 += x * b0; c41 += x * b1
+            x = Vector(repeating: a5[p])
+            c50 += x * b0; c51 += x * b1
+        }
+
+        if rows == microRows && columns == microColumns {
+            // A full tile: store straight into C.
+            store(c00, c01, to: c, accumulate: accumulate)
+            store(c10, c11, to: c + ldc, accumulate: accumulate)
+            store(c20, c21, to: c + 2 * ldc, accumulate: accumulate)
+            store(c30, c31, to: c + 3 * ldc, accumulate: accumulate)
+            store(c40, c41, to: c + 4 * ldc, accumulate: accumulate)
+            store(c50, c51, to: c + 5 * ldc, accumulate: accumulate)
+            return
+        }
+
+        // An edge tile: park the accumulators, then copy only the valid part, scalar by scalar.
+        store(c00, c01, to: tile, accumulate: false)
+        store(c10, c11, to: tile + microColumns, accumulate: false)
+        store(c20, c21, to: tile + 2 * microColumns, accumulate: false)
+        store(c30, c31, to: tile + 3 * microColumns, accumulate: false)
+        store(c40, c41, to: tile + 4 * microColumns, accumulate: false)
+        store(c50, c51, to: tile + 5 * microColumns, accumulate: false)
+        for r in 0..<rows {
+            let target = c + r * ldc
+            let source = tile + r * microColumns
+            for j in 0..<columns {
+                target[j] = accumulate ? target[j] + source[j] : source[j]
+            }
+        }
+    }
+
+    /// Writes (or adds) two vectors to 32 consecutive scalars of C, which need not be aligned.
+    @inline(__always)
+    private static func store(_ left: Vector, _ right: Vector, to c: UnsafeMutablePointer<Float>,
+                              accumulate: Bool) {
+        let raw = UnsafeMutableRawPointer(c)
+        let vectorBytes = MemoryLayout<Vector>.stride
+        var left = left, right = right
+        if accumulate {
+            left += raw.loadUnaligned(as: Vector.self)
+            right += raw.loadUnaligned(fromByteOffset: vectorBytes, as: Vector.self)
+        }
+        raw.storeBytes(of: left, as: Vector.self)
+        raw.storeBytes(of: right, toByteOffset: vectorBytes, as: Vector.self)
+    }
+}

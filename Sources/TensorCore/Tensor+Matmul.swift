@@ -1,0 +1,54 @@
+extension Tensor {
+    /// The matrix product, in three forms:
+    ///
+    /// - `[m, k] x [k, n] -> [m, n]`: plain matrices.
+    /// - `[..., m, k] x [..., k, n] -> [..., m, n]`: a batch of products; the leading (batch)
+    ///   axes must be equal, e.g. one product per head in `[B, h, T, dh] x [B, h, dh, T]`.
+    /// - `[..., m, k] x [k, n] -> [..., m, n]`: every matrix of the batch times the same right
+    ///   matrix, e.g. activations `[B, T, d]` times a weight `[d, d']`.
+    ///
+    /// Anything else throws `TensorError.shapeMismatch` naming both shapes.
+    /// The arithmetic is done by `MatmulKernel.multiply`.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        let mismatch = TensorError.shapeMismatch(operation: "matmul", lhs: shape, rhs: other.shape)
+        guard rank >= 2, other.rank >= 2 else { throw mismatch }
+        let m = shape[rank - 2], k = shape[rank - 1]
+        let n = other.shape[other.rank - 1]
+        guard other.shape[other.rank - 2] == k else { throw mismatch }
+
+        let batchShape = Array(shape.dropLast(2))
+        let sharedRight = other.rank == 2
+        guard sharedRight || Array(other.shape.dropLast(2)) == batchShape else { throw mismatch }
+        let batches = batchShape.reduce(1, *)
+
+        let resultCount = batches * m * n
+        let result = [Float](unsafeUninitializedCapacity: resultCount) { buffer, initializedCount in
+            scalars.withUnsafeBufferPointer { a in
+                other.scalars.withUnsafeBufferPointer { b in
+                    // With zero scalars there is nothing to compute (and the buffers' base
+                    // addresses may be nil); the kernel would write nothing anyway.
+                    guard resultCount > 0, let c = buffer.baseAddress else { return }
+                    // k > 0 here implies both inputs are non-empty; with k == 0 the kernel only
+                    // writes zeros into C, so any valid pointer will do for A and B.
+                    let aBase = a.baseAddress ?? UnsafePointer(c)
+                    let bBase = b.baseAddress ?? UnsafePointer(c)
+                    if sharedRight {
+                        // Stacking the batch of left matrices gives one tall [batches·m, k]
+                        // matrix: a single large product, which the kernel runs faster.
+                        MatmulKernel.multiply(m: batches * m, n: n, k: k,
+                                              a: aBase, lda: k, b: bBase, ldb: n, c: c, ldc: n)
+                    } else {
+                        for batch in 0..<batches {
+                            MatmulKernel.multiply(m: m, n: n, k: k,
+                                                  a: aBase + batch * m * k, lda: k,
+                                                  b: bBase + batch * k * n, ldb: n,
+                                                  c: c + batch * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+            initializedCount = resultCount
+        }
+        return Tensor(validatedShape: batchShape + [m, n], scalars: result)
+    }
+}

@@ -1,0 +1,61 @@
+import TensorCore
+
+/// Everything scaled dot-product attention computed on its way to the output, so a lesson or
+/// figure can show each stage:
+///
+///     scores        = Q Kᵀ                      (T_q × T_k)
+///     scaledScores  = scores / √d_k
+///     maskedScores  = scaledScores, −∞ where the mask hides a key
+///     weights       = softmax(maskedScores)     each row sums to 1 (0 for a fully hidden row)
+///     output        = weights V                 (T_q × d_v)
+///
+/// Shapes may carry leading batch or head axes: Q [..., T_q, d_k], K [..., T_k, d_k],
+/// V [..., T_k, d_v].
+public struct AttentionStages: Sendable {
+    public let query: Tensor
+    public let key: Tensor
+    public let value: Tensor
+    public let scores: Tensor
+    /// 1 / √d_k, the factor the scores were multiplied by.
+    public let scale: Float
+    public let scaledScores: Tensor
+    /// 1 where a key was hidden from a query; nil when nothing was hidden.
+    public let mask: Tensor?
+    public let maskedScores: Tensor
+    public let weights: Tensor
+    public let output: Tensor
+}
+
+/// Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V  (Vaswani et al. 2017, eq. 1), keeping every stage.
+///
+/// - Parameter mask: 1 where query i must not see key j (a causal mask hides the future, a padding
+///   mask hides pad tokens), 0 elsewhere; shape [T_q, T_k] or any shape the scores broadcast over.
+///   Hidden positions get −∞ before the softmax, so they receive exactly zero weight.
+/// - Throws: `TensorError.shapeMismatch` when Q and K differ in d_k, K and V differ in length,
+///   or the mask does not fit the scores.
+public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
+                                      mask: Tensor? = nil) throws -> AttentionStages {
+    guard query.rank >= 2, key.rank >= 2, value.rank >= 2 else {
+        throw TensorError.invalidShape(operation: "attention", shape: query.shape,
+                                       reason: "Q, K and V need at least two axes (tokens × features)")
+    }
+    let keyDimension = query.shape[query.rank - 1]
+    guard key.shape[key.rank - 1] == keyDimension else {
+        throw TensorError.shapeMismatch(operation: "attention (Q and K must share d_k)", lhs: query.shape, rhs: key.shape)
+    }
+    guard key.shape[key.rank - 2] == value.shape[value.rank - 2] else {
+        throw TensorError.shapeMismatch(operation: "attention (K and V must have one row per key)", lhs: key.shape, rhs: value.shape)
+    }
+    let scores = try query.matmul(key.transposed())
+    let scale = 1 / Float(keyDimension).squareRoot()
+    let scaledScores = scores * scale
+    var maskedScores = scaledScores
+    if let mask {
+        maskedScores = try scaledScores.maskedFill(mask, with: -.infinity)
+    }
+    let weights = maskedScores.softmax()
+    let output = try weights.matmul(value)
+    return AttentionStages(query: query, key: key, value: value, scores: scores, scale: scale,
+                           scaledScores: scaledScores, mask: mask, maskedScores: maskedScores,
+                           weights: weights, output: output)
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Lessons
+import Terminal
+
+struct LessonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson",
+        abstract: "Step through one lesson in the terminal and write its figures.",
+        discussion: """
+            Enter = next step, b = back, q = quit. With --no-pause, or when stdin is not a terminal, \
+            every step is printed at once. Figures go to <output-dir>/<NN-name>/.
+
+            Examples:
+              tx lesson attention
+              tx lesson 3 --seed 42
+              tx lesson attention --no-pause > lesson3.txt
+            """
+    )
+
+    @Argument(help: "The lesson's number or name (see 'tx list').")
+    var name: String
+
+    @OptionGroup var options: LessonOptions
+
+    func run() throws {
+        let lesson = try findLesson(name)
+        _ = try present(lesson, options: options)
+    }
+}
+
+func findLesson(_ name: String) throws -> Lesson {
+    do {
+        return try LessonCatalog.lookup(name)
+    } catch {
+        throw CLIError("\(error)")
+    }
+}
+
+/// Runs a lesson and shows it in the pager; returns how the pager ended.
+func present(_ lesson: Lesson, options: LessonOptions) throws -> StepPager.Outcome {
+    let context = options.context()
+    let run: LessonRun
+    do {
+        run = try lesson.run(context)
+    } catch {
+        throw CLIError("lesson \(lesson.number) (\(lesson.slug)): \(error)")
+    }
+    let pager = StepPager(style: context.style, interactive: options.interactive)
+    var input = StandardInputLines()
+    return pager.run(heading: "Lesson \(lesson.number) · \(lesson.title)", steps: run.steps, input: &input) { writeOut($0) }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Lessons
+import Terminal
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the lessons.",
+        discussion: """
+            Lessons marked 'planned' are on the syllabus but not written yet.
+
+            Example:
+              tx list
+            """
+    )
+
+    @Flag(help: "No ANSI colour.")
+    var noColor = false
+
+    func run() {
+        let style = TerminalStyle.detect(noColorFlag: noColor)
+        writeOut(lessonList(style: style) + "\n")
+        writeOut("\nStart one with: tx lesson <number or name>   (e.g. tx lesson attention)\n")
+    }
+}
+
+func lessonList(style: TerminalStyle) -> String {
+    var lines = [style.bold("TransformerExplorer lessons")]
+    for lesson in LessonCatalog.all {
+        let number = pad(String(lesson.number), to: 3, alignRight: true)
+        let name = pad(lesson.slug, to: 17)
+        let line = "\(number)  \(name) \(lesson.title) — \(lesson.summary)"
+        lines.append(lesson.isAvailable ? line : style.dim(line + "  (planned)"))
+    }
+    return lines.joined(separator: "\n")
+}

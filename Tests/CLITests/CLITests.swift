@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+
+/// Runs the built `tx` binary the way a user would, with stdin closed (not a terminal) and
+/// NO_COLOR set, in a fresh temporary folder.
+struct TX {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tx-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    static func binary() throws -> URL {
+        // The test runner lives in the same build folder as `tx`.
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var candidates = [runner.deletingLastPathComponent().appendingPathComponent("tx")]
+        if let argument = CommandLine.arguments.first {
+            candidates.append(URL(fileURLWithPath: argument).deletingLastPathComponent().appendingPathComponent("tx"))
+        }
+        candidates.append(URL(fileURLWithPath: ".build/debug/tx"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
+        }
+        return found
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = try TX.binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read before waiting so a large output cannot fill the pipe and stall the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    func files(_ relative: String = ".") -> [String] {
+        let root = directory.appendingPathComponent(relative)
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return [] }
+        return (enumerator.allObjects as? [String] ?? []).sorted()
+    }
+
+    func data(_ relative: String) -> Data? { FileManager.default.contents(atPath: directory.appendingPathComponent(relative).path) }
+}
+
+let sentence = "The animal didn't cross the street because it was too tired"
+
+@Suite("tx misuse: one line, non-zero exit, nothing written")
+struct CLIMisuseTests {
+    @Test func unknownLesson() throws {
+        let tx = try TX()
+        let result = try tx.run(["lesson", "nosuch"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains("unknown lesson 'nosuch'"))
+        #expect(result.stderr.contains("3 (attention)"))
+        #expect(tx.files().isEmpty)
+    }
+
+    @Test func plannedLessonSaysItIsNotWrittenYet() throws {
+        let tx = try TX()
+        let result = try tx.run(["lesson", "masks"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains("not written yet"))
+        #expect(tx.files().isEmpty)
+    }
+
+    @Test(arguments: ["", "   "])
+    func emptyText(text: String) throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", text, "--out", "a.png"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains("text is empty"))
+        #expect(tx.files().isEmpty)
+    }
+
+    @Test func outputFolderMissing() throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", sentence, "--out", "no/such/folder/a.png"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains("no/such/folder"))
+        #expect(tx.files().isEmpty)
+    }
+
+    @Test func outputPathThroughAFileIsUnwritable() throws {
+        let tx = try TX()
+        try Data("x".utf8).write(to: tx.directory.appendingPathComponent("plain.txt"))
+        let result = try tx.run(["attention", "--text", sentence, "--out", "plain.txt/a.png"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(tx.files() == ["plain.txt"])
+    }
+
+    @Test func readOnlyFolderIsUnwritable() throws {
+        // Root ignores permission bits, so this case can only be checked as another user.
+        guard getuid() != 0 else { return }
+        let tx = try TX()
+        let locked = tx.directory.appendingPathComponent("locked")
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+        chmod(locked.path, 0o555)
+        defer { chmod(locked.path, 0o755) }
+        let result = try tx.run(["attention", "--text", sentence, "--out", "locked/a.png"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(tx.files("locked").isEmpty)
+    }
+
+    @Test func unsupportedExtension() throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", sentence, "--out", "a.jpg"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains(".png"))
+        #expect(tx.files().isEmpty)
+    }
+}
+
+@Suite("tx as a user runs it")
+struct CLIUseTests {
+    @Test func noArgumentsListsTheLessons() throws {
+        let result = try TX().run([])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("attention"))
+        #expect(result.stdout.contains("Scaled dot-product attention"))
+        #expect(result.stdout.contains("planned"))
+    }
+
+    @Test func attentionWritesAReproduciblePNG() throws {
+        let tx = try TX()
+        let first = try tx.run(["attention", "--text", sentence, "--seed", "7", "--out", "one.png"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("untrained"))
+        #expect(first.stdout.contains("Wrote one.png"))
+        let second = try tx.run(["attention", "--text", sentence, "--seed", "7", "--out", "two.png"])
+        #expect(second.status == 0)
+        let other = try tx.run(["attention", "--text", sentence, "--seed", "8", "--out", "three.png"])
+        #expect(other.status == 0)
+        let one = try #require(tx.data("one.png"))
+        #expect(Array(one.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(one == tx.data("two.png"))
+        #expect(one != tx.data("three.png"))
+        #expect(tx.files() == ["one.png", "three.png", "two.png"])
+    }
+
+    @Test func lessonRunsWithoutPausingAndWritesItsFigures() throws {
+        let tx = try TX()
+        let result = try tx.run(["lesson", "3", "--output-dir", "out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("step 1/10"))
+        #expect(result.stdout.contains("step 10/10"))
+        #expect(!result.stdout.contains("\u{1B}["))   // NO_COLOR
+        #expect(tx.files("out/03-attention") == [
+            "00-overview.png", "01-scores.png", "02-scaled-scores.png", "03-masked-scores-causal.png",
+            "04-weights.png", "05-weights-causal.png", "06-weighted-sum-it.png", "07-entropy-vs-dk.png",
+        ])
+    }
+
+    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"]])
+    func everyCommandHasHelpWithAnExample(command: [String]) throws {
+        let result = try TX().run(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Example"))
+        #expect(result.stdout.contains("USAGE"))
+    }
+}
