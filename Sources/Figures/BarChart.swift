@@ -72,7 +72,12 @@ public struct BarChart: Chart, Sendable {
         static let axisTitleGap = 10.0
         static let valueGap = 4.0
         static let barFraction = 0.68
-        static let plotHeight = 300.0
+        static let minPlotHeight = 300.0
+    }
+
+    /// Tall enough for the rotated y-axis title.
+    private var plotHeight: Double {
+        max(Geometry.minPlotHeight, TextMeasurer().width(yLabel, size: FigureStyle.axisTitleSize) + 16)
     }
 
     private var labelsText: [String] { values.map { formatNumber($0, format: valueFormat) } }
@@ -105,13 +110,13 @@ public struct BarChart: Chart, Sendable {
     public var preferredSize: Size {
         let m = TextMeasurer()
         let slot = preferredSlot
-        let plotWidth = max(320, slot * Double(values.count))
+        let plotWidth = max(320, slot * Double(values.count), m.width(xLabel, size: FigureStyle.axisTitleSize) + 16)
         let labels = AxisLabels(metrics: categoryMetrics(m), slot: plotWidth / Double(max(1, values.count)), below: true)
         let titles = TitleBlock(title: title, subtitle: subtitle)
-        let left = max(leftArea(m, plotHeight: Geometry.plotHeight), -labels.minX)
+        let left = max(leftArea(m, plotHeight: plotHeight), -labels.minX)
         let right = max(12, labels.maxX - plotWidth)
         let width = 2 * FigureStyle.margin + left + plotWidth + right
-        let height = 2 * FigureStyle.margin + titles.height(m) + topReserve(m) + Geometry.plotHeight + bottomArea(m, labels)
+        let height = 2 * FigureStyle.margin + titles.height(m) + topReserve(m) + plotHeight + bottomArea(m, labels)
         return Size(width: max(width, titles.width(m) + 2 * FigureStyle.margin).rounded(.up), height: height.rounded(.up))
     }
 
@@ -138,7 +143,7 @@ public struct BarChart: Chart, Sendable {
         let top = inner.minY + TitleBlock(title: title, subtitle: subtitle).height(m) + topReserve(m)
         let n = Double(max(1, values.count))
         // The label layout depends on the slot width, which depends on the labels' overhang: iterate.
-        var plotWidth = inner.width - leftArea(m, plotHeight: Geometry.plotHeight) - 12
+        var plotWidth = inner.width - leftArea(m, plotHeight: plotHeight) - 12
         var labels = AxisLabels(metrics: categoryMetrics(m), slot: max(1, plotWidth / n), below: true)
         var left = 0.0, right = 0.0
         for _ in 0..<4 {

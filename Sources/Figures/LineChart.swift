@@ -156,15 +156,29 @@ public struct LineChart: Chart, Sendable {
         var plot: Rect
         var legendOrigin: Point
         var legendBelow: Bool
+        var legendOffsets: [Point]
     }
 
-    private func legendSize(_ m: TextMeasurer, below: Bool) -> Size {
+    /// Where each legend entry goes, relative to the legend's top-left corner, and the legend's size.
+    /// Right of the plot: one entry per line. Below it: entries side by side, wrapped at `maxWidth`.
+    private func legendEntries(_ m: TextMeasurer, below: Bool, maxWidth: Double = .infinity) -> (offsets: [Point], size: Size) {
         let widths = series.map { Geometry.legendSample + 8 + m.width($0.name, size: FigureStyle.labelSize) }
-        if below {
-            let w = widths.reduce(0) { $0 + $1 } + Double(max(0, widths.count - 1)) * 20
-            return Size(width: w, height: Geometry.legendRow)
+        guard below else {
+            let offsets = widths.indices.map { Point(x: 0, y: Double($0) * Geometry.legendRow) }
+            return (offsets, Size(width: widths.max() ?? 0, height: Double(series.count) * Geometry.legendRow))
         }
-        return Size(width: widths.max() ?? 0, height: Double(series.count) * Geometry.legendRow)
+        var offsets: [Point] = []
+        var x = 0.0, y = 0.0, width = 0.0
+        for w in widths {
+            if x > 0 && x + w > maxWidth {
+                x = 0
+                y += Geometry.legendRow
+            }
+            offsets.append(Point(x: x, y: y))
+            width = max(width, x + w)
+            x += w + 20
+        }
+        return (offsets, Size(width: width, height: y + Geometry.legendRow))
     }
 
     private func leftArea(_ m: TextMeasurer, plotHeight: Double) -> Double {
@@ -183,12 +197,15 @@ public struct LineChart: Chart, Sendable {
     public var preferredSize: Size {
         let m = TextMeasurer()
         let titles = TitleBlock(title: title, subtitle: subtitle)
-        let legend = legendSize(m, below: false)
+        let legend = legendEntries(m, below: false).size
         let tickOverhang = m.lineHeight(size: FigureStyle.tickSize) / 2
-        let width = 2 * FigureStyle.margin + leftArea(m, plotHeight: plotSize.height) + plotSize.width
+        // Tall enough for the rotated y-axis title, wide enough for the x-axis title.
+        let plotHeight = max(plotSize.height, m.width(yLabel, size: FigureStyle.axisTitleSize) + 16)
+        let plotWidth = max(plotSize.width, m.width(xLabel, size: FigureStyle.axisTitleSize) + 16)
+        let width = 2 * FigureStyle.margin + leftArea(m, plotHeight: plotHeight) + plotWidth
             + Geometry.legendGap + legend.width + tickOverhang
         let height = 2 * FigureStyle.margin + titles.height(m) + tickOverhang
-            + max(plotSize.height, legend.height) + bottomArea(m)
+            + max(plotHeight, legend.height) + bottomArea(m)
         return Size(width: max(width, titles.width(m) + 2 * FigureStyle.margin).rounded(.up), height: height.rounded(.up))
     }
 
@@ -196,19 +213,21 @@ public struct LineChart: Chart, Sendable {
         let inner = frame.insetBy(FigureStyle.margin)
         let titleHeight = TitleBlock(title: title, subtitle: subtitle).height(m)
         let tickOverhang = m.lineHeight(size: FigureStyle.tickSize) / 2
-        var legend = legendSize(m, below: false)
-        let below = legend.width + Geometry.legendGap > inner.width * 0.4
-        if below { legend = legendSize(m, below: true) }
+        var legend = legendEntries(m, below: false)
+        let below = legend.size.width + Geometry.legendGap > inner.width * 0.4
+        if below { legend = legendEntries(m, below: true, maxWidth: inner.width) }
         let top = inner.minY + titleHeight + tickOverhang
-        var plotHeight = inner.maxY - top - bottomArea(m) - (below ? legend.height + 12 : 0)
+        var plotHeight = inner.maxY - top - bottomArea(m) - (below ? legend.size.height + 12 : 0)
         plotHeight = max(20, plotHeight)
         let left = inner.minX + leftArea(m, plotHeight: plotHeight)
-        let right = inner.maxX - tickOverhang - (below ? 0 : Geometry.legendGap + legend.width)
+        let right = inner.maxX - tickOverhang - (below ? 0 : Geometry.legendGap + legend.size.width)
         let plot = Rect(x: left, y: top, width: max(20, right - left), height: plotHeight)
-        let legendOrigin = below
-            ? Point(x: plot.midX - legend.width / 2, y: plot.maxY + bottomArea(m) + 12)
+        var legendOrigin = below
+            ? Point(x: plot.midX - legend.size.width / 2, y: plot.maxY + bottomArea(m) + 12)
             : Point(x: plot.maxX + Geometry.legendGap, y: plot.minY)
-        return Layout(titleTop: inner.minY, plot: plot, legendOrigin: legendOrigin, legendBelow: below)
+        legendOrigin.x = max(inner.minX, min(legendOrigin.x, inner.maxX - legend.size.width))
+        return Layout(titleTop: inner.minY, plot: plot, legendOrigin: legendOrigin, legendBelow: below,
+                      legendOffsets: legend.offsets)
     }
 
     /// The plotting area when drawn into `frame`.
@@ -305,18 +324,17 @@ public struct LineChart: Chart, Sendable {
         }
 
         // Legend.
-        var origin = L.legendOrigin
-        for s in series {
-            let y = origin.y + Geometry.legendRow / 2
-            let a = Point(x: origin.x, y: y), b = Point(x: origin.x + Geometry.legendSample, y: y)
+        for (s, offset) in zip(series, L.legendOffsets) {
+            let y = L.legendOrigin.y + offset.y + Geometry.legendRow / 2
+            let x = L.legendOrigin.x + offset.x
+            let a = Point(x: x, y: y), b = Point(x: x + Geometry.legendSample, y: y)
             canvas.line(from: a, to: b, color: s.color, width: s.lineWidth, dash: s.dashed ? [7, 5] : nil)
             if s.showMarkers {
                 canvas.circle(center: Point(x: (a.x + b.x) / 2, y: y), radius: s.lineWidth + 1.5, fill: s.color,
                               stroke: .white, strokeWidth: 1.2)
             }
-            let r = canvas.text(s.name, at: Point(x: b.x + 8, y: y), size: FigureStyle.labelSize, color: FigureStyle.text,
-                                verticalAlignment: .middle)
-            if L.legendBelow { origin.x = r.maxX + 20 } else { origin.y += Geometry.legendRow }
+            canvas.text(s.name, at: Point(x: b.x + 8, y: y), size: FigureStyle.labelSize, color: FigureStyle.text,
+                        verticalAlignment: .middle)
         }
         try canvas.checkStatus("draw line chart")
     }

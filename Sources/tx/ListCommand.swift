@@ -28,8 +28,11 @@ func lessonList(style: TerminalStyle) -> String {
     for lesson in LessonCatalog.all {
         let number = pad(String(lesson.number), to: 3, alignRight: true)
         let name = pad(lesson.slug, to: 17)
-        let line = "\(number)  \(name) \(lesson.title) — \(lesson.summary)"
-        lines.append(lesson.isAvailable ? line : style.dim(line + "  (planned)"))
+        let status = lesson.isAvailable ? "" : "  (planned)"
+        // One line per lesson, cut to the screen so the list never wraps.
+        let text = truncate("\(lesson.title) — \(lesson.summary)", to: max(20, style.width - 24 - displayWidth(status)))
+        let line = "\(number)  \(name) \(text)\(status)"
+        lines.append(lesson.isAvailable ? style.bold(line) : style.dim(line))
     }
     return lines.joined(separator: "\n")
 }

@@ -53,7 +53,9 @@ struct Start: ParsableCommand {
             _ = try present(lesson, options: options)
         }
         let gallery = try writeGallery()
-        writeOut("\nAll \(LessonCatalog.available.count) written lesson(s) ran. Every figure is under \(options.outputDirectory)/; see \(gallery).\n")
+        let numbers = LessonCatalog.available.map { String($0.number) }.joined(separator: ", ")
+        writeOut("\nDone: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; "
+                 + "open \(gallery) to see them all on one page.\n")
     }
 
     /// An HTML page with every figure under the output folder, grouped by lesson.
