@@ -57,9 +57,9 @@ struct Attention: ParsableCommand {
             throw CLIError("\(error)")
         }
         let tokens = demo.tokens
-        let kind = causal ? "causal (decoder) self-attention" : "self-attention"
+        let kind = causal ? "causal self-attention, as in a decoder" : "self-attention, as in an encoder"
         let heatmap = Heatmap(values: demo.stages.weights.rows, rowLabels: tokens, columnLabels: tokens,
-                              title: "Attention weights, one head (\(kind))",
+                              title: "Attention weights of one head · \(kind)",
                               subtitle: "randomly initialised, seed \(seed), d_model \(modelDimension), d_k \(keyDimension): untrained, so no meaning yet",
                               colorMap: .viridis, valueRange: 0...1, showValues: tokens.count <= 16,
                               colorBarLabel: "weight", xAxisTitle: "key (the word being looked at)",
