@@ -31,8 +31,16 @@ struct AttentionLesson {
         let seedNote = "random head, seed \(context.seed): untrained, so the pattern is noise, not meaning"
 
         var steps: [PagerStep] = []
-        func prose(_ text: String) -> String { wrap(text, width: max(40, min(style.width, 96))) }
-        func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
+        let narrator = Narrator(style: style)
+        let prose = narrator.prose, figureLine = narrator.figureLine
+        func matrix(_ tensor: Tensor, rows: [String], columns: [String]) -> String {
+            narrator.matrix(tensor, rows: rows, columns: columns)
+        }
+        func heat(_ tensor: Tensor, tokens: [String], colors: @escaping TerminalHeatmap.ColorFunction,
+                  decimals: Int, symmetric: Bool, range: ClosedRange<Float>? = nil) -> String {
+            narrator.heat(tensor, rows: tokens, columns: tokens, colors: colors, decimals: decimals,
+                          symmetric: symmetric, range: range)
+        }
 
         // 1. Why attention
         steps.append(PagerStep(title: "Why attention?", body: prose("""
@@ -264,21 +272,6 @@ struct AttentionLesson {
     }
 
     // MARK: - Printing and drawing helpers
-
-    private func matrix(_ tensor: Tensor, rows: [String], columns: [String]) -> String {
-        MatrixPrinter(decimals: 2, style: style).format(tensor.rows, rowLabels: rows, columnLabels: columns)
-    }
-
-    private func heat(_ tensor: Tensor, tokens: [String], colors: @escaping TerminalHeatmap.ColorFunction,
-                      decimals: Int, symmetric: Bool, range: ClosedRange<Float>? = nil) -> String {
-        var scale = range
-        if symmetric {
-            let largest = tensor.scalars.filter(\.isFinite).map(abs).max() ?? 1
-            scale = -largest...largest
-        }
-        return TerminalHeatmap(style: style, showValues: true, decimals: decimals, color: colors)
-            .format(tensor.rows, rowLabels: tokens, columnLabels: tokens, range: scale)
-    }
 
     /// Scores are signed, so they use the diverging map centred on zero.
     private func scoresHeatmap(_ tensor: Tensor, tokens: [String], title: String, subtitle: String) -> Heatmap {

@@ -224,6 +224,17 @@ public final class Canvas {
         polyline([a, b], color: color, width: width, dash: dash)
     }
 
+    /// A straight line drawn with `opacity` (0...1) over whatever is already there.
+    public func line(from a: Point, to b: Point, color: RGB, width: Double, opacity: Double) {
+        guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite, opacity > 0 else { return }
+        cairo_new_path(cr)
+        cairo_move_to(cr, a.x, a.y)
+        cairo_line_to(cr, b.x, b.y)
+        setColor(color, opacity: min(1, opacity))
+        setStroke(width: width, dash: nil)
+        cairo_stroke(cr)
+    }
+
     /// Connected line segments (non-finite points are skipped).
     public func polyline(_ points: [Point], color: RGB, width: Double = 1, dash: [Double]? = nil,
                          closed: Bool = false) {

@@ -6,23 +6,74 @@ import Darwin
 
 // Elementwise arithmetic with broadcasting, and the elementwise activation functions.
 //
-// Broadcasting here is deliberately simpler than NumPy's: two shapes fit when
-//   - they are equal, or
-//   - one is a suffix of the other ([n] onto [m, n]; [T, T] onto [h, T, T]), or
-//   - one holds a single scalar (shape [], [1], [1, 1], ...).
-// That covers every use in a Transformer (bias rows, masks shared by all heads, scale factors)
-// and keeps the rule easy to state. In all three cases the result has the shape of one of the
-// operands, and the other operand simply repeats along the result's scalars.
+// Broadcasting follows NumPy's rule: line the two shapes up at their last axes; each pair of
+// dimensions must be equal, or one of them must be 1 (a missing axis counts as 1), and the
+// result takes the larger of the two. So
+//   [2, 3]       + [3]           -> [2, 3]         a bias row added to every token
+//   [h, T, T]    + [T, T]        -> [h, T, T]      one causal mask shared by every head
+//   [B, h, T, T] + [B, 1, 1, T]  -> [B, h, T, T]   a per-sequence padding mask over heads and queries
+//   [3, 1]       + [1, 4]        -> [3, 4]         both operands stretched
+// One extra rule, kept from the first version of this file: an operand that holds a single
+// scalar (shape [], [1], [1, 1], ...) fits anything and leaves the other shape unchanged
+// (NumPy would add its leading 1s to the result: [1, 1, 1] + [2, 2] is [1, 2, 2] there).
 
 extension Tensor {
     /// The shape `lhs` and `rhs` broadcast to, or `nil` if they do not fit.
     static func broadcastShape(_ lhs: [Int], _ rhs: [Int]) -> [Int]? {
         if lhs == rhs { return lhs }
-        if rhs.count < lhs.count, Array(lhs.suffix(rhs.count)) == rhs { return lhs }
-        if lhs.count < rhs.count, Array(rhs.suffix(lhs.count)) == lhs { return rhs }
-        if rhs.reduce(1, *) == 1 { return lhs }
-        if lhs.reduce(1, *) == 1 { return rhs }
-        return nil
+        if rhs.reduce(1, *) == 1 && !rhs.contains(0) { return lhs }
+        if lhs.reduce(1, *) == 1 && !lhs.contains(0) { return rhs }
+        // NumPy's rule, walking both shapes from the last axis.
+        let rank = Swift.max(lhs.count, rhs.count)
+        var result = [Int](repeating: 0, count: rank)
+        for offset in 1...rank {
+            let l = offset <= lhs.count ? lhs[lhs.count - offset] : 1
+            let r = offset <= rhs.count ? rhs[rhs.count - offset] : 1
+            guard l == r || l == 1 || r == 1 else { return nil }
+            result[rank - offset] = l == 1 ? r : l
+        }
+        return result
+    }
+
+    /// For each axis of `target`, how far to move in the scalars of a tensor of `shape` when the
+    /// index along that axis grows by one: the usual row-major stride, or 0 where `shape` is
+    /// stretched (a dimension of 1, or an axis it does not have).
+    /// `shape` must broadcast to `target` (checked by the callers).
+    static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+        var strides = [Int](repeating: 0, count: target.count)
+        if shape.reduce(1, *) == 1 { return strides }   // a single scalar: never move
+        var step = 1
+        for (offset, dimension) in shape.reversed().enumerated() {
+            strides[target.count - 1 - offset] = dimension == 1 ? 0 : step
+            step *= dimension
+        }
+        return strides
+    }
+
+    /// Every (result index → operand offset) pair, visited in row-major order of `target`:
+    /// calls `body(resultOffset, lhsOffset, rhsOffset)`. An odometer over the axes keeps the
+    /// offsets up to date without dividing.
+    static func forEachBroadcastOffset(_ target: [Int], _ lhsStrides: [Int], _ rhsStrides: [Int],
+                                       _ body: (Int, Int, Int) -> Void) {
+        let count = target.reduce(1, *)
+        guard count > 0 else { return }
+        var index = [Int](repeating: 0, count: target.count)
+        var l = 0, r = 0
+        for flat in 0..<count {
+            body(flat, l, r)
+            // Advance the odometer: bump the last axis, carrying into earlier ones.
+            var axis = target.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                l += lhsStrides[axis]
+                r += rhsStrides[axis]
+                if index[axis] < target[axis] { break }
+                l -= lhsStrides[axis] * target[axis]
+                r -= rhsStrides[axis] * target[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
     }
 
     /// Applies `combine` to matching scalars of `lhs` and `rhs` after broadcasting.
@@ -35,16 +86,49 @@ extension Tensor {
         var result = [Float](repeating: 0, count: count)
         let l = lhs.scalars, r = rhs.scalars
         if l.count == count && r.count == count {
+            // Nothing is stretched (at most axes of length 1 differ), so the layouts agree.
             for i in 0..<count { result[i] = combine(l[i], r[i]) }
-        } else if l.count == count {
+        } else if lhs.shape == shape, isSuffix(rhs.shape, of: shape) || r.count == 1 {
             // Row-major order makes a suffix-shaped operand repeat as one block, every r.count scalars.
             for start in Swift.stride(from: 0, to: count, by: r.count) {
                 for j in 0..<r.count { result[start + j] = combine(l[start + j], r[j]) }
             }
-        } else {
+        } else if rhs.shape == shape, isSuffix(lhs.shape, of: shape) || l.count == 1 {
             for start in Swift.stride(from: 0, to: count, by: l.count) {
                 for j in 0..<l.count { result[start + j] = combine(l[j], r[start + j]) }
             }
+        } else {
+            // The general case: both operands may be stretched along different axes.
+            let lhsStrides = broadcastStrides(lhs.shape, to: shape)
+            let rhsStrides = broadcastStrides(rhs.shape, to: shape)
+            forEachBroadcastOffset(shape, lhsStrides, rhsStrides) { i, li, ri in
+                result[i] = combine(l[li], r[ri])
+            }
+        }
+        return Tensor(validatedShape: shape, scalars: result)
+    }
+
+    /// True when `shape` equals the last `shape.count` axes of `target`.
+    private static func isSuffix(_ shape: [Int], of target: [Int]) -> Bool {
+        shape.count <= target.count && Array(target.suffix(shape.count)) == shape
+    }
+
+    /// This tensor stretched to `shape` by the broadcasting rule above, its scalars repeated
+    /// along every stretched axis: a padding mask [B, 1, 1, T] broadcast to [B, h, T, T] shows
+    /// the full mask each head applies. Throws `shapeMismatch` (naming both shapes) when this
+    /// tensor does not broadcast to exactly `shape`.
+    public func broadcast(to shape: [Int]) throws -> Tensor {
+        let mismatch = TensorError.shapeMismatch(operation: "broadcast", lhs: self.shape, rhs: shape)
+        guard shape.allSatisfy({ $0 >= 0 }), Tensor.broadcastShape(self.shape, shape) == shape else {
+            throw mismatch
+        }
+        if self.shape == shape { return self }
+        var result = [Float](repeating: 0, count: shape.reduce(1, *))
+        let strides = Tensor.broadcastStrides(self.shape, to: shape)
+        let source = scalars
+        // One operand only: walk it as both "sides" and ignore the second offset.
+        Tensor.forEachBroadcastOffset(shape, strides, strides) { i, offset, _ in
+            result[i] = source[offset]
         }
         return Tensor(validatedShape: shape, scalars: result)
     }

@@ -58,19 +58,29 @@ extension Tensor {
 
     /// A copy with `value` wherever `mask` is non-zero.
     ///
-    /// The mask's shape must equal this tensor's shape or be a suffix of it: a [T, T] causal
-    /// mask applies to every head and batch of a [B, h, T, T] score tensor.
+    /// The mask must broadcast to this tensor's shape (NumPy's rule, see Tensor+Elementwise.swift)
+    /// without enlarging it: a [T, T] causal mask applies to every head and batch of a
+    /// [B, h, T, T] score tensor, and a [B, 1, 1, T_k] padding mask hides the same keys from
+    /// every head and every query of its own sequence.
     /// Typical use: `scores.maskedFill(causalMask, with: -.infinity).softmax()`.
     public func maskedFill(_ mask: Tensor, with value: Float) throws -> Tensor {
-        guard mask.rank <= rank, Array(shape.suffix(mask.rank)) == mask.shape else {
+        guard Tensor.broadcastShape(shape, mask.shape) == shape else {
             throw TensorError.shapeMismatch(operation: "maskedFill", lhs: shape, rhs: mask.shape)
         }
+        guard count > 0 else { return self }
         var result = scalars
-        let period = mask.count
-        guard count > 0 else { return self }   // also guarantees period > 0
-        for start in Swift.stride(from: 0, to: count, by: period) {
-            for j in 0..<period where mask.scalars[j] != 0 {
-                result[start + j] = value
+        if mask.rank <= rank, Array(shape.suffix(mask.rank)) == mask.shape || mask.count == 1 {
+            // The common case, a suffix-shaped mask: it repeats as one block every mask.count scalars.
+            let period = mask.count
+            for start in Swift.stride(from: 0, to: count, by: period) {
+                for j in 0..<period where mask.scalars[j] != 0 {
+                    result[start + j] = value
+                }
+            }
+        } else {
+            let full = try mask.broadcast(to: shape)   // e.g. (B, 1, 1, T) -> (B, h, T, T)
+            for i in 0..<count where full.scalars[i] != 0 {
+                result[i] = value
             }
         }
         return Tensor(validatedShape: shape, scalars: result)

@@ -42,11 +42,19 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
                 return "the left's last axis (\(inner)) must equal the right's second-to-last axis (\(rows))"
             }
             return "the leading (batch) axes must be equal, or the right must be a single [k, n] matrix"
-        case "add", "subtract", "multiply", "divide":
-            return "to broadcast, the shapes must be equal, one must be a suffix of the other, "
-                + "or one must hold a single scalar"
+        case "add", "subtract", "multiply", "divide", "combineMasks":
+            return "to broadcast, line the shapes up at their last axes: each pair of dimensions "
+                + "must be equal or one of them 1 (a missing axis counts as 1), "
+                + "or one operand must hold a single scalar"
         case "maskedFill":
-            return "the mask's shape must equal the tensor's shape or be a suffix of it"
+            return "the mask must broadcast to the tensor's shape without enlarging it: line them up "
+                + "at their last axes; each mask dimension must equal the tensor's or be 1"
+        case "broadcast":
+            return "the first shape must stretch to exactly the second: line them up at their last "
+                + "axes; each dimension must equal the target's or be 1"
+        case "concatenate":
+            return "all tensors must have the same rank and the same dimensions on every axis "
+                + "except the one they are joined along"
         case "layerNorm":
             return "gamma and beta must have shape [d], where d is the input's last axis"
         default:

@@ -80,7 +80,7 @@ struct MaskedFillTests {
         #expect(try x.maskedFill(Tensor([0, 2, -1, 0]), with: 9).scalars == [1, 9, 9, 4])
     }
 
-    @Test("a mask that is not a suffix throws shapeMismatch naming both shapes")
+    @Test("a mask that does not broadcast to the tensor throws shapeMismatch naming both shapes")
     func badMask() throws {
         let error = try #require(throws: TensorError.self) {
             try Tensor.zeros([2, 3, 4]).maskedFill(Tensor.zeros([3, 3]), with: 0)

@@ -1,0 +1,130 @@
+import Figures
+import Foundation
+import TensorCore
+import Terminal
+import Transformer
+
+/// Lesson 5: multi-head attention. Split d_model into h heads, attend in each, concatenate,
+/// project with W_O.
+struct MultiHeadLesson {
+    let context: LessonContext
+    static let modelDimension = 16
+    static let heads = 4
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("multi-head")
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        let narrator = Narrator(style: context.style)
+        let prose = narrator.prose, figureLine = narrator.figureLine
+        var steps: [PagerStep] = []
+        let d = Self.modelDimension, h = Self.heads, dh = d / h
+        let tokens = WordTokenizer().tokenize(AttentionLesson.sentence)
+        let x = try ToyEmbedding(dimension: d, seed: context.seed).embed(tokens)
+            + sinusoidalPositionalEncoding(length: tokens.count, dimension: d)
+        var generator = SeededGenerator(seed: context.seed)
+        let attention = try MultiHeadAttention(modelDimension: d, heads: h, using: &generator)
+        let result = try attention(query: x, keyValue: x)
+        let headWeights: [[[Float]]] = (0..<h).map { head in
+            (0..<tokens.count).map { q in (0..<tokens.count).map { k in result.weights[head, q, k] } }
+        }
+        let seedNote = "random weights, seed \(context.seed): untrained"
+
+        steps.append(PagerStep(title: "Why more than one head?", body: prose("""
+            One attention head produces one weighted average per word: a single opinion about which \
+            other words matter. But a word relates to others in several ways at once. For "it" in \
+            "\(AttentionLesson.sentence)" one relation is "what does it refer to?" (animal), another \
+            "what is said about it?" (tired), another is plain grammar (was).
+
+            Think of taking in a lecture: you can take notes, record the sound and film the board. \
+            Each captures something the others miss. Multi-head attention runs h heads side by \
+            side, each with its own W_Q, W_K, W_V, so each can learn its own kind of relation, then \
+            puts their results together.
+            """)))
+
+        // Splitting.
+        let q = try attention.query(x)                 // (T, d)
+        let split = try q.splitHeads(h)                // (h, T, d/h)
+        let firstRow = q.row(0).map { formatNumber($0, decimals: 2) }
+        let perHead = (0..<h).map { head in
+            "    head \(head + 1): [" + (0..<dh).map { formatNumber(split[head, 0, $0], decimals: 2) }.joined(separator: ", ") + "]"
+        }.joined(separator: "\n")
+        steps.append(PagerStep(title: "Split d_model into h heads", body: prose("""
+            With d_model = \(d) and h = \(h) heads, each head works in d_k = d_model / h = \(dh) \
+            dimensions. The projections are computed once at full width, Q = X·W_Q is \(tokens.count) × \(d), \
+            and then cut into \(h) slices of \(dh) columns: a reshape to \(tokens.count) × \(h) × \(dh) and a \
+            transpose to \(h) × \(tokens.count) × \(dh). No numbers change, they are only regrouped. \
+            The query of "\(tokens[0])":
+
+                q(\(tokens[0])) = [\(firstRow.joined(separator: ", "))]
+
+            becomes \(h) head queries of \(dh) numbers each:
+            """) + "\n\n" + perHead + "\n\n" + prose("""
+            The same happens to K and V. Because each head is \(h) times narrower, h heads cost about \
+            as much as one full-width head.
+            """)))
+
+        // Per-head attention.
+        let gridPath = try figures.write(HeadGrid(title: "\(h) heads, \(h) attention patterns",
+                                                  subtitle: "\(seedNote) · one shared colour scale",
+                                                  heads: headWeights, rowLabels: tokens, columnLabels: tokens),
+                                         as: "01-heads.png")
+        var headText = ""
+        for head in 0..<h {
+            let weights = try Tensor(headWeights[head])
+            headText += context.style.bold("head \(head + 1)") + "\n"
+                + narrator.heat(weights, rows: tokens, columns: tokens, range: 0...1, showValues: false) + "\n\n"
+        }
+        steps.append(PagerStep(title: "Each head attends on its own", body: prose("""
+            Each head runs exactly the scaled dot-product attention of lesson 3 on its own slice: \
+            softmax(Q_h K_hᵀ / √\(dh)) V_h. Here are the \(h) weight matrices (brighter = more weight):
+            """) + "\n\n" + headText + figureLine(gridPath)))
+
+        // Concatenate and project.
+        let counts = attention.parameterCount
+        steps.append(PagerStep(title: "Concatenate, then project with W_O", body: prose("""
+            Each head returns \(tokens.count) × \(dh) values. Side by side (concatenated) they form \
+            \(tokens.count) × \(d) again, and one last matrix W_O (\(d) × \(d)) mixes the heads' results:
+
+                MultiHead(Q, K, V) = Concat(head_1, …, head_\(h)) · W_O
+                head_i = Attention(X W_Q^i, X W_K^i, X W_V^i)
+
+            The output has the same shape as the input, \(tokens.count) × \(d), so layers can be stacked. \
+            This layer holds four \(d) × \(d) matrices plus four biases: 4·(\(d)·\(d) + \(d)) = \(counts) \
+            parameters, the same whatever h is.
+
+            The output rows:
+            """) + "\n\n" + narrator.matrix(result.output, rows: tokens, columns: (1...d).map { "\($0)" }, decimals: 1)))
+
+        // Different heads, different patterns.
+        let focus = tokens.firstIndex(of: "it") ?? 0
+        let table: [[Float]] = headWeights.map { weights in
+            let row = weights[focus]
+            let meanEntropy = weights.map { entropy($0) }.reduce(0, +) / Float(weights.count)
+            let best = row.enumerated().max { $0.element < $1.element }!
+            return [meanEntropy, Float(best.offset), best.element]
+        }
+        let tableText = table.enumerated().map { head, values in
+            "    head \(head + 1):  mean entropy \(formatNumber(values[0])) nats   \"it\" looks most at \""
+                + tokens[Int(values[1])] + "\" (\(formatNumber(values[2])))"
+        }.joined(separator: "\n")
+        let linesPath = try figures.write(HeadView(title: "Head view: lines from each word to the words it attends to",
+                                                   subtitle: "one colour per head · line opacity = weight · \(seedNote)",
+                                                   queryTokens: tokens, keyTokens: tokens, heads: headWeights),
+                                          as: "02-head-view.png")
+        let itPath = try figures.write(HeadView(title: "Where does \"it\" look? One colour per head",
+                                                subtitle: seedNote, queryTokens: tokens, keyTokens: tokens,
+                                                heads: headWeights, highlightQuery: focus),
+                                       as: "03-head-view-it.png")
+        steps.append(PagerStep(title: "Different heads, different patterns", body: prose("""
+            Even untrained, the heads differ, because each has its own random W_Q and W_K. A low \
+            entropy means a head concentrates on few words, a high one (up to ln \(tokens.count) = \
+            \(formatNumber(log(Float(tokens.count))))) that it spreads evenly:
+            """) + "\n\n" + tableText + "\n\n" + prose("""
+            In trained models heads specialise: some attend to the previous word, some to the \
+            sentence's end, some link pronouns to the nouns they stand for. Lesson 14 shows real ones.
+            """) + "\n\n" + figureLine(linesPath) + "\n" + figureLine(itPath) + "\n\nFigures written:\n"
+            + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+}

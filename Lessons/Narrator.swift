@@ -1,0 +1,33 @@
+import TensorCore
+import Terminal
+
+/// The pieces every lesson page is made of: wrapped prose, aligned matrices, coloured
+/// heatmaps and "figure → path" lines, all in the lesson's terminal style.
+struct Narrator {
+    let style: TerminalStyle
+
+    /// Prose wrapped to the screen (at most 96 columns, so lines stay readable).
+    func prose(_ text: String) -> String { wrap(text, width: max(40, min(style.width, 96))) }
+
+    func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
+
+    func matrix(_ tensor: Tensor, rows: [String], columns: [String], decimals: Int = 2,
+                rowSums: Bool = false) -> String {
+        MatrixPrinter(decimals: decimals, showRowSums: rowSums, style: style)
+            .format(tensor.rows, rowLabels: rows, columnLabels: columns)
+    }
+
+    /// A coloured grid. `symmetric` centres the scale on zero (for signed scores); `range` fixes it.
+    func heat(_ tensor: Tensor, rows: [String], columns: [String],
+              colors: @escaping TerminalHeatmap.ColorFunction = TerminalColors.viridis,
+              decimals: Int = 2, symmetric: Bool = false, range: ClosedRange<Float>? = nil,
+              showValues: Bool = true) -> String {
+        var scale = range
+        if symmetric {
+            let largest = tensor.scalars.filter(\.isFinite).map(abs).max() ?? 1
+            scale = -largest...largest
+        }
+        return TerminalHeatmap(style: style, showValues: showValues, decimals: decimals, color: colors)
+            .format(tensor.rows, rowLabels: rows, columnLabels: columns, range: scale)
+    }
+}

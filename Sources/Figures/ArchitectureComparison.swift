@@ -1,0 +1,408 @@
+import Foundation
+
+/// One input through several architectures, side by side: each column has a heading (e.g.
+/// "Encoder-only (BERT)"), a one- or two-line caption, its block diagram, its mask pattern(s) and its
+/// attention maps. The rows line up across the columns (headings, then diagrams, then masks, then maps,
+/// each row named in the left margin), so the reader compares across. The maps share one colour scale
+/// and one colour bar; masks and maps of a column use the same cell size, so a map sits under its mask.
+public struct ArchitectureComparison: Chart, Sendable {
+    /// A small attention map: rows are queries, columns keys.
+    public struct Map: Sendable {
+        public var title: String
+        public var values: [[Float]]
+        public var rowLabels: [String]
+        public var columnLabels: [String]
+
+        public init(title: String, values: [[Float]], rowLabels: [String], columnLabels: [String]) {
+            self.title = title
+            self.values = values
+            self.rowLabels = rowLabels
+            self.columnLabels = columnLabels
+        }
+    }
+
+    /// A mask pattern: true where the query (row) may see the key (column).
+    public struct MaskPanel: Sendable {
+        public var title: String
+        public var mask: [[Bool]]
+        public var rowLabels: [String]
+        public var columnLabels: [String]
+        public var visibleColor: RGB
+
+        public init(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String],
+                    visibleColor: RGB = RGB(hex: 0x2166AC)) {
+            self.title = title
+            self.mask = mask
+            self.rowLabels = rowLabels
+            self.columnLabels = columnLabels
+            self.visibleColor = visibleColor
+        }
+    }
+
+    public struct Column: Sendable {
+        public var title: String
+        public var caption: String
+        public var diagram: BlockDiagram
+        public var masks: [MaskPanel]
+        public var maps: [Map]
+
+        public init(title: String, caption: String, diagram: BlockDiagram,
+                    masks: [(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String])], maps: [Map]) {
+            self.init(title: title, caption: caption, diagram: diagram,
+                      maskPanels: masks.map { MaskPanel(title: $0.title, mask: $0.mask, rowLabels: $0.rowLabels,
+                                                        columnLabels: $0.columnLabels) },
+                      maps: maps)
+        }
+
+        /// The same with mask panels, which can each have their own visible colour.
+        public init(title: String, caption: String, diagram: BlockDiagram, maskPanels: [MaskPanel], maps: [Map]) {
+            self.title = title
+            self.caption = caption
+            self.diagram = diagram
+            self.masks = maskPanels
+            self.maps = maps
+        }
+    }
+
+    public var title: String
+    public var subtitle: String
+    public var columns: [Column]
+    public var colorMap: ColorMap
+    public var valueRange: ClosedRange<Float>
+    /// Cell side of the masks and maps; nil picks one from the largest matrix.
+    public var cellSize: Double?
+    public var colorBarLabel: String
+
+    public init(title: String, subtitle: String = "", columns: [Column], colorMap: ColorMap = .viridis,
+                valueRange: ClosedRange<Float> = 0...1, cellSize: Double? = nil, colorBarLabel: String = "weight") {
+        self.title = title
+        self.subtitle = subtitle
+        self.columns = columns
+        self.colorMap = colorMap
+        self.valueRange = valueRange
+        self.cellSize = cellSize
+        self.colorBarLabel = colorBarLabel
+    }
+
+    public func validate() throws {
+        guard !columns.isEmpty else { throw FigureError.invalidData("architecture comparison has no columns") }
+        for (i, column) in columns.enumerated() {
+            try column.diagram.validate()
+            for mask in column.masks {
+                try validateMatrix(mask.mask, rowLabels: mask.rowLabels, columnLabels: mask.columnLabels,
+                                   what: "column \(i + 1) mask \"\(mask.title)\"")
+            }
+            for map in column.maps {
+                try validateMatrix(map.values, rowLabels: map.rowLabels, columnLabels: map.columnLabels,
+                                   what: "column \(i + 1) map \"\(map.title)\"")
+            }
+        }
+        if let cellSize, !(cellSize.isFinite && cellSize >= 4) {
+            throw FigureError.invalidData("cellSize \(cellSize) must be at least 4")
+        }
+        try validateRange(valueRange)
+    }
+
+    /// The colour a map value gets.
+    public func color(for value: Float) -> RGB { mappedColor(value, colorMap, valueRange) }
+
+    static let rowNames = ["architecture", "masks: who may see whom", "attention weights"]
+
+    // MARK: Layout
+
+    private enum Geometry {
+        static let headingSize = 16.0
+        static let captionSize = FigureStyle.labelSize
+        static let minColumnWidth = 240.0
+        static let maxCaptionWidth = 560.0
+        static let columnGap = 48.0
+        static let itemGap = 24.0
+        static let rowGap = 28.0
+        static let headerGap = 16.0
+        static let gutterGap = 14.0
+        static let rightGap = 28.0
+        static let swatch = 14.0
+    }
+
+    struct ColumnLayout {
+        var area: Rect          // the column's horizontal extent (full height)
+        var headingTexts: [TextItem]
+        var diagramRect: Rect
+        var maskBlocks: [(block: MatrixBlock, origin: Point)]
+        var mapBlocks: [(block: MatrixBlock, origin: Point)]
+    }
+
+    struct Layout {
+        var size: Size
+        var titleTop: Double
+        var columns: [ColumnLayout]
+        var separators: [(Point, Point)]
+        var texts: [TextItem]
+        var colorBar: ColorBar?
+        var colorBarRect: Rect?
+        var visibleSwatch: Rect?
+        var hiddenSwatch: Rect?
+        var maskColors: [RGB]
+    }
+
+    private var resolvedCell: Double {
+        if let cellSize { return cellSize }
+        var n = 1
+        for column in columns {
+            for mask in column.masks { n = max(n, mask.mask.count, mask.mask.first?.count ?? 0) }
+            for map in column.maps { n = max(n, map.values.count, map.values.first?.count ?? 0) }
+        }
+        return min(28, max(14, 168 / Double(n)))
+    }
+
+    func layout(_ m: TextMeasurer) -> Layout {
+        let margin = FigureStyle.margin
+        let c = resolvedCell
+        let titles = TitleBlock(title: title, subtitle: subtitle)
+        let rowNameSize = FigureStyle.labelSize
+        let gutter = m.lineHeight(size: rowNameSize) + Geometry.gutterGap
+        let itemTitleSize = FigureStyle.labelSize
+
+        // Blocks and natural widths per column.
+        var maskBlocks: [[MatrixBlock]] = [], mapBlocks: [[MatrixBlock]] = []
+        var widths: [Double] = [], captions: [[String]] = []
+        for column in columns {
+            let masks = column.masks.map {
+                MatrixBlock(title: $0.title, rows: $0.mask.count, columns: $0.mask.first?.count ?? 0, rowLabels: $0.rowLabels,
+                            columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize, m)
+            }
+            let maps = column.maps.map {
+                MatrixBlock(title: $0.title, rows: $0.values.count, columns: $0.values.first?.count ?? 0,
+                            rowLabels: $0.rowLabels, columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize, m)
+            }
+            maskBlocks.append(masks)
+            mapBlocks.append(maps)
+            func rowWidth(_ blocks: [MatrixBlock]) -> Double {
+                blocks.map(\.size.width).reduce(0, +) + Double(max(0, blocks.count - 1)) * Geometry.itemGap
+            }
+            var w = max(Geometry.minColumnWidth, m.width(column.title, size: Geometry.headingSize, weight: .bold),
+                        column.diagram.layout(margin: 0, m).size.width, rowWidth(masks), rowWidth(maps))
+            var lines = balancedWrap(column.caption, size: Geometry.captionSize, maxWidth: w, m)
+            if lines.count > 2 {
+                w = max(w, min(Geometry.maxCaptionWidth, m.width(column.caption, size: Geometry.captionSize) / 2 + 30))
+                lines = balancedWrap(column.caption, size: Geometry.captionSize, maxWidth: w, m)
+            }
+            widths.append(w)
+            captions.append(lines)
+        }
+
+        // Row heights.
+        let headingHeight = m.lineHeight(size: Geometry.headingSize, weight: .bold)
+        let captionLine = m.lineHeight(size: Geometry.captionSize) + 2
+        let headerHeight = columns.indices.map { i in
+            (columns[i].title.isEmpty ? 0 : headingHeight + 4) + Double(captions[i].count) * captionLine
+        }.max() ?? 0
+        let diagramSizes = columns.map { $0.diagram.layout(margin: 0, m).size }
+        let diagramHeight = diagramSizes.map(\.height).max() ?? 0
+        let masksHeight = maskBlocks.flatMap { $0 }.map(\.size.height).max() ?? 0
+        let mapsHeight = mapBlocks.flatMap { $0 }.map(\.size.height).max() ?? 0
+
+        // Vertical positions.
+        let headerTop = margin + titles.height(m)
+        let diagramTop = headerTop + headerHeight + Geometry.headerGap
+        var y = diagramTop + diagramHeight
+        let masksTop = y + Geometry.rowGap
+        if masksHeight > 0 { y = masksTop + masksHeight }
+        let mapsTop = y + Geometry.rowGap
+        if mapsHeight > 0 { y = mapsTop + mapsHeight }
+
+        // Columns.
+        let left = margin + gutter
+        var x = left
+        var columnLayouts: [ColumnLayout] = []
+        var separators: [(Point, Point)] = []
+        var texts: [TextItem] = []
+        for (i, column) in columns.enumerated() {
+            let w = widths[i]
+            let cx = x + w / 2
+            var heading: [TextItem] = []
+            var ty = headerTop
+            if !column.title.isEmpty {
+                heading.append(TextItem(text: column.title, at: Point(x: cx, y: ty), size: Geometry.headingSize,
+                                        weight: .bold, alignment: .center, verticalAlignment: .top))
+                ty += headingHeight + 4
+            }
+            for line in captions[i] {
+                heading.append(TextItem(text: line, at: Point(x: cx, y: ty), size: Geometry.captionSize,
+                                        color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: .top))
+                ty += captionLine
+            }
+            // Diagrams are drawn at their natural size, bottoms aligned (inputs on one line).
+            let d = diagramSizes[i]
+            let diagramRect = Rect(x: cx - d.width / 2, y: diagramTop + diagramHeight - d.height, width: d.width, height: d.height)
+            func place(_ blocks: [MatrixBlock], top: Double) -> [(block: MatrixBlock, origin: Point)] {
+                let total = blocks.map(\.size.width).reduce(0, +) + Double(max(0, blocks.count - 1)) * Geometry.itemGap
+                var bx = cx - total / 2
+                return blocks.map { b in
+                    defer { bx += b.size.width + Geometry.itemGap }
+                    return (b, Point(x: bx, y: top))
+                }
+            }
+            let masks = place(maskBlocks[i], top: masksTop)
+            let maps = place(mapBlocks[i], top: mapsTop)
+            for (b, o) in masks { texts += b.texts(at: o) }
+            for (b, o) in maps { texts += b.texts(at: o) }
+            texts += heading
+            columnLayouts.append(ColumnLayout(area: Rect(x: x, y: headerTop, width: w, height: y - headerTop),
+                                              headingTexts: heading, diagramRect: diagramRect, maskBlocks: masks,
+                                              mapBlocks: maps))
+            x += w
+            if i + 1 < columns.count {
+                let sx = x + Geometry.columnGap / 2
+                separators.append((Point(x: sx, y: headerTop), Point(x: sx, y: y)))
+                x += Geometry.columnGap
+            }
+        }
+        let columnsRight = x
+
+        // Row names in the left gutter, rotated, when they fit their row.
+        let rows: [(String, Double, Double)] = [
+            (Self.rowNames[0], diagramTop, diagramHeight),
+            (Self.rowNames[1], masksTop, masksHeight),
+            (Self.rowNames[2], mapsTop, mapsHeight),
+        ]
+        for (name, top, height) in rows where height > 0 {
+            var size = rowNameSize
+            while size > 9 && m.width(name, size: size) > height { size -= 0.5 }
+            guard m.width(name, size: size) <= height else { continue }
+            texts.append(TextItem(text: name, at: Point(x: margin + m.lineHeight(size: rowNameSize) / 2, y: top + height / 2),
+                                  size: size, color: FigureStyle.mutedText, alignment: .center, verticalAlignment: .middle,
+                                  rotation: 90))
+        }
+
+        // At the right: the mask legend beside the masks, the colour bar beside the maps.
+        var rightWidth = 0.0
+        var visibleSwatch: Rect? = nil, hiddenSwatch: Rect? = nil
+        let maskColors = uniqueColors(columns.flatMap { $0.masks.map(\.visibleColor) })
+        let legendX = columnsRight + Geometry.rightGap
+        if masksHeight > 0 {
+            let gridTop = columnLayouts.flatMap { $0.maskBlocks.map { $0.block.grid(at: $0.origin).minY } }.min() ?? masksTop
+            let size = FigureStyle.tickSize
+            visibleSwatch = Rect(x: legendX, y: gridTop, width: Geometry.swatch, height: Geometry.swatch)
+            hiddenSwatch = Rect(x: legendX, y: gridTop + Geometry.swatch + 10, width: Geometry.swatch, height: Geometry.swatch)
+            texts.append(TextItem(text: MaskPattern.visibleLegend, at: Point(x: legendX + Geometry.swatch + 6, y: visibleSwatch!.midY),
+                                  size: size, color: FigureStyle.secondaryText, verticalAlignment: .middle))
+            texts.append(TextItem(text: MaskPattern.hiddenLegend, at: Point(x: legendX + Geometry.swatch + 6, y: hiddenSwatch!.midY),
+                                  size: size, color: FigureStyle.secondaryText, verticalAlignment: .middle))
+            rightWidth = max(rightWidth, Geometry.swatch + 6 + max(m.width(MaskPattern.visibleLegend, size: size),
+                                                                  m.width(MaskPattern.hiddenLegend, size: size)))
+        }
+        var bar: ColorBar? = nil, barRect: Rect? = nil
+        if mapsHeight > 0 {
+            let grids = columnLayouts.flatMap { $0.mapBlocks.map { $0.block.grid(at: $0.origin) } }
+            let top = grids.map(\.minY).min() ?? mapsTop
+            let bottom = grids.map(\.maxY).max() ?? (mapsTop + mapsHeight)
+            let allValues = columns.flatMap { $0.maps.flatMap { $0.values.joined() } }
+            let spec = ColorBar(colorMap: colorMap, range: Double(valueRange.lowerBound)...Double(valueRange.upperBound),
+                                label: colorBarLabel, maskedLegend: maskedLegendText(allValues))
+            let height = max(bottom - top, 90)
+            bar = spec
+            barRect = Rect(x: legendX, y: top, width: spec.barWidth, height: height)
+            rightWidth = max(rightWidth, spec.width(height: height, m))
+            y = max(y, top + height + spec.overhang(m) + spec.heightBelow)
+        }
+        let contentRight = rightWidth > 0 ? legendX + rightWidth : columnsRight
+        let width = max(contentRight + margin, titles.width(m) + 2 * margin)
+        var layout = Layout(size: Size(width: width.rounded(.up), height: (y + margin).rounded(.up)), titleTop: margin,
+                            columns: columnLayouts, separators: separators, texts: texts, colorBar: bar,
+                            colorBarRect: barRect, visibleSwatch: visibleSwatch, hiddenSwatch: hiddenSwatch,
+                            maskColors: maskColors)
+        let shift = (width - (contentRight + margin)) / 2
+        if shift > 0 { layout = layout.offsetBy(dx: shift) }
+        return layout
+    }
+
+    private func uniqueColors(_ colors: [RGB]) -> [RGB] {
+        var seen: [RGB] = []
+        for c in colors where !seen.contains(c) { seen.append(c) }
+        return seen
+    }
+
+    public var preferredSize: Size { layout(TextMeasurer()).size }
+
+    /// Where column `column`'s block diagram is drawn inside `frame`.
+    public func diagramRect(column: Int, in frame: Rect) -> Rect {
+        let L = layout(TextMeasurer())
+        return Placement(natural: L.size, in: frame).rect(L.columns[column].diagramRect)
+    }
+
+    /// The boxes of column `column`'s block diagram as drawn inside `frame`.
+    public func boxes(column: Int, in frame: Rect) -> [BlockDiagram.Box] {
+        columns[column].diagram.boxes(in: diagramRect(column: column, in: frame), margin: 0)
+    }
+
+    /// Where cell (`query`, `key`) of map `map` of column `column` is drawn inside `frame`.
+    public func mapCellRect(column: Int, map: Int, query: Int, key: Int, in frame: Rect) -> Rect {
+        let L = layout(TextMeasurer())
+        let (b, o) = L.columns[column].mapBlocks[map]
+        return Placement(natural: L.size, in: frame).rect(b.cellRect(row: query, column: key, at: o))
+    }
+
+    /// Where cell (`query`, `key`) of mask `mask` of column `column` is drawn inside `frame`.
+    public func maskCellRect(column: Int, mask: Int, query: Int, key: Int, in frame: Rect) -> Rect {
+        let L = layout(TextMeasurer())
+        let (b, o) = L.columns[column].maskBlocks[mask]
+        return Placement(natural: L.size, in: frame).rect(b.cellRect(row: query, column: key, at: o))
+    }
+
+    /// Every string the figure draws outside the diagrams (to check glyph coverage).
+    public var labels: [String] {
+        let L = layout(TextMeasurer())
+        return [title, subtitle] + L.texts.map(\.text)
+    }
+
+    public func draw(on canvas: Canvas, in frame: Rect) throws {
+        try validate()
+        let L = layout(TextMeasurer())
+        let placement = Placement(natural: L.size, in: frame)
+        try placement.apply(to: canvas) {
+            TitleBlock(title: title, subtitle: subtitle).draw(on: canvas, centerX: L.size.width / 2, top: L.titleTop)
+            for (a, b) in L.separators { canvas.line(from: a, to: b, color: FigureStyle.grid, width: 1) }
+            for (i, column) in columns.enumerated() {
+                let C = L.columns[i]
+                try column.diagram.draw(on: canvas, in: C.diagramRect, margin: 0)
+                for (k, (b, o)) in C.maskBlocks.enumerated() {
+                    drawMaskCells(column.masks[k].mask, on: canvas, visibleColor: column.masks[k].visibleColor,
+                                  gap: cellGap(b.cell)) { r, c in b.cellRect(row: r, column: c, at: o) }
+                    canvas.strokeRect(b.grid(at: o), color: RGB(hex: 0x888888), width: 0.75)
+                }
+                for (k, (b, o)) in C.mapBlocks.enumerated() {
+                    drawMatrixCells(column.maps[k].values, on: canvas, colorMap: colorMap, range: valueRange,
+                                    gap: cellGap(b.cell)) { r, c in b.cellRect(row: r, column: c, at: o) }
+                }
+            }
+            if let v = L.visibleSwatch, let h = L.hiddenSwatch {
+                drawMaskLegendSwatches(on: canvas, visible: v, hidden: h, visibleColors: L.maskColors)
+            }
+            for item in L.texts { item.draw(on: canvas) }
+            if let bar = L.colorBar, let rect = L.colorBarRect { bar.draw(on: canvas, bar: rect) }
+        }
+        try canvas.checkStatus("draw architecture comparison")
+    }
+}
+
+extension ArchitectureComparison.Layout {
+    func offsetBy(dx: Double) -> Self {
+        var l = self
+        l.columns = columns.map { c in
+            var c = c
+            c.area = c.area.offsetBy(dx: dx, dy: 0)
+            c.headingTexts = c.headingTexts.map { $0.offsetBy(dx: dx, dy: 0) }
+            c.diagramRect = c.diagramRect.offsetBy(dx: dx, dy: 0)
+            c.maskBlocks = c.maskBlocks.map { ($0.block, Point(x: $0.origin.x + dx, y: $0.origin.y)) }
+            c.mapBlocks = c.mapBlocks.map { ($0.block, Point(x: $0.origin.x + dx, y: $0.origin.y)) }
+            return c
+        }
+        l.separators = separators.map { (Point(x: $0.0.x + dx, y: $0.0.y), Point(x: $0.1.x + dx, y: $0.1.y)) }
+        l.texts = texts.map { $0.offsetBy(dx: dx, dy: 0) }
+        l.colorBarRect = colorBarRect?.offsetBy(dx: dx, dy: 0)
+        l.visibleSwatch = visibleSwatch?.offsetBy(dx: dx, dy: 0)
+        l.hiddenSwatch = hiddenSwatch?.offsetBy(dx: dx, dy: 0)
+        return l
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+
+/// Attention as lines, as in BertViz's head view: query tokens in a left column, key tokens in a right
+/// column, a line from each query to each key whose opacity (and width) is the weight, one colour per
+/// head with a legend of the head colours. With `highlightQuery`, only that query's lines are drawn and
+/// the query is marked, to answer "where does this word look?".
+public struct HeadView: Chart, Sendable {
+    public var title: String
+    public var subtitle: String
+    public var queryTokens: [String]
+    public var keyTokens: [String]
+    /// [head][query][key].
+    public var heads: [[[Float]]]
+    /// nil: `HeadView.headPalette` (cycled for more than 12 heads).
+    public var headColors: [RGB]?
+    /// nil: "head 1", "head 2", …
+    public var headLabels: [String]?
+    public var highlightQuery: Int?
+    /// Lines for smaller weights are not drawn (they would be invisible anyway).
+    public var minimumWeight: Float
+
+    public init(title: String, subtitle: String = "", queryTokens: [String], keyTokens: [String],
+                heads: [[[Float]]], headColors: [RGB]? = nil, headLabels: [String]? = nil,
+                highlightQuery: Int? = nil, minimumWeight: Float = 0.02) {
+        self.title = title
+        self.subtitle = subtitle
+        self.queryTokens = queryTokens
+        self.keyTokens = keyTokens
+        self.heads = heads
+        self.headColors = headColors
+        self.headLabels = headLabels
+        self.highlightQuery = highlightQuery
+        self.minimumWeight = minimumWeight
+    }
+
+    /// Twelve qualitative colours, distinct from each other and dark enough for thin lines on white
+    /// (d3's category10 with its grey replaced, plus three more).
+    public static let headPalette: [RGB] = [
+        0x1F77B4, 0xFF7F0E, 0x2CA02C, 0xD62728, 0x9467BD, 0x8C564B,
+        0xE377C2, 0x17BECF, 0xBCBD22, 0x393B79, 0x7F7F7F, 0x1B9E77,
+    ].map { RGB(hex: $0) }
+
+    public func validate() throws {
+        guard !queryTokens.isEmpty else { throw FigureError.invalidData("head view has no query tokens") }
+        guard !keyTokens.isEmpty else { throw FigureError.invalidData("head view has no key tokens") }
+        guard !heads.isEmpty else { throw FigureError.invalidData("head view has no heads") }
+        for (h, head) in heads.enumerated() {
+            try validateMatrix(head, rowLabels: queryTokens, columnLabels: keyTokens, what: "head \(h + 1)")
+            if head.joined().contains(where: { !$0.isFinite }) {
+                throw FigureError.invalidData("head \(h + 1) has weights that are not finite")
+            }
+        }
+        if let headColors, headColors.count < heads.count {
+            throw FigureError.invalidData("\(heads.count) heads but only \(headColors.count) head colours")
+        }
+        if let headLabels, headLabels.count != heads.count {
+            throw FigureError.invalidData("\(heads.count) heads but \(headLabels.count) head labels")
+        }
+        if let highlightQuery, !queryTokens.indices.contains(highlightQuery) {
+            throw FigureError.invalidData("highlightQuery \(highlightQuery) is outside 0..<\(queryTokens.count)")
+        }
+        guard minimumWeight.isFinite, minimumWeight >= 0 else {
+            throw FigureError.invalidData("minimumWeight \(minimumWeight) must be a number ≥ 0")
+        }
+    }
+
+    /// The colour of head `index`.
+    public func color(ofHead index: Int) -> RGB {
+        if let headColors, headColors.indices.contains(index) { return headColors[index] }
+        return Self.headPalette[index % Self.headPalette.count]
+    }
+
+    public var resolvedHeadLabels: [String] { headLabels ?? heads.indices.map { "head \($0 + 1)" } }
+
+    /// Line width for a weight: thin for small weights, 3.5 units at weight 1.
+    static func lineWidth(_ weight: Float) -> Double { 1 + 2.5 * Double(min(max(weight, 0), 1)) }
+
+    // MARK: Layout
+
+    private enum Geometry {
+        static let rowHeight = 26.0
+        static let anchorGap = 8.0
+        static let headingGap = 10.0
+        static let legendSample = 22.0
+        static let legendEntryGap = 18.0
+        static let legendRow = 22.0
+        static let legendGap = 18.0
+        static let highlightPad = 4.0
+        static let chip = 11.0
+        static let chipGap = 2.0
+        static let chipsGap = 16.0
+    }
+
+    /// The heading over the per-head weight chips shown with `highlightQuery`.
+    static let chipsHeading = "weight per head"
+
+    struct Layout {
+        var size: Size
+        var titleTop: Double
+        var queryAnchors: [Point]
+        var keyAnchors: [Point]
+        var texts: [TextItem]
+        /// Legend samples: (head, line start, line end).
+        var legend: [(Int, Point, Point)]
+        var highlightRect: Rect?
+        /// With a highlighted query: [key][head] squares showing that query's weights.
+        var chips: [[Rect]]
+    }
+
+    func layout(_ m: TextMeasurer) -> Layout {
+        let margin = FigureStyle.margin
+        let tokenSize = FigureStyle.labelSize
+        let titles = TitleBlock(title: title, subtitle: subtitle)
+        func weight(query i: Int) -> FontWeight { i == highlightQuery ? .bold : .regular }
+        let queryWidth = queryTokens.indices.map { m.width(queryTokens[$0], size: tokenSize, weight: weight(query: $0)) }.max() ?? 0
+        let keyWidth = keyTokens.map { m.width($0, size: tokenSize) }.max() ?? 0
+        let headingSize = FigureStyle.axisTitleSize
+        let queryHeading = "query", keyHeading = "key"
+        let leftColumn = max(queryWidth + (highlightQuery == nil ? 0 : Geometry.highlightPad),
+                             m.width(queryHeading, size: headingSize))
+        var rightColumn = max(keyWidth, m.width(keyHeading, size: headingSize))
+        let rows = Double(max(queryTokens.count, keyTokens.count))
+        let span = max(240, min(420, rows * 22))
+        // Per-head weight chips beside the keys when one query is highlighted.
+        let showChips = highlightQuery != nil
+        let chipsWidth = Double(heads.count) * Geometry.chip + Double(max(0, heads.count - 1)) * Geometry.chipGap
+        let chipsHeadingWidth = m.width(Self.chipsHeading, size: FigureStyle.tickSize)
+        let chipsOffset = rightColumn + Geometry.chipsGap   // from the key column's left edge
+        if showChips { rightColumn = chipsOffset + max(chipsWidth, chipsHeadingWidth) }
+        let bodyWidth = leftColumn + 2 * Geometry.anchorGap + span + rightColumn
+
+        // Legend: equal-width entries in rows, aligned in columns, the block centred.
+        let labels = resolvedHeadLabels
+        let entryWidth = labels.map { Geometry.legendSample + 6 + m.width($0, size: FigureStyle.tickSize) }.max() ?? 0
+        let legendMax = max(bodyWidth, titles.width(m))
+        let perRow = max(1, min(heads.count, Int((legendMax + Geometry.legendEntryGap) / (entryWidth + Geometry.legendEntryGap))))
+        let legendWidth = Double(perRow) * entryWidth + Double(perRow - 1) * Geometry.legendEntryGap
+        let contentWidth = max(bodyWidth, legendWidth, titles.width(m))
+        let width = contentWidth + 2 * margin
+        let centerX = width / 2
+
+        var texts: [TextItem] = []
+        var legend: [(Int, Point, Point)] = []
+        var y = margin + titles.height(m)
+        let legendLeft = centerX - legendWidth / 2
+        for h in labels.indices {
+            let x = legendLeft + Double(h % perRow) * (entryWidth + Geometry.legendEntryGap)
+            let midY = y + (Double(h / perRow) + 0.5) * Geometry.legendRow
+            legend.append((h, Point(x: x, y: midY), Point(x: x + Geometry.legendSample, y: midY)))
+            texts.append(TextItem(text: labels[h], at: Point(x: x + Geometry.legendSample + 6, y: midY),
+                                  size: FigureStyle.tickSize, color: FigureStyle.text, verticalAlignment: .middle))
+        }
+        if !labels.isEmpty {
+            y += Double((labels.count + perRow - 1) / perRow) * Geometry.legendRow + Geometry.legendGap
+        }
+
+        // Columns, centred as a block.
+        let bodyLeft = centerX - bodyWidth / 2
+        let queryRight = bodyLeft + leftColumn
+        let keyLeft = queryRight + 2 * Geometry.anchorGap + span
+        texts.append(TextItem(text: queryHeading, at: Point(x: queryRight, y: y), size: headingSize,
+                              color: FigureStyle.secondaryText, alignment: .right, verticalAlignment: .top))
+        texts.append(TextItem(text: keyHeading, at: Point(x: keyLeft, y: y), size: headingSize,
+                              color: FigureStyle.secondaryText, verticalAlignment: .top))
+        let headingHeight = m.lineHeight(size: headingSize)
+        if showChips {
+            texts.append(TextItem(text: Self.chipsHeading, at: Point(x: keyLeft + chipsOffset, y: y + headingHeight),
+                                  size: FigureStyle.tickSize, color: FigureStyle.secondaryText, verticalAlignment: .bottom))
+        }
+        y += headingHeight + Geometry.headingGap
+        let top = y
+        let queryOffset = (rows - Double(queryTokens.count)) * Geometry.rowHeight / 2
+        let keyOffset = (rows - Double(keyTokens.count)) * Geometry.rowHeight / 2
+        var queryAnchors: [Point] = [], keyAnchors: [Point] = []
+        var highlightRect: Rect? = nil
+        for (i, token) in queryTokens.enumerated() {
+            let midY = top + queryOffset + (Double(i) + 0.5) * Geometry.rowHeight
+            let isHighlighted = i == highlightQuery
+            let item = TextItem(text: token, at: Point(x: queryRight, y: midY), size: tokenSize, weight: weight(query: i),
+                                color: isHighlighted ? FigureStyle.highlight : FigureStyle.text,
+                                alignment: .right, verticalAlignment: .middle)
+            texts.append(item)
+            if isHighlighted {
+                let b = item.bounds(m)
+                highlightRect = Rect(x: b.minX - Geometry.highlightPad, y: midY - Geometry.rowHeight / 2 + 2,
+                                     width: b.width + 2 * Geometry.highlightPad, height: Geometry.rowHeight - 4)
+            }
+            queryAnchors.append(Point(x: queryRight + Geometry.anchorGap, y: midY))
+        }
+        var chips: [[Rect]] = []
+        for (j, token) in keyTokens.enumerated() {
+            let midY = top + keyOffset + (Double(j) + 0.5) * Geometry.rowHeight
+            texts.append(TextItem(text: token, at: Point(x: keyLeft, y: midY), size: tokenSize, verticalAlignment: .middle))
+            keyAnchors.append(Point(x: keyLeft - Geometry.anchorGap, y: midY))
+            if showChips {
+                chips.append(heads.indices.map { h in
+                    Rect(x: keyLeft + chipsOffset + Double(h) * (Geometry.chip + Geometry.chipGap),
+                         y: midY - Geometry.chip / 2, width: Geometry.chip, height: Geometry.chip)
+                })
+            }
+        }
+        let bottom = top + rows * Geometry.rowHeight
+        return Layout(size: Size(width: width.rounded(.up), height: (bottom + margin).rounded(.up)), titleTop: margin,
+                      queryAnchors: queryAnchors, keyAnchors: keyAnchors, texts: texts, legend: legend,
+                      highlightRect: highlightRect, chips: chips)
+    }
+
+    public var preferredSize: Size { layout(TextMeasurer()).size }
+
+    /// Where the lines from query `index` start, inside `frame`.
+    public func queryAnchor(_ index: Int, in frame: Rect) -> Point {
+        let L = layout(TextMeasurer())
+        return Placement(natural: L.size, in: frame).point(L.queryAnchors[index])
+    }
+
+    /// Where the lines to key `index` end, inside `frame`.
+    public func keyAnchor(_ index: Int, in frame: Rect) -> Point {
+        let L = layout(TextMeasurer())
+        return Placement(natural: L.size, in: frame).point(L.keyAnchors[index])
+    }
+
+    public func draw(on canvas: Canvas, in frame: Rect) throws {
+        try validate()
+        let L = layout(TextMeasurer())
+        Placement(natural: L.size, in: frame).apply(to: canvas) {
+            TitleBlock(title: title, subtitle: subtitle).draw(on: canvas, centerX: L.size.width / 2, top: L.titleTop)
+            if let r = L.highlightRect {
+                canvas.roundedRect(r, radius: 4, fill: FigureStyle.highlight.mixed(with: .white, 0.88))
+            }
+            // Light guides at every anchor, so tokens without lines still show where they connect.
+            for p in L.queryAnchors + L.keyAnchors {
+                canvas.circle(center: p, radius: 2, fill: RGB(hex: 0xCCCCCC))
+            }
+            // Every line, faintest first, so strong lines stay in their head's own colour on top.
+            var segments: [(weight: Float, head: Int, query: Int, key: Int)] = []
+            for (h, head) in heads.enumerated() {
+                for (i, row) in head.enumerated() where true {
+                    for (j, w) in row.enumerated() where w >= minimumWeight && w > 0 {
+                        segments.append((w, h, i, j))
+                    }
+                }
+            }
+            segments.sort { ($0.weight, $0.head, $0.query, $0.key) < ($1.weight, $1.head, $1.query, $1.key) }
+            for s in segments {
+                canvas.line(from: L.queryAnchors[s.query], to: L.keyAnchors[s.key], color: color(ofHead: s.head),
+                            width: Self.lineWidth(s.weight), opacity: Double(s.weight))
+            }
+            if let q = highlightQuery {
+                for (j, row) in L.chips.enumerated() {
+                    for (h, chip) in row.enumerated() {
+                        let w = Double(min(max(heads[h][q][j], 0), 1))
+                        canvas.fillRect(chip, color: color(ofHead: h).mixed(with: .white, 1 - w))
+                        canvas.strokeRect(chip, color: RGB(hex: 0xBBBBBB), width: 0.5)
+                    }
+                }
+            }
+            for (h, a, b) in L.legend {
+                canvas.line(from: a, to: b, color: color(ofHead: h), width: 3.5)
+            }
+            for item in L.texts { item.draw(on: canvas) }
+        }
+        try canvas.checkStatus("draw head view")
+    }
+}

@@ -1,0 +1,148 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import TensorCore
+
+/// Which attention produced a weight matrix.
+public enum AttentionKind: String, Codable, Sendable, CaseIterable {
+    /// Encoder self-attention: every token sees every (non-pad) token.
+    case encoderSelf = "encoder-self"
+    /// Decoder self-attention under the causal mask: token i sees tokens 0…i.
+    case decoderSelf = "decoder-causal-self"
+    /// Decoder-to-encoder attention: target tokens (queries) over source tokens (keys).
+    case cross
+}
+
+/// A record of what every attention head of a model did on one input: for each layer and head
+/// the weight matrix (rows = queries, columns = keys, each row summing to 1 or, when every key
+/// is hidden, to 0), its kind, and the token labels of its rows and columns.
+///
+/// Models fill it in when asked (`recordTrace: true`); figures and the terminal draw it; its
+/// JSON form (`jsonData()`, documented in docs/trace-schema.md) is for other tools.
+/// For a batched forward pass the trace holds the first sequence of the batch only, at the
+/// padded length: its pad keys appear as columns of zero weight.
+public struct AttentionTrace: Codable, Sendable, Equatable {
+    /// "encoder-only", "decoder-only" or "encoder-decoder" for the models of this module;
+    /// any string for others.
+    public var architecture: String
+    /// Ordered by stack (encoder first), then layer, then kind (self before cross), then head.
+    public var entries: [Entry]
+
+    /// One head of one layer.
+    public struct Entry: Codable, Sendable, Equatable {
+        /// 0-based, counted within its stack: encoder layer 0 and decoder layer 0 both exist.
+        public var layer: Int
+        /// 0-based.
+        public var head: Int
+        public var kind: AttentionKind
+        /// One label per row of `weights`.
+        public var queryTokens: [String]
+        /// One label per column of `weights`.
+        public var keyTokens: [String]
+        /// [queryTokens.count][keyTokens.count].
+        public var weights: [[Float]]
+
+        public init(layer: Int, head: Int, kind: AttentionKind, queryTokens: [String], keyTokens: [String],
+                    weights: [[Float]]) {
+            self.layer = layer
+            self.head = head
+            self.kind = kind
+            self.queryTokens = queryTokens
+            self.keyTokens = keyTokens
+            self.weights = weights
+        }
+    }
+
+    public init(architecture: String, entries: [Entry] = []) {
+        self.architecture = architecture
+        self.entries = entries
+    }
+
+    // MARK: Recording
+
+    /// Appends one entry per head from a weight tensor [h, T_q, T_k] or [B, h, T_q, T_k]
+    /// (then only sequence 0 is recorded), as `MultiHeadOutput.weights` holds it.
+    /// Throws `TransformerError.invalidInput` when the tensor's rank or the label counts do not fit.
+    public mutating func record(weights: Tensor, layer: Int, kind: AttentionKind,
+                                queryTokens: [String], keyTokens: [String]) throws {
+        var perHead = weights                                   // (h, T_q, T_k)
+        if weights.rank == 4 {
+            perHead = try weights.slice(axis: 0, range: 0..<min(1, weights.shape[0]))
+                .reshaped(Array(weights.shape.dropFirst()))
+        }
+        guard perHead.rank == 3 else {
+            throw TransformerError.invalidInput(
+                operation: "AttentionTrace.record",
+                reason: "the weights must be [h, T_q, T_k] or [B, h, T_q, T_k], not \(weights.shape)")
+        }
+        let heads = perHead.shape[0], queries = perHead.shape[1], keys = perHead.shape[2]
+        guard queryTokens.count == queries, keyTokens.count == keys else {
+            throw TransformerError.invalidInput(
+                operation: "AttentionTrace.record",
+                reason: "\(queryTokens.count) query and \(keyTokens.count) key labels given for weights "
+                    + "of \(queries) queries × \(keys) keys")
+        }
+        for head in 0..<heads {
+            let matrix = try perHead.slice(axis: 0, range: head..<(head + 1)).reshaped([queries, keys])
+            entries.append(Entry(layer: layer, head: head, kind: kind, queryTokens: queryTokens,
+                                 keyTokens: keyTokens, weights: (0..<queries).map { matrix.row($0) }))
+        }
+    }
+
+    // MARK: Reading
+
+    /// The entries of one kind, in trace order.
+    public func entries(kind: AttentionKind) -> [Entry] {
+        entries.filter { $0.kind == kind }
+    }
+
+    /// How many layers have entries of `kind` (0 when there are none).
+    public func layers(kind: AttentionKind) -> Int {
+        Set(entries(kind: kind).map(\.layer)).count
+    }
+
+    /// Heads per layer: one more than the largest head index (0 for an empty trace).
+    public var heads: Int {
+        (entries.map(\.head).max() ?? -1) + 1
+    }
+
+    /// The entry for one layer, head and kind, if the trace has it.
+    public func entry(layer: Int, head: Int, kind: AttentionKind) -> Entry? {
+        entries.first { $0.layer == layer && $0.head == head && $0.kind == kind }
+    }
+
+    /// The weight matrix for one layer, head and kind, if the trace has it.
+    public func weights(layer: Int, head: Int, kind: AttentionKind) -> [[Float]]? {
+        entry(layer: layer, head: head, kind: kind)?.weights
+    }
+
+    // MARK: JSON
+
+    /// The trace as pretty-printed JSON with sorted keys (see docs/trace-schema.md).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// Reads a trace written by `jsonData()` (or any JSON of the same schema). Throws a
+    /// `DecodingError` for JSON that does not match the schema, and
+    /// `TransformerError.invalidInput` when an entry's weights do not match its labels.
+    public init(jsonData: Data) throws {
+        self = try JSONDecoder().decode(AttentionTrace.self, from: jsonData)
+        // A file is outside input: check what the readers of a trace rely on.
+        for (index, entry) in entries.enumerated() {
+            guard entry.weights.count == entry.queryTokens.count,
+                  entry.weights.allSatisfy({ $0.count == entry.keyTokens.count }),
+                  entry.layer >= 0, entry.head >= 0 else {
+                throw TransformerError.invalidInput(
+                    operation: "AttentionTrace(jsonData:)",
+                    reason: "entry \(index) (layer \(entry.layer), head \(entry.head), \(entry.kind.rawValue)) "
+                        + "needs a non-negative layer and head and one weight row per query token "
+                        + "(\(entry.queryTokens.count)) with one weight per key token (\(entry.keyTokens.count))")
+            }
+        }
+    }
+}

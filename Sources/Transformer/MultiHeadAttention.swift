@@ -1,0 +1,132 @@
+import TensorCore
+
+/// What one multi-head attention call produced.
+public struct MultiHeadOutput: Sendable {
+    /// The layer's output, one vector per query: [..., T_q, d_model].
+    public let output: Tensor
+    /// Each head's attention weights (softmax rows; a hidden key gets exactly 0):
+    /// [..., h, T_q, T_k].
+    public let weights: Tensor
+    /// Every stage of the per-head attention (Q, K, V as [..., h, T, d_h], scores, masked scores,
+    /// weights, per-head outputs), for lessons that show the inside of one head.
+    public let stages: AttentionStages
+}
+
+/// Multi-head attention (Vaswani et al. 2017, §3.2.2):
+///
+///     MultiHead(Q, K, V) = Concat(head_1, …, head_h) W_O,
+///     head_i = Attention(Q W_Q^i, K W_K^i, V W_V^i)
+///
+/// Instead of one attention over d_model features, h heads each attend over their own d_h =
+/// d_model / h features, so each can look for a different relation (one the previous word,
+/// one the subject of the verb, …) at the same total cost. The h projections W_Q^i are stored
+/// side by side as one [d, d] matrix: head i owns columns i·d_h ..< (i+1)·d_h, so one matmul
+/// projects for all heads and `splitHeads` hands each head its slice.
+///
+/// Self-attention passes the same tensor as query and keyValue. Cross-attention passes the
+/// decoder's states as query and the encoder's output as keyValue; the lengths may differ.
+///
+/// The shape comments in this module are written for a batch, (B, T, d); a single sequence
+/// [T, d] works the same way without the B axis.
+public struct MultiHeadAttention: Sendable {
+    /// W_Q and b_Q: [d, d], [d].
+    public let query: Linear
+    /// W_K and b_K: [d, d], [d].
+    public let key: Linear
+    /// W_V and b_V: [d, d], [d].
+    public let value: Linear
+    /// W_O and b_O, which mixes the concatenated heads back into one d-vector: [d, d], [d].
+    public let output: Linear
+    public let heads: Int
+
+    public var modelDimension: Int { query.inputSize }
+    /// d_h = d_model / h, the features each head works with.
+    public var headDimension: Int { modelDimension / heads }
+
+    /// Random projections (see `Linear`), drawn in the order W_Q, W_K, W_V, W_O.
+    /// Throws `TransformerError.invalidConfiguration` unless d_model and h are positive and
+    /// h divides d_model.
+    public init(modelDimension: Int, heads: Int, using generator: inout SeededGenerator) throws {
+        try MultiHeadAttention.validate(modelDimension: modelDimension, heads: heads)
+        query = Linear(inputSize: modelDimension, outputSize: modelDimension, using: &generator)
+        key = Linear(inputSize: modelDimension, outputSize: modelDimension, using: &generator)
+        value = Linear(inputSize: modelDimension, outputSize: modelDimension, using: &generator)
+        output = Linear(inputSize: modelDimension, outputSize: modelDimension, using: &generator)
+        self.heads = heads
+    }
+
+    /// Given projections; all four must map d_model → d_model.
+    public init(query: Linear, key: Linear, value: Linear, output: Linear, heads: Int) throws {
+        let d = query.inputSize
+        try MultiHeadAttention.validate(modelDimension: d, heads: heads)
+        for (name, layer) in [("query", query), ("key", key), ("value", value), ("output", output)]
+        where layer.inputSize != d || layer.outputSize != d {
+            throw TransformerError.invalidConfiguration(
+                field: "MultiHeadAttention.\(name)",
+                reason: "the projection must be [\(d), \(d)] (d_model × d_model), not \(layer.weight.shape)")
+        }
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
+        self.heads = heads
+    }
+
+    static func validate(modelDimension: Int, heads: Int) throws {
+        guard modelDimension > 0 else {
+            throw TransformerError.invalidConfiguration(
+                field: "modelDimension", reason: "must be positive, not \(modelDimension)")
+        }
+        guard heads > 0 else {
+            throw TransformerError.invalidConfiguration(field: "heads", reason: "must be positive, not \(heads)")
+        }
+        guard modelDimension % heads == 0 else {
+            throw TransformerError.invalidConfiguration(
+                field: "heads",
+                reason: "modelDimension \(modelDimension) is not divisible by \(heads) heads "
+                    + "(each head gets modelDimension / heads features)")
+        }
+    }
+
+    /// Attention of `query` ([T_q, d] or [B, T_q, d]) over `keyValue` ([T_k, d] or [B, T_k, d]).
+    ///
+    /// - Parameter mask: 1 where a key is hidden. Any shape that broadcasts to the scores
+    ///   [..., h, T_q, T_k]: [T_q, T_k] (causal), [B, 1, 1, T_k] (padding), [B, 1, T_q, T_k]
+    ///   (both). Extra leading axes of length 1 are dropped, so a [1, 1, 1, T_k] padding mask
+    ///   also fits unbatched input.
+    /// - Returns: the output [..., T_q, d] and the weights [..., h, T_q, T_k].
+    public func callAsFunction(query input: Tensor, keyValue: Tensor, mask: Tensor? = nil) throws -> MultiHeadOutput {
+        guard input.rank == keyValue.rank, input.rank >= 2,
+              Array(input.shape.dropLast(2)) == Array(keyValue.shape.dropLast(2)) else {
+            throw TensorError.shapeMismatch(
+                operation: "MultiHeadAttention (query and keyValue must both be [T, d] or both [B, T, d] with the same B)",
+                lhs: input.shape, rhs: keyValue.shape)
+        }
+        // Project once for all heads, then give each head its slice of the features.
+        let q = try query(input).splitHeads(heads)       // (B, T_q, d) -> (B, h, T_q, d_h)
+        let k = try key(keyValue).splitHeads(heads)      // (B, T_k, d) -> (B, h, T_k, d_h)
+        let v = try value(keyValue).splitHeads(heads)    // (B, T_k, d) -> (B, h, T_k, d_h)
+
+        let scoresRank = q.rank                          // the scores are (B, h, T_q, T_k)
+        var headMask = mask
+        while let m = headMask, m.rank > scoresRank, m.shape[0] == 1 {
+            headMask = try m.reshaped(Array(m.shape.dropFirst()))
+        }
+        // Every head at once: the batched matmul treats (B, h) as batch axes.
+        let stages = try scaledDotProductAttention(query: q, key: k, value: v, mask: headMask)
+        let concatenated = try stages.output.mergeHeads()   // (B, h, T_q, d_h) -> (B, T_q, d)
+        let result = try output(concatenated)               // (B, T_q, d): W_O mixes the heads
+        return MultiHeadOutput(output: result, weights: stages.weights, stages: stages)
+    }
+
+    /// Self-attention: queries, keys and values all come from `x`.
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) throws -> MultiHeadOutput {
+        try callAsFunction(query: x, keyValue: x, mask: mask)
+    }
+
+    /// "query.weight", "query.bias", "key.…", "value.…", "output.…".
+    public var parameters: [(name: String, tensor: Tensor)] {
+        prefixed("query", query.parameters) + prefixed("key", key.parameters)
+            + prefixed("value", value.parameters) + prefixed("output", output.parameters)
+    }
+}
