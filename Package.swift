@@ -51,12 +51,22 @@ let package = Package(
             dependencies: ["Figures"],
             path: "Examples/AttentionFigure"
         ),
+        .executableTarget(
+            name: "CausalDecoderTraceExample",
+            dependencies: ["TensorCore", "Transformer", "Terminal"],
+            path: "Examples/CausalDecoderTrace"
+        ),
+        .executableTarget(
+            name: "TraceToFigureExample",
+            dependencies: ["Transformer", "Figures"],
+            path: "Examples/TraceToFigure"
+        ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["tx"]),
+        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample"]),
     ]
 )

@@ -11,6 +11,17 @@ struct Narrator {
 
     func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
 
+    /// 63082496 → "63,082,496": big counts are read, not deciphered.
+    func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(digit)
+        }
+        return (number < 0 ? "-" : "") + result
+    }
+
     func matrix(_ tensor: Tensor, rows: [String], columns: [String], decimals: Int = 2,
                 rowSums: Bool = false) -> String {
         MatrixPrinter(decimals: decimals, showRowSums: rowSums, style: style)

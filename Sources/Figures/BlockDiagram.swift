@@ -369,7 +369,7 @@ public struct BlockDiagram: Chart, Sendable {
             }
             for d in L.dots { canvas.circle(center: d, radius: 2.5, fill: ink) }
             for b in L.boxes {
-                canvas.roundedRect(b.rect, radius: Geometry.radius, fill: Self.fillColor(for: .feedForward),
+                canvas.roundedRect(b.rect, radius: Geometry.radius, fill: Self.fillColor(for: b.role),
                                    stroke: Self.accentColor(for: b.role), strokeWidth: 1.2)
                 drawBoxText(b, on: canvas, m)
             }

@@ -87,7 +87,7 @@ public struct HeadGrid: Chart, Sendable {
     private enum Geometry {
         static let headTitleSize = FigureStyle.axisTitleSize
         static let headTitleGap = 6.0
-        static let columnGap = 28.0
+        static let columnGap = 36.0
         static let rowGap = 22.0
         static let colorBarGap = 24.0
         static let minColorBarHeight = 120.0

@@ -234,7 +234,7 @@ public struct HeadView: Chart, Sendable {
             // Every line, faintest first, so strong lines stay in their head's own colour on top.
             var segments: [(weight: Float, head: Int, query: Int, key: Int)] = []
             for (h, head) in heads.enumerated() {
-                for (i, row) in head.enumerated() where true {
+                for (i, row) in head.enumerated() where highlightQuery == nil || highlightQuery == i {
                     for (j, w) in row.enumerated() where w >= minimumWeight && w > 0 {
                         segments.append((w, h, i, j))
                     }

@@ -117,7 +117,7 @@ struct Placement {
 /// Colour-maps a value into `range` (values outside clamp to the ends of the map).
 func mappedColor(_ value: Float, _ colorMap: ColorMap, _ range: ClosedRange<Float>) -> RGB {
     let lo = Double(range.lowerBound), hi = Double(range.upperBound)
-    return colorMap.color(at: hi > lo ? 0.97 * (Double(value) - lo) / (hi - lo) : 0.5)
+    return colorMap.color(at: hi > lo ? (Double(value) - lo) / (hi - lo) : 0.5)
 }
 
 /// Space between neighbouring cells: a 1-unit white line when cells are big enough (as in `Heatmap`).

@@ -84,9 +84,13 @@ public struct MaskPattern: Chart, Sendable {
         let gridHeight = Double(rows) * cellSize
         let xTitleWidth = m.width(xAxisTitle, size: axisSize)
         let yTitleLength = m.width(yAxisTitle, size: axisSize)
+        // An x-axis title wider than the grid reaches past it on both sides.
+        let gridMid = yTitleWidth + block.gridOrigin.x + Double(cols) * cellSize / 2
+        let overflowLeft = max(0, xTitleWidth / 2 - gridMid)
+        let overflowRight = max(0, xTitleWidth / 2 - (yTitleWidth + block.size.width - gridMid))
         // The figure is at least as wide as the labelled grid, the title and the legend; the caption wraps to it.
-        let bodyWidth = yTitleWidth + block.size.width
-        var contentWidth = max(bodyWidth, titles.width(m), legendWidth, xTitleWidth + yTitleWidth + block.gridOrigin.x)
+        let bodyWidth = overflowLeft + yTitleWidth + block.size.width + overflowRight
+        var contentWidth = max(bodyWidth, titles.width(m), legendWidth)
         let captionSize = FigureStyle.labelSize
         var captionLines = balancedWrap(caption, size: captionSize, maxWidth: contentWidth, m)
         if captionLines.count > 2 {
@@ -101,7 +105,7 @@ public struct MaskPattern: Chart, Sendable {
         // The y-axis title may be longer than the grid is tall: start the grid lower.
         let extraTop = max(0, (yTitleLength - gridHeight) / 2)
         y += extraTop
-        let blockOrigin = Point(x: centerX - bodyWidth / 2 + yTitleWidth, y: y)
+        let blockOrigin = Point(x: centerX - bodyWidth / 2 + overflowLeft + yTitleWidth, y: y)
         texts += block.texts(at: blockOrigin)
         let grid = block.grid(at: blockOrigin)
         if !yAxisTitle.isEmpty {

@@ -3,6 +3,7 @@ import Figures
 import Lessons
 import TensorCore
 import Terminal
+import Transformer
 
 struct Attention: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,9 +15,17 @@ struct Attention: ParsableCommand {
             (.png, .svg or .pdf). The head is untrained, so the pattern is not meaningful yet; \
             trained models come in a later version.
 
+            With --arch the sentence goes through a tiny untrained model of that architecture \
+            (2 layers, 4 heads) instead, and --view picks the figure: one head as a heatmap, all \
+            heads of a layer as a grid, every layer and head as a model view, or lines between \
+            tokens (the head view). --json writes the whole attention trace (schema: \
+            docs/trace-schema.md).
+
             Examples:
               tx attention --text "The animal didn't cross the street because it was too tired" --seed 7 --out Output/attention.png
               tx attention --text "我是一个学生" --causal --out Output/causal.svg
+              tx attention --text "The animal didn't cross the street" --arch encoder --view model --out Output/model.png
+              tx attention --text "我是一个学生" --target "I am a student" --arch encoder-decoder --view grid --layer 2 --json Output/trace.json
             """
     )
 
@@ -38,11 +47,40 @@ struct Attention: ParsableCommand {
     @Option(name: .customLong("d-k"), help: "Query/key size d_k.")
     var keyDimension: Int = 4
 
+    @Option(help: "Run a tiny model of this architecture: encoder, decoder or encoder-decoder.")
+    var arch: ArchitectureDemo.Architecture?
+
+    @Option(help: "With --arch encoder-decoder: the target sentence (default: --text).")
+    var target: String?
+
+    @Option(help: "With --arch: which attention to show: encoder-self, decoder-causal-self or cross (default: the architecture's own; cross for encoder-decoder).")
+    var kind: AttentionKind?
+
+    @Option(help: "With --arch: the layer to draw, from 1.")
+    var layer: Int = 1
+
+    @Option(help: "With --arch: the head to draw (heatmap view), from 1.")
+    var head: Int = 1
+
+    @Option(help: "With --arch: heatmap (one head), grid (all heads of --layer), model (every layer and head) or lines (head view of --layer).")
+    var view: View = .heatmap
+
+    @Option(help: "With --arch: also write the attention trace as JSON to this path.")
+    var json: String?
+
     @Flag(help: "No ANSI colour.")
     var noColor = false
 
+    enum View: String, ExpressibleByArgument, CaseIterable {
+        case heatmap, grid, model, lines
+    }
+
     func run() throws {
         let style = TerminalStyle.detect(noColorFlag: noColor)
+        if let arch {
+            try runModel(arch, style: style)
+            return
+        }
         // Check the destination before computing anything, so a bad path fails fast and cleanly.
         do {
             _ = try FigureFormat(path: out)
@@ -81,6 +119,76 @@ struct Attention: ParsableCommand {
             Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. \
             Trained models come in a later version of TransformerExplorer.
             Wrote \(out)
+
+            """)
+    }
+}
+
+extension ArchitectureDemo.Architecture: ExpressibleByArgument {}
+extension AttentionKind: ExpressibleByArgument {}
+
+extension Attention {
+    /// --arch: a tiny model of one architecture, drawn in the chosen view.
+    func runModel(_ architecture: ArchitectureDemo.Architecture, style: TerminalStyle) throws {
+        try checkDestination(out)
+        if let json {
+            guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
+            try checkDestination(json.dropLast(5) + ".png")   // the same folder checks, without the extension rule
+        }
+        let demo: ArchitectureDemo
+        do {
+            demo = try ArchitectureDemo(text: text, target: target, seed: seed)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let trace = demo.trace(architecture)
+        let kind = kind ?? architecture.defaultKind
+        let kinds = AttentionKind.allCases.filter { !trace.entries(kind: $0).isEmpty }
+        guard kinds.contains(kind) else {
+            throw CLIError("--kind \(kind.rawValue): a \(architecture.rawValue) model has only \(kinds.map(\.rawValue).joined(separator: ", "))")
+        }
+        let layers = trace.layers(kind: kind)
+        let heads = trace.entries(kind: kind).filter { $0.layer == 0 }.count
+        guard (1...layers).contains(layer) else { throw CLIError("--layer \(layer) is out of range: this model has layers 1…\(layers)") }
+        guard (1...heads).contains(head) else { throw CLIError("--head \(head) is out of range: this model has heads 1…\(heads)") }
+        let entries = trace.entries(kind: kind).filter { $0.layer == layer - 1 }.sorted { $0.head < $1.head }
+        let rows = entries[0].queryTokens, columns = entries[0].keyTokens
+        let what = "\(architecture.title), \(demo.describe(kind))"
+        let note = "untrained, seed \(seed)"
+        let chart: any Chart
+        switch view {
+        case .heatmap:
+            chart = Heatmap(values: entries[head - 1].weights, rowLabels: rows, columnLabels: columns,
+                            title: "\(what): layer \(layer), head \(head)", subtitle: note,
+                            colorMap: .viridis, valueRange: 0...1, showValues: rows.count <= 16, colorBarLabel: "weight",
+                            xAxisTitle: "key", yAxisTitle: "query")
+        case .grid:
+            chart = HeadGrid(title: "\(what): every head of layer \(layer)", subtitle: note,
+                             heads: entries.map(\.weights), rowLabels: rows, columnLabels: columns)
+        case .model:
+            guard let modelView = demo.modelView(architecture, kind: kind) else { throw CLIError("no attention of kind \(kind.rawValue)") }
+            chart = modelView
+        case .lines:
+            chart = HeadView(title: "\(what): layer \(layer), lines by head", subtitle: note,
+                             queryTokens: rows, keyTokens: columns, heads: entries.map(\.weights))
+        }
+        do {
+            try render(chart, to: out)
+            if let json { try writeFileAtomically(Array(trace.jsonData()), to: json) }
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,
+                                   color: { ColorMap.viridis.color(at: $0).bytes })
+            .format(entries[head - 1].weights, rowLabels: rows, columnLabels: columns, range: 0...1)
+        writeOut("""
+            \(what), layer \(layer), head \(head) (\(layers) layers × \(heads) heads):
+
+            \(grid)
+
+            Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. \
+            Trained models come in a later version of TransformerExplorer.
+            Wrote \(out)\(json.map { "\nWrote \($0) (the whole trace; schema in docs/trace-schema.md)" } ?? "")
 
             """)
     }

@@ -17,8 +17,9 @@ struct TX: ParsableCommand {
               tx start                                  the lesson menu (no terminal: run them all)
               tx lesson attention                       step through lesson 3
               tx attention --text "I love you" --out Output/love.png
+              tx compare --text "我是一个学生" --target "I am a student" --out Output/compare.png
             """,
-        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self],
+        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self],
         defaultSubcommand: List.self
     )
 }

@@ -11,14 +11,14 @@ struct TX {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    static func binary() throws -> URL {
-        // The test runner lives in the same build folder as `tx`.
+    static func binary(_ name: String = "tx") throws -> URL {
+        // The test runner lives in the same build folder as `tx` and the examples.
         let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var candidates = [runner.deletingLastPathComponent().appendingPathComponent("tx")]
+        var candidates = [runner.deletingLastPathComponent().appendingPathComponent(name)]
         if let argument = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: argument).deletingLastPathComponent().appendingPathComponent("tx"))
+            candidates.append(URL(fileURLWithPath: argument).deletingLastPathComponent().appendingPathComponent(name))
         }
-        candidates.append(URL(fileURLWithPath: ".build/debug/tx"))
+        candidates.append(URL(fileURLWithPath: ".build/debug/\(name)"))
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
         }
@@ -32,9 +32,9 @@ struct TX {
         var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
     }
 
-    func run(_ arguments: [String]) throws -> Result {
+    func run(_ arguments: [String], program: String = "tx") throws -> Result {
         let process = Process()
-        process.executableURL = try TX.binary()
+        process.executableURL = try TX.binary(program)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
@@ -177,11 +177,68 @@ struct CLIUseTests {
         ])
     }
 
-    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"]])
+    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"], ["compare"]])
     func everyCommandHasHelpWithAnExample(command: [String]) throws {
         let result = try TX().run(command + ["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Example"))
         #expect(result.stdout.contains("USAGE"))
+    }
+}
+
+@Suite("tx compare and tx attention --arch")
+struct CLIArchitectureTests {
+    @Test func compareDrawsAReproducibleFigure() throws {
+        let tx = try TX()
+        let arguments = ["compare", "--text", "我是一个学生", "--target", "I am a student", "--seed", "7"]
+        let first = try tx.run(arguments + ["--out", "a.png"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Decoder input:     <s> · I · am · a · student"))
+        #expect(first.stdout.contains("encoder–decoder"))
+        _ = try tx.run(arguments + ["--out", "b.png"])
+        let a = try #require(tx.data("a.png"))
+        #expect(a == tx.data("b.png"))
+        #expect(try tx.run(["compare", "--text", " ", "--out", "c.png"]).status != 0)
+        #expect(tx.files() == ["a.png", "b.png"])
+    }
+
+    @Test(arguments: ["heatmap", "grid", "model", "lines"])
+    func everyViewWritesAFigure(view: String) throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", "The animal didn't cross the street", "--arch", "decoder",
+                                 "--view", view, "--layer", "2", "--out", "v.png"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Decoder-only (GPT), causal self-attention, layer 2"))
+        let data = try #require(tx.data("v.png"))
+        #expect(Array(data.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+    }
+
+    @Test func traceJSONFeedsTheExampleThatDrawsOneHead() throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", "我是一个学生", "--target", "I am a student",
+                                 "--arch", "encoder-decoder", "--json", "trace.json", "--out", "x.png"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(tx.data("trace.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["architecture"] as? String == "encoder-decoder")
+        let entries = try #require(object["entries"] as? [[String: Any]])
+        // 2 layers × 4 heads of encoder self, decoder self and cross attention.
+        #expect(entries.count == 24)
+        let cross = entries.filter { $0["kind"] as? String == "cross" }
+        #expect(cross.count == 8)
+        #expect(cross.first?["queryTokens"] as? [String] == ["<s>", "I", "am", "a", "student"])
+        #expect(cross.first?["keyTokens"] as? [String] == ["我", "是", "一", "个", "学", "生"])
+        let drawn = try tx.run(["trace.json", "cross", "2", "3", "head.png"], program: "TraceToFigureExample")
+        #expect(drawn.status == 0, "\(drawn.stdout)")
+        #expect(tx.data("head.png") != nil)
+    }
+
+    @Test(arguments: [["--layer", "3"], ["--head", "0"], ["--kind", "cross"]])
+    func outOfRangeChoicesAreOneLineErrors(extra: [String]) throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", "I am a student", "--arch", "encoder", "--out", "x.png"] + extra)
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1, "\(result.stderr)")
+        #expect(tx.files().isEmpty)
     }
 }

@@ -74,6 +74,12 @@ struct MaskPatternTests {
         let captionLines = L.texts.filter { $0.size == FigureStyle.labelSize && $0.color == FigureStyle.secondaryText }
         #expect(captionLines.count == 2, "the caption wraps onto two lines")
         for text in L.texts.map(\.text) + [mask.title] { #expect(missingGlyphCount(in: text) == 0, "\(text)") }
+        // A tiny grid under a long x-axis title still keeps everything inside.
+        let tiny = MaskPattern(title: "t", mask: [[true]], rowLabels: ["a"], columnLabels: ["b"],
+                               xAxisTitle: "key: the token being looked at", yAxisTitle: "query: the token looking")
+        let T = tiny.layout(TextMeasurer())
+        let tinyProblems = layoutProblems(T.texts, shapes: [T.grid], frame: Rect(origin: .zero, size: T.size))
+        #expect(tinyProblems.isEmpty, "\(tinyProblems)")
     }
 
     @Test func invalidMasksAreRejected() {

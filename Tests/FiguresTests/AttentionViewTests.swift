@@ -103,6 +103,23 @@ struct ModelViewTests {
         #expect(below.minY > a.maxY && abs(below.minX - a.minX) < 1e-9)
     }
 
+    @Test func aSmallerOffsetFrameScalesTheWholeFigureAndCellRectFollows() throws {
+        let view = ModelView(title: "Scaled", weights: Self.weights, rowLabels: Self.tokens, columnLabels: Self.tokens)
+        let size = view.preferredSize
+        let canvas = try Canvas(size: size, scale: 2)
+        canvas.fillBackground()
+        let frame = Rect(x: 40, y: 30, width: size.width / 2, height: size.height / 2)
+        try view.draw(on: canvas, in: frame)
+        let image = try PNGImage(data: canvas.pngData())
+        let full = view.cellRect(layer: 1, head: 3, row: 2, column: 0, in: Rect(origin: .zero, size: size))
+        let cell = view.cellRect(layer: 1, head: 3, row: 2, column: 0, in: frame)
+        #expect(abs(cell.width - full.width / 2) < 1e-9 && frame.contains(cell))
+        let expected = ColorMap.viridis.color(at: Double(Self.weights[1][3][2][0]))
+        #expect(channelDistance(image.pixel(at: cell.center, scale: 2), expected) <= 1)
+        // Outside the frame nothing is drawn.
+        #expect(channelDistance(image.pixel(at: Point(x: frame.maxX + 5, y: frame.maxY + 5), scale: 2), .white) == 0)
+    }
+
     @Test func tokensAreLabelledOnlyWhenLegible() throws {
         let small = ModelView(title: "t", weights: Self.weights, rowLabels: Self.tokens, columnLabels: Self.tokens)
         #expect(small.showsTokenLabels)

@@ -1,0 +1,179 @@
+import Figures
+import TensorCore
+import Transformer
+
+/// The same input run through the three architectures, each a tiny randomly initialised model
+/// (2 layers, 4 heads, d_model 16): encoder-only (BERT-like) and decoder-only (GPT-like) read
+/// `text`; the encoder–decoder reads `text` as its source and "<s> target" as its decoder input.
+/// Shared by lesson 8, `tx compare` and `tx attention --arch`.
+public struct ArchitectureDemo: Sendable {
+    public enum Architecture: String, CaseIterable, Sendable {
+        case encoder, decoder, encoderDecoder = "encoder-decoder"
+
+        public var title: String {
+            switch self {
+            case .encoder: return "Encoder-only (BERT)"
+            case .decoder: return "Decoder-only (GPT)"
+            case .encoderDecoder: return "Encoder–decoder (T5, original Transformer)"
+            }
+        }
+        /// The attention a figure shows by default: cross-attention is what sets the third apart.
+        public var defaultKind: AttentionKind {
+            switch self {
+            case .encoder: return .encoderSelf
+            case .decoder: return .decoderSelf
+            case .encoderDecoder: return .cross
+            }
+        }
+    }
+
+    public enum DemoError: Error, CustomStringConvertible {
+        case emptyText(String)
+        case tooLong(String, Int)
+        public var description: String {
+            switch self {
+            case .emptyText(let option):
+                return "\(option) is empty: give a sentence, e.g. --text \"我是一个学生\" --target \"I am a student\""
+            case .tooLong(let option, let count):
+                return "\(option) has \(count) tokens; at most \(ArchitectureDemo.maximumTokens) fit legibly in the figures"
+            }
+        }
+    }
+
+    public static let maximumTokens = 24
+    public static let startToken = "<s>"
+
+    public let sourceTokens: [String]
+    public let decoderInputTokens: [String]
+    public let traces: [Architecture: AttentionTrace]
+    public let parameterCounts: [Architecture: Int]
+    public let seed: UInt64
+
+    public init(text: String, target: String? = nil, seed: UInt64) throws {
+        let tokenizer = WordTokenizer()
+        let source = tokenizer.tokenize(text)
+        guard !source.isEmpty else { throw DemoError.emptyText("--text") }
+        guard source.count <= Self.maximumTokens else { throw DemoError.tooLong("--text", source.count) }
+        var targetTokens = source
+        if let target {
+            targetTokens = tokenizer.tokenize(target)
+            guard !targetTokens.isEmpty else { throw DemoError.emptyText("--target") }
+            guard targetTokens.count < Self.maximumTokens else { throw DemoError.tooLong("--target", targetTokens.count) }
+        }
+        let decoderInput = [Self.startToken] + targetTokens
+        // A toy vocabulary: the distinct tokens of this input, in order of appearance.
+        var vocabulary: [String: Int] = [:]
+        for token in source + decoderInput where vocabulary[token] == nil { vocabulary[token] = vocabulary.count }
+        let ids = { (tokens: [String]) in tokens.map { vocabulary[$0]! } }
+        func configuration(_ base: TransformerConfiguration) -> TransformerConfiguration {
+            var configuration = base
+            configuration.vocabularySize = max(vocabulary.count, 2)
+            configuration.maxLength = max(32, decoderInput.count, source.count)
+            return configuration
+        }
+        let encoder = try EncoderOnlyModel(configuration: configuration(.tinyBERT), seed: seed)
+        let decoder = try DecoderOnlyModel(configuration: configuration(.tinyGPT), seed: seed)
+        let encoderDecoder = try EncoderDecoderModel(configuration: configuration(.tinyOriginal), seed: seed)
+        var traces: [Architecture: AttentionTrace] = [:]
+        traces[.encoder] = try encoder.forward(ids(source), tokens: source, recordTrace: true).trace
+        traces[.decoder] = try decoder.forward(ids(source), tokens: source, recordTrace: true).trace
+        traces[.encoderDecoder] = try encoderDecoder.forward(source: ids(source), target: ids(decoderInput),
+                                                             sourceTokens: source, targetTokens: decoderInput,
+                                                             recordTrace: true).trace
+        self.sourceTokens = source
+        self.decoderInputTokens = decoderInput
+        self.traces = traces
+        self.parameterCounts = [.encoder: encoder.parameterCount, .decoder: decoder.parameterCount,
+                                .encoderDecoder: encoderDecoder.parameterCount]
+        self.seed = seed
+    }
+
+    public func trace(_ architecture: Architecture) -> AttentionTrace { traces[architecture]! }
+
+    /// Which key each query may see in the encoder–decoder (true = visible), for one kind of attention.
+    public func visibility(_ kind: AttentionKind) -> (mask: [[Bool]], rows: [String], columns: [String]) {
+        switch kind {
+        case .encoderSelf:
+            return (sourceTokens.map { _ in sourceTokens.map { _ in true } }, sourceTokens, sourceTokens)
+        case .decoderSelf:
+            let tokens = decoderInputTokens
+            return (tokens.indices.map { i in tokens.indices.map { $0 <= i } }, tokens, tokens)
+        case .cross:
+            return (decoderInputTokens.map { _ in sourceTokens.map { _ in true } }, decoderInputTokens, sourceTokens)
+        }
+    }
+
+    /// The attention maps of one kind from a trace, averaged over heads, one per layer.
+    func layerMaps(_ trace: AttentionTrace, kind: AttentionKind, label: String) -> [ArchitectureComparison.Map] {
+        let layers = trace.layers(kind: kind)
+        return (0..<layers).compactMap { layer in
+            let entries = trace.entries(kind: kind).filter { $0.layer == layer }
+            guard let first = entries.first else { return nil }
+            let mean = first.weights.indices.map { q in
+                first.weights[q].indices.map { k in entries.map { $0.weights[q][k] }.reduce(0, +) / Float(entries.count) }
+            }
+            return ArchitectureComparison.Map(title: "\(label), layer \(layer + 1)", values: mean,
+                                              rowLabels: first.queryTokens, columnLabels: first.keyTokens)
+        }
+    }
+
+    /// The side-by-side figure: block diagram, mask pattern and attention maps per architecture.
+    public func comparison() -> ArchitectureComparison {
+        func panel(_ title: String, _ kind: AttentionKind) -> ArchitectureComparison.MaskPanel {
+            let (mask, rows, columns) = visibility(kind)
+            return ArchitectureComparison.MaskPanel(title: title, mask: mask, rowLabels: rows, columnLabels: columns)
+        }
+        // The encoder–decoder has three kinds of attention; show the first layer of each.
+        let both = trace(.encoderDecoder)
+        let encoderDecoderMaps = layerMaps(both, kind: .encoderSelf, label: "encoder self").prefix(1)
+            + layerMaps(both, kind: .decoderSelf, label: "decoder self").prefix(1)
+            + layerMaps(both, kind: .cross, label: "cross").prefix(1)
+        let causalOverSource = ArchitectureComparison.MaskPanel(
+            title: "causal self-attention", mask: sourceTokens.indices.map { i in sourceTokens.indices.map { $0 <= i } },
+            rowLabels: sourceTokens, columnLabels: sourceTokens)
+        return ArchitectureComparison(
+            title: "Three architectures, one input",
+            subtitle: "who may see whom, and the attention of tiny untrained models (2 layers, 4 heads, seed \(seed); maps average the heads)",
+            columns: [
+                .init(title: Architecture.encoder.title,
+                      caption: "bidirectional: every token sees every token · trained to fill in masked words",
+                      diagram: BlockDiagram(kind: .encoderOnly, layers: 2),
+                      maskPanels: [panel("self-attention: all visible", .encoderSelf)],
+                      maps: layerMaps(trace(.encoder), kind: .encoderSelf, label: "self")),
+                .init(title: Architecture.decoder.title,
+                      caption: "causal: each token sees itself and earlier tokens · trained to predict the next token",
+                      diagram: BlockDiagram(kind: .decoderOnly, layers: 2),
+                      maskPanels: [causalOverSource],
+                      maps: layerMaps(trace(.decoder), kind: .decoderSelf, label: "causal self")),
+                .init(title: Architecture.encoderDecoder.title,
+                      caption: "the encoder reads the source; the decoder writes the target, looking back at the source",
+                      diagram: BlockDiagram(kind: .encoderDecoder, layers: 2),
+                      maskPanels: [panel("encoder: all visible", .encoderSelf), panel("decoder: causal", .decoderSelf),
+                                   panel("cross: all source", .cross)],
+                      maps: Array(encoderDecoderMaps)),
+            ])
+    }
+
+    /// BertViz-style layers × heads thumbnails for one kind of attention of one architecture.
+    public func modelView(_ architecture: Architecture, kind: AttentionKind? = nil) -> ModelView? {
+        let kind = kind ?? architecture.defaultKind
+        let trace = trace(architecture)
+        let entries = trace.entries(kind: kind)
+        guard let first = entries.first else { return nil }
+        let layers = trace.layers(kind: kind), heads = entries.filter { $0.layer == 0 }.count
+        let weights = (0..<layers).map { layer in
+            (0..<heads).map { head in trace.weights(layer: layer, head: head, kind: kind) ?? [] }
+        }
+        return ModelView(title: "\(architecture.title): \(describe(kind)), every layer and head",
+                         subtitle: "rows: layers · columns: heads · untrained, seed \(seed)",
+                         weights: weights, rowLabels: first.queryTokens, columnLabels: first.keyTokens)
+    }
+
+    public func describe(_ kind: AttentionKind) -> String {
+        switch kind {
+        case .encoderSelf: return "encoder self-attention"
+        case .decoderSelf: return "causal self-attention"
+        case .cross: return "cross-attention"
+        }
+    }
+}

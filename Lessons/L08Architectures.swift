@@ -1,0 +1,123 @@
+import Figures
+import Foundation
+import TensorCore
+import Terminal
+import Transformer
+
+/// Lesson 8: encoder-only, decoder-only and encoder–decoder, side by side on one input.
+struct ArchitecturesLesson {
+    let context: LessonContext
+    static let source = "我是一个学生"
+    static let target = "I am a student"
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("architectures")
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        let narrator = Narrator(style: context.style)
+        let prose = narrator.prose, figureLine = narrator.figureLine
+        var steps: [PagerStep] = []
+        let demo = try ArchitectureDemo(text: Self.source, target: Self.target, seed: context.seed)
+        let source = demo.sourceTokens, decoderInput = demo.decoderInputTokens
+
+        steps.append(PagerStep(title: "One block, three families", body: prose("""
+            Every Transformer is built from the same pieces: embeddings, attention, feed-forward \
+            layers, residuals and layer norms. What tells the families apart is which attention they \
+            use, and so which position may see which:
+
+            - Encoder-only (BERT, 2018): a stack of encoder layers with bidirectional self-attention. \
+            Every token sees the whole input. Trained to fill in masked words, it is built for \
+            understanding: classification, tagging, search.
+            - Decoder-only (GPT, 2018 onwards): a stack of decoder layers with causal self-attention. \
+            Every token sees only itself and what came before. Trained to predict the next token, it \
+            is built for generation, and at scale it does almost everything (GPT-3, ChatGPT).
+            - Encoder–decoder (the original 2017 Transformer, T5, BART): an encoder reads the whole \
+            source, a decoder writes the target one token at a time and looks back at the source \
+            through cross-attention. Built for turning one sequence into another: translation, \
+            summaries.
+
+            This lesson runs one input through a tiny untrained model of each kind (2 layers, 4 \
+            heads, d_model 16, seed \(context.seed)): "\(Self.source)" for the encoders, and for the \
+            encoder–decoder the translation "\(Self.target)" as its target.
+            """)))
+
+        // Masks in the terminal.
+        func grid(_ mask: [[Bool]], rows: [String], columns: [String]) -> String {
+            let width = max(2, columns.map(displayWidth).max() ?? 1)
+            let labelWidth = rows.map(displayWidth).max() ?? 0
+            var lines = [pad("", to: labelWidth) + " " + columns.map { pad($0, to: width + 1, alignRight: true) }.joined()]
+            for (index, row) in mask.enumerated() {
+                lines.append(pad(rows[index], to: labelWidth) + " "
+                             + row.map { pad($0 ? "●" : "·", to: width + 1, alignRight: true) }.joined())
+            }
+            return lines.joined(separator: "\n")
+        }
+        let all = source.map { _ in source.map { _ in true } }
+        let causal = source.indices.map { i in source.indices.map { $0 <= i } }
+        let decoderSelf = demo.visibility(.decoderSelf), cross = demo.visibility(.cross)
+        steps.append(PagerStep(title: "Who may see whom", body: prose("""
+            ● = may attend, · = hidden. Rows are the tokens asking (queries), columns the tokens \
+            looked at (keys).
+
+            Encoder-only: everything is visible.
+            """) + "\n\n" + grid(all, rows: source, columns: source) + "\n\n" + prose("""
+            Decoder-only: the lower triangle. "我" sees only itself; "生" sees the whole sentence.
+            """) + "\n\n" + grid(causal, rows: source, columns: source) + "\n\n" + prose("""
+            Encoder–decoder: the encoder's self-attention is all visible (as above); the decoder's \
+            self-attention over its input "\(decoderInput.joined(separator: " "))" is causal; and \
+            cross-attention lets every decoder position see every source token:
+            """) + "\n\n" + grid(decoderSelf.mask, rows: decoderSelf.rows, columns: decoderSelf.columns) + "\n\n"
+            + grid(cross.mask, rows: cross.rows, columns: cross.columns)))
+
+        // The comparison figure.
+        let comparisonPath = try figures.write(demo.comparison(), as: "01-comparison.png")
+        steps.append(PagerStep(title: "Side by side", body: prose("""
+            The figure puts the three next to each other: the block diagram (the encoder layer has \
+            one attention, the decoder layer of an encoder–decoder has two), the masks, and the \
+            attention maps of the tiny models, averaged over heads. In the decoders' maps everything \
+            above the diagonal is exactly zero, whatever the weights: the mask guarantees it. The \
+            rest of the pattern is noise until the models are trained.
+            """) + "\n\n" + figureLine(comparisonPath)))
+
+        // Model views.
+        var viewPaths: [String] = []
+        for (architecture, name) in [(ArchitectureDemo.Architecture.encoder, "02-encoder-model-view.png"),
+                                     (.decoder, "03-decoder-model-view.png"),
+                                     (.encoderDecoder, "04-encoder-decoder-cross-model-view.png")] {
+            if let view = demo.modelView(architecture) {
+                viewPaths.append(try figures.write(view, as: name))
+            }
+        }
+        let trace = demo.trace(.encoderDecoder)
+        let counts = AttentionKind.allCases.map { kind in
+            "    \(pad(kind.rawValue, to: 20)) \(trace.entries(kind: kind).count) maps (\(trace.layers(kind: kind)) layers × \(trace.heads) heads)"
+        }.joined(separator: "\n")
+        steps.append(PagerStep(title: "Every layer, every head", body: prose("""
+            Each forward pass records an attention trace: for every layer and head, the weight \
+            matrix, its kind and the token labels. The encoder–decoder's trace holds three kinds:
+            """) + "\n\n" + counts + "\n\n" + prose("""
+            Drawn as a grid of layers × heads (a "model view"), one per architecture. You can make \
+            the same figures for your own sentence with tx attention --arch … --view model, and \
+            save the trace as JSON with --json.
+            """) + "\n\n" + viewPaths.map(figureLine).joined(separator: "\n")))
+
+        // Outputs and sizes.
+        let counts3 = demo.parameterCounts
+        steps.append(PagerStep(title: "What each one outputs", body: prose("""
+            - Encoder-only: one vector per input token (\(source.count) × 16 here). A small head on top \
+            turns them into a class, a tag per token, or the word behind a [MASK]. \
+            \(narrator.grouped(counts3[.encoder]!)) parameters.
+            - Decoder-only: at every position, a probability for each word in the vocabulary being the \
+            next one (\(source.count) × vocabulary). Generation samples from the last row, appends, \
+            repeats. \(narrator.grouped(counts3[.decoder]!)) parameters.
+            - Encoder–decoder: the same next-word probabilities, but for the target, with the source \
+            read once by the encoder (\(decoderInput.count) × vocabulary). \(narrator.grouped(counts3[.encoderDecoder]!)) \
+            parameters, about twice as many: two stacks, and a cross-attention in every decoder layer.
+
+            Summary: same blocks, different masks. Bidirectional attention understands, causal \
+            attention generates, and cross-attention connects a reader to a writer. Lesson 7 follows \
+            the encoder–decoder as it learns to translate.
+            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+}
