@@ -161,3 +161,38 @@ struct LessonClaimsTests {
         #expect(nothing.body.contains("our softmax([−∞, −∞, −∞])   = [0.00, 0.00, 0.00]"))
     }
 }
+
+@Suite("Lessons 6 and 8: the facts they claim")
+struct BlockAndArchitectureClaimsTests {
+    func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString)").path
+    }
+
+    /// Transformer base (d 512, 8 heads, d_ff 2048), counted by hand:
+    ///   attention 4·(512·512 + 512) = 1,050,624;  FFN 512·2048 + 2048 + 2048·512 + 512 = 2,099,712
+    ///   encoder layer = 1,050,624 + 2,099,712 + 2·1,024 = 3,152,384
+    ///   decoder layer = 2·1,050,624 + 2,099,712 + 3·1,024 = 4,204,032
+    ///   6·3,152,384 + 6·4,204,032 + 37,000·512 = 63,082,496
+    @Test func blockLessonCountsTheOriginalTransformer() throws {
+        let run = try LessonCatalog.lookup("block").run(LessonContext(seed: 7, outputRoot: folder()))
+        let counting = try #require(run.steps.last)
+        for figure in ["= 1,050,624", "= 2,099,712", "= 3,152,384", "= 4,204,032", "63,082,496 parameters"] {
+            #expect(counting.body.contains(figure), "missing \(figure)")
+        }
+        let norm = try #require(run.steps.first { $0.title.hasPrefix("Layer norm") })
+        #expect(norm.body.contains("after layer norm:                     mean 0.000, standard deviation 1.000"))
+    }
+
+    @Test func architecturesLessonDrawsTheThreeMaskPatterns() throws {
+        let run = try LessonCatalog.lookup("architectures").run(LessonContext(seed: 7, outputRoot: folder()))
+        let masks = try #require(run.steps.first { $0.title == "Who may see whom" })
+        let lines = masks.body.split(separator: "\n").map(String.init)
+        // The decoder-only grid: row "个" (4th token) sees exactly 4 keys.
+        let rowsOfGe = lines.filter { $0.hasPrefix("个") }
+        #expect(rowsOfGe.count == 2)   // the encoder-only grid and the decoder-only grid
+        #expect(rowsOfGe[0].filter { $0 == "●" }.count == 6)
+        #expect(rowsOfGe[1].filter { $0 == "●" }.count == 4)
+        let student = lines.filter { $0.hasPrefix("student") }
+        #expect(student.map { $0.filter { $0 == "●" }.count } == [5, 6])   // causal row, cross row
+    }
+}
