@@ -43,11 +43,13 @@ public struct TerminalHeatmap: Sendable {
         func position(_ value: Float) -> Double { Double((value - low) / span).clamped(to: 0...1) }
 
         var lines: [String] = []
-        // Column labels are cut to the cell width (the full labels are in the row labels,
-        // since attention matrices are square over the same tokens).
+        // Column labels that fit go on top; when one would be cut beyond recognition, the
+        // columns are numbered and a key line below says which number is which token.
+        let numbered = columnLabels.contains { displayWidth($0) > max(cellWidth - 1, 4) }
         var header = pad("", to: labelWidth) + " "
-        for label in columnLabels {
-            header += pad(truncate(label, to: cellWidth - 1), to: cellWidth - 1, alignRight: true) + " "
+        for (index, label) in columnLabels.enumerated() {
+            let text = numbered ? String(index + 1) : truncate(label, to: cellWidth - 1)
+            header += pad(text, to: cellWidth - 1, alignRight: true) + " "
         }
         lines.append(style.bold(header))
         for (rowIndex, row) in values.enumerated() {
@@ -58,6 +60,14 @@ public struct TerminalHeatmap: Sendable {
             lines.append(line)
         }
         lines.append(legend(low: low, high: high, labelWidth: labelWidth))
+        if numbered {
+            let key = columnLabels.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
+            let indent = pad("", to: labelWidth) + " "
+            for line in wrap("columns: " + key, width: max(30, style.width - displayWidth(indent)))
+                .split(separator: "\n") {
+                lines.append(indent + style.dim(String(line)))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

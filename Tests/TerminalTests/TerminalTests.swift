@@ -132,3 +132,21 @@ struct PagerTests {
         #expect(pager.run(heading: "L", steps: steps, input: &empty) { _ in } == .quit)
     }
 }
+
+@Suite("Terminal heatmap column labels")
+struct HeatmapLabelTests {
+    @Test func labelsTooLongForTheCellsBecomeNumbersWithAKey() {
+        let map = TerminalHeatmap(style: .plain, showValues: false)
+        let text = map.format([[0, 1], [1, 0]], rowLabels: ["animal", "street"], columnLabels: ["animal", "street"])
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0].trimmingSpaces() == "1  2")
+        #expect(lines.last?.contains("columns: 1 animal · 2 street") == true)
+    }
+
+    @Test func shortLabelsStayOnTop() {
+        let map = TerminalHeatmap(style: .plain, showValues: true)
+        let text = map.format([[0, 1]], rowLabels: ["I"], columnLabels: ["I", "am"])
+        #expect(text.split(separator: "\n")[0].contains("am"))
+        #expect(!text.contains("columns:"))
+    }
+}
