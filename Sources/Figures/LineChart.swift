@@ -167,18 +167,7 @@ public struct LineChart: Chart, Sendable {
             let offsets = widths.indices.map { Point(x: 0, y: Double($0) * Geometry.legendRow) }
             return (offsets, Size(width: widths.max() ?? 0, height: Double(series.count) * Geometry.legendRow))
         }
-        var offsets: [Point] = []
-        var x = 0.0, y = 0.0, width = 0.0
-        for w in widths {
-            if x > 0 && x + w > maxWidth {
-                x = 0
-                y += Geometry.legendRow
-            }
-            offsets.append(Point(x: x, y: y))
-            width = max(width, x + w)
-            x += w + 20
-        }
-        return (offsets, Size(width: width, height: y + Geometry.legendRow))
+        return flowRows(widths: widths, maxWidth: maxWidth, gap: 20, rowHeight: Geometry.legendRow)
     }
 
     private func leftArea(_ m: TextMeasurer, plotHeight: Double) -> Double {

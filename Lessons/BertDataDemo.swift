@@ -1,0 +1,83 @@
+import Figures
+import TensorCore
+import Transformer
+
+/// The pieces lesson 9 and `tx mlm` share: a small WordPiece vocabulary built from the teaching
+/// corpus (plus every character of the user's own text, so nothing they type becomes [UNK]),
+/// and BERT's masked-LM corruption of one sentence.
+public struct BertDataDemo: Sendable {
+    public let vocabulary: Vocabulary
+    public let tokenizer: WordPieceTokenizer
+
+    public enum DemoError: Error, CustomStringConvertible {
+        case emptyText
+        case tooLong(Int)
+        public var description: String {
+            switch self {
+            case .emptyText: return "the text is empty: give a sentence, e.g. --text \"the cat sat on the warm mat\""
+            case .tooLong(let count): return "the text has \(count) word pieces; at most \(BertDataDemo.maximumPieces) fit in one figure"
+            }
+        }
+    }
+
+    public static let maximumPieces = 120
+
+    public init(extraText: String = "") throws {
+        let corpus = TeachingCorpus.documents.flatMap { $0 }
+        // Every corpus word whole (so the lesson's sentences read as words), plus characters and
+        // common endings, so words from outside the corpus split into visible pieces.
+        var builder = WordPieceVocabularyBuilder()
+        builder.wholeWordCount = 2_000
+        builder.minimumWordFrequency = 1
+        // Characters of the extra text join the vocabulary as single pieces and ## pieces, so a
+        // word the corpus never saw is split into pieces rather than replaced by [UNK].
+        var vocabulary = try builder.build(from: corpus)
+        let known = Set(vocabulary.tokens)
+        var extra: [String] = []
+        for piece in BertBasicTokenizer().tokenize(extraText) {
+            for character in piece {
+                for candidate in [String(character), "##" + String(character)] where !known.contains(candidate) && !extra.contains(candidate) {
+                    extra.append(candidate)
+                }
+            }
+        }
+        if !extra.isEmpty { vocabulary = try Vocabulary(tokens: vocabulary.tokens + extra) }
+        self.vocabulary = vocabulary
+        self.tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
+    }
+
+    public struct Corruption: Sendable {
+        public let originalTokens: [String]
+        public let inputTokens: [String]
+        public let labels: [String?]
+        public let choices: [MaskChoice?]
+        public let example: MaskedLMExample
+    }
+
+    /// "[CLS] text [SEP]", corrupted as BERT does, with `seed`.
+    public func corrupt(_ text: String, seed: UInt64) throws -> Corruption {
+        let pieces = tokenizer.tokenize(text)
+        guard !pieces.isEmpty else { throw DemoError.emptyText }
+        guard pieces.count <= Self.maximumPieces else { throw DemoError.tooLong(pieces.count) }
+        let ids = tokenizer.encodePair(text, nil).ids                      // [CLS] … [SEP]
+        var generator = SeededGenerator(seed: seed)
+        let example = try corruptForMaskedLM(ids: ids, vocabulary: vocabulary, using: &generator)
+        let name = { (id: Int) in vocabulary.token(for: id) ?? "?" }
+        return Corruption(originalTokens: ids.map(name), inputTokens: example.inputIDs.map(name),
+                          labels: example.labels.map { $0 == MaskedLMExample.ignoreIndex ? nil : name($0) },
+                          choices: example.choices, example: example)
+    }
+
+    public func strip(_ corruption: Corruption, title: String, subtitle: String) -> CorruptionStrip {
+        CorruptionStrip(title: title, subtitle: subtitle, originalTokens: corruption.originalTokens,
+                        inputTokens: corruption.inputTokens, choices: corruption.choices.map { $0.map(Self.kind) })
+    }
+
+    static func kind(_ choice: MaskChoice) -> CorruptionStrip.Kind {
+        switch choice {
+        case .mask: return .mask
+        case .random: return .random
+        case .kept: return .kept
+        }
+    }
+}
