@@ -53,7 +53,7 @@ public struct BertBasicTokenizer: Sendable {
         var words: [String] = []
         for word in Self.splitOnWhitespace(String(cleaned)) {
             var normalised = word
-            if lowercase { normalised = normalised.lowercased() }
+            if lowercase { normalised = Self.lowercased(normalised) }
             if stripAccents { normalised = Self.removingAccents(normalised) }
             words += Self.splitOnPunctuation(normalised)
         }
@@ -141,6 +141,32 @@ public struct BertBasicTokenizer: Sendable {
         }
         if !current.isEmpty { pieces.append(String(current)) }
         return pieces
+    }
+
+    /// Python's `str.lower()`: Unicode's full lower-case mapping of every code point, plus the one
+    /// rule that depends on context, Greek final sigma: a capital Σ that ends a word (a cased
+    /// letter before it, none after it, skipping case-ignorable marks) becomes ς, not σ, so
+    /// "ΟΔΟΣ" → "οδος". Swift's `lowercased()` maps code points one by one and gives "οδοσ".
+    public static func lowercased(_ word: String) -> String {
+        let scalars = Array(word.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        for (index, scalar) in scalars.enumerated() {
+            if scalar == "\u{03A3}", isFinalSigma(scalars, at: index) {
+                result.append("\u{03C2}")
+            } else {
+                result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(result)
+    }
+
+    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        var before = index - 1
+        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0, scalars[before].properties.isCased else { return false }
+        var after = index + 1
+        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
+        return after == scalars.count || !scalars[after].properties.isCased
     }
 
     /// NFD, then without the non-spacing marks: "Héllo" → "Hello", "naïve" → "naive".

@@ -18,8 +18,10 @@ struct TX: ParsableCommand {
               tx lesson attention                       step through lesson 3
               tx attention --text "I love you" --out Output/love.png
               tx compare --text "我是一个学生" --target "I am a student" --out Output/compare.png
+              tx mlm --text "The cat sleeps in the warm garden" --seed 3 --out Output/mlm.png
+              tx params --model gpt2-medium
             """,
-        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self],
+        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, MaskedLM.self, Params.self],
         defaultSubcommand: List.self
     )
 }

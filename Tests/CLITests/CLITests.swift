@@ -177,7 +177,7 @@ struct CLIUseTests {
         ])
     }
 
-    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"], ["compare"]])
+    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"], ["compare"], ["mlm"], ["params"]])
     func everyCommandHasHelpWithAnExample(command: [String]) throws {
         let result = try TX().run(command + ["--help"])
         #expect(result.status == 0)
@@ -240,5 +240,49 @@ struct CLIArchitectureTests {
         #expect(result.status != 0)
         #expect(result.stderrLines.count == 1, "\(result.stderr)")
         #expect(tx.files().isEmpty)
+    }
+}
+
+@Suite("tx mlm and tx params")
+struct CLIBertAndParamsTests {
+    @Test func mlmDrawsTheCorruptionAndNeverChoosesSpecials() throws {
+        let tx = try TX()
+        let result = try tx.run(["mlm", "--text", "The cat sleeps in the warm garden when she is tired", "--seed", "3", "--out", "m.png"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("   ") && $0.contains("  ") }
+        // [CLS] + 11 words + [SEP]; 11 candidates → round(1.65) = 2 chosen.
+        #expect(result.stdout.contains("2 of 11 candidate positions chosen"))
+        let special = rows.filter { $0.contains("[CLS]") || $0.contains("[SEP]") }
+        #expect(special.count == 2)
+        #expect(special.allSatisfy { !$0.contains("MASK") && !$0.contains("random") && !$0.contains("kept") })
+        #expect(tx.data("m.png") != nil)
+        let again = try tx.run(["mlm", "--text", "The cat sleeps in the warm garden when she is tired", "--seed", "3", "--out", "n.png"])
+        #expect(again.stdout.replacingOccurrences(of: "n.png", with: "m.png") == result.stdout)
+        #expect(tx.data("m.png") == tx.data("n.png"))
+    }
+
+    @Test func mlmWithEmptyTextIsAOneLineError() throws {
+        let tx = try TX()
+        let result = try tx.run(["mlm", "--text", "  ", "--out", "m.png"])
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1)
+        #expect(tx.files().isEmpty)
+    }
+
+    @Test func paramsTableAndOneModel() throws {
+        let tx = try TX()
+        let table = try tx.run(["params"])
+        #expect(table.status == 0)
+        let gpt2 = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("gpt2-small ") })
+        #expect(gpt2.contains("124.4M"))
+        #expect(gpt2.contains("117M"))
+        let one = try tx.run(["params", "--model", "gpt2-medium"])
+        #expect(one.status == 0)
+        #expect(one.stdout.contains("total: 354823168"))
+        #expect(one.stdout.contains("decoder.layers.*.feedForward.expand.weight"))
+        let unknown = try tx.run(["params", "--model", "gpt-5"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderrLines.count == 1)
+        #expect(unknown.stderr.contains("gpt3-175b"))
     }
 }

@@ -196,3 +196,39 @@ struct BlockAndArchitectureClaimsTests {
         #expect(student.map { $0.filter { $0 == "●" }.count } == [5, 6])   // causal row, cross row
     }
 }
+
+@Suite("Lessons 9 and 10: the facts they claim")
+struct BertAndNumbersClaimsTests {
+    func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString)").path
+    }
+
+    @Test func bertDataLessonMeasuresTheRecipe() throws {
+        let run = try LessonCatalog.lookup("bert-data").run(LessonContext(seed: 7, outputRoot: folder()))
+        let rates = try #require(run.steps.first { $0.title.hasPrefix("Do the rates") })
+        // 2000 sequences × 100 candidates, 15 chosen each: exactly 15.00%.
+        #expect(rates.body.contains("chosen    15.00%"))
+        func share(_ name: String) throws -> Double {
+            let line = try #require(rates.body.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name) })
+            let number = line.split(separator: " ").first { $0.hasSuffix("%") }!.dropLast()
+            return try #require(Double(number))
+        }
+        #expect(abs(try share("[MASK]") - 80) < 1)
+        #expect(abs(try share("random") - 10) < 1)
+        #expect(abs(try share("kept") - 10) < 1)
+        let mlm = try #require(run.steps.first { $0.title.hasPrefix("Masked LM") })
+        // The example shows every treatment at least once.
+        for what in ["[MASK]  ", "random  ", "kept    "] { #expect(mlm.body.contains(what)) }
+    }
+
+    @Test func numbersLessonComputesThePublishedShapes() throws {
+        let run = try LessonCatalog.lookup("gpt-numbers").run(LessonContext(seed: 7, outputRoot: folder()))
+        let text = run.steps.map(\.body).joined(separator: "\n")
+        // GPT-2 small, counted by hand: 50257·768 + 1024·768 + 12·(4·(768² + 768) + 2·768·3072 + 3072 + 768 + 4·768) + 2·768
+        let hand = 50257 * 768 + 1024 * 768 + 12 * (4 * (768 * 768 + 768) + 2 * 768 * 3072 + 3072 + 768 + 4 * 768) + 2 * 768
+        #expect(hand == 124_439_808)
+        #expect(text.contains("GPT-2 small (124,439,808)"))
+        #expect(text.contains("GPT-3 175B (174,604,259,328)"))
+        #expect(run.figures.count == 3)
+    }
+}

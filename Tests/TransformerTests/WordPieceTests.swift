@@ -57,7 +57,11 @@ struct WordPieceTests {
         #expect(tokenizer.tokenize("我们是学生") == ["我", "[UNK]", "是", "学", "生"])
         #expect(tokenizer.tokenize("hello我") == ["hello", "我"])
         // Kana and Hangul are not in BERT's CJK ranges: they stay whole words.
-        #expect(BertBasicTokenizer().tokenize("ひらがな한국") == ["ひらがな한국"])
+        #expect(BertBasicTokenizer(lowercase: false).tokenize("ひらがな한국") == ["ひらがな한국"])
+        // Uncased, accent stripping also removes the voicing mark of が (NFD: か + U+3099, a
+        // combining mark), a known quirk of BERT's uncased models.
+        let uncased = BertBasicTokenizer().tokenize("ひらがな")
+        #expect(uncased == ["ひらかな"] && uncased[0].unicodeScalars.count == 4)
     }
 
     @Test func lowerCasingAndAccents() throws {
@@ -69,6 +73,9 @@ struct WordPieceTests {
         #expect(BertBasicTokenizer(lowercase: false).tokenize("Héllo") == ["Héllo"])
         #expect(BertBasicTokenizer(lowercase: false, stripAccents: true).tokenize("Héllo") == ["Hello"])
         #expect(BertBasicTokenizer(lowercase: true, stripAccents: false).tokenize("Héllo") == ["héllo"])
+        // Lower-casing is Python's: a word-final capital sigma becomes ς.
+        #expect(BertBasicTokenizer.lowercased("ΟΔΟΣ ΣΑΣ Σ") == "οδος σας σ")
+        #expect(BertBasicTokenizer.lowercased("İSTANBUL") == "i\u{307}stanbul")
         let cased = try Self.tokenizer(lowercase: false)
         #expect(cased.stripAccents == false)
         #expect(cased.tokenize("Hello hello") == ["[UNK]", "hello"])

@@ -1,0 +1,145 @@
+import Figures
+import Foundation
+import Terminal
+import Transformer
+
+/// Lesson 10: the GPT family (and BERT, and the original Transformer) in numbers: configurations,
+/// parameter counts computed from the weight shapes, and how they compare with the published ones.
+struct GPTNumbersLesson {
+    let context: LessonContext
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("gpt-numbers")
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        let narrator = Narrator(style: context.style)
+        let prose = narrator.prose, figureLine = narrator.figureLine, g = narrator.grouped
+        var steps: [PagerStep] = []
+        let catalog = PublishedModel.catalog
+        func model(_ name: String) -> PublishedModel { PublishedModel.named(name)! }
+
+        steps.append(PagerStep(title: "From 117 million to 175 billion", body: prose("""
+            Three years, three GPTs, each about ten times the last:
+
+            - GPT-1 (2018): 12 decoder layers, d_model 768, 12 heads, feed-forward 3072, about 117 \
+            million parameters, trained on BooksCorpus (about 7,000 unpublished books). Pre-train on \
+            plain text, then fine-tune per task.
+            - GPT-2 (2019): up to 48 layers and 1.5 billion parameters, trained on WebText (40 GB of \
+            web pages linked from Reddit). The paper's four sizes: 117M (12 layers, d 768), 345M \
+            (24, 1024), 762M (36, 1280) and 1542M (48, 1600). It moved layer norm to the input of \
+            each sub-block (pre-norm) and added a final one.
+            - GPT-3 (2020): 96 layers, d_model 12,288, 96 heads, 175 billion parameters, and the \
+            discovery that a big enough model learns a task from a few examples in its prompt \
+            (in-context learning, lesson 11).
+
+            BERT (2018), an encoder, came in two sizes: base (12 layers, 768, 110M) and large (24, \
+            1024, 340M). This lesson computes every one of these counts from the shapes of the \
+            weight matrices and sets it beside the published figure.
+            """)))
+
+        steps.append(PagerStep(title: "The configurations and their counts", body: prose("""
+            Every count below is the sum of the sizes of the model's weight tensors (embeddings, \
+            position table, per layer Q/K/V/O and feed-forward weights and biases, layer norms, \
+            BERT's token-type table and pooler, an output layer only where it is not shared with \
+            the token table). L = layers (encoder + decoder for the Transformer), d = d_model, h = heads, \
+            d_ff = feed-forward width, ctx = context length, paper = the published count, ratio = \
+            computed / paper.
+            """) + "\n\n" + ModelSizes.table(catalog, style: context.style)))
+
+        // Where the parameters go.
+        let small = model("gpt2-small"), huge = model("gpt3-175b")
+        func describe(_ m: PublishedModel) -> String {
+            let b = ModelSizes.breakdown(m)
+            return zip(ModelSizes.Breakdown.categories, [b.embeddings, b.attention, b.feedForward, b.normsAndOther]).map { name, count in
+                "    " + pad(name, to: 24) + pad(g(count), to: 16, alignRight: true) + "  "
+                    + pad(formatNumber(Float(Double(count) / Double(b.total) * 100), decimals: 1) + "%", to: 6, alignRight: true)
+            }.joined(separator: "\n")
+        }
+        let d = small.modelDimension, v = small.vocabularySize
+        let shareModels = ["gpt2-small", "bert-base", "gpt2-xl", "gpt3-175b"].map(model)
+        let palette: [UInt32] = [0x9ECAE1, 0x4292C6, 0x2171B5, 0x08306B]
+        let sharesPath = try figures.write(GroupedBarChart(
+            title: "Where the parameters are",
+            subtitle: "share of each model's parameters, counted from its weight shapes",
+            categories: ModelSizes.Breakdown.categories,
+            series: shareModels.enumerated().map { index, m in
+                .init(name: m.displayName, values: ModelSizes.breakdown(m).shares.map { $0 * 100 }, color: RGB(hex: palette[index]))
+            }, yLabel: "percent of all parameters", valueFormat: "%.0f%%", yRange: 0...100), as: "03-where-parameters-go.png")
+        steps.append(PagerStep(title: "Where the parameters go", body: prose("""
+            GPT-2 small (\(g(small.computedParameters))):
+            """) + "\n\n" + describe(small) + "\n\n" + prose("""
+            Its token table alone is \(v) × \(d) = \(g(v * d)), almost a third of the model; the same table is \
+            reused as the output layer (tied), so it is counted once. Each of the 12 layers holds \
+            4·(d² + d) = \(g(4 * (d * d + d))) for attention and 2·d·4d + 5d = \(g(8 * d * d + 5 * d)) for the \
+            feed-forward layer.
+
+            GPT-3 175B (\(g(huge.computedParameters))):
+            """) + "\n\n" + describe(huge) + "\n\n" + prose("""
+            At this size the embeddings hardly matter: each layer is about 12·d² (4d² attention + \
+            8d² feed-forward), and 96 layers × 12 × 12,288² ≈ 174 billion. Making a model wider \
+            grows it with the square of d_model; deeper, only linearly with the layer count.
+            """) + "\n\n" + figureLine(sharesPath)))
+
+        // The rule of thumb.
+        let ruleRows = catalog.filter { $0.architecture == .decoderOnly }.map { m -> String in
+            let rule = 12 * m.layers * m.modelDimension * m.modelDimension + m.vocabularySize * m.modelDimension
+            return "    " + pad(m.displayName, to: 14) + pad(ModelSizes.short(m.computedParameters), to: 9, alignRight: true)
+                + pad(ModelSizes.short(rule), to: 10, alignRight: true)
+                + pad(formatNumber(Float(Double(rule) / Double(m.computedParameters)), decimals: 3), to: 8, alignRight: true)
+        }.joined(separator: "\n")
+        steps.append(PagerStep(title: "A rule of thumb: 12·L·d² + V·d", body: prose("""
+            Dropping biases, norms and the position table leaves a formula you can do in your head: \
+            parameters ≈ 12 · layers · d_model² + vocabulary · d_model.
+            """) + "\n\n" + context.style.bold("    model          counted      rule   ratio") + "\n" + ruleRows + "\n\n" + prose("""
+            The larger the model, the better the rule: what it leaves out grows only linearly with d_model.
+            """)))
+
+        // Computed vs published.
+        let differing = catalog.filter { m in
+            m.publishedParameters > 0 && abs(Double(m.computedParameters) / Double(m.publishedParameters) - 1) > 0.015
+        }
+        let notes = differing.map { "- \($0.displayName): computed \(ModelSizes.short($0.computedParameters)), published \($0.publishedLabel). \($0.notes)" }
+            .joined(separator: "\n")
+        steps.append(PagerStep(title: "Why some counts differ from the papers", body: prose("""
+            Most counts match the published figure to within a percent or two. Where they do not \
+            (more than 1.5% apart), the reason is known:
+
+            \(notes)
+            """)))
+
+        // Charts.
+        let families: [(String, UInt32)] = [("GPT-1", 0x7F7F7F), ("GPT-2", 0x2166AC), ("GPT-3", 0xB2182B), ("BERT", 0x1B7837), ("Transformer", 0xE08214)]
+        func groups(x: (PublishedModel) -> Double) -> [ScatterChart.Group] {
+            families.compactMap { family, color in
+                let members = catalog.filter { $0.family == family }
+                guard !members.isEmpty else { return nil }
+                return ScatterChart.Group(name: family, points: members.map {
+                    ScatterChart.Point(x: x($0), y: Double($0.computedParameters),
+                                       label: $0.displayName.replacingOccurrences(of: "GPT-3 ", with: ""))
+                }, color: RGB(hex: color), connect: members.count > 1)
+            }
+        }
+        let formatter: @Sendable (Double) -> String = { ModelSizes.short(Int($0.rounded())) }
+        let depthPath = try figures.write(ScatterChart(
+            title: "Parameters against depth", subtitle: "computed from the weight shapes; log scale",
+            xLabel: "layers (per stack)", yLabel: "parameters", groups: groups { Double($0.layers) },
+            xScale: .linear, yScale: .log10, valueFormatter: formatter), as: "01-params-vs-layers.png")
+        let widthPath = try figures.write(ScatterChart(
+            title: "Parameters against width", subtitle: "both axes log scale: the slope is about 2 (parameters grow like d_model²)",
+            xLabel: "d_model", yLabel: "parameters", groups: groups { Double($0.modelDimension) },
+            xScale: .log10, yScale: .log10, valueFormatter: formatter), as: "02-params-vs-width.png")
+        steps.append(PagerStep(title: "Depth and width", body: prose("""
+            Plotted, the families line up: parameters grow steeply with width and more gently with \
+            depth, which is why the big jumps in size come mostly from wider layers (768 → 1600 for \
+            GPT-2, 768 → 12,288 for GPT-3).
+
+            Summary: count a model by its tensors; about 12·d² per layer plus the embedding table; \
+            published numbers can differ by a few percent for reasons worth reading; GPT-3 is \
+            GPT-2's architecture, scaled.
+
+            Try: tx params, or tx params --model gpt2-medium for one model's tensors.
+            """) + "\n\n" + figureLine(depthPath) + "\n" + figureLine(widthPath)
+            + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+}
