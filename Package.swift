@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "Figures", targets: ["Figures"]),
+        .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Terminal", targets: ["Terminal"]),
         .library(name: "Lessons", targets: ["Lessons"]),
         .executable(name: "tx", targets: ["tx"]),
@@ -22,6 +23,8 @@ let package = Package(
         .target(name: "TensorCore"),
         // Model pieces built on TensorCore: attention, masks, tokenisers.
         .target(name: "Transformer", dependencies: ["TensorCore"]),
+        // Model files: safetensors read/write (later GGUF), loading weights into Transformer types.
+        .target(name: "ModelIO", dependencies: ["TensorCore"]),
         // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
         .systemLibrary(
             name: "CCairo",
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample"]),
