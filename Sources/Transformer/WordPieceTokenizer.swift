@@ -5,8 +5,8 @@ import Foundation
 // BERT's tokeniser, as in google-research/bert's tokenization.py (BasicTokenizer and
 // WordpieceTokenizer) and Hugging Face's BertTokenizer, rewritten here step by step:
 //
-//   1. clean:       delete U+0000, U+FFFD and control characters; every white-space character
-//                   becomes a plain space
+//   1. clean:       delete U+0000, U+FFFD and control and format characters; every white-space
+//                   character becomes a plain space
 //   2. CJK:         put spaces around every CJK ideograph, so each is a word of its own
 //   3. split:       at white space
 //   4. normalise:   lower-case (optional) and strip accents (optional): decompose to NFD and
@@ -70,14 +70,16 @@ public struct BertBasicTokenizer: Sendable {
         }
     }
 
-    /// BERT's control characters: every category C* (Cc, Cf, Cs, Co, Cn) except tab, newline
-    /// and carriage return, which count as white space.
+    /// BERT's control characters: categories Cc (control) and Cf (format, e.g. the zero-width
+    /// space U+200B), except tab, newline and carriage return, which count as white space. This
+    /// is google-research/bert's rule; Hugging Face deletes every category C*, so private-use
+    /// (Co) and unassigned (Cn) code points, which are kept here, vanish there.
     public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "\t", "\n", "\r": return false
         default:
             switch scalar.properties.generalCategory {
-            case .control, .format, .surrogate, .privateUse, .unassigned: return true
+            case .control, .format: return true
             default: return false
             }
         }

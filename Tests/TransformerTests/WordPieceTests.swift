@@ -85,6 +85,8 @@ struct WordPieceTests {
         let tokenizer = try Self.tokenizer()
         // U+0000 and the zero-width space (a format character) are deleted, not split at.
         #expect(tokenizer.tokenize("un\u{200B}want\u{0}ed") == ["un", "##want", "##ed"])
+        // A private-use code point is not a control character in BERT's reference: it stays.
+        #expect(BertBasicTokenizer().tokenize("a\u{E000}b\u{7}c") == ["a\u{E000}bc"])
         // Tabs, newlines, no-break and ideographic spaces all separate words.
         #expect(tokenizer.tokenize("want\twant\nwant\u{A0}want\u{3000}want") == Array(repeating: "want", count: 5))
     }
