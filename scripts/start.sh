@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 echo "Building TransformerExplorer (release)…" >&2
 # -target-cpu native lets the SIMD kernels use this CPU's widest vectors (AVX-512 here).
-swift build -c release --product tx -Xswiftc -target-cpu -Xswiftc native 2>&1 \
-  | grep -vE '^(\[[0-9]+/[0-9]+\]|Building for|Compiling|Write|Planning|Build complete|Build of product)' >&2 || true
-bin="$(swift build -c release --show-bin-path -Xswiftc -target-cpu -Xswiftc native)/tx"
-if [ ! -x "$bin" ]; then
-  echo "start: the build failed; run 'swift build -c release' to see why" >&2
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! swift build -c release --product tx -Xswiftc -target-cpu -Xswiftc native >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "start: the build failed (output above)" >&2
   exit 1
 fi
-exec "$bin" start "$@"
+# Show only what matters from a successful build (warnings, if any), not the progress lines.
+grep -vE '^(\[[0-9]+/[0-9]+\]|Building for|Compiling|Write|Planning|Build complete|Build of product|Fetch|Computing|Computed|Creating working copy|Working copy|Updating|Updated)' "$log" >&2 || true
+bin="$(swift build -c release --show-bin-path -Xswiftc -target-cpu -Xswiftc native)/tx"
+"$bin" start "$@"
