@@ -186,18 +186,8 @@ public struct BarChart: Chart, Sendable {
 
         // Horizontal gridlines, y ticks and labels.
         let ticks = yTicks(plotHeight: plot.height)
-        var yLabelsLeft = plot.minX
-        for (v, label) in zip(ticks, tickLabels(ticks)) {
-            let yy = y(v, plot)
-            canvas.line(from: Point(x: plot.minX, y: yy), to: Point(x: plot.maxX, y: yy), color: FigureStyle.grid, width: 1)
-            canvas.line(from: Point(x: plot.minX - Geometry.tickLength, y: yy), to: Point(x: plot.minX, y: yy),
-                        color: FigureStyle.axis, width: 1)
-            let r = canvas.text(label, at: Point(x: plot.minX - Geometry.tickLength - Geometry.tickGap, y: yy),
-                                size: FigureStyle.tickSize, color: FigureStyle.secondaryText, alignment: .right,
-                                verticalAlignment: .middle)
-            yLabelsLeft = min(yLabelsLeft, r.minX)
-        }
-        canvas.line(from: Point(x: plot.minX, y: plot.minY), to: Point(x: plot.minX, y: plot.maxY), color: FigureStyle.axis, width: 1)
+        let yLabelsLeft = drawValueAxis(on: canvas, plot: plot, ticks: ticks, labels: tickLabels(ticks),
+                                        tickLength: Geometry.tickLength, tickGap: Geometry.tickGap) { y($0, plot) }
 
         // Bars with their values.
         let texts = labelsText

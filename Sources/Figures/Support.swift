@@ -290,3 +290,23 @@ struct AxisLabels {
         }
     }
 }
+
+/// The value axis of a bar chart: a horizontal gridline, a tick mark and a right-aligned label
+/// for every tick, then the axis line itself. `position` maps a value to its y in the plot.
+/// Returns the leftmost x the labels reach, so the axis title can sit clear of them.
+func drawValueAxis(on canvas: Canvas, plot: Rect, ticks: [Double], labels: [String],
+                   tickLength: Double, tickGap: Double, position: (Double) -> Double) -> Double {
+    var labelsLeft = plot.minX
+    for (value, label) in zip(ticks, labels) {
+        let y = position(value)
+        canvas.line(from: Point(x: plot.minX, y: y), to: Point(x: plot.maxX, y: y), color: FigureStyle.grid, width: 1)
+        canvas.line(from: Point(x: plot.minX - tickLength, y: y), to: Point(x: plot.minX, y: y),
+                    color: FigureStyle.axis, width: 1)
+        let rect = canvas.text(label, at: Point(x: plot.minX - tickLength - tickGap, y: y),
+                               size: FigureStyle.tickSize, color: FigureStyle.secondaryText, alignment: .right,
+                               verticalAlignment: .middle)
+        labelsLeft = min(labelsLeft, rect.minX)
+    }
+    canvas.line(from: Point(x: plot.minX, y: plot.minY), to: Point(x: plot.minX, y: plot.maxY), color: FigureStyle.axis, width: 1)
+    return labelsLeft
+}
