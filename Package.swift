@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "tx",
             dependencies: [
-                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal",
+                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -178,7 +178,7 @@ struct CLIUseTests {
         ])
     }
 
-    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"], ["compare"], ["mlm"], ["params"]])
+    @Test(arguments: [[], ["list"], ["start"], ["lesson"], ["attention"], ["compare"], ["mlm"], ["params"], ["train"]])
     func everyCommandHasHelpWithAnExample(command: [String]) throws {
         let result = try TX().run(command + ["--help"])
         #expect(result.status == 0)
@@ -285,5 +285,24 @@ struct CLIBertAndParamsTests {
         #expect(unknown.status != 0)
         #expect(unknown.stderrLines.count == 1)
         #expect(unknown.stderr.contains("gpt3-175b"))
+    }
+}
+
+@Suite("tx train misuse")
+struct CLITrainTests {
+    @Test(arguments: [
+        (["train", "lm"], "'lm' is not done yet; available: translator"),
+        (["train", "gpt"], "unknown model 'gpt'"),
+        (["train", "translator", "--steps", "0"], "steps"),
+        (["train", "translator", "--out", "weights.bin"], "--out must end in .safetensors"),
+        (["train", "translator", "--out", "missing/w.safetensors"], "the folder missing is missing or not writable"),
+    ])
+    func refusesBeforeTraining(arguments: [String], message: String) throws {
+        let tx = try TX()
+        let result = try tx.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(tx.files().isEmpty)
     }
 }

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import ModelIO
+import Terminal
+import Transformer
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a small model from scratch and show how well it learned.",
+        discussion: """
+            translator: a Chinese → English encoder–decoder Transformer (2 + 2 layers, d_model 64, \
+            4 heads) trained on the project's generated parallel corpus (3000 sentence pairs) with \
+            teacher forcing, AdamW, gradient clipping and a warm-up + cosine learning-rate schedule. \
+            Afterwards every held-out pair is translated by greedy decoding; held-out pairs combine \
+            words in ways never seen in training (她 with 在图书馆, 昨天 with 一只鸟, …), so an exact \
+            match means the model learned to combine, not to remember. The same seed and options \
+            give the same losses. About 20 seconds in a release build; a debug build is much slower.
+
+            In a terminal the progress is one line updated in place; otherwise a line every 10% of \
+            the steps. Only 'translator' exists so far ('lm' and 'bert' come later).
+
+            Examples:
+              tx train translator
+              tx train translator --seed 3 --steps 2000 --batch-size 48
+              tx train translator --steps 100 --d-model 32 --layers 1
+            """
+    )
+
+    static let models = ["translator"]
+    static let planned = ["lm", "bert"]
+
+    @Argument(help: "What to train: translator.")
+    var model: String
+
+    @Option(help: "Seed for the corpus sample, the initial weights and the order of the batches.")
+    var seed: UInt64 = TranslatorTrainingOptions().seed
+
+    @Option(help: "Optimiser steps.")
+    var steps: Int = TranslatorTrainingOptions().steps
+
+    @Option(name: .customLong("batch-size"), help: "Sentence pairs per step.")
+    var batchSize: Int = TranslatorTrainingOptions().batchSize
+
+    @Option(name: .customLong("d-model"), help: "Model width d_model (the feed-forward layer gets 2 × d_model).")
+    var modelDimension: Int?
+
+    @Option(help: "Encoder layers (the decoder gets as many).")
+    var layers: Int?
+
+    @Option(help: "Where to save the trained weights (safetensors, with the configuration and vocabularies in its metadata); the folder must exist.")
+    var out: String = "Output/translator.safetensors"
+
+    func run() throws {
+        let name = model.lowercased()
+        guard name == "translator" else {
+            let note = Self.planned.contains(name) ? "'\(name)' is not done yet" : "unknown model '\(model)'"
+            throw CLIError("\(note); available: \(Self.models.joined(separator: ", ")) (planned: \(Self.planned.joined(separator: ", ")))")
+        }
+        var options = TranslatorTrainingOptions()
+        options.seed = seed
+        options.steps = steps
+        options.batchSize = batchSize
+        if let modelDimension {
+            options.modelDimension = modelDimension
+            options.feedForwardDimension = 2 * modelDimension
+        }
+        if let layers { options.layers = layers }
+        do {
+            try options.validate()
+        } catch {
+            throw CLIError("\(error)")
+        }
+        // Check the destination before a minute of training, not after.
+        guard out.lowercased().hasSuffix(".safetensors") else {
+            throw CLIError("--out must end in .safetensors, got \(out)")
+        }
+        let folder = (out as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue,
+              FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+            throw CLIError("cannot write \(out): the folder \(folder.isEmpty ? "." : folder) is missing or not writable")
+        }
+
+        let terminal = isatty(STDOUT_FILENO) == 1
+        writeOut("Training the translator: \(options.layers) + \(options.layers) layers, d_model \(options.modelDimension), "
+                 + "\(options.heads) heads, d_ff \(options.feedForwardDimension); \(options.steps) steps of "
+                 + "\(options.batchSize) pairs, peak learning rate \(options.peakLearningRate), seed \(options.seed)\n")
+        var display = ProgressDisplay(terminal: terminal, totalSteps: options.steps)
+        let result: (model: TrainableSeq2Seq, report: TranslatorTrainingReport)
+        do {
+            result = try trainTranslator(options: options) { display.show($0) }
+        } catch {
+            display.finish()
+            throw CLIError("\(error)")
+        }
+        display.finish()
+        do {
+            try writeSafeTensors(result.model.parameters.values.map { (name: $0.name, tensor: $0.value) },
+                                 metadata: result.report.metadata, to: out)
+        } catch {
+            throw CLIError("training finished but the weights could not be saved: \(error)")
+        }
+        writeOut(Self.reportText(result.report) + "Weights saved to \(out) (safetensors; tx train with the same seed and options writes the same bytes).\n")
+    }
+
+    static func reportText(_ report: TranslatorTrainingReport) -> String {
+        func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+        var lines = [
+            "",
+            "Model: \(report.parameterCount) parameters; \(report.trainPairCount) training pairs, "
+                + "vocabularies \(report.sourceVocabulary.count) (Chinese) and \(report.targetVocabulary.count) (English) tokens",
+            "Steps: \(report.steps) in \(duration(report.seconds)) (\(Int(report.tokensPerSecond.rounded())) tokens/s); "
+                + "evaluation \(duration(report.evaluationSeconds))",
+            "Loss: \(String(format: "%.3f", report.losses.first ?? .nan)) at step 1, "
+                + "\(String(format: "%.4f", report.finalLoss)) at step \(report.steps)",
+            "Exact match, held-out (combinations never seen in training): \(percent(report.heldOutExactMatch)) "
+                + "of \(report.heldOutCount)",
+            "Exact match, training sample: \(percent(report.trainExactMatch)) of \(report.trainSampleCount)",
+            "",
+            "Held-out examples (source → expected / got):",
+        ]
+        for example in report.examples {
+            lines.append("  \(example.source) → \(example.expected) / \(example.got) \(example.isExactMatch ? "✓" : "✗")")
+        }
+        let extraMistakes = report.mistakes.filter { mistake in !report.examples.contains(mistake) }
+        if !extraMistakes.isEmpty {
+            lines.append("Held-out mistakes:")
+            for example in extraMistakes {
+                lines.append("  \(example.source) → \(example.expected) / \(example.got) ✗")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// "1:05" for 65 seconds, "12.3 s" below a minute.
+func duration(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    if seconds < 60 { return String(format: "%.1f s", seconds) }
+    let whole = Int(seconds.rounded())
+    return "\(whole / 60):" + (whole % 60 < 10 ? "0" : "") + "\(whole % 60)"
+}
+
+/// The progress of a training run: one line rewritten in place in a terminal (at most ten
+/// times a second), otherwise a line every 10% of the steps.
+struct ProgressDisplay {
+    let terminal: Bool
+    let totalSteps: Int
+    private var lastDrawn: ContinuousClock.Instant?
+    private var drewInPlace = false
+    private let clock = ContinuousClock()
+
+    init(terminal: Bool, totalSteps: Int) {
+        self.terminal = terminal
+        self.totalSteps = totalSteps
+    }
+
+    static func line(_ progress: TranslatorTrainingProgress) -> String {
+        let width = String(progress.totalSteps).count
+        let step = String(repeating: " ", count: max(0, width - String(progress.step).count)) + String(progress.step)
+        return "step \(step)/\(progress.totalSteps)  loss \(String(format: "%.4f", progress.loss))  "
+            + "\(Int(progress.tokensPerSecond.rounded())) tokens/s  \(duration(progress.secondsLeft)) left"
+    }
+
+    mutating func show(_ progress: TranslatorTrainingProgress) {
+        if terminal {
+            let now = clock.now
+            if let lastDrawn, now - lastDrawn < .milliseconds(100), progress.step != progress.totalSteps { return }
+            lastDrawn = now
+            writeOut("\r\u{1B}[2K" + Self.line(progress))
+            drewInPlace = true
+        } else {
+            let every = max(1, progress.totalSteps / 10)
+            if progress.step % every == 0 || progress.step == progress.totalSteps || progress.step == 1 {
+                writeOut(Self.line(progress) + "\n")
+            }
+        }
+    }
+
+    /// Ends the in-place line.
+    mutating func finish() {
+        if drewInPlace { writeOut("\n"); drewInPlace = false }
+    }
+}
