@@ -128,7 +128,7 @@ public struct TrainableSeq2Seq: Sendable {
     }
 
     /// Token rows × √d + sinusoidal positions (constants): [B, T, d].
-    private func embed(_ batch: [[Int]], table: TrainableEmbedding) throws -> Variable {
+    func embed(_ batch: [[Int]], table: TrainableEmbedding) throws -> Variable {
         let d = configuration.modelDimension
         let rows = try table.lookup(batch: batch)                                       // (B, T, d)
         let positions = sinusoidalPositionalEncoding(length: batch[0].count, dimension: d)   // (T, d)

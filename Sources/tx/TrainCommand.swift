@@ -1,4 +1,5 @@
 import ArgumentParser
+import Figures
 import Foundation
 import ModelIO
 import Terminal
@@ -100,7 +101,46 @@ struct Train: ParsableCommand {
         } catch {
             throw CLIError("training finished but the weights could not be saved: \(error)")
         }
-        writeOut(Self.reportText(result.report) + "Weights saved to \(out) (safetensors; tx train with the same seed and options writes the same bytes).\n")
+        let figures: [String]
+        do {
+            figures = try Self.drawFigures(result, folder: folder.isEmpty ? "." : folder)
+        } catch {
+            throw CLIError("training finished but the figures could not be drawn: \(error)")
+        }
+        writeOut(Self.reportText(result.report) + "Weights saved to \(out) (safetensors; tx train with the same seed and options writes the same bytes).\n"
+                 + figures.map { "Figure: \($0)\n" }.joined())
+    }
+
+    /// The loss curve, and the last decoder layer's cross-attention (averaged over heads) for a
+    /// held-out sentence with a time word, so the reader can see 昨天 line up with "yesterday".
+    static func drawFigures(_ result: (model: TrainableSeq2Seq, report: TranslatorTrainingReport), folder: String) throws -> [String] {
+        let report = result.report
+        let lossPath = (folder as NSString).appendingPathComponent("translator-loss.png")
+        try render(LineChart(title: "Training the translator: loss per step",
+                             xLabel: "step", yLabel: "cross-entropy (nats per token)",
+                             series: [.init(name: "training loss", points: report.losses.enumerated().map { (x: Double($0.offset + 1), y: Double($0.element)) },
+                                            color: RGB(hex: 0x2166AC), showMarkers: false, lineWidth: 1.5)],
+                             subtitle: "\(report.steps) steps · final loss \(String(format: "%.4f", report.finalLoss)) · held-out exact match \(String(format: "%.1f%%", report.heldOutExactMatch * 100))"),
+                   to: lossPath)
+        let example = report.examples.first { $0.source.contains("昨天") } ?? report.examples.first
+        guard let example else { return [lossPath] }
+        let source = ParallelCorpus.tokenizeChinese(example.source)
+        let output = ParallelCorpus.tokenizeEnglish(example.got)
+        let sourceIDs = source.map { report.sourceVocabulary.firstIndex(of: $0) ?? 3 }
+        let targetIndex = { (token: String) in report.targetVocabulary.firstIndex(of: token) ?? 3 }
+        let decoderInput = [targetIndex("<s>")] + output.map(targetIndex)
+        let layers = try result.model.crossAttentionWeights(source: sourceIDs, decoderInput: decoderInput, padID: 0)
+        guard let last = layers.last else { return [lossPath] }
+        let heads = last.shape[0], rows = last.shape[1], columns = last.shape[2]
+        let mean = (0..<rows).map { t in (0..<columns).map { s in (0..<heads).map { last[$0, t, s] }.reduce(0, +) / Float(heads) } }
+        let attentionPath = (folder as NSString).appendingPathComponent("translator-cross-attention.png")
+        try render(Heatmap(values: mean, rowLabels: output + ["</s>"], columnLabels: source,
+                           title: "Cross-attention of the trained translator",
+                           subtitle: "last decoder layer, mean of \(heads) heads · held-out sentence (never seen in training)",
+                           colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
+                           xAxisTitle: "source (Chinese, read by the encoder)", yAxisTitle: "output word being produced"),
+                   to: attentionPath)
+        return [lossPath, attentionPath]
     }
 
     static func reportText(_ report: TranslatorTrainingReport) -> String {
