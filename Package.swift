@@ -23,8 +23,9 @@ let package = Package(
         .target(name: "TensorCore"),
         // Model pieces built on TensorCore: attention, masks, tokenisers.
         .target(name: "Transformer", dependencies: ["TensorCore"]),
-        // Model files: safetensors read/write (later GGUF), loading weights into Transformer types.
-        .target(name: "ModelIO", dependencies: ["TensorCore"]),
+        // Model files: safetensors and GGUF, and the real pre-trained models loaded from them
+        // into Transformer types (a BERT-family encoder, a Llama-family decoder).
+        .target(name: "ModelIO", dependencies: ["TensorCore", "Transformer"]),
         // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
         .systemLibrary(
             name: "CCairo",
@@ -68,7 +69,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample"]),

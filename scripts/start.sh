@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# The real models (MiniLM, SmolLM2) for the lessons that look inside them; offline, those
+# lessons say how to get them and every other lesson still runs.
+./scripts/fetch-models.sh || echo "start: going on without the real models" >&2
 echo "Building TransformerExplorer (release)…" >&2
 # -target-cpu native lets the SIMD kernels use this CPU's widest vectors (AVX-512 here).
 log="$(mktemp)"
