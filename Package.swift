@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Figures", targets: ["Figures"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Terminal", targets: ["Terminal"]),
+        .library(name: "TrainedModels", targets: ["TrainedModels"]),
         .library(name: "Lessons", targets: ["Lessons"]),
         .executable(name: "tx", targets: ["tx"]),
     ],
@@ -26,6 +27,13 @@ let package = Package(
         // Model files: safetensors and GGUF, and the real pre-trained models loaded from them
         // into Transformer types (a BERT-family encoder, a Llama-family decoder).
         .target(name: "ModelIO", dependencies: ["TensorCore", "Transformer"]),
+        // The three small models `tx train` makes, shipped as safetensors resources so the
+        // lessons start instantly, and their loaders.
+        .target(
+            name: "TrainedModels",
+            dependencies: ["TensorCore", "Transformer", "ModelIO"],
+            resources: [.copy("Weights")]
+        ),
         // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
         .systemLibrary(
             name: "CCairo",
@@ -39,13 +47,13 @@ let package = Package(
         // The lessons: one file per lesson, a list of steps.
         .target(
             name: "Lessons",
-            dependencies: ["TensorCore", "Transformer", "Figures", "Terminal"],
+            dependencies: ["TensorCore", "Transformer", "Figures", "Terminal", "TrainedModels", "ModelIO"],
             path: "Lessons"
         ),
         .executableTarget(
             name: "tx",
             dependencies: [
-                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO",
+                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO", "TrainedModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +77,9 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample"]),

@@ -5,90 +5,8 @@ import TensorCore
 // schedule, then exact-match evaluation with greedy decoding on the held-out pairs.
 //
 // Everything random (the corpus sample, the initial weights, the order of the mini-batches)
-// comes from `TranslatorTrainingOptions.seed`: the same seed and options give the same losses,
+// comes from `TrainingOptions.seed`: the same seed and options give the same losses,
 // bit for bit. Only the timings (`seconds`, tokens per second) differ between runs.
-
-/// What to train and how. The defaults train in about a minute on one core in release mode.
-public struct TranslatorTrainingOptions: Sendable, Equatable {
-    /// Seed for the corpus sample, the initial weights and the order of the mini-batches.
-    public var seed: UInt64 = 7
-    /// Training pairs drawn from the templates (the two fixed pairs come on top).
-    public var trainCount = 3000
-    /// Held-out pairs (each with a slot combination never seen in training).
-    public var heldOutCount = 300
-    /// Optimiser updates.
-    public var steps = 800
-    /// Sentence pairs per mini-batch.
-    public var batchSize = 32
-    public var modelDimension = 64
-    public var heads = 4
-    public var feedForwardDimension = 128
-    /// Encoder layers (the decoder has as many).
-    public var layers = 2
-    /// The learning rate at the end of the warm-up.
-    public var peakLearningRate: Float = 3e-3
-    /// Linear warm-up from 0 to `peakLearningRate` over this many steps, then half a cosine.
-    public var warmupSteps = 100
-    /// Where the cosine ends, at the last step.
-    public var minimumLearningRate: Float = 1e-4
-    /// AdamW's decoupled weight decay.
-    public var weightDecay: Float = 0.01
-    /// The global gradient norm is clipped to this.
-    public var maxGradientNorm: Float = 1
-    /// Training pairs (the first ones of the shuffled training set) checked with greedy
-    /// decoding after training; 0 skips the check.
-    public var trainSampleCount = 200
-    /// Held-out examples kept in the report.
-    public var exampleCount = 5
-
-    public init() {}
-
-    /// The model's configuration: pre-norm, GELU, sinusoidal positions, tied output.
-    public var configuration: TransformerConfiguration {
-        TransformerConfiguration(layers: layers, modelDimension: modelDimension, heads: heads,
-                                 feedForwardDimension: feedForwardDimension, vocabularySize: 1, maxLength: 64,
-                                 activation: .gelu, normPlacement: .pre, positions: .sinusoidal, tiedOutput: true)
-    }
-
-    /// The learning rate at every step.
-    public var schedule: LearningRateSchedule {
-        LearningRateSchedule(peakRate: peakLearningRate, warmupSteps: warmupSteps,
-                             decay: .cosine(totalSteps: steps, minimumRate: minimumLearningRate))
-    }
-
-    /// Throws `TransformerError.invalidConfiguration` naming the first bad option.
-    public func validate() throws {
-        func check(_ ok: Bool, _ field: String, _ reason: String) throws {
-            if !ok { throw TransformerError.invalidConfiguration(field: field, reason: reason) }
-        }
-        try check(steps > 0, "steps", "must be at least 1 (got \(steps))")
-        try check(batchSize > 0, "batchSize", "must be at least 1 (got \(batchSize))")
-        try check(trainCount >= 0, "trainCount", "must not be negative (got \(trainCount))")
-        try check(heldOutCount >= 0, "heldOutCount", "must not be negative (got \(heldOutCount))")
-        try check(warmupSteps >= 0, "warmupSteps", "must not be negative (got \(warmupSteps))")
-        try check(peakLearningRate > 0 && peakLearningRate.isFinite, "peakLearningRate",
-                  "must be a positive number (got \(peakLearningRate))")
-        try check(maxGradientNorm > 0, "maxGradientNorm", "must be positive (got \(maxGradientNorm))")
-        try check(trainSampleCount >= 0 && exampleCount >= 0, "trainSampleCount",
-                  "sample and example counts must not be negative")
-        var c = configuration
-        c.vocabularySize = 1
-        try c.validate()
-    }
-}
-
-/// Where training is, reported after every step.
-public struct TranslatorTrainingProgress: Sendable, Equatable {
-    /// The step just taken, 1…totalSteps.
-    public let step: Int
-    public let totalSteps: Int
-    /// This step's mini-batch loss (mean cross-entropy per target token, in nats).
-    public let loss: Float
-    /// Source and target tokens (no padding) per second of training so far.
-    public let tokensPerSecond: Double
-    /// Estimated seconds to the last step, at the speed so far.
-    public let secondsLeft: Double
-}
 
 /// One translated sentence: tokens joined (Chinese without spaces, English with).
 public struct TranslationExample: Sendable, Equatable {
@@ -106,7 +24,7 @@ public struct TranslationExample: Sendable, Equatable {
 
 /// What training did and how well the result translates.
 public struct TranslatorTrainingReport: Sendable {
-    public let options: TranslatorTrainingOptions
+    public let options: TrainingOptions
     /// Steps taken (`options.steps`).
     public let steps: Int
     /// The loss of the last mini-batch.
@@ -230,39 +148,17 @@ public struct TranslatorBatches: Sendable {
     public let sources: [[Int]]
     /// (decoder input, labels) of every pair, from `shiftedRight`.
     public let shifted: [(decoderInput: [Int], labels: [Int])]
-    public let batchSize: Int
-    private var generator: SeededGenerator
-    private var order: [Int] = []
-    private var position = 0
+    public var batchSize: Int { batcher.batchSize }
+    private var batcher: EpochBatcher
 
     public init(sources: [[Int]], targets: [[Int]], startID: Int, endID: Int, batchSize: Int, seed: UInt64) {
         self.sources = sources
         shifted = targets.map { shiftedRight($0, startID: startID, endID: endID) }
-        self.batchSize = batchSize
-        generator = SeededGenerator(seed: seed)
+        batcher = EpochBatcher(count: sources.count, batchSize: batchSize, seed: seed)
     }
 
     /// The indices of the next batch.
-    public mutating func nextIndices() -> [Int] {
-        var indices: [Int] = []
-        indices.reserveCapacity(batchSize)
-        while indices.count < batchSize, !sources.isEmpty {
-            if position == order.count {
-                order = Array(sources.indices)
-                for i in stride(from: order.count - 1, to: 0, by: -1) {
-                    let bound = UInt64(i + 1)
-                    let limit = UInt64.max - UInt64.max % bound
-                    var draw = generator.next()
-                    while draw >= limit { draw = generator.next() }
-                    order.swapAt(i, Int(draw % bound))
-                }
-                position = 0
-            }
-            indices.append(order[position])
-            position += 1
-        }
-        return indices
-    }
+    public mutating func nextIndices() -> [Int] { batcher.next() }
 
     /// The next batch: source ids, decoder inputs and labels (unpadded; the model pads).
     public mutating func next() -> (sources: [[Int]], decoderInputs: [[Int]], labels: [[Int]]) {
@@ -276,8 +172,8 @@ public struct TranslatorBatches: Sendable {
 /// cross-entropy over non-pad labels, backward, global-norm clipping, AdamW at the scheduled
 /// rate. Then greedy decoding of every held-out pair and of a sample of training pairs,
 /// scored by whole-sentence exact match. `progress` is called after every step.
-public func trainTranslator(options: TranslatorTrainingOptions = TranslatorTrainingOptions(),
-                            progress: (TranslatorTrainingProgress) -> Void = { _ in })
+public func trainTranslator(options: TrainingOptions = TrainingOptions(),
+                            progress: (TrainingProgress) -> Void = { _ in })
     throws -> (model: TrainableSeq2Seq, report: TranslatorTrainingReport) {
     try options.validate()
     let corpus = ParallelCorpus.generate(seed: options.seed, trainCount: options.trainCount,
@@ -298,53 +194,26 @@ public func trainTranslator(options: TranslatorTrainingOptions = TranslatorTrain
         startID: translator.startID, endID: translator.endID,
         batchSize: options.batchSize, seed: options.seed &+ 2)
 
-    var optimizer = AdamW(learningRate: 0, weightDecay: options.weightDecay)
-    let schedule = options.schedule
-    var losses: [Float] = []
-    losses.reserveCapacity(options.steps)
-    var tokens = 0
-    let clock = ContinuousClock()
-    let started = clock.now
-    func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    }
-    for step in 1...options.steps {
+    let run = try runTraining(options: options, parameters: model.parameters, operation: "trainTranslator",
+                              progress: progress) { _ in
         let batch = batches.next()
-        model.parameters.zeroGradients()
         let loss = try model.loss(sourceBatch: batch.sources, decoderInputBatch: batch.decoderInputs,
                                   targetBatch: batch.labels, padID: padID)
-        let value = loss.value.scalars[0]
-        guard value.isFinite else {
-            throw TransformerError.invalidInput(operation: "trainTranslator",
-                                                reason: "the loss became \(value) at step \(step); try a lower learning rate")
-        }
-        try loss.backward()
-        model.parameters.clipGradients(maxNorm: options.maxGradientNorm)
-        optimizer.learningRate = schedule.rate(at: step)
-        optimizer.update(model.parameters)
-        losses.append(value)
-        tokens += batch.sources.reduce(0) { $0 + $1.count } + batch.labels.reduce(0) { $0 + $1.count }
-        let elapsed = seconds(since: started)
-        progress(TranslatorTrainingProgress(
-            step: step, totalSteps: options.steps, loss: value,
-            tokensPerSecond: elapsed > 0 ? Double(tokens) / elapsed : 0,
-            secondsLeft: elapsed / Double(step) * Double(options.steps - step)))
+        let tokens = batch.sources.reduce(0) { $0 + $1.count } + batch.labels.reduce(0) { $0 + $1.count }
+        return (loss, tokens)
     }
-    let trainingSeconds = seconds(since: started)
 
-    let evaluationStarted = clock.now
+    let evaluationStarted = ContinuousClock.now
     let longest = (corpus.train + corpus.heldOut).map(\.target.count).max() ?? 0
     let maxLength = longest + 4
     let heldOut = try exactMatch(on: corpus.heldOut) { try translator.translate($0, maxLength: maxLength) }
     let sample = Array(corpus.train.prefix(options.trainSampleCount))
     let train = try exactMatch(on: sample) { try translator.translate($0, maxLength: maxLength) }
-    let evaluationSeconds = seconds(since: evaluationStarted)
+    let evaluationSeconds = secondsSince(evaluationStarted)
 
     let report = TranslatorTrainingReport(
-        options: options, steps: options.steps, finalLoss: losses.last ?? .nan, losses: losses,
-        seconds: trainingSeconds, evaluationSeconds: evaluationSeconds,
-        tokensPerSecond: trainingSeconds > 0 ? Double(tokens) / trainingSeconds : 0,
+        options: options, steps: options.steps, finalLoss: run.losses.last ?? .nan, losses: run.losses,
+        seconds: run.seconds, evaluationSeconds: evaluationSeconds, tokensPerSecond: run.tokensPerSecond,
         heldOutExactMatch: heldOut.share, heldOutCount: corpus.heldOut.count,
         trainExactMatch: train.share, trainSampleCount: sample.count,
         examples: Array(heldOut.results.prefix(options.exampleCount)),

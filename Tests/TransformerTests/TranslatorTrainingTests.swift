@@ -5,8 +5,8 @@ import TensorCore
 
 @Suite struct TranslatorTrainingTests {
     /// A model small enough that a few steps take well under a second in a debug build.
-    static func tinyOptions(steps: Int, seed: UInt64 = 5) -> TranslatorTrainingOptions {
-        var options = TranslatorTrainingOptions()
+    static func tinyOptions(steps: Int, seed: UInt64 = 5) -> TrainingOptions {
+        var options = TrainingOptions()
         options.seed = seed
         options.trainCount = 60
         options.heldOutCount = 3
@@ -25,7 +25,7 @@ import TensorCore
 
     @Test func sameSeedAndOptionsGiveTheSameLossesBitForBit() throws {
         let options = Self.tinyOptions(steps: 4)
-        var seen: [TranslatorTrainingProgress] = []
+        var seen: [TrainingProgress] = []
         let a = try trainTranslator(options: options) { seen.append($0) }.report
         let b = try trainTranslator(options: options).report
         #expect(a.losses.count == 4)
