@@ -1,0 +1,193 @@
+import Foundation
+import TensorCore
+import Transformer
+
+/// A conversation with a `LlamaModel`: the keys and values of every position seen so far (the
+/// KV cache), so that each new token costs one single-position pass instead of re-running the
+/// whole prefix. `append` feeds tokens and returns the logits that predict the next one.
+///
+/// Running the prefix [a, b, c] at once and running [a], [b], [c] one `append` at a time give the
+/// same logits (up to float rounding): each position's keys and values depend only on the tokens
+/// up to it, which is exactly what the causal mask guarantees.
+public final class LlamaSession: @unchecked Sendable {
+    public let model: LlamaModel
+    /// Positions in the cache.
+    public private(set) var count = 0
+    /// Per layer: [count, keyValueSize] keys (already rotated) and values.
+    private var keys: [[Float]]
+    private var values: [[Float]]
+
+    init(model: LlamaModel) {
+        self.model = model
+        keys = Array(repeating: [], count: model.configuration.layerCount)
+        values = Array(repeating: [], count: model.configuration.layerCount)
+    }
+
+    /// Forgets every position.
+    public func reset() {
+        count = 0
+        for i in keys.indices {
+            keys[i].removeAll(keepingCapacity: true)
+            values[i].removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Runs `ids` after the cached positions and returns the logits [vocabularySize] of the last one.
+    public func append(_ ids: [Int]) throws -> [Float] {
+        var trace: AttentionTrace? = nil
+        return try run(ids, allPositions: false, trace: &trace, labels: [])
+    }
+
+    /// The core pass. `labels` name every cached + new position when a trace is recorded.
+    func run(_ ids: [Int], allPositions: Bool, trace: inout AttentionTrace?, labels: [String]) throws -> [Float] {
+        let c = model.configuration
+        guard !ids.isEmpty else { throw LlamaError.emptyInput(operation: "LlamaSession.append") }
+        for (position, id) in ids.enumerated() where id < 0 || id >= c.vocabularySize {
+            throw LlamaError.tokenOutOfRange(id: id, position: count + position, vocabularySize: c.vocabularySize)
+        }
+        guard ids.count <= c.contextLength - count else {
+            throw LlamaError.contextExceeded(cached: count, adding: ids.count, limit: c.contextLength)
+        }
+        let T = ids.count, start = count, total = count + ids.count
+        let d = c.hiddenSize, hd = c.headDimension, heads = c.headCount, kvSize = c.keyValueSize
+        let qSize = heads * hd, ff = c.feedForwardSize, group = c.headCount / c.keyValueHeadCount
+        let threads = model.threadCount
+        let epsilon = c.rmsNormEpsilon
+        let scale = 1 / Float(hd).squareRoot()
+
+        let scratch = Scratch(sizes: [T * d, T * d, T * qSize, T * kvSize, T * kvSize, T * qSize, T * ff, T * ff, total])
+        defer { scratch.deallocate() }
+        let x = scratch[0], h = scratch[1], q = scratch[2], k = scratch[3], v = scratch[4]
+        let attended = scratch[5], gate = scratch[6], up = scratch[7], scores = scratch[8]
+
+        for (t, id) in ids.enumerated() {
+            (x + t * d).update(from: model.tokenEmbedding.pointer + id * d, count: d)
+        }
+        let rotations = (0..<T).map { model.cosSin(position: start + $0) }
+
+        for (layerIndex, layer) in model.layers.enumerated() {
+            // Attention block.
+            LlamaSession.rmsNorm(x, rows: T, width: d, weight: layer.attentionNorm.pointer, epsilon: epsilon, into: h)
+            MatvecKernel.multiply(x: h, rows: T, w: layer.query.pointer, outputs: qSize, inputs: d, y: q, threads: threads)
+            MatvecKernel.multiply(x: h, rows: T, w: layer.key.pointer, outputs: kvSize, inputs: d, y: k, threads: threads)
+            MatvecKernel.multiply(x: h, rows: T, w: layer.value.pointer, outputs: kvSize, inputs: d, y: v, threads: threads)
+            for t in 0..<T {
+                LlamaSession.rotate(q + t * qSize, heads: heads, headDimension: hd, by: rotations[t])
+                LlamaSession.rotate(k + t * kvSize, heads: c.keyValueHeadCount, headDimension: hd, by: rotations[t])
+            }
+            keys[layerIndex].append(contentsOf: UnsafeBufferPointer(start: k, count: T * kvSize))
+            values[layerIndex].append(contentsOf: UnsafeBufferPointer(start: v, count: T * kvSize))
+
+            var recorded: [Float] = trace == nil ? [] : [Float](repeating: 0, count: heads * T * total)
+            keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
+                values[layerIndex].withUnsafeBufferPointer { valueBuffer in
+                    let K = keyBuffer.baseAddress!, V = valueBuffer.baseAddress!
+                    for head in 0..<heads {
+                        let kvOffset = (head / group) * hd          // grouped-query: 3 query heads per kv head
+                        for t in 0..<T {
+                            let query = q + t * qSize + head * hd
+                            let visible = start + t + 1                  // causal: positions 0…start+t
+                            var maximum = -Float.infinity
+                            for s in 0..<visible {
+                                let score = MatvecKernel.dot(query, K + s * kvSize + kvOffset, count: hd) * scale
+                                scores[s] = score
+                                maximum = max(maximum, score)
+                            }
+                            var sum: Float = 0
+                            for s in 0..<visible {
+                                let e = Foundation.exp(scores[s] - maximum)
+                                scores[s] = e
+                                sum += e
+                            }
+                            let out = attended + t * qSize + head * hd
+                            out.update(repeating: 0, count: hd)
+                            for s in 0..<visible {
+                                let weight = scores[s] / sum
+                                scores[s] = weight
+                                let value = V + s * kvSize + kvOffset
+                                for j in 0..<hd { out[j] += weight * value[j] }
+                            }
+                            if trace != nil {
+                                let row = (head * T + t) * total
+                                for s in 0..<visible { recorded[row + s] = scores[s] }
+                            }
+                        }
+                    }
+                }
+            }
+            if trace != nil {
+                try trace!.record(weights: try Tensor(shape: [heads, T, total], scalars: recorded), layer: layerIndex,
+                                  kind: .decoderSelf, queryTokens: Array(labels[start..<total]), keyTokens: labels)
+            }
+            MatvecKernel.multiply(x: attended, rows: T, w: layer.attentionOutput.pointer, outputs: d, inputs: qSize,
+                                  y: h, threads: threads)
+            for i in 0..<(T * d) { x[i] += h[i] }
+
+            // Feed-forward block (SwiGLU).
+            LlamaSession.rmsNorm(x, rows: T, width: d, weight: layer.feedForwardNorm.pointer, epsilon: epsilon, into: h)
+            MatvecKernel.multiply(x: h, rows: T, w: layer.gate.pointer, outputs: ff, inputs: d, y: gate, threads: threads)
+            MatvecKernel.multiply(x: h, rows: T, w: layer.up.pointer, outputs: ff, inputs: d, y: up, threads: threads)
+            for i in 0..<(T * ff) {
+                let g = gate[i]
+                gate[i] = g / (1 + Foundation.exp(-g)) * up[i]
+            }
+            MatvecKernel.multiply(x: gate, rows: T, w: layer.down.pointer, outputs: d, inputs: ff, y: h, threads: threads)
+            for i in 0..<(T * d) { x[i] += h[i] }
+        }
+        count = total
+
+        // Only the rows asked for go through the (large) output projection.
+        let firstRow = allPositions ? 0 : T - 1
+        let rows = T - firstRow
+        LlamaSession.rmsNorm(x + firstRow * d, rows: rows, width: d, weight: model.outputNorm.pointer, epsilon: epsilon, into: h)
+        let vocabulary = c.vocabularySize
+        return [Float](unsafeUninitializedCapacity: rows * vocabulary) { buffer, initialized in
+            MatvecKernel.multiply(x: h, rows: rows, w: model.output.pointer, outputs: vocabulary, inputs: d,
+                                  y: buffer.baseAddress!, threads: threads)
+            initialized = rows * vocabulary
+        }
+    }
+
+    /// y = x / √(mean(x²) + ε) · weight, row by row (the sum of squares in Double, as ggml does).
+    static func rmsNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>,
+                        epsilon: Double, into y: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * width, out = y + r * width
+            var sum: Double = 0
+            for i in 0..<width { sum += Double(row[i]) * Double(row[i]) }
+            let scale = Float(1 / (sum / Double(width) + epsilon).squareRoot())
+            for i in 0..<width { out[i] = row[i] * scale * weight[i] }
+        }
+    }
+
+    /// Rotates each head's adjacent pairs (x[2i], x[2i+1]) by the position's angles.
+    static func rotate(_ vector: UnsafeMutablePointer<Float>, heads: Int, headDimension: Int,
+                       by rotation: (cos: [Float], sin: [Float])) {
+        for head in 0..<heads {
+            let base = vector + head * headDimension
+            for i in 0..<(headDimension / 2) {
+                let a = base[2 * i], b = base[2 * i + 1]
+                let cos = rotation.cos[i], sin = rotation.sin[i]
+                base[2 * i] = a * cos - b * sin
+                base[2 * i + 1] = a * sin + b * cos
+            }
+        }
+    }
+}
+
+/// Scratch buffers for one pass, allocated together and freed together.
+private struct Scratch {
+    let pointers: [UnsafeMutablePointer<Float>]
+
+    init(sizes: [Int]) {
+        pointers = sizes.map {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0))
+            pointer.initialize(repeating: 0, count: max(1, $0))
+            return pointer
+        }
+    }
+
+    subscript(_ index: Int) -> UnsafeMutablePointer<Float> { pointers[index] }
+
+    func deallocate() { pointers.forEach { $0.deallocate() } }
+}
