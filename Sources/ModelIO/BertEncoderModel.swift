@@ -217,7 +217,13 @@ public struct BertEncoderModel: Sendable {
     /// attention mask of ones), divided by its length (L2). Cosine similarity of two such vectors
     /// is their dot product.
     public func sentenceEmbedding(_ text: String) throws -> [Float] {
-        let hidden = try forward(ids: encode(text)).lastHiddenState    // (T, d)
+        Self.meanPooledEmbedding(of: try forward(ids: encode(text)).lastHiddenState)
+    }
+
+    /// The pooling step of `sentenceEmbedding` alone: the mean of the rows of a last hidden
+    /// state [T, d], L2-normalised. Empty for a tensor that is not a non-empty matrix.
+    public static func meanPooledEmbedding(of hidden: Tensor) -> [Float] {
+        guard hidden.rank == 2, hidden.shape[0] > 0 else { return [] }
         let tokens = hidden.shape[0], d = hidden.shape[1]
         var mean = [Float](repeating: 0, count: d)
         hidden.scalars.withUnsafeBufferPointer { h in

@@ -20,6 +20,23 @@ enum MiniLMFixture {
 
     static func loaded() throws -> BertEncoderModel { try model.get() }
 
+    /// The sentences several tests need, each run once with its trace: a forward pass of the
+    /// debug build takes about half a second, so the suite shares them.
+    static let sharedTexts = [
+        "The animal didn't cross the street because it was too tired", "The river bank was muddy",
+        "She deposited the cheque at the bank.", "A man is playing a guitar.",
+    ]
+    static let outputs: Result<[String: BertEncoderOutput], any Error> = Result {
+        let model = try loaded()
+        var outputs: [String: BertEncoderOutput] = [:]
+        for text in sharedTexts { outputs[text] = try model.forward(ids: model.encode(text), recordTrace: true) }
+        return outputs
+    }
+
+    static func output(_ text: String) throws -> BertEncoderOutput {
+        try #require(try outputs.get()[text], "\(text) is not one of the shared sentences")
+    }
+
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/minilm", isDirectory: true)
 
@@ -71,16 +88,13 @@ struct MiniLMReferenceTests {
     }
 
     @Test func attentionWeightsMatch() throws {
-        let model = try MiniLMFixture.loaded()
         let entries = try #require(try MiniLMFixture.json("attention.json")["entries"] as? [[String: Any]])
         #expect(entries.count == 18)
         var traces: [String: AttentionTrace] = [:]
         var largest: Float = 0
         for entry in entries {
             let text = try #require(entry["text"] as? String)
-            if traces[text] == nil {
-                traces[text] = try #require(try model.forward(ids: model.encode(text), recordTrace: true).trace)
-            }
+            if traces[text] == nil { traces[text] = try #require(try MiniLMFixture.output(text).trace) }
             let trace = try #require(traces[text])
             let layer = try #require(entry["layer"] as? Int), head = try #require(entry["head"] as? Int)
             let expected = try MiniLMFixture.matrix(entry["weights"])
@@ -109,7 +123,10 @@ struct MiniLMReferenceTests {
         for sentence in sentences {
             let text = try #require(sentence["text"] as? String)
             let expected = try MiniLMFixture.floats(sentence["embedding"])
-            let actual = try model.sentenceEmbedding(text)
+            // One sentence through the public call, the others pooled from the shared passes.
+            let actual = MiniLMFixture.sharedTexts.contains(text)
+                ? BertEncoderModel.meanPooledEmbedding(of: try MiniLMFixture.output(text).lastHiddenState)
+                : try model.sentenceEmbedding(text)
             #expect(actual.count == 384)
             #expect(abs(actual.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5, "unit length")
             #expect(cosine(actual, expected) >= 0.9999, "\(text): cosine \(cosine(actual, expected))")
@@ -123,12 +140,13 @@ struct MiniLMReferenceTests {
         let model = try MiniLMFixture.loaded()
         let fixture = try MiniLMFixture.json("last_hidden_state.json")
         let ids = try #require(fixture["ids"] as? [Int])
+        let text = try #require(fixture["text"] as? String)
+        #expect(model.encode(text) == ids)
         let expected = try MiniLMFixture.matrix(fixture["lastHiddenState"])
-        let output = try model.forward(ids: ids)
+        let output = try MiniLMFixture.output(text)
         #expect(output.lastHiddenState.shape == [ids.count, 384])
         #expect(output.hiddenStates.count == 7)
         #expect(output.hiddenStates.last == output.lastHiddenState)
-        #expect(output.trace == nil)
         var largest: Float = 0
         for (t, row) in expected.enumerated() {
             for (j, value) in row.enumerated() { largest = max(largest, abs(output.lastHiddenState[t, j] - value)) }
@@ -187,12 +205,11 @@ struct MiniLMReferenceTests {
 
     @Test func segmentsChangeTheOutput() throws {
         let model = try MiniLMFixture.loaded()
-        let ids = model.encode("a b")
-        let plain = try model.forward(ids: ids).lastHiddenState
-        let zeros = try model.forward(ids: ids, segments: [0, 0, 0, 0]).lastHiddenState
-        let ones = try model.forward(ids: ids, segments: [0, 0, 1, 1]).lastHiddenState
-        #expect(plain == zeros)
-        #expect(plain != ones)
+        let text = "The river bank was muddy"
+        let plain = try MiniLMFixture.output(text).lastHiddenState
+        let pair = try model.forward(ids: model.encode(text), segments: [0, 0, 0, 0, 1, 1, 1]).lastHiddenState
+        #expect(pair.shape == plain.shape)
+        #expect(plain.row(0) != pair.row(0))       // attention carries sentence B's change to [CLS]
     }
 }
 
@@ -290,6 +307,12 @@ struct BertEncoderLoadingTests {
         #expect(trace.entries.count == 2)
         for entry in trace.entries { for row in entry.weights { #expect(abs(row.reduce(0, +) - 1) < 1e-5) } }
         #expect(throws: BertEncoderError.tooLong(count: 7, limit: 6)) { try model.forward(ids: [5, 5, 5, 5, 5, 5, 5]) }
+        // No segments means all sentence A; no trace unless asked for.
+        let plain = try model.forward(ids: [2, 5, 6, 3])
+        #expect(plain.trace == nil)
+        #expect(plain.lastHiddenState == (try model.forward(ids: [2, 5, 6, 3], segments: [0, 0, 0, 0]).lastHiddenState))
+        #expect(plain.lastHiddenState != (try model.forward(ids: [2, 5, 6, 3], segments: [0, 0, 1, 1]).lastHiddenState))
+        #expect(BertEncoderModel.meanPooledEmbedding(of: plain.lastHiddenState).count == 4)
         // A "bert." prefix (a checkpoint saved from a task model) loads the same weights.
         let prefixed = try TinyBertFolder(tensors: TinyBertFolder.tensors(prefix: "bert."))
         defer { prefixed.remove() }
