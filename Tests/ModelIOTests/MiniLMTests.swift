@@ -94,8 +94,8 @@ struct MiniLMReferenceTests {
         var largest: Float = 0
         for entry in entries {
             let text = try #require(entry["text"] as? String)
-            if traces[text] == nil { traces[text] = try #require(try MiniLMFixture.output(text).trace) }
-            let trace = try #require(traces[text])
+            let trace = try #require(try traces[text] ?? MiniLMFixture.output(text).trace)
+            traces[text] = trace
             let layer = try #require(entry["layer"] as? Int), head = try #require(entry["head"] as? Int)
             let expected = try MiniLMFixture.matrix(entry["weights"])
             let actual = try #require(trace.weights(layer: layer, head: head, kind: .encoderSelf))
