@@ -1,12 +1,24 @@
 import Figures
 import TensorCore
+import TrainedModels
 import Transformer
 
-/// The same input run through the three architectures, each a tiny randomly initialised model
-/// (2 layers, 4 heads, d_model 16): encoder-only (BERT-like) and decoder-only (GPT-like) read
-/// `text`; the encoder–decoder reads `text` as its source and "<s> target" as its decoder input.
-/// Shared by lesson 8, `tx compare` and `tx attention --arch`.
+/// One sentence run through the three architectures. Shared by lesson 8, `tx compare` and
+/// `tx attention --arch`.
+///
+/// - `.trained` (the default where the words allow): the three models shipped with the package,
+///   trained on the project's Chinese–English corpus (`tx train`). The translator
+///   (encoder–decoder) reads the Chinese sentence and writes the English one; the language model
+///   (decoder-only) reads "<s>" + the English sentence; the tiny BERT (encoder-only) reads
+///   "[CLS] Chinese [SEP] English [SEP]", the pair it was trained on.
+/// - `.random`: tiny randomly initialised models (2 layers, 4 heads, d_model 16) for any text:
+///   encoder-only and decoder-only read `text`; the encoder–decoder reads `text` as its source
+///   and "<s> target" as its decoder input.
 public struct ArchitectureDemo: Sendable {
+    public enum Weights: String, CaseIterable, Sendable {
+        case trained, random
+    }
+
     public enum Architecture: String, CaseIterable, Sendable {
         case encoder, decoder, encoderDecoder = "encoder-decoder"
 
@@ -43,12 +55,73 @@ public struct ArchitectureDemo: Sendable {
     public static let maximumTokens = 24
     public static let startToken = "<s>"
 
+    /// What the encoder–decoder's encoder reads.
     public let sourceTokens: [String]
+    /// What the encoder–decoder's decoder reads ("<s>" first).
     public let decoderInputTokens: [String]
+    /// What the encoder-only model reads.
+    public let encoderOnlyTokens: [String]
+    /// What the decoder-only model reads.
+    public let decoderOnlyTokens: [String]
     public let traces: [Architecture: AttentionTrace]
     public let parameterCounts: [Architecture: Int]
     public let seed: UInt64
+    public let weights: Weights
 
+    /// The models in words, for subtitles: which ones, trained or not.
+    public var modelDescription: String {
+        switch weights {
+        case .trained: "the three small models trained on the project's corpus (tx train; 2 layers, 4 heads, d_model 64)"
+        case .random: "tiny untrained models (2 layers, 4 heads, seed \(seed))"
+        }
+    }
+
+    /// Whether the shipped trained models know every token of this sentence pair: Chinese
+    /// `text` (one token per character) and English `target`.
+    public static func trainedModelsCover(text: String, target: String?) -> Bool {
+        guard let translator = try? TrainedModels.translator() else { return false }
+        let source = ParallelCorpus.tokenizeChinese(text)
+        let english = target.map(ParallelCorpus.tokenizeEnglish) ?? []
+        let sourceKnown = Set(translator.sourceVocabulary.dropFirst(ParallelCorpus.specialTokens.count))
+        let targetKnown = Set(translator.targetVocabulary.dropFirst(ParallelCorpus.specialTokens.count))
+        return !source.isEmpty && source.allSatisfy(sourceKnown.contains) && english.allSatisfy(targetKnown.contains)
+    }
+
+    /// The shipped trained models on a Chinese sentence and its English translation (the
+    /// translator's own when `target` is nil).
+    public init(trainedOn text: String, target: String? = nil) throws {
+        let translator = try TrainedModels.translator()
+        let languageModel = try TrainedModels.languageModel()
+        let bert = try TrainedModels.tinyBERT()
+        let source = ParallelCorpus.tokenizeChinese(text)
+        guard !source.isEmpty else { throw DemoError.emptyText("--text") }
+        guard source.count <= Self.maximumTokens else { throw DemoError.tooLong("--text", source.count) }
+        let english = try target.map(ParallelCorpus.tokenizeEnglish) ?? translator.translate(source)
+        guard !english.isEmpty else { throw DemoError.emptyText("--target") }
+        guard english.count < Self.maximumTokens else { throw DemoError.tooLong("--target", english.count) }
+        let decoderInput = [Self.startToken] + english
+        let targetIDs = Dictionary(translator.targetVocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var traces: [Architecture: AttentionTrace] = [:]
+        traces[.encoderDecoder] = try translator.model.trace(
+            source: translator.sourceIDs(source),
+            decoderInput: decoderInput.map { targetIDs[$0] ?? targetIDs["<unk>"] ?? 0 },
+            sourceTokens: source, decoderTokens: decoderInput)
+        traces[.decoder] = try languageModel.trace(english)
+        let pair = bert.encodePair(source, english)
+        traces[.encoder] = try bert.trace(tokens: pair.tokens, segments: pair.segments)
+        sourceTokens = source
+        decoderInputTokens = decoderInput
+        encoderOnlyTokens = pair.tokens
+        decoderOnlyTokens = decoderInput
+        self.traces = traces
+        parameterCounts = [.encoder: bert.model.parameters.scalarCount,
+                           .decoder: languageModel.model.parameters.scalarCount,
+                           .encoderDecoder: translator.model.parameters.scalarCount]
+        seed = 7
+        weights = .trained
+    }
+
+    /// Tiny randomly initialised models on any text (see the type's documentation).
     public init(text: String, target: String? = nil, seed: UInt64) throws {
         let tokenizer = WordTokenizer()
         let source = tokenizer.tokenize(text)
@@ -82,7 +155,10 @@ public struct ArchitectureDemo: Sendable {
                                                              recordTrace: true).trace
         self.sourceTokens = source
         self.decoderInputTokens = decoderInput
+        encoderOnlyTokens = source
+        decoderOnlyTokens = source
         self.traces = traces
+        weights = .random
         self.parameterCounts = [.encoder: encoder.parameterCount, .decoder: decoder.parameterCount,
                                 .encoderDecoder: encoderDecoder.parameterCount]
         self.seed = seed
@@ -123,22 +199,28 @@ public struct ArchitectureDemo: Sendable {
             let (mask, rows, columns) = visibility(kind)
             return ArchitectureComparison.MaskPanel(title: title, mask: mask, rowLabels: rows, columnLabels: columns)
         }
-        // The encoder–decoder has three kinds of attention; show the first layer of each.
+        // The encoder–decoder has three kinds of attention; show the first layer of the two
+        // self-attentions and the last of the cross-attention (where a trained translator's
+        // alignment is sharpest).
         let both = trace(.encoderDecoder)
         let encoderDecoderMaps = layerMaps(both, kind: .encoderSelf, label: "encoder self").prefix(1)
             + layerMaps(both, kind: .decoderSelf, label: "decoder self").prefix(1)
-            + layerMaps(both, kind: .cross, label: "cross").prefix(1)
+            + layerMaps(both, kind: .cross, label: "cross").suffix(1)
         let causalOverSource = ArchitectureComparison.MaskPanel(
-            title: "causal self-attention", mask: sourceTokens.indices.map { i in sourceTokens.indices.map { $0 <= i } },
-            rowLabels: sourceTokens, columnLabels: sourceTokens)
+            title: "causal self-attention",
+            mask: decoderOnlyTokens.indices.map { i in decoderOnlyTokens.indices.map { $0 <= i } },
+            rowLabels: decoderOnlyTokens, columnLabels: decoderOnlyTokens)
+        let allVisible = ArchitectureComparison.MaskPanel(
+            title: "self-attention: all visible", mask: encoderOnlyTokens.map { _ in encoderOnlyTokens.map { _ in true } },
+            rowLabels: encoderOnlyTokens, columnLabels: encoderOnlyTokens)
         return ArchitectureComparison(
             title: "Three architectures, one input",
-            subtitle: "who may see whom, and the attention of tiny untrained models (2 layers, 4 heads, seed \(seed); maps average the heads)",
+            subtitle: "who may see whom, and the attention of \(modelDescription); maps average the heads",
             columns: [
                 .init(title: Architecture.encoder.title,
                       caption: "bidirectional: every token sees every token · trained to fill in masked words",
                       diagram: BlockDiagram(kind: .encoderOnly, layers: 2),
-                      maskPanels: [panel("self-attention: all visible", .encoderSelf)],
+                      maskPanels: [allVisible],
                       maps: layerMaps(trace(.encoder), kind: .encoderSelf, label: "self")),
                 .init(title: Architecture.decoder.title,
                       caption: "causal: each token sees itself and earlier tokens · trained to predict the next token",
@@ -165,7 +247,8 @@ public struct ArchitectureDemo: Sendable {
             (0..<heads).map { head in trace.weights(layer: layer, head: head, kind: kind) ?? [] }
         }
         return ModelView(title: "\(architecture.title): \(describe(kind)), every layer and head",
-                         subtitle: "rows: layers · columns: heads · untrained, seed \(seed)",
+                         subtitle: "rows: layers · columns: heads · "
+                             + (self.weights == .trained ? "trained on the project's corpus (tx train), shipped with the package" : "untrained, seed \(seed)"),
                          weights: weights, rowLabels: first.queryTokens, columnLabels: first.keyTokens)
     }
 

@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import TensorCore
 import Terminal
+import TrainedModels
 import Transformer
 
 /// Lesson 5: multi-head attention. Split d_model into h heads, attend in each, concatenate,
@@ -121,8 +122,46 @@ struct MultiHeadLesson {
             \(formatNumber(log(Float(tokens.count))))) that it spreads evenly:
             """) + "\n\n" + tableText + "\n\n" + prose("""
             In trained models heads specialise: some attend to the previous word, some to the \
-            sentence's end, some link pronouns to the nouns they stand for. Lesson 14 shows real ones.
-            """) + "\n\n" + figureLine(linesPath) + "\n" + figureLine(itPath) + "\n\nFigures written:\n"
+            sentence's end, some link pronouns to the nouns they stand for.
+            """) + "\n\n" + figureLine(linesPath) + "\n" + figureLine(itPath)))
+
+        // The same mechanism, trained: the translator's cross-attention heads.
+        let translator = try TrainedModels.translator()
+        let chinese = ParallelCorpus.tokenizeChinese("我昨天在花园里看到了一只猫")
+        let english = try translator.translate(chinese)
+        let decoderInput = ["<s>"] + english
+        let targetIDs = Dictionary(translator.targetVocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let trace = try translator.model.trace(source: translator.sourceIDs(chinese),
+                                               decoderInput: decoderInput.map { targetIDs[$0] ?? 0 },
+                                               sourceTokens: chinese, decoderTokens: decoderInput)
+        let lastLayer = trace.layers(kind: .cross) - 1
+        let crossHeads = trace.entries(kind: .cross).filter { $0.layer == lastLayer }.sorted { $0.head < $1.head }
+        let trainedPath = try figures.write(
+            HeadGrid(title: "Trained heads: the translator's cross-attention, layer \(lastLayer + 1)",
+                     subtitle: "the encoder–decoder trained by this project (tx train translator) · row \"a → b\": the decoder reads a and writes b · columns: Chinese source",
+                     heads: crossHeads.map(\.weights),
+                     rowLabels: zip(decoderInput, english + ["</s>"]).map { "\($0) → \($1)" }, columnLabels: chinese),
+            as: "04-trained-translator-heads.png")
+        let yesterday = decoderInput.firstIndex(of: "yesterday")
+        let headLines = crossHeads.map { entry -> String in
+            guard let yesterday else { return "" }
+            let row = entry.weights[yesterday - 1 < 0 ? 0 : yesterday - 1]
+            let best = row.indices.max { row[$0] < row[$1] }!
+            return "    head \(entry.head + 1): while writing \"yesterday\" it looks most at \"\(chinese[best])\" (\(formatNumber(row[best])))"
+        }.joined(separator: "\n")
+        steps.append(PagerStep(title: "Trained heads", body: prose("""
+            Random heads only show the mechanics. Here are four heads that learned something: the \
+            cross-attention of the small translator this project trained (tx train translator; \
+            2 + 2 layers, 4 heads, d_model 64, shipped with the package), translating \
+            \(chinese.joined()) into "\(english.joined(separator: " "))". Each row is a position of \
+            the decoder: its query looks at the encoder's keys for the Chinese characters. The row \
+            of the token before "yesterday" is where the model decides to write "yesterday":
+            """) + "\n\n" + headLines + "\n\n" + prose("""
+            The heads split the work: most rows of a head are one bright cell on the character \
+            being translated, and different heads are sharp in different rows. Concatenated and \
+            projected by W_O, they give each position what it needs. Lesson 14 looks inside a real \
+            pre-trained model.
+            """) + "\n\n" + figureLine(trainedPath) + "\n\nFigures written:\n"
             + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)

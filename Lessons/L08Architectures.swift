@@ -7,8 +7,8 @@ import Transformer
 /// Lesson 8: encoder-only, decoder-only and encoder–decoder, side by side on one input.
 struct ArchitecturesLesson {
     let context: LessonContext
-    static let source = "我是一个学生"
-    static let target = "I am a student"
+    static let source = "我昨天在花园里看到了一只猫"
+    static let target = "I saw a cat in the garden yesterday."
 
     func run() throws -> LessonRun {
         let lesson = try LessonCatalog.lookup("architectures")
@@ -16,7 +16,7 @@ struct ArchitecturesLesson {
         let narrator = Narrator(style: context.style)
         let prose = narrator.prose, figureLine = narrator.figureLine
         var steps: [PagerStep] = []
-        let demo = try ArchitectureDemo(text: Self.source, target: Self.target, seed: context.seed)
+        let demo = try ArchitectureDemo(trainedOn: Self.source, target: Self.target)
         let source = demo.sourceTokens, decoderInput = demo.decoderInputTokens
 
         steps.append(PagerStep(title: "One block, three families", body: prose("""
@@ -35,9 +35,16 @@ struct ArchitecturesLesson {
             through cross-attention. Built for turning one sequence into another: translation, \
             summaries.
 
-            This lesson runs one input through a tiny untrained model of each kind (2 layers, 4 \
-            heads, d_model 16, seed \(context.seed)): "\(Self.source)" for the encoders, and for the \
-            encoder–decoder the translation "\(Self.target)" as its target.
+            This lesson runs one sentence pair through a small trained model of each kind. All three \
+            were trained by this project on its own Chinese–English corpus (tx train; the weights \
+            ship with the package) and have 2 layers, 4 heads and d_model 64:
+
+            - the tiny BERT (encoder-only) reads "[CLS] \(Self.source) [SEP] \(Self.target) [SEP]"; \
+            it learned to fill in hidden words of such pairs;
+            - the language model (decoder-only) reads "<s> \(Self.target)"; it learned to predict \
+            the next English word;
+            - the translator (encoder–decoder) reads "\(Self.source)" with its encoder and writes \
+            "\(Self.target)" with its decoder.
             """)))
 
         // Masks in the terminal.
@@ -51,6 +58,7 @@ struct ArchitecturesLesson {
             }
             return lines.joined(separator: "\n")
         }
+        // The masks do not depend on the weights: draw them over the Chinese sentence.
         let all = source.map { _ in source.map { _ in true } }
         let causal = source.indices.map { i in source.indices.map { $0 <= i } }
         let decoderSelf = demo.visibility(.decoderSelf), cross = demo.visibility(.cross)
@@ -58,9 +66,11 @@ struct ArchitecturesLesson {
             ● = may attend, · = hidden. Rows are the tokens asking (queries), columns the tokens \
             looked at (keys).
 
-            Encoder-only: everything is visible.
+            The masks depend only on the architecture, so here they are drawn over the Chinese \
+            sentence alone. Encoder-only: everything is visible.
             """) + "\n\n" + grid(all, rows: source, columns: source) + "\n\n" + prose("""
-            Decoder-only: the lower triangle. "我" sees only itself; "生" sees the whole sentence.
+            Decoder-only: the lower triangle. "\(source.first ?? "")" sees only itself; \
+            "\(source.last ?? "")" sees the whole sentence.
             """) + "\n\n" + grid(causal, rows: source, columns: source) + "\n\n" + prose("""
             Encoder–decoder: the encoder's self-attention is all visible (as above); the decoder's \
             self-attention over its input "\(decoderInput.joined(separator: " "))" is causal; and \
@@ -73,9 +83,16 @@ struct ArchitecturesLesson {
         steps.append(PagerStep(title: "Side by side", body: prose("""
             The figure puts the three next to each other: the block diagram (the encoder layer has \
             one attention, the decoder layer of an encoder–decoder has two), the masks, and the \
-            attention maps of the tiny models, averaged over heads. In the decoders' maps everything \
-            above the diagonal is exactly zero, whatever the weights: the mask guarantees it. The \
-            rest of the pattern is noise until the models are trained.
+            attention maps of the trained models, averaged over heads. In the decoders' maps \
+            everything above the diagonal is exactly zero, whatever the weights: the mask \
+            guarantees it.
+
+            Training is what gives the rest its shape. In the translator's cross-attention, each \
+            English word being written looks at the Chinese characters it translates: "yesterday" \
+            at 昨天, "garden" at 花园, "cat" at 猫, even though the two word orders differ. In the \
+            tiny BERT's map, English tokens look across the [SEP] at their Chinese counterparts: \
+            that is how it recovers a hidden word from the other language. (Untrained models give \
+            noise here; tx compare --weights random shows it.)
             """) + "\n\n" + figureLine(comparisonPath)))
 
         // Model views.
@@ -93,29 +110,33 @@ struct ArchitecturesLesson {
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "Every layer, every head", body: prose("""
             Each forward pass records an attention trace: for every layer and head, the weight \
-            matrix, its kind and the token labels. The encoder–decoder's trace holds three kinds:
+            matrix, its kind and the token labels. The translator's trace holds three kinds:
             """) + "\n\n" + counts + "\n\n" + prose("""
-            Drawn as a grid of layers × heads (a "model view"), one per architecture. You can make \
-            the same figures for your own sentence with tx attention --arch … --view model, and \
-            save the trace as JSON with --json.
+            Drawn as a grid of layers × heads (a "model view"), one per trained model: the tiny \
+            BERT's self-attention, the language model's causal self-attention and the translator's \
+            cross-attention. Heads of one layer differ: some look at the previous token, some at \
+            the matching word, some at punctuation or [SEP] (a place to put attention that is not \
+            needed). You can make the same figures for your own sentence with \
+            tx attention --arch … --view model, and save the trace as JSON with --json.
             """) + "\n\n" + viewPaths.map(figureLine).joined(separator: "\n")))
 
         // Outputs and sizes.
         let counts3 = demo.parameterCounts
         steps.append(PagerStep(title: "What each one outputs", body: prose("""
-            - Encoder-only: one vector per input token (\(source.count) × 16 here). A small head on top \
+            - Encoder-only: one vector per input token (\(demo.encoderOnlyTokens.count) × 64 here). A small head on top \
             turns them into a class, a tag per token, or the word behind a [MASK]. \
             \(narrator.grouped(counts3[.encoder]!)) parameters.
             - Decoder-only: at every position, a probability for each word in the vocabulary being the \
-            next one (\(source.count) × vocabulary). Generation samples from the last row, appends, \
+            next one (\(demo.decoderOnlyTokens.count) × vocabulary). Generation samples from the last row, appends, \
             repeats. \(narrator.grouped(counts3[.decoder]!)) parameters.
             - Encoder–decoder: the same next-word probabilities, but for the target, with the source \
             read once by the encoder (\(decoderInput.count) × vocabulary). \(narrator.grouped(counts3[.encoderDecoder]!)) \
             parameters, about twice as many: two stacks, and a cross-attention in every decoder layer.
+            (The three vocabularies differ in size, which moves the counts a little.)
 
             Summary: same blocks, different masks. Bidirectional attention understands, causal \
             attention generates, and cross-attention connects a reader to a writer. Lesson 7 follows \
-            the encoder–decoder as it learns to translate.
+            the encoder–decoder as it translates, one word at a time.
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)

@@ -71,6 +71,20 @@ public enum TrainedModels {
     /// generated `Bundle.module` stops the program when that folder is missing, so the folder is
     /// looked up here by hand and a missing one is an error, not a crash. The source folder is
     /// the fallback, for a binary moved away from its build folder in a checkout.
+    /// The environment variable naming a folder of your own weights (what `tx train --out`
+    /// wrote): a file found there is used instead of the shipped one.
+    public static let directoryVariable = "TX_TRAINED_MODELS"
+
+    /// The weight file of `kind` that lessons use: from `$TX_TRAINED_MODELS` when that folder
+    /// has it, otherwise the shipped one.
+    public static func url(of kind: TrainedModelKind) throws -> URL {
+        if let folder = ProcessInfo.processInfo.environment[directoryVariable], !folder.isEmpty {
+            let file = URL(fileURLWithPath: folder).appendingPathComponent(kind.fileName)
+            if FileManager.default.isReadableFile(atPath: file.path) { return file }
+        }
+        return try shippedURL(of: kind)
+    }
+
     public static func shippedURL(of kind: TrainedModelKind) throws -> URL {
         let bundleName = "TransformerExplorer_TrainedModels.resources"
         var candidates: [URL] = []
@@ -126,7 +140,7 @@ public enum TrainedModels {
     // MARK: Reading
 
     private static func open(_ kind: TrainedModelKind, path: String?) throws -> (file: SafeTensors, path: String) {
-        let path = try path ?? shippedURL(of: kind).path
+        let path = try path ?? url(of: kind).path
         let file = try SafeTensors.read(contentsOf: path)
         guard file.metadata["format"] == kind.format else {
             let found = file.metadata["format"].map { "a \"\($0)\" file" } ?? "a safetensors file without TransformerExplorer metadata"

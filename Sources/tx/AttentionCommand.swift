@@ -12,11 +12,12 @@ struct Attention: ParsableCommand {
             The sentence is split into words (Chinese: one character each), each word gets a toy \
             embedding, and a randomly initialised head (W_Q, W_K, W_V drawn from --seed) computes \
             softmax(QKᵀ/√d_k). The weights are printed as a coloured grid and drawn to --out \
-            (.png, .svg or .pdf). The head is untrained, so the pattern is not meaningful yet; \
-            trained models come in a later version.
+            (.png, .svg or .pdf). The head is untrained, so the pattern is not meaningful yet.
 
-            With --arch the sentence goes through a tiny untrained model of that architecture \
-            (2 layers, 4 heads) instead, and --view picks the figure: one head as a heatmap, all \
+            With --arch the sentence goes through a model of that architecture instead: the trained \
+            model shipped with the package when it knows every word (a Chinese sentence from the \
+            project's corpus, see tx compare --help), otherwise a tiny untrained one (2 layers, \
+            4 heads; choose with --weights). --view picks the figure: one head as a heatmap, all \
             heads of a layer as a grid, every layer and head as a model view, or lines between \
             tokens (the head view). --json writes the whole attention trace (schema: \
             docs/trace-schema.md).
@@ -26,6 +27,7 @@ struct Attention: ParsableCommand {
               tx attention --text "我是一个学生" --causal --out Output/causal.svg
               tx attention --text "The animal didn't cross the street" --arch encoder --view model --out Output/model.png
               tx attention --text "我是一个学生" --target "I am a student" --arch encoder-decoder --view grid --layer 2 --json Output/trace.json
+              tx attention --text "我昨天在花园里看到了一只猫" --arch encoder-decoder --kind cross --view model
             """
     )
 
@@ -50,8 +52,11 @@ struct Attention: ParsableCommand {
     @Option(help: "Run a tiny model of this architecture: encoder, decoder or encoder-decoder.")
     var arch: ArchitectureDemo.Architecture?
 
-    @Option(help: "With --arch encoder-decoder: the target sentence (default: --text).")
+    @Option(help: "With --arch encoder-decoder: the target sentence (default: the trained translator's translation, or --text for untrained models).")
     var target: String?
+
+    @Option(help: "With --arch: trained (the shipped models) or random (tiny untrained ones, from --seed). Default: trained when they know every word.")
+    var weights: ArchitectureDemo.Weights?
 
     @Option(help: "With --arch: which attention to show: encoder-self, decoder-causal-self or cross (default: the architecture's own; cross for encoder-decoder).")
     var kind: AttentionKind?
@@ -117,7 +122,7 @@ struct Attention: ParsableCommand {
             \(grid)
 
             Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. \
-            Trained models come in a later version of TransformerExplorer.
+            For trained attention add --arch (e.g. --text "我昨天在花园里看到了一只猫" --arch encoder-decoder).
             Wrote \(out)
 
             """)
@@ -135,12 +140,7 @@ extension Attention {
             guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
             try checkDestination(json.dropLast(5) + ".png")   // the same folder checks, without the extension rule
         }
-        let demo: ArchitectureDemo
-        do {
-            demo = try ArchitectureDemo(text: text, target: target, seed: seed)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights)
         let trace = demo.trace(architecture)
         let kind = kind ?? architecture.defaultKind
         let kinds = AttentionKind.allCases.filter { !trace.entries(kind: $0).isEmpty }
@@ -154,7 +154,7 @@ extension Attention {
         let entries = trace.entries(kind: kind).filter { $0.layer == layer - 1 }.sorted { $0.head < $1.head }
         let rows = entries[0].queryTokens, columns = entries[0].keyTokens
         let what = "\(architecture.title), \(demo.describe(kind))"
-        let note = "untrained, seed \(seed)"
+        let note = demo.weights == .trained ? "trained (shipped with the package)" : "untrained, seed \(seed)"
         let chart: any Chart
         switch view {
         case .heatmap:
@@ -186,8 +186,7 @@ extension Attention {
 
             \(grid)
 
-            Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. \
-            Trained models come in a later version of TransformerExplorer.
+            \(demo.weights == .trained ? "This is the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator") shipped with the package (tx train)." : "Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. Use a sentence from the project's corpus for the trained models.")
             Wrote \(out)\(json.map { "\nWrote \($0) (the whole trace; schema in docs/trace-schema.md)" } ?? "")
 
             """)

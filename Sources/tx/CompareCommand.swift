@@ -6,14 +6,23 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw encoder-only, decoder-only and encoder–decoder side by side for one input.",
         discussion: """
-            Each architecture is a tiny randomly initialised model (2 layers, 4 heads). The figure \
-            shows, per architecture, its block diagram, which position may see which (its masks), \
-            and its attention maps. Encoder-only and decoder-only read --text; the encoder–decoder \
-            reads --text as its source and "<s> --target" as its decoder input (--target defaults \
-            to --text).
+            The figure shows, per architecture, its block diagram, which position may see which \
+            (its masks), and its attention maps.
+
+            --weights trained (the default when the models know every word): the three small models \
+            trained on the project's Chinese–English corpus and shipped with the package. --text is \
+            a Chinese sentence, --target its English translation (default: the translator's own). \
+            The translator reads --text and writes --target; the language model reads \
+            "<s> --target"; the tiny BERT reads "[CLS] --text [SEP] --target [SEP]".
+
+            --weights random (the default for any other text): tiny randomly initialised models \
+            (2 layers, 4 heads, --seed). Encoder-only and decoder-only read --text; the \
+            encoder–decoder reads --text as its source and "<s> --target" as its decoder input \
+            (--target defaults to --text). The masks are exact; the patterns are noise.
 
             Examples:
-              tx compare --text "我是一个学生" --target "I am a student" --seed 7 --out Output/compare.png
+              tx compare --text "我昨天在花园里看到了一只猫" --out Output/compare.png
+              tx compare --text "我是一个学生" --target "I am a student" --weights random --seed 3
               tx compare --text "The cat sat on the mat" --out Output/compare.pdf
             """
     )
@@ -24,20 +33,18 @@ struct Compare: ParsableCommand {
     @Option(help: "The encoder–decoder's target sentence; the decoder reads it shifted right after <s>.")
     var target: String?
 
-    @Option(help: "Seed for the models' weights.")
+    @Option(help: "Seed for the weights with --weights random.")
     var seed: UInt64 = 7
+
+    @Option(help: "trained (the shipped models; Chinese --text) or random (any text). Default: trained when the trained models know every word.")
+    var weights: ArchitectureDemo.Weights?
 
     @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.")
     var out: String = "Output/compare.png"
 
     func run() throws {
         try checkDestination(out)
-        let demo: ArchitectureDemo
-        do {
-            demo = try ArchitectureDemo(text: text, target: target, seed: seed)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights)
         do {
             try render(demo.comparison(), to: out)
         } catch {
@@ -48,7 +55,7 @@ struct Compare: ParsableCommand {
             Decoder input:     \(demo.decoderInputTokens.joined(separator: " · "))
             Parameters: encoder-only \(demo.parameterCounts[.encoder]!), decoder-only \(demo.parameterCounts[.decoder]!), \
             encoder–decoder \(demo.parameterCounts[.encoderDecoder]!)
-            The models are untrained (seed \(seed)): the masks are exact, the attention patterns are noise.
+            \(demo.weights == .trained ? "The models are the trained ones shipped with the package (tx train)." : "The models are untrained (seed \(seed)): the masks are exact, the attention patterns are noise.")
             Wrote \(out)
 
             """)
@@ -60,6 +67,30 @@ struct Compare: ParsableCommand {
 func checkDestination(_ path: String) throws {
     do {
         try checkWritableDestination(path)
+    } catch {
+        throw CLIError("\(error)")
+    }
+}
+
+extension ArchitectureDemo.Weights: ExpressibleByArgument {}
+
+/// The three architectures on one input: the trained models when asked for, or by default when
+/// they know every token; otherwise tiny random ones (with a note saying why).
+func makeArchitectureDemo(text: String, target: String?, seed: UInt64,
+                          weights: ArchitectureDemo.Weights?) throws -> ArchitectureDemo {
+    let covered = ArchitectureDemo.trainedModelsCover(text: text, target: target)
+    if weights == .trained, !covered {
+        throw CLIError("--weights trained: the trained models know only the Chinese and English words of the "
+                       + "project's corpus (e.g. --text \"我昨天在花园里看到了一只猫\"); use --weights random for any text")
+    }
+    if weights == nil, !covered {
+        writeOut("Note: the trained models do not know every word of this text, so tiny untrained models are used "
+                 + "(--weights random). Try a sentence like 我昨天在花园里看到了一只猫 for the trained ones.\n")
+    }
+    do {
+        return (weights ?? (covered ? .trained : .random)) == .trained
+            ? try ArchitectureDemo(trainedOn: text, target: target)
+            : try ArchitectureDemo(text: text, target: target, seed: seed)
     } catch {
         throw CLIError("\(error)")
     }

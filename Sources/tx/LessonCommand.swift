@@ -38,7 +38,7 @@ func findLesson(_ name: String) throws -> Lesson {
 
 /// Runs a lesson and shows it in the pager; returns how the pager ended.
 func present(_ lesson: Lesson, options: LessonOptions) throws -> StepPager.Outcome {
-    let context = options.context()
+    let context = try options.context()
     let run: LessonRun
     do {
         run = try lesson.run(context)

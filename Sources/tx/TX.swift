@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrainedModels
 import Lessons
 import Terminal
 
@@ -41,11 +42,22 @@ struct LessonOptions: ParsableArguments {
     @Flag(help: "No ANSI colour (also when the NO_COLOR environment variable is set).")
     var noColor = false
 
+    @Option(help: "A folder with your own trained weights (translator.safetensors, language-model.safetensors, tiny-bert.safetensors from tx train --out) to use instead of the shipped ones; missing files fall back to the shipped ones.")
+    var models: String?
+
     var style: TerminalStyle { TerminalStyle.detect(noColorFlag: noColor) }
     var interactive: Bool { !noPause && standardInputIsTerminal() }
 
-    func context() -> LessonContext {
-        LessonContext(seed: seed, outputRoot: outputDirectory, style: style)
+    func context() throws -> LessonContext {
+        if let models {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: models, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CLIError("--models \(models): no such folder (give the folder tx train --out wrote into)")
+            }
+            // Read by TrainedModels; set once, before any lesson runs.
+            setenv(TrainedModels.directoryVariable, models, 1)
+        }
+        return LessonContext(seed: seed, outputRoot: outputDirectory, style: style)
     }
 }
 

@@ -191,7 +191,7 @@ struct CLIUseTests {
 struct CLIArchitectureTests {
     @Test func compareDrawsAReproducibleFigure() throws {
         let tx = try TX()
-        let arguments = ["compare", "--text", "我是一个学生", "--target", "I am a student", "--seed", "7"]
+        let arguments = ["compare", "--text", "我是一个学生", "--target", "I am a student", "--seed", "7", "--weights", "random"]
         let first = try tx.run(arguments + ["--out", "a.png"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Decoder input:     <s> · I · am · a · student"))
@@ -216,7 +216,7 @@ struct CLIArchitectureTests {
 
     @Test func traceJSONFeedsTheExampleThatDrawsOneHead() throws {
         let tx = try TX()
-        let result = try tx.run(["attention", "--text", "我是一个学生", "--target", "I am a student",
+        let result = try tx.run(["attention", "--text", "我是一个学生", "--target", "I am a student", "--weights", "random",
                                  "--arch", "encoder-decoder", "--json", "trace.json", "--out", "x.png"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(tx.data("trace.json"))
@@ -232,6 +232,24 @@ struct CLIArchitectureTests {
         let drawn = try tx.run(["trace.json", "cross", "2", "3", "head.png"], program: "TraceToFigureExample")
         #expect(drawn.status == 0, "\(drawn.stdout)")
         #expect(tx.data("head.png") != nil)
+    }
+
+    @Test func compareUsesTheTrainedModelsForASentenceTheyKnow() throws {
+        let tx = try TX()
+        let result = try tx.run(["compare", "--text", "我昨天在花园里看到了一只猫", "--out", "t.png"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // No --target: the trained translator writes it.
+        #expect(result.stdout.contains("Decoder input:     <s> · i · saw · a · cat · in · the · garden · yesterday · ."))
+        #expect(result.stdout.contains("trained ones shipped with the package"))
+        #expect(tx.data("t.png") != nil)
+        // Words the trained models never saw: untrained models, with a note; forcing trained fails.
+        let other = try tx.run(["compare", "--text", "The cat sat on the mat", "--out", "u.png"])
+        #expect(other.status == 0)
+        #expect(other.stdout.contains("tiny untrained models are used"))
+        let forced = try tx.run(["compare", "--text", "The cat sat on the mat", "--weights", "trained", "--out", "v.png"])
+        #expect(forced.status != 0)
+        #expect(forced.stderrLines.count == 1 && forced.stderr.contains("--weights random"))
+        #expect(tx.files() == ["t.png", "u.png"])
     }
 
     @Test(arguments: [["--layer", "3"], ["--head", "0"], ["--kind", "cross"]])
@@ -291,8 +309,8 @@ struct CLIBertAndParamsTests {
 @Suite("tx train misuse")
 struct CLITrainTests {
     @Test(arguments: [
-        (["train", "lm"], "'lm' is not done yet; available: translator"),
-        (["train", "gpt"], "unknown model 'gpt'"),
+        (["train", "gpt"], "unknown model 'gpt'; available: translator, lm, bert"),
+        (["train", "bert", "--layers", "0"], "layers"),
         (["train", "translator", "--steps", "0"], "steps"),
         (["train", "translator", "--out", "weights.bin"], "--out must end in .safetensors"),
         (["train", "translator", "--out", "missing/w.safetensors"], "the folder missing is missing or not writable"),
@@ -304,5 +322,24 @@ struct CLITrainTests {
         #expect(result.stderrLines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(tx.files().isEmpty)
+    }
+}
+
+@Suite("tx train")
+struct CLITrainRunTests {
+    @Test(arguments: [("lm", "Next-word accuracy on"), ("bert", "Top-1 accuracy at the")])
+    func retrainingWritesTheSameBytesAndTheFigures(model: String, reportLine: String) throws {
+        let tx = try TX()
+        let arguments = ["train", model, "--steps", "2", "--d-model", "16", "--layers", "1", "--batch-size", "4"]
+        let first = try tx.run(arguments + ["--out", "a.safetensors"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains(reportLine), "\(first.stdout)")
+        #expect(first.stdout.contains("step 2/2"))
+        let second = try tx.run(arguments + ["--out", "b.safetensors"])
+        #expect(second.status == 0)
+        let a = try #require(tx.data("a.safetensors"))
+        #expect(a == tx.data("b.safetensors"))
+        let prefix = model == "lm" ? "language-model" : "tiny-bert"
+        #expect(tx.files() == ["a.safetensors", "b.safetensors", "\(prefix)-attention.png", "\(prefix)-loss.png"])
     }
 }

@@ -187,13 +187,14 @@ struct BlockAndArchitectureClaimsTests {
         let run = try LessonCatalog.lookup("architectures").run(LessonContext(seed: 7, outputRoot: folder()))
         let masks = try #require(run.steps.first { $0.title == "Who may see whom" })
         let lines = masks.body.split(separator: "\n").map(String.init)
-        // The decoder-only grid: row "个" (4th token) sees exactly 4 keys.
-        let rowsOfGe = lines.filter { $0.hasPrefix("个") }
-        #expect(rowsOfGe.count == 2)   // the encoder-only grid and the decoder-only grid
-        #expect(rowsOfGe[0].filter { $0 == "●" }.count == 6)
-        #expect(rowsOfGe[1].filter { $0 == "●" }.count == 4)
-        let student = lines.filter { $0.hasPrefix("student") }
-        #expect(student.map { $0.filter { $0 == "●" }.count } == [5, 6])   // causal row, cross row
+        // 我昨天在花园里看到了一只猫: the decoder-only grid's row "在" (4th token) sees exactly 4 keys.
+        let rowsOfZai = lines.filter { $0.hasPrefix("在") }
+        #expect(rowsOfZai.count == 2)   // the encoder-only grid and the decoder-only grid
+        #expect(rowsOfZai.first?.filter { $0 == "●" }.count == 13)
+        #expect(rowsOfZai.last?.filter { $0 == "●" }.count == 4)
+        // Decoder input <s> i saw a cat in the garden yesterday . : row "garden" is the 8th.
+        let garden = lines.filter { $0.hasPrefix("garden") }
+        #expect(garden.map { $0.filter { $0 == "●" }.count } == [8, 13])   // causal row, cross row
     }
 }
 
