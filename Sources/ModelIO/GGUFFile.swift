@@ -23,7 +23,7 @@ import TensorCore
 /// Every byte is treated as hostile: counts and lengths are checked against the bytes left before
 /// anything is allocated, all size arithmetic reports overflow, tensors must lie in the file,
 /// be aligned and not overlap. Problems throw a `GGUFError` naming the field; nothing traps.
-public struct GGUFFile: @unchecked Sendable {
+public struct GGUFFile: Sendable {
     /// What the file says about one tensor.
     public struct TensorInfo: Sendable, Equatable {
         public let name: String

@@ -117,7 +117,7 @@ public final class LlamaModel: @unchecked Sendable {
         let session = makeSession()
         var trace: AttentionTrace? = recordTrace ? AttentionTrace(architecture: "decoder-only") : nil
         let logits = try session.run(ids, allPositions: true, trace: &trace,
-                                     labels: recordTrace ? tokenizer.tokenStrings(ids) : [])
+                                     labels: recordTrace ? tokenizer.tokenStrings(ids) : [], operation: "LlamaModel.forward")
         return (try Tensor(shape: [ids.count, configuration.vocabularySize], scalars: logits), trace)
     }
 

@@ -35,13 +35,14 @@ public final class LlamaSession: @unchecked Sendable {
     /// Runs `ids` after the cached positions and returns the logits [vocabularySize] of the last one.
     public func append(_ ids: [Int]) throws -> [Float] {
         var trace: AttentionTrace? = nil
-        return try run(ids, allPositions: false, trace: &trace, labels: [])
+        return try run(ids, allPositions: false, trace: &trace, labels: [], operation: "LlamaSession.append")
     }
 
     /// The core pass. `labels` name every cached + new position when a trace is recorded.
-    func run(_ ids: [Int], allPositions: Bool, trace: inout AttentionTrace?, labels: [String]) throws -> [Float] {
+    func run(_ ids: [Int], allPositions: Bool, trace: inout AttentionTrace?, labels: [String],
+             operation: String) throws -> [Float] {
         let c = model.configuration
-        guard !ids.isEmpty else { throw LlamaError.emptyInput(operation: "LlamaSession.append") }
+        guard !ids.isEmpty else { throw LlamaError.emptyInput(operation: operation) }
         for (position, id) in ids.enumerated() where id < 0 || id >= c.vocabularySize {
             throw LlamaError.tokenOutOfRange(id: id, position: count + position, vocabularySize: c.vocabularySize)
         }

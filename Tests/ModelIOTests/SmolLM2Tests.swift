@@ -147,7 +147,8 @@ struct SmolLM2Tests {
 
     @Test func badInputThrowsTypedErrors() throws {
         let model = try SmolLM2Shared.model.get()
-        #expect(throws: LlamaError.emptyInput(operation: "LlamaSession.append")) { try model.forward(ids: []) }
+        #expect(throws: LlamaError.emptyInput(operation: "LlamaModel.forward")) { try model.forward(ids: []) }
+        #expect(throws: LlamaError.emptyInput(operation: "LlamaSession.append")) { try model.makeSession().append([]) }
         #expect(throws: LlamaError.tokenOutOfRange(id: 49152, position: 1, vocabularySize: 49152)) {
             try model.forward(ids: [1, 49152])
         }
