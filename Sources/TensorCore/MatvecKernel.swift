@@ -37,10 +37,87 @@ public enum MatvecKernel {
                                       outputs: Int, inputs: Int, y: UnsafeMutablePointer<Float>, range: Range<Int>) {
         for o in range {
             let weightRow = w + o * inputs
-            for t in 0..<rows {
+            var t = 0
+            // Four rows of X share each load of the weight row (prefill); `dot4` sums each row
+            // exactly as `dot` does, so a row's result never depends on how many rows came along.
+            while t + 4 <= rows {
+                dot4(weightRow, x + t * inputs, rowStride: inputs, count: inputs, into: y + t * outputs + o, outputStride: outputs)
+                t += 4
+            }
+            while t < rows {
                 y[t * outputs + o] = dot(weightRow, x + t * inputs, count: inputs)
+                t += 1
             }
         }
+    }
+
+    /// `dot(w, x + r·rowStride)` for r in 0..<4, written to `y[r·outputStride]`, bit for bit.
+    @inline(__always)
+    static func dot4(_ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>, rowStride: Int, count: Int,
+                     into y: UnsafeMutablePointer<Float>, outputStride: Int) {
+#if DEBUG
+        for r in 0..<4 { y[r * outputStride] = dot(w, x + r * rowStride, count: count) }
+#else
+        typealias V = SIMD16<Float>
+        let rw = UnsafeRawPointer(w)
+        let r0 = UnsafeRawPointer(x), r1 = UnsafeRawPointer(x + rowStride)
+        let r2 = UnsafeRawPointer(x + 2 * rowStride), r3 = UnsafeRawPointer(x + 3 * rowStride)
+        // Per row the same four accumulators as `dot`: a<lane block><row>.
+        var a00 = V(), a10 = V(), a20 = V(), a30 = V()
+        var a01 = V(), a11 = V(), a21 = V(), a31 = V()
+        var a02 = V(), a12 = V(), a22 = V(), a32 = V()
+        var a03 = V(), a13 = V(), a23 = V(), a33 = V()
+        var i = 0
+        while i + 64 <= count {
+            var offset = 4 * i
+            var wv = rw.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a00 += wv * r0.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a01 += wv * r1.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a02 += wv * r2.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a03 += wv * r3.loadUnaligned(fromByteOffset: offset, as: V.self)
+            offset += 64
+            wv = rw.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a10 += wv * r0.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a11 += wv * r1.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a12 += wv * r2.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a13 += wv * r3.loadUnaligned(fromByteOffset: offset, as: V.self)
+            offset += 64
+            wv = rw.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a20 += wv * r0.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a21 += wv * r1.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a22 += wv * r2.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a23 += wv * r3.loadUnaligned(fromByteOffset: offset, as: V.self)
+            offset += 64
+            wv = rw.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a30 += wv * r0.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a31 += wv * r1.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a32 += wv * r2.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a33 += wv * r3.loadUnaligned(fromByteOffset: offset, as: V.self)
+            i += 64
+        }
+        while i + 16 <= count {
+            let offset = 4 * i
+            let wv = rw.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a00 += wv * r0.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a01 += wv * r1.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a02 += wv * r2.loadUnaligned(fromByteOffset: offset, as: V.self)
+            a03 += wv * r3.loadUnaligned(fromByteOffset: offset, as: V.self)
+            i += 16
+        }
+        var s0 = ((a00 + a10) + (a20 + a30)).sum(), s1 = ((a01 + a11) + (a21 + a31)).sum()
+        var s2 = ((a02 + a12) + (a22 + a32)).sum(), s3 = ((a03 + a13) + (a23 + a33)).sum()
+        while i < count {
+            s0 += w[i] * x[i]
+            s1 += w[i] * x[rowStride + i]
+            s2 += w[i] * x[2 * rowStride + i]
+            s3 += w[i] * x[3 * rowStride + i]
+            i += 1
+        }
+        y[0] = s0
+        y[outputStride] = s1
+        y[2 * outputStride] = s2
+        y[3 * outputStride] = s3
+#endif
     }
 
     /// Σᵢ a[i] · b[i], summed in a fixed order for a given build.

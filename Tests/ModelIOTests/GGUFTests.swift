@@ -22,9 +22,9 @@ struct GGUFBytes {
 }
 
 /// A metadata value as the writer spells it.
-indirect enum TestValue {
+indirect enum GGUFTestValue {
     case u8(UInt8), i8(Int8), u16(UInt16), i16(Int16), u32(UInt32), i32(Int32), f32(Float), bool(Bool)
-    case string(String), array(UInt32, [TestValue]), u64(UInt64), i64(Int64), f64(Double)
+    case string(String), array(UInt32, [GGUFTestValue]), u64(UInt64), i64(Int64), f64(Double)
 
     var typeID: UInt32 {
         switch self {
@@ -65,7 +65,7 @@ indirect enum TestValue {
     }
 }
 
-struct TestTensor {
+struct GGUFTestTensor {
     var name: String
     /// ggml order (dims[0] fastest).
     var dims: [UInt64]
@@ -76,7 +76,7 @@ struct TestTensor {
 }
 
 /// A whole GGUF file: header, metadata, tensor infos, padding, data.
-func ggufFile(version: UInt32 = 3, metadata: [(String, TestValue)] = [], tensors: [TestTensor] = [],
+func ggufFile(version: UInt32 = 3, metadata: [(String, GGUFTestValue)] = [], tensors: [GGUFTestTensor] = [],
               alignment: Int = 32) -> [UInt8] {
     var w = GGUFBytes()
     w.header(version: version, tensors: UInt64(tensors.count), metadata: UInt64(metadata.count))
@@ -100,7 +100,7 @@ func ggufFile(version: UInt32 = 3, metadata: [(String, TestValue)] = [], tensors
     return w.bytes + data
 }
 
-func floatBytes(_ values: [Float]) -> [UInt8] {
+func ggufFloatBytes(_ values: [Float]) -> [UInt8] {
     var w = GGUFBytes()
     for v in values { w.u32(v.bitPattern) }
     return w.bytes
@@ -116,12 +116,12 @@ func ggufError(_ bytes: [UInt8]) -> GGUFError? {
 }
 
 // Half-precision bit patterns used below.
-let half0_5: UInt16 = 0x3800, half0_25: UInt16 = 0x3400, halfMinus1: UInt16 = 0xBC00, half2: UInt16 = 0x4000
+let ggufHalf0_5: UInt16 = 0x3800, ggufHalf0_25: UInt16 = 0x3400, ggufHalfMinus1: UInt16 = 0xBC00, ggufHalf2: UInt16 = 0x4000
 
 // MARK: Reading valid files
 
 @Test func ggufReadsEveryMetadataTypeAndTensorLayout() throws {
-    let metadata: [(String, TestValue)] = [
+    let metadata: [(String, GGUFTestValue)] = [
         ("general.architecture", .string("llama")),
         ("u8", .u8(200)), ("i8", .i8(-5)), ("u16", .u16(65000)), ("i16", .i16(-30000)),
         ("u32", .u32(4_000_000_000)), ("i32", .i32(-2_000_000_000)), ("f32", .f32(1.5)), ("yes", .bool(true)),
@@ -133,8 +133,8 @@ let half0_5: UInt16 = 0x3800, half0_25: UInt16 = 0x3400, halfMinus1: UInt16 = 0x
         ("nested", .array(9, [.array(0, [.u8(1), .u8(2)]), .array(0, [])])),
         ("general.alignment", .u32(64)),
     ]
-    let tensors = [TestTensor(name: "matrix", dims: [3, 2], type: 0, data: floatBytes([1, 2, 3, 4, 5, 6])),
-                   TestTensor(name: "vector", dims: [5], type: 0, data: floatBytes([-1, -2, -3, -4, -5]))]
+    let tensors = [GGUFTestTensor(name: "matrix", dims: [3, 2], type: 0, data: ggufFloatBytes([1, 2, 3, 4, 5, 6])),
+                   GGUFTestTensor(name: "vector", dims: [5], type: 0, data: ggufFloatBytes([-1, -2, -3, -4, -5]))]
     for version: UInt32 in [2, 3] {
         let file = try GGUFFile(data: Data(ggufFile(version: version, metadata: metadata, tensors: tensors, alignment: 64)))
         #expect(file.version == version)
@@ -183,7 +183,7 @@ let half0_5: UInt16 = 0x3800, half0_25: UInt16 = 0x3400, halfMinus1: UInt16 = 0x
 
 @Test func ggufEveryTruncationThrowsATypedError() throws {
     let bytes = ggufFile(metadata: [("k", .string("value")), ("a", .array(8, [.string("x"), .string("yz")]))],
-                         tensors: [TestTensor(name: "t", dims: [4], type: 0, data: floatBytes([1, 2, 3, 4]))])
+                         tensors: [GGUFTestTensor(name: "t", dims: [4], type: 0, data: ggufFloatBytes([1, 2, 3, 4]))])
     #expect(ggufError(bytes) == nil)
     for length in 0..<bytes.count {
         let error = ggufError(Array(bytes[0..<length]))
@@ -245,7 +245,7 @@ let half0_5: UInt16 = 0x3800, half0_25: UInt16 = 0x3400, halfMinus1: UInt16 = 0x
     w.u64(2); w.bytes += [0xC3, 0x28]; w.u32(0); w.u8(0)       // invalid UTF-8 key
     #expect(ggufError(w.bytes) == .invalidString(field: "metadata key 0"))
 
-    var nested = TestValue.array(0, [.u8(1)])
+    var nested = GGUFTestValue.array(0, [.u8(1)])
     for _ in 0..<GGUFFile.maximumArrayNesting { nested = .array(9, [nested]) }
     #expect(ggufError(ggufFile(metadata: [("deep", nested)])) ==
             .arrayNestingTooDeep(field: "metadata key \"deep\"" + String(repeating: "[0]", count: GGUFFile.maximumArrayNesting),
@@ -254,54 +254,54 @@ let half0_5: UInt16 = 0x3800, half0_25: UInt16 = 0x3400, halfMinus1: UInt16 = 0x
             .invalidValue(key: "metadata key \"b\"", problem: "bool byte is 2, not 0 or 1"))
     #expect(ggufError(ggufFile(metadata: [("k", .u8(1)), ("k", .u8(2))])) == .duplicateKey("k"))
 
-    let unknown = TestTensor(name: "t", dims: [32], type: 99, data: [UInt8](repeating: 0, count: 18))
+    let unknown = GGUFTestTensor(name: "t", dims: [32], type: 99, data: [UInt8](repeating: 0, count: 18))
     #expect(ggufError(ggufFile(tensors: [unknown])) == .unknownTensorType(tensor: "t", type: 99))
 }
 
 @Test func ggufTensorLayoutLiesAreCaught() throws {
-    let four = floatBytes([1, 2, 3, 4])
+    let four = ggufFloatBytes([1, 2, 3, 4])
     // Offset not a multiple of the alignment.
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [2], type: 0, data: four, offset: 4)]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [2], type: 0, data: four, offset: 4)]))
             == .misalignedTensor(tensor: "t", offset: 4, alignment: 32))
     // Two tensors on the same bytes.
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "a", dims: [4], type: 0, data: four, offset: 0),
-                                         TestTensor(name: "b", dims: [2], type: 0, data: [], offset: 0)]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "a", dims: [4], type: 0, data: four, offset: 0),
+                                         GGUFTestTensor(name: "b", dims: [2], type: 0, data: [], offset: 0)]))
             == .overlappingTensors(tensor: "b", other: "a"))
     // Past the end, including an offset near 2⁶⁴ whose end would overflow.
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [8], type: 0, data: four, offset: 0)]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [8], type: 0, data: four, offset: 0)]))
             == .tensorOutOfRange(tensor: "t", offset: 0, byteCount: 32, dataSize: 16))
     let huge = UInt64(Int.max) / 32 * 32
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [4], type: 0, data: four, offset: huge)]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [4], type: 0, data: four, offset: huge)]))
             == .tensorOutOfRange(tensor: "t", offset: Int(huge), byteCount: 16, dataSize: 16))
     // Dimensions whose product overflows, too many dimensions, a row not a whole number of blocks.
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [1 << 32, 1 << 32], type: 0, data: four)]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [1 << 32, 1 << 32], type: 0, data: four)]))
             == .invalidTensorInfo(tensor: "t", field: "dimensions", problem: "hold more elements than fit in an Int"))
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [1, 1, 1, 1, 1], type: 0, data: four)]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [1, 1, 1, 1, 1], type: 0, data: four)]))
             == .invalidTensorInfo(tensor: "t", field: "n_dims", problem: "is 5, more than 4"))
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [16], type: 8, data: [UInt8](repeating: 0, count: 34))]))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [16], type: 8, data: [UInt8](repeating: 0, count: 34))]))
             == .invalidTensorInfo(tensor: "t", field: "dimension 0", problem: "is 16, not a multiple of the Q8_0 block size 32"))
-    #expect(ggufError(ggufFile(tensors: [TestTensor(name: "t", dims: [1], type: 0, data: four),
-                                         TestTensor(name: "t", dims: [1], type: 0, data: four)])) == .duplicateTensor("t"))
+    #expect(ggufError(ggufFile(tensors: [GGUFTestTensor(name: "t", dims: [1], type: 0, data: four),
+                                         GGUFTestTensor(name: "t", dims: [1], type: 0, data: four)])) == .duplicateTensor("t"))
     // An alignment that is not a power of two.
     #expect(ggufError(ggufFile(metadata: [("general.alignment", .u32(48))])) == .invalidAlignment(value: "uint32(48)"))
     #expect(ggufError(ggufFile(metadata: [("general.alignment", .u32(0))])) == .invalidAlignment(value: "uint32(0)"))
 
     // A known type that cannot be dequantised here: the error names it.
-    let kQuant = TestTensor(name: "k", dims: [256], type: GGMLType.q4_K.rawValue, data: [UInt8](repeating: 0, count: 144))
+    let kQuant = GGUFTestTensor(name: "k", dims: [256], type: GGMLType.q4_K.rawValue, data: [UInt8](repeating: 0, count: 144))
     let file = try GGUFFile(data: Data(ggufFile(tensors: [kQuant])))
     #expect(throws: GGUFError.unsupportedTensorType(tensor: "k", type: "Q4_K")) { try file.tensor(named: "k") }
 }
 
 // MARK: Dequantisation of hand-built blocks
 
-func halfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits >> 8)] }
+func ggufHalfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits >> 8)] }
 
 @Test func dequantiseQ8_0Block() throws {
     // d = 0.5; q = −128, −1, 0, 1, 2, …, 29, 127.
     var q: [Int8] = [-128, -1, 0]
     q += (1...28).map { Int8($0) }
     q.append(127)
-    let block = halfBytes(half0_5) + q.map { UInt8(bitPattern: $0) }
+    let block = ggufHalfBytes(ggufHalf0_5) + q.map { UInt8(bitPattern: $0) }
     let values = try GGUFDequantizer.dequantize(block, type: .q8_0, count: 32)
     #expect([values[0], values[1], values[2], values[3], values[31]] == [-64, -0.5, 0, 0.5, 63.5])
     #expect(values == q.map { Float($0) * 0.5 })
@@ -309,7 +309,7 @@ func halfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits >> 8
 
 @Test func dequantiseQ4_0BlockLowNibblesFirst() throws {
     // d = 0.5; byte j holds low nibble j and high nibble 15 − j.
-    let block = halfBytes(half0_5) + nibbleBytes
+    let block = ggufHalfBytes(ggufHalf0_5) + ggufNibbleBytes
     let values = try GGUFDequantizer.dequantize(block, type: .q4_0, count: 32)
     // Elements 0…15 are the low nibbles minus 8, elements 16…31 the high nibbles minus 8, times d.
     #expect([values[0], values[8], values[15]] == [-4, 0, 3.5])
@@ -322,7 +322,7 @@ func halfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits >> 8
 
 @Test func dequantiseQ4_1BlockWithMinimum() throws {
     // d = 0.25, m = −1: x = q · 0.25 − 1.
-    let block = halfBytes(half0_25) + halfBytes(halfMinus1) + nibbleBytes
+    let block = ggufHalfBytes(ggufHalf0_25) + ggufHalfBytes(ggufHalfMinus1) + ggufNibbleBytes
     let values = try GGUFDequantizer.dequantize(block + block, type: .q4_1, count: 64)
     #expect([values[0], values[4], values[15], values[16], values[31]] == [-1, 0, 2.75, 2.75, -1])
     let expected: [Float] = (0..<16).map { Float($0) * 0.25 - 1 }
@@ -331,9 +331,9 @@ func halfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits >> 8
 }
 
 @Test func dequantiseF16AndF32AndWrongSizes() throws {
-    let f16 = halfBytes(half2) + halfBytes(halfMinus1) + halfBytes(0x0001) + halfBytes(0x7C00)
+    let f16 = ggufHalfBytes(ggufHalf2) + ggufHalfBytes(ggufHalfMinus1) + ggufHalfBytes(0x0001) + ggufHalfBytes(0x7C00)
     #expect(try GGUFDequantizer.dequantize(f16, type: .f16, count: 4) == [2, -1, Float(bitPattern: 0x3380_0000), .infinity])
-    #expect(try GGUFDequantizer.dequantize(floatBytes([1.5, -0.0]), type: .f32, count: 2).map(\.bitPattern)
+    #expect(try GGUFDequantizer.dequantize(ggufFloatBytes([1.5, -0.0]), type: .f32, count: 2).map(\.bitPattern)
             == [Float(1.5).bitPattern, Float(-0.0).bitPattern])
     #expect(throws: GGUFError.self) { try GGUFDequantizer.dequantize([UInt8](repeating: 0, count: 19), type: .q4_1, count: 32) }
     #expect(throws: GGUFError.self) { try GGUFDequantizer.dequantize([UInt8](repeating: 0, count: 20), type: .q4_1, count: 16) }
@@ -343,12 +343,12 @@ func halfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits >> 8
 }
 
 @Test func ggufQuantisedTensorsReadThroughTheFile() throws {
-    let q8 = halfBytes(half2) + (0..<32).map { UInt8(bitPattern: Int8($0 - 16)) }
-    let q4 = halfBytes(half0_5) + nibbleBytes
+    let q8 = ggufHalfBytes(ggufHalf2) + (0..<32).map { UInt8(bitPattern: Int8($0 - 16)) }
+    let q4 = ggufHalfBytes(ggufHalf0_5) + ggufNibbleBytes
     let file = try GGUFFile(data: Data(ggufFile(tensors: [
-        TestTensor(name: "q8", dims: [32, 1], type: 8, data: q8),
-        TestTensor(name: "q4", dims: [32], type: 2, data: q4),
-        TestTensor(name: "h", dims: [2], type: 1, data: halfBytes(half0_5) + halfBytes(halfMinus1)),
+        GGUFTestTensor(name: "q8", dims: [32, 1], type: 8, data: q8),
+        GGUFTestTensor(name: "q4", dims: [32], type: 2, data: q4),
+        GGUFTestTensor(name: "h", dims: [2], type: 1, data: ggufHalfBytes(ggufHalf0_5) + ggufHalfBytes(ggufHalfMinus1)),
     ])))
     #expect(try file.tensor(named: "q8").shape == [1, 32])
     #expect(try file.tensor(named: "q8").scalars == (0..<32).map { Float($0 - 16) * 2 })
@@ -411,4 +411,4 @@ extension Array where Element == UInt8 {
 }
 
 /// 16 bytes: byte j holds low nibble j and high nibble 15 − j.
-let nibbleBytes: [UInt8] = (0..<16).map { (j: Int) -> UInt8 in UInt8(j) | (UInt8(15 - j) << 4) }
+let ggufNibbleBytes: [UInt8] = (0..<16).map { (j: Int) -> UInt8 in UInt8(j) | (UInt8(15 - j) << 4) }
