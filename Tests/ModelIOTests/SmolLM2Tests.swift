@@ -67,6 +67,8 @@ struct SmolLM2Tests {
             #expect(try tokenizer.decode(testCase.ids) == testCase.text)
         }
         #expect(tokenizer.tokenStrings(tokenizer.encode("The capital")) == ["The", "␣capital"])
+        // Tokens that are only part of a UTF-8 character show their bytes; special tokens as written.
+        #expect(tokenizer.tokenStrings([135, 1, 198]) == ["<0xBA>", "<|im_start|>", "↵"])
     }
 
     @Test func dequantisedWeightsMatchGGUFPy() throws {
@@ -161,4 +163,41 @@ struct SmolLM2Tests {
         #expect(throws: LlamaError.self) { try model.greedyGenerate(prompt: [1], maxTokens: -1) }
         #expect(try model.greedyGenerate(prompt: [1], maxTokens: 0) == [])
     }
+}
+
+// MARK: The kernel the model runs on
+
+@Test func matvecKernelIsBitIdenticalForAnyThreadCountAndRowGrouping() {
+    var rng = SeededGenerator(seed: 5)
+    let outputs = 301, inputs = 133, rows = 7      // odd sizes: every tail path runs
+    let w = Tensor.randomNormal([outputs, inputs], using: &rng).scalars
+    let x = Tensor.randomNormal([rows, inputs], using: &rng).scalars
+    func product(threads: Int, rows: Int, x: [Float]) -> [Float] {
+        var y = [Float](repeating: .nan, count: rows * outputs)
+        w.withUnsafeBufferPointer { wb in
+            x.withUnsafeBufferPointer { xb in
+                y.withUnsafeMutableBufferPointer { yb in
+                    MatvecKernel.multiply(x: xb.baseAddress!, rows: rows, w: wb.baseAddress!, outputs: outputs,
+                                          inputs: inputs, y: yb.baseAddress!, threads: threads)
+                }
+            }
+        }
+        return y
+    }
+    let one = product(threads: 1, rows: rows, x: x)
+    #expect(product(threads: 2, rows: rows, x: x).map(\.bitPattern) == one.map(\.bitPattern))
+    #expect(product(threads: 3, rows: rows, x: x).map(\.bitPattern) == one.map(\.bitPattern))
+    // Row 5 alone (no group of four) gives the same bits as inside the batch.
+    let row5 = product(threads: 1, rows: 1, x: Array(x[(5 * inputs)..<(6 * inputs)]))
+    #expect(row5.map(\.bitPattern) == one[(5 * outputs)..<(6 * outputs)].map(\.bitPattern))
+    // And the values are the products: compare with a Double sum.
+    var largest = 0.0
+    for t in 0..<rows {
+        for o in 0..<outputs {
+            var sum = 0.0
+            for i in 0..<inputs { sum += Double(x[t * inputs + i]) * Double(w[o * inputs + i]) }
+            largest = max(largest, abs(sum - Double(one[t * outputs + o])))
+        }
+    }
+    #expect(largest < 1e-4)
 }
