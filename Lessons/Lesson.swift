@@ -66,7 +66,8 @@ public enum LessonCatalog {
     /// The whole syllabus in order; `build` is set for the lessons that exist.
     public static let all: [Lesson] = [
         Lesson(number: 0, slug: "next-token", title: "文字接龙: what a language model does",
-               summary: "predict the next token, append it, repeat", build: nil),
+               summary: "predict the next token, append it, repeat",
+               build: { try NextTokenLesson(context: $0).run() }),
         Lesson(number: 1, slug: "embeddings", title: "Tokens and embeddings",
                summary: "words to ids to vectors; king − man + woman ≈ queen", build: nil),
         Lesson(number: 2, slug: "positions", title: "Positional encoding",
@@ -99,7 +100,8 @@ public enum LessonCatalog {
         Lesson(number: 11, slug: "in-context", title: "In-context learning",
                summary: "zero-, one- and few-shot prompts", build: nil),
         Lesson(number: 12, slug: "sampling", title: "Sampling",
-               summary: "greedy, temperature, top-k, top-p", build: nil),
+               summary: "greedy, temperature, top-k, top-p",
+               build: { try SamplingLesson(context: $0).run() }),
         Lesson(number: 13, slug: "chatgpt-training", title: "How ChatGPT is trained",
                summary: "pre-training, fine-tuning, reward model, PPO", build: nil),
         Lesson(number: 14, slug: "real-model", title: "Looking inside a real model",
