@@ -21,9 +21,12 @@ struct TX: ParsableCommand {
               tx compare --text "我是一个学生" --target "I am a student" --out Output/compare.png
               tx mlm --text "The cat sleeps in the warm garden" --seed 3 --out Output/mlm.png
               tx params --model gpt2-medium
+              tx shift --source "我是一个学生" --target "I am a student" --out Output/shift.png
+              tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --seed 3
               tx train translator --seed 7              train a small Chinese → English translator
             """,
-        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, MaskedLM.self, Params.self, Train.self],
+        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, Shift.self, Generate.self,
+                      MaskedLM.self, Params.self, Train.self],
         defaultSubcommand: List.self
     )
 }

@@ -343,3 +343,51 @@ struct CLITrainRunTests {
         #expect(tx.files() == ["a.safetensors", "b.safetensors", "\(prefix)-attention.png", "\(prefix)-loss.png"])
     }
 }
+
+@Suite("tx shift and tx generate")
+struct CLIDecodingTests {
+    @Test func shiftDrawsTheDiagramWithTheTrainedCrossAttention() throws {
+        let tx = try TX()
+        let result = try tx.run(["shift", "--source", "我是一个学生", "--target", "I am a student", "--out", "s.png"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Decoder input:           <s> · i · am · a · student"))
+        #expect(result.stdout.contains("Must predict:            i · am · a · student · </s>"))
+        #expect(result.stdout.contains("trained translator's cross-attention"))
+        let other = try tx.run(["shift", "--source", "Ich bin ein Student", "--target", "I am a student", "--out", "t.png"])
+        #expect(other.status == 0)
+        #expect(other.stdout.contains("Decoder input:           <s> · I · am · a · student"))
+        #expect(other.stdout.contains("no cross-attention is drawn"))
+        let empty = try tx.run(["shift", "--source", " ", "--target", "I am a student", "--out", "u.png"])
+        #expect(empty.status != 0 && empty.stderrLines.count == 1)
+        #expect(tx.files() == ["s.png", "t.png"])
+    }
+
+    @Test func generateIsReproducibleAndSaysWhatItDid() throws {
+        let tx = try TX()
+        let arguments = ["generate", "--model", "lm", "--text", "the teacher", "--temperature", "0.8", "--top-k", "5", "--seed", "3"]
+        let first = try tx.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Sampling: temperature 0.8, top-k 5, seed 3"))
+        #expect(first.stdout.contains("5 of 60 tokens left after the filters"))
+        #expect(first.stdout.contains("Generated: the teacher "))
+        #expect(try tx.run(arguments).stdout == first.stdout)
+        let translated = try tx.run(["generate", "--model", "translator", "--text", "我们每天在学校画一朵花", "--greedy"])
+        #expect(translated.stdout.contains("Generated: we draw a flower at school every day ."), "\(translated.stdout)")
+    }
+
+    @Test(arguments: [
+        (["generate", "--text", "hello"], "does not know \"hello\""),
+        (["generate", "--text", "i", "--temperature", "0"], "temperature"),
+        (["generate", "--text", "i", "--top-p", "1.5"], "topP"),
+        (["generate", "--text", "i", "--model", "gpt"], "unknown model 'gpt'"),
+        (["generate", "--text", "i", "--out-dir", "missing"], "missing"),
+    ])
+    func generateMisuseIsOneLine(arguments: [String], message: String) throws {
+        let tx = try TX()
+        let result = try tx.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(tx.files().isEmpty)
+    }
+}

@@ -22,10 +22,10 @@ struct CatalogTests {
         }
         #expect(throws: LessonError.self) { try LessonCatalog.lookup("99") }
         do {
-            _ = try LessonCatalog.lookup("sampling")
+            _ = try LessonCatalog.lookup("chatgpt-training")
             Issue.record("expected an error")
         } catch {
-            #expect("\(error)".hasPrefix("lesson 12 (sampling) is not written yet"))
+            #expect("\(error)".hasPrefix("lesson 13 (chatgpt-training) is not written yet"))
         }
     }
 
@@ -231,5 +231,60 @@ struct BertAndNumbersClaimsTests {
         #expect(text.contains("GPT-2 small (124,439,808)"))
         #expect(text.contains("GPT-3 175B (174,604,259,328)"))
         #expect(run.figures.count == 3)
+    }
+}
+
+@Suite("Lessons 0, 7 and 12: the trained models in motion")
+struct DecodingLessonTests {
+    func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("decoding-\(UUID().uuidString)").path
+    }
+
+    @Test func encoderDecoderLessonShowsTheShiftAndThatTheFutureIsInvisible() throws {
+        let run = try LessonCatalog.lookup("7").run(LessonContext(seed: 7, outputRoot: folder()))
+        let shift = try #require(run.steps.first { $0.title.hasPrefix("Teacher forcing") })
+        let rows = shift.body.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.contains(["decoder", "input", "<s>", "i", "am", "a", "student", "."]))
+        #expect(rows.contains(["must", "predict", "i", "am", "a", "student", ".", "</s>"]))
+        // Replacing the token at position 4 leaves positions 0…3 exactly unchanged.
+        let future = try #require(run.steps.first { $0.title == "Position t never sees t+1" })
+        for position in 0..<4 {
+            let line = try #require(future.body.split(separator: "\n").first { $0.contains("position \(position) (") })
+            #expect(line.hasSuffix("0.00e+00"), "\(line)")
+        }
+        let changed = try #require(future.body.split(separator: "\n").first { $0.contains("position 4 (") })
+        #expect(!changed.contains("0.00e+00"))
+        // Greedy decoding ends with the whole translation and a figure per step (6 steps + 2).
+        let inference = try #require(run.steps.first { $0.title.hasPrefix("Inference") })
+        #expect(inference.body.contains("Result: \"i am a student .\""))
+        #expect(run.figures.count == 8)
+        #expect(run.figures.first?.hasSuffix("01-shifted-right.png") == true)
+    }
+
+    @Test func nextTokenLessonsProbabilitiesSumToOneAndTheLoopEnds() throws {
+        let run = try LessonCatalog.lookup("0").run(LessonContext(seed: 7, outputRoot: folder()))
+        let scores = try #require(run.steps.first { $0.title == "Scores become probabilities" })
+        #expect(scores.body.contains("Sum over all 60: 1.0000"))
+        let loop = try #require(run.steps.first { $0.title.hasPrefix("The loop") })
+        #expect(loop.body.contains("Final text: \"the teacher found a cat in the "))
+        #expect(loop.body.contains("</s>"))
+    }
+
+    @Test func samplingLessonsDrawsMatchTheFinalDistribution() throws {
+        let run = try LessonCatalog.lookup("12").run(LessonContext(seed: 7, outputRoot: folder()))
+        let draws = try #require(run.steps.first { $0.title == "All three, then a draw" })
+        let lines = draws.body.split(separator: "\n").filter { $0.contains("probability") && $0.contains("drawn") }
+        #expect(lines.count == 5)   // top-k 5 keeps five, top-p 0.9 keeps all of them here
+        var total = 0.0
+        for line in lines {
+            let numbers = line.split(separator: " ").compactMap { Double($0) }
+            #expect(numbers.count == 2)
+            #expect(abs(numbers[0] - numbers[1]) < 0.04, "\(line)")
+            total += numbers[0]
+        }
+        #expect(abs(total - 1) < 0.002)
+        let topK = try #require(run.steps.first { $0.title.hasPrefix("Top-k") })
+        // k = 3 leaves exactly three non-zero rows in the first table.
+        #expect(topK.body.contains("0.352") && topK.body.contains("0.347") && topK.body.contains("0.301"))
     }
 }

@@ -1,0 +1,118 @@
+import Figures
+import Foundation
+import TensorCore
+import Terminal
+import TrainedModels
+import Transformer
+
+/// Lesson 0: 文字接龙, the word-chain game. A language model reads a prefix, gives every token a
+/// probability of coming next, one is picked and appended, and the loop repeats until the end
+/// token. Shown with the small decoder-only model this project trains (`tx train lm`).
+struct NextTokenLesson {
+    let context: LessonContext
+    static let start = ["the", "teacher"]
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("next-token")
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        let narrator = Narrator(style: context.style)
+        let prose = narrator.prose, figureLine = narrator.figureLine
+        var steps: [PagerStep] = []
+        let model = try TrainedModels.languageModel()
+
+        steps.append(PagerStep(title: "A word-chain game", body: prose("""
+            In the Chinese word-chain game 文字接龙 each player adds a word that fits what came \
+            before. A language model plays it alone: it reads the text so far and gives every token \
+            in its vocabulary a probability of coming next. One token is picked, appended, and the \
+            longer text goes back in. Repeat until the model picks the end token. That loop is all \
+            ChatGPT does when it answers; its skill lies in how good the probabilities are.
+
+            The model here is small and real: a decoder-only Transformer this project trains itself \
+            (tx train lm: 2 layers, 4 heads, d_model 64, \(narrator.grouped(model.model.parameters.scalarCount)) \
+            parameters) on the English side of its generated corpus: sentences such as "i saw a cat \
+            in the garden yesterday .". Its vocabulary has \(model.vocabulary.count) tokens, among \
+            them <s> (start) and </s> (end). Lesson 14 opens up a real pre-trained decoder of 135 \
+            million parameters that plays the same game.
+            """)))
+
+        // The greedy loop, step by step.
+        var tokens = Self.start
+        var loopTexts: [String] = []
+        var stepNumber = 0
+        while stepNumber < 12 {
+            stepNumber += 1
+            let probabilities = try model.nextTokenProbabilities(after: tokens)
+            let ranked = rankedTokenIDs(probabilities).prefix(5)
+            let chosen = ranked.first!
+            let names = ranked.map { model.vocabulary[$0] }
+            let path = try figures.write(
+                BarChart(title: "Step \(stepNumber): what comes after \"\(tokens.joined(separator: " "))\"?",
+                         categories: names, values: ranked.map { probabilities[$0] },
+                         subtitle: "the trained language model (tx train lm) · the 5 most likely next tokens · greedy picks the highest",
+                         xLabel: "next token", yLabel: "probability", highlightIndex: 0, yRange: 0...1),
+                as: String(format: "%02d-step-%d.png", stepNumber, stepNumber))
+            loopTexts.append("\(tokens.joined(separator: " ")) → ?\n"
+                             + probabilityBars(tokens: names, probabilities: ranked.map { probabilities[$0] },
+                                               chosen: 0, style: context.style)
+                             + "\n" + figureLine(path))
+            if chosen == model.endID { break }
+            tokens.append(model.vocabulary[chosen])
+        }
+        steps.append(PagerStep(title: "The loop, one token at a time", body: prose("""
+            Start: "\(Self.start.joined(separator: " "))". At each step, the five most likely next \
+            tokens and their probabilities; the most likely one is appended (greedy decoding):
+            """) + "\n\n" + loopTexts.joined(separator: "\n\n") + "\n\n" + prose("""
+            Final text: "\(tokens.joined(separator: " "))". Where the grammar decides (an article \
+            after the verb, the end after the full stop) the model is sure; where the sentence could \
+            go many ways the probability is spread over the candidates, because the corpus picked \
+            its objects, places and times at random.
+            """)))
+
+        // Where the probabilities come from.
+        let logits = try model.model.logitRows(model.input(Self.start)).last ?? []
+        let probabilities = try softmax(logits)
+        let ranked = rankedTokenIDs(probabilities).prefix(5)
+        let table = ranked.map { id in
+            "    \(pad(model.vocabulary[id], to: 8)) logit \(pad(String(format: "%.2f", logits[id]), to: 6, alignRight: true))"
+                + "   e^logit / Σ = \(String(format: "%.3f", probabilities[id]))"
+        }.joined(separator: "\n")
+        steps.append(PagerStep(title: "Scores become probabilities", body: prose("""
+            The model's last layer gives one score, a logit, per vocabulary token (here \
+            \(logits.count) of them) for the position after "\(Self.start.joined(separator: " "))". \
+            The softmax turns the scores into probabilities: exponentiate each, divide by the sum. \
+            The largest logit gets the largest probability, and all \(logits.count) add up to 1:
+            """) + "\n\n" + table + "\n\n" + prose("""
+            Sum over all \(logits.count): \(String(format: "%.4f", probabilities.reduce(0, +))). Training \
+            pushed up the logit of the word that really came next in each training sentence; that \
+            is the whole of what the model learned.
+            """)))
+
+        // Greedy vs sampling.
+        var sampled: [String] = []
+        for seed in [context.seed, context.seed &+ 1, context.seed &+ 2] {
+            var sampler = try Sampler(options: SamplingOptions(temperature: 1, seed: seed))
+            var text = Self.start
+            for _ in 0..<16 {
+                let logits = try model.model.logitRows(model.input(text)).last ?? []
+                let id = try sampler.sample(logits: logits).id
+                if id == model.endID { break }
+                text.append(model.vocabulary[id])
+            }
+            sampled.append("    seed \(seed): \(text.joined(separator: " "))")
+        }
+        steps.append(PagerStep(title: "Greedy or a roll of the dice", body: prose("""
+            Greedy decoding always gives the same text. Sampling draws the next token at random, \
+            in proportion to its probability, so the same start gives different texts (each run \
+            below uses its own seed; the same seed gives the same text):
+
+                greedy:  \(tokens.joined(separator: " "))
+            """) + "\n" + sampled.joined(separator: "\n") + "\n\n" + prose("""
+            Chatbots sample, usually with a temperature below 1 and a cut-off for unlikely tokens, \
+            which is why they answer the same question differently. Lesson 12 takes sampling apart: \
+            temperature, top-k and top-p.
+
+            Try it: tx generate --model lm --text "she likes" --temperature 0.8 --seed 3
+            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+}

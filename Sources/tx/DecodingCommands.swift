@@ -1,0 +1,260 @@
+import ArgumentParser
+import Figures
+import Foundation
+import Lessons
+import TensorCore
+import Terminal
+import TrainedModels
+import Transformer
+
+struct Shift: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw the shifted-right decoder input for a sentence pair.",
+        discussion: """
+            The diagram shows the source (what the encoder reads), the decoder input (<s> + the \
+            target: the target shifted one place right), the tokens to predict (the target + </s>) \
+            with an arrow from each input position to its token, and the causal mask beside them. \
+            When the trained translator knows every word (a Chinese sentence and its English \
+            translation from the project's corpus) its cross-attention is drawn as lines from each \
+            decoder position to the source; otherwise the diagram has no lines. Chinese is split \
+            into characters, other text into words.
+
+            Examples:
+              tx shift --source "我是一个学生" --target "I am a student" --out Output/shift.png
+              tx shift --source "我昨天在花园里看到了一只猫" --target "I saw a cat in the garden yesterday."
+              tx shift --source "Ich bin ein Student" --target "I am a student" --out Output/de.svg
+            """
+    )
+
+    @Option(help: "The source sentence (the encoder's input).")
+    var source: String
+
+    @Option(help: "The target sentence (the decoder's output).")
+    var target: String
+
+    @Option(help: "Where to write the diagram (.png, .svg or .pdf); the folder must exist.")
+    var out: String = "Output/shift.png"
+
+    func run() throws {
+        try checkDestination(out)
+        let translator = try? TrainedModels.translator()
+        let chineseSource = ParallelCorpus.tokenizeChinese(source)
+        let englishTarget = ParallelCorpus.tokenizeEnglish(target)
+        var sourceTokens = WordTokenizer().tokenize(source)
+        var targetTokens = WordTokenizer().tokenize(target)
+        guard !sourceTokens.isEmpty else { throw CLIError("--source is empty: give a sentence, e.g. --source \"我是一个学生\"") }
+        guard !targetTokens.isEmpty else { throw CLIError("--target is empty: give its translation, e.g. --target \"I am a student\"") }
+        guard sourceTokens.count <= 24, targetTokens.count <= 24 else {
+            throw CLIError("at most 24 tokens per sentence fit legibly in the diagram (source \(sourceTokens.count), target \(targetTokens.count))")
+        }
+        var crossAttention: [[Float]]?
+        var note = "The trained translator does not know every word of this pair, so no cross-attention is drawn."
+        if let translator, ArchitectureDemo.trainedModelsCover(text: source, target: target) {
+            let targetIDs = Dictionary(translator.targetVocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            let decoderInput = [translator.startID] + englishTarget.map { targetIDs[$0] ?? translator.padID }
+            do {
+                let layers = try translator.model.crossAttentionWeights(source: translator.sourceIDs(chineseSource),
+                                                                        decoderInput: decoderInput, padID: -1)
+                let last = layers[layers.count - 1]
+                let heads = last.shape[0]
+                crossAttention = (0..<last.shape[1]).map { t in
+                    (0..<last.shape[2]).map { s in (0..<heads).map { last[$0, t, s] }.reduce(0, +) / Float(heads) }
+                }
+                sourceTokens = chineseSource
+                targetTokens = englishTarget
+                note = "Lines: the trained translator's cross-attention (last layer, mean of \(heads) heads), teacher-forced on this target."
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+        let diagram = ShiftRightDiagram(
+            title: "Shifted right: what the decoder reads and what it must predict",
+            subtitle: crossAttention == nil ? "teacher forcing: input = <s> + target, labels = target + </s>"
+                : "lines: cross-attention of the trained translator (tx train translator), last layer, mean of the heads",
+            sourceTokens: sourceTokens, targetTokens: targetTokens, crossAttention: crossAttention)
+        do {
+            try render(diagram, to: out)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        writeOut("""
+            Source (encoder input):  \(sourceTokens.joined(separator: " · "))
+            Decoder input:           \(diagram.decoderInputTokens.joined(separator: " · "))
+            Must predict:            \(diagram.labelTokens.joined(separator: " · "))
+            \(note)
+            Wrote \(out)
+
+            """)
+    }
+}
+
+/// A model that proposes the next token, for `tx generate`.
+protocol NextTokenModel {
+    /// Who is generating, for the first line of output.
+    var description: String { get }
+    /// The ids the loop starts from.
+    var prompt: [Int] { get }
+    /// Tokens that end the text.
+    var endID: Int? { get }
+    func logits(after ids: [Int]) throws -> [Float]
+    func token(_ id: Int) -> String
+    /// How generated tokens join into text.
+    var separator: String { get }
+    /// What the generated text continues ("" when the output starts afresh).
+    var promptText: String { get }
+}
+
+/// The trained decoder-only language model continues an English sentence start.
+struct LanguageModelGenerator: NextTokenModel {
+    let model: LanguageModel
+    let prompt: [Int]
+    var description: String { "the language model trained by this project (tx train lm; decoder-only, 2 layers, d_model 64)" }
+    var promptText: String { prompt.dropFirst().map(token).joined(separator: " ") }
+    var endID: Int? { model.endID }
+    var separator: String { " " }
+    func logits(after ids: [Int]) throws -> [Float] { try model.model.logitRows(ids).last ?? [] }
+    func token(_ id: Int) -> String { model.vocabulary.indices.contains(id) ? model.vocabulary[id] : "#\(id)" }
+}
+
+/// The trained translator writes the English for a Chinese sentence.
+struct TranslatorGenerator: NextTokenModel {
+    let translator: Translator
+    let source: [Int]
+    var prompt: [Int] { [translator.startID] }
+    var description: String { "the translator trained by this project (tx train translator; encoder–decoder, 2 + 2 layers)" }
+    var promptText: String { "" }
+    var endID: Int? { translator.endID }
+    var separator: String { " " }
+    func logits(after ids: [Int]) throws -> [Float] {
+        try translator.model.fullPrefixLogits(source: source, decoderInput: ids).last ?? []
+    }
+    func token(_ id: Int) -> String { translator.targetToken(id) }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate text token by token, greedily or by sampling, and show each choice.",
+        discussion: """
+            At every step the model gives a probability to every token; temperature reshapes the \
+            distribution (below 1 sharper, above 1 flatter), top-k keeps the k most likely tokens, \
+            top-p keeps the smallest set of most likely tokens whose probability reaches p; one \
+            token is drawn from what is left (seeded: the same seed gives the same text), appended, \
+            and the loop repeats. --greedy always takes the most likely token instead.
+
+            Models: lm (the project's trained language model; continues English made of the \
+            corpus's words, e.g. "she likes"), translator (the trained translator; --text is a \
+            Chinese sentence).
+
+            Examples:
+              tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --top-p 0.9 --seed 3
+              tx generate --model translator --text "我们每天在学校画一朵花" --greedy
+              tx generate --model lm --text "i" --temperature 1.5 --steps 12 --out-dir Output/generate
+            """
+    )
+
+    @Option(help: "lm or translator.")
+    var model: String = "lm"
+
+    @Option(help: "The text to continue (lm) or translate (translator).")
+    var text: String
+
+    @Option(help: "Temperature, > 0 (1 = the model's own distribution).")
+    var temperature: Float = 1
+
+    @Option(name: .customLong("top-k"), help: "Keep only the k most likely tokens.")
+    var topK: Int?
+
+    @Option(name: .customLong("top-p"), help: "Keep the smallest set of most likely tokens whose probability reaches p, 0 < p ≤ 1.")
+    var topP: Float?
+
+    @Option(help: "Seed of the draws.")
+    var seed: UInt64 = 7
+
+    @Option(help: "At most this many new tokens.")
+    var steps: Int = 20
+
+    @Flag(help: "Always take the most likely token (temperature → 0); sampling options are ignored.")
+    var greedy = false
+
+    @Option(name: .customLong("out-dir"), help: "Write one chart per step into this folder (it must exist): the distribution before and after each filter.")
+    var outDirectory: String?
+
+    func run() throws {
+        guard (1...200).contains(steps) else { throw CLIError("--steps must be between 1 and 200, got \(steps)") }
+        let options = SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed)
+        if !greedy {
+            do { try options.validate() } catch { throw CLIError("\(error)") }
+        }
+        if let outDirectory {
+            try checkDestination((outDirectory as NSString).appendingPathComponent("step.png"))
+        }
+        let generator = try makeGenerator()
+        var sampler = try Sampler(options: greedy ? SamplingOptions() : options)
+        let style = TerminalStyle.detect(noColorFlag: false)
+        writeOut("Model: \(generator.description)\n"
+                 + (greedy ? "Greedy: always the most likely token.\n"
+                    : "Sampling: temperature \(temperature)\(topK.map { ", top-k \($0)" } ?? "")\(topP.map { ", top-p \($0)" } ?? ""), seed \(seed)\n"))
+        var ids = generator.prompt
+        var generated: [String] = []
+        for step in 1...steps {
+            let logits = try generator.logits(after: ids)
+            let sampled = try sampler.sample(logits: logits)
+            let chosen = greedy ? try greedyTokenID(logits) : sampled.id
+            let ranked = rankedTokenIDs(sampled.original).prefix(5)
+            let kept = sampled.final.filter { $0 > 0 }.count
+            writeOut("\nstep \(step): \(kept) of \(logits.count) tokens left after the filters\n"
+                     + probabilityBars(tokens: ranked.map(generator.token), probabilities: ranked.map { sampled.final[$0] },
+                                       chosen: ranked.firstIndex(of: chosen), style: style) + "\n")
+            if let outDirectory {
+                let shown = Array(rankedTokenIDs(sampled.original).prefix(8))
+                let figure = SamplingFigure(
+                    title: "Step \(step): choosing the next token",
+                    subtitle: "after \"\(([generator.promptText] + generated).filter { !$0.isEmpty }.joined(separator: generator.separator))\" · the 8 most likely tokens",
+                    tokens: shown.map(generator.token), original: shown.map { sampled.original[$0] },
+                    temperature: temperature, afterTemperature: shown.map { sampled.afterTemperature[$0] },
+                    k: topK, afterTopK: shown.map { sampled.afterTopK[$0] }, p: topP,
+                    afterTopP: shown.map { sampled.afterTopP[$0] }, chosenIndex: shown.firstIndex(of: chosen))
+                let path = (outDirectory as NSString).appendingPathComponent(String(format: "step-%02d.png", step))
+                do { try render(figure, to: path) } catch { throw CLIError("\(error)") }
+            }
+            if chosen == generator.endID { writeOut("(end of text)\n"); break }
+            ids.append(chosen)
+            generated.append(generator.token(chosen))
+            writeOut("text: " + generator.promptText + (generator.promptText.isEmpty ? "" : generator.separator)
+                     + style.bold(generated.joined(separator: generator.separator)) + "\n")
+        }
+        let prefix = generator.promptText.isEmpty ? "" : generator.promptText + generator.separator
+        writeOut("\nGenerated: \(prefix)\(generated.joined(separator: generator.separator))\n")
+    }
+
+    func makeGenerator() throws -> NextTokenModel {
+        do {
+            switch model.lowercased() {
+            case "lm":
+                let languageModel = try TrainedModels.languageModel()
+                let words = ParallelCorpus.tokenizeEnglish(text)
+                let unknown = words.filter { !languageModel.vocabulary.contains($0) }
+                guard unknown.isEmpty else {
+                    throw CLIError("the language model does not know \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); "
+                                   + "it knows the \(languageModel.vocabulary.count - 4) words of the project's corpus, e.g. --text \"the teacher\"")
+                }
+                return LanguageModelGenerator(model: languageModel, prompt: languageModel.input(words))
+            case "translator":
+                let translator = try TrainedModels.translator()
+                let source = ParallelCorpus.tokenizeChinese(text)
+                guard !source.isEmpty else { throw CLIError("--text is empty: give a Chinese sentence, e.g. --text \"我是一个学生\"") }
+                let unknown = source.filter { !translator.sourceVocabulary.contains($0) }
+                guard unknown.isEmpty else {
+                    throw CLIError("the translator does not know \(unknown.joined(separator: " ")); use the corpus's characters, e.g. --text \"我们每天在学校画一朵花\"")
+                }
+                return TranslatorGenerator(translator: translator, source: translator.sourceIDs(source))
+            default:
+                throw CLIError("unknown model '\(model)'; available: lm, translator")
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
