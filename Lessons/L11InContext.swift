@@ -71,6 +71,7 @@ struct InContextLesson {
             watch how much the examples help it.
             """)))
 
+        var fewShotAnswers: [String] = []
         for (taskIndex, task) in Self.tasks.enumerated() {
             var panels: [any Chart] = []
             var sections: [String] = []
@@ -97,6 +98,7 @@ struct InContextLesson {
                                 + "\n" + probabilityBars(tokens: names, probabilities: top.map { probabilities[$0] },
                                                          chosen: 0, style: context.style)
                                 + "\n    greedy answer: \"\(answer)\"")
+                if shots == Self.shots.last?.0 { fewShotAnswers.append("\(task.query) \(answer)") }
                 panels.append(BarChart(title: "\(label): \"\(answer)\"", categories: names,
                                        values: top.map { probabilities[$0] }, xLabel: "next token",
                                        yLabel: "probability", highlightIndex: 0, yRange: 0...1))
@@ -117,7 +119,10 @@ struct InContextLesson {
             Across the three prompts of a task nothing in the model changed: the same weights, \
             the same code. The examples change the input, and attention lets every later token \
             read them: the query "\(Self.tasks[0].query)" can look back at "=>" lines and copy \
-            their format and their kind of answer. Larger models do this far better; GPT-3's \
+            their format and their kind of answer. With three examples this small model wrote \
+            \(fewShotAnswers.map { "\"\($0)\"" }.joined(separator: " and ")): the examples make \
+            the format and the kind of answer clear, but 135 million parameters do not hold much \
+            French (the answer wanted is "fromage"). Larger models do this far better; GPT-3's \
             few-shot results came close to models fine-tuned on each task.
 
             In a decoder this is the whole interface: instructions, examples and the question are \
