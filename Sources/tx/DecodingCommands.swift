@@ -2,6 +2,7 @@ import ArgumentParser
 import Figures
 import Foundation
 import Lessons
+import ModelIO
 import TensorCore
 import Terminal
 import TrainedModels
@@ -131,6 +132,33 @@ struct TranslatorGenerator: NextTokenModel {
     func token(_ id: Int) -> String { translator.targetToken(id) }
 }
 
+/// SmolLM2-135M-Instruct continues any text; its KV cache grows with the text, so each step
+/// pushes only the newest token through the 30 layers.
+final class SmolLM2Generator: NextTokenModel {
+    let model: LlamaModel
+    let session: LlamaSession
+    let prompt: [Int]
+    private var lastLogits: [Float] = []
+
+    init(model: LlamaModel, text: String) {
+        self.model = model
+        session = model.makeSession()
+        prompt = model.tokenizer.encode(text)
+    }
+
+    var description: String { "SmolLM2-135M-Instruct (a real pre-trained Llama-style decoder, 30 layers, 4-bit GGUF)" }
+    var endID: Int? { model.tokenizer.eosID }
+    var separator: String { "" }
+    var promptText: String { (try? model.tokenizer.decode(prompt)) ?? "" }
+    func logits(after ids: [Int]) throws -> [Float] {
+        if ids.count > session.count { lastLogits = try session.append(Array(ids[session.count...])) }
+        return lastLogits
+    }
+    func token(_ id: Int) -> String {
+        ((try? model.tokenizer.decode([id])) ?? "#\(id)").replacingOccurrences(of: "\n", with: "⏎")
+    }
+}
+
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate text token by token, greedily or by sampling, and show each choice.",
@@ -143,16 +171,18 @@ struct Generate: ParsableCommand {
 
             Models: lm (the project's trained language model; continues English made of the \
             corpus's words, e.g. "she likes"), translator (the trained translator; --text is a \
-            Chinese sentence).
+            Chinese sentence), smollm2 (SmolLM2-135M-Instruct, a real pre-trained model; any \
+            text; needs ./scripts/fetch-models.sh, which ./scripts/start.sh runs).
 
             Examples:
               tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --top-p 0.9 --seed 3
               tx generate --model translator --text "我们每天在学校画一朵花" --greedy
               tx generate --model lm --text "i" --temperature 1.5 --steps 12 --out-dir Output/generate
+              tx generate --model smollm2 --text "The capital of France is" --greedy --steps 8
             """
     )
 
-    @Option(help: "lm or translator.")
+    @Option(help: "lm, translator or smollm2.")
     var model: String = "lm"
 
     @Option(help: "The text to continue (lm) or translate (translator).")
@@ -202,7 +232,7 @@ struct Generate: ParsableCommand {
             let chosen = greedy ? try greedyTokenID(logits) : sampled.id
             let ranked = rankedTokenIDs(sampled.original).prefix(5)
             let kept = sampled.final.filter { $0 > 0 }.count
-            writeOut("\nstep \(step): \(kept) of \(logits.count) tokens left after the filters\n"
+            writeOut("\nstep \(step): " + (greedy ? "the most likely of \(logits.count) tokens\n" : "\(kept) of \(logits.count) tokens left after the filters\n")
                      + probabilityBars(tokens: ranked.map(generator.token), probabilities: ranked.map { sampled.final[$0] },
                                        chosen: ranked.firstIndex(of: chosen), style: style) + "\n")
             if let outDirectory {
@@ -248,8 +278,13 @@ struct Generate: ParsableCommand {
                     throw CLIError("the translator does not know \(unknown.joined(separator: " ")); use the corpus's characters, e.g. --text \"我们每天在学校画一朵花\"")
                 }
                 return TranslatorGenerator(translator: translator, source: translator.sourceIDs(source))
+            case "smollm2":
+                guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw CLIError("--text is empty: give a prompt, e.g. --text \"The capital of France is\"")
+                }
+                return SmolLM2Generator(model: try LlamaModel.loadInstalled(), text: text)
             default:
-                throw CLIError("unknown model '\(model)'; available: lm, translator")
+                throw CLIError("unknown model '\(model)'; available: lm, translator, smollm2")
             }
         } catch let error as CLIError {
             throw error

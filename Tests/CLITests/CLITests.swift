@@ -391,3 +391,24 @@ struct CLIDecodingTests {
         #expect(tx.files().isEmpty)
     }
 }
+
+@Suite("tx generate with SmolLM2", .enabled(if: ModelStoreProbe.smollm2Installed))
+struct CLISmolLM2Tests {
+    @Test func greedyGenerationMatchesTheReference() throws {
+        let result = try TX().run(["generate", "--model", "smollm2", "--text", "The capital of France is", "--greedy", "--steps", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // The numpy reference's greedy continuation starts " Paris." (Tests/ModelIOTests/Fixtures/smollm2).
+        #expect(result.stdout.contains("Generated: The capital of France is Paris."), "\(result.stdout)")
+        #expect(result.stdout.contains("the most likely of 49152 tokens"))
+    }
+}
+
+/// Whether the real model is where scripts/fetch-models.sh puts it (the CLI tests do not link ModelIO).
+enum ModelStoreProbe {
+    static var smollm2Installed: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let root = environment["TX_MODELS_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: environment["HOME"] ?? "/root").appendingPathComponent(".cache/transformer-explorer/models")
+        return FileManager.default.fileExists(atPath: root.appendingPathComponent("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path)
+    }
+}
