@@ -78,7 +78,7 @@ struct CLIMisuseTests {
 
     @Test func plannedLessonSaysItIsNotWrittenYet() throws {
         let tx = try TX()
-        let result = try tx.run(["lesson", "sampling"])
+        let result = try tx.run(["lesson", "chatgpt-training"])
         #expect(result.status != 0)
         #expect(result.stderrLines.count == 1)
         #expect(result.stderr.contains("not written yet"))
