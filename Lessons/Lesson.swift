@@ -103,7 +103,8 @@ public enum LessonCatalog {
         Lesson(number: 13, slug: "chatgpt-training", title: "How ChatGPT is trained",
                summary: "pre-training, fine-tuning, reward model, PPO", build: nil),
         Lesson(number: 14, slug: "real-model", title: "Looking inside a real model",
-               summary: "attention of a real BERT and a real decoder", build: nil),
+               summary: "attention of a real BERT and a real decoder",
+               build: { try RealModelLesson(context: $0).run() }),
     ]
 
     public static var available: [Lesson] { all.filter(\.isAvailable) }
