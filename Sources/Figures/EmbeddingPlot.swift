@@ -175,6 +175,7 @@ public struct EmbeddingPlot: Chart, Sendable {
             }
         }
         for rect in L.labelRects { canvas.fillRect(rect.insetBy(dx: -2, dy: -0.5), color: .white, opacity: 0.8) }
+        for (a, b) in L.leaders { canvas.line(from: a, to: b, color: FigureStyle.mutedText, width: 0.8) }
         for c in L.markers {
             canvas.circle(center: c, radius: Self.markerRadius, fill: pointColor, stroke: .white, strokeWidth: 1.2)
         }
@@ -228,6 +229,8 @@ public struct EmbeddingPlot: Chart, Sendable {
         var arrows: [DrawnArrow]
         var labelItems: [TextItem]
         var labelRects: [Rect]
+        /// Thin lines from a dot to its label when the label had to move away from it.
+        var leaders: [(Figures.Point, Figures.Point)]
         var legend: LegendLayout?
     }
 
@@ -299,6 +302,7 @@ public struct EmbeddingPlot: Chart, Sendable {
         if let c = resultMarker { obstacles.append(Rect(x: c.x - r - 3.5, y: c.y - r - 3.5, width: 2 * r + 7, height: 2 * r + 7)) }
         let bounds = plot.insetBy(2)
         var placed: [Rect] = [], items: [TextItem] = []
+        var leaders: [(Figures.Point, Figures.Point)] = []
         var labelled: [(c: Figures.Point, text: String, weight: FontWeight, color: RGB)] =
             zip(markers, points).map { ($0, $1.label, .regular, FigureStyle.text) }
         if let c = resultMarker, let res = result {
@@ -307,7 +311,7 @@ public struct EmbeddingPlot: Chart, Sendable {
         for (c, text, weight, color) in labelled where !text.isEmpty {
             let mt = m.metrics(text, size: Self.labelSize, weight: weight)
             let w = mt.width, h = mt.height
-            var best: (rect: Rect, cost: Double)? = nil
+            var best: (rect: Rect, cost: Double, ring: Int)? = nil
             for ring in 0..<8 {
                 if let best, best.cost <= Double(ring) { break }
                 let d = Self.markerRadius + 4 + Double(ring) * 7
@@ -327,15 +331,19 @@ public struct EmbeddingPlot: Chart, Sendable {
                     let padded = rect.insetBy(dx: -4, dy: -1.5)
                     if placed.contains(where: { $0.intersects(padded) }) { continue }
                     if obstacles.contains(where: { $0.intersects(rect) }) { continue }
+                    if leaders.contains(where: { segmentIntersects($0.0, $0.1, padded) }) { continue }
+                    if ring >= 2, let (p, q) = ScatterLayout.leader(from: c, to: rect),
+                       placed.contains(where: { segmentIntersects(p, q, $0) }) { continue }
                     // Covering an arrow costs as much as moving three rounds further out.
                     let crossings = Double(drawn.filter { segmentIntersects($0.from, $0.to, rect) }.count)
                     let cost = Double(ring) + 3 * crossings
-                    if best == nil || cost < best!.cost { best = (rect, cost) }
+                    if best == nil || cost < best!.cost { best = (rect, cost, ring) }
                 }
             }
             let rect = best?.rect ?? Rect(x: min(c.x + Self.markerRadius + 4, bounds.maxX - w),
                                           y: min(max(c.y - h / 2, bounds.minY), bounds.maxY - h), width: w, height: h)
             placed.append(rect)
+            if (best?.ring ?? 2) >= 2, let leader = ScatterLayout.leader(from: c, to: rect) { leaders.append(leader) }
             items.append(TextItem(text: text, at: Figures.Point(x: rect.minX, y: rect.minY), size: Self.labelSize,
                                   weight: weight, color: color, verticalAlignment: .top))
         }
@@ -347,7 +355,7 @@ public struct EmbeddingPlot: Chart, Sendable {
             legend = l.offsetBy(dx: plot.midX - l.size.width / 2, dy: top)
         }
         return Layout(plot: plot, markers: markers, resultMarker: resultMarker, arrows: drawn, labelItems: items,
-                      labelRects: placed, legend: legend)
+                      labelRects: placed, leaders: leaders, legend: legend)
     }
 
     /// The base of a dashed arrow's shaft and its filled head (the same shape as `Canvas.arrow`).

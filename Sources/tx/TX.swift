@@ -22,8 +22,10 @@ struct TX: ParsableCommand {
               tx mlm --text "The cat sleeps in the warm garden" --seed 3 --out Output/mlm.png
               tx params --model gpt2-medium
               tx train translator --seed 7              train a small Chinese → English translator
+              tx embed "king - man + woman"             embedding arithmetic on a real model
+              tx models                                 the real models: where, installed, intact
             """,
-        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, MaskedLM.self, Params.self, Train.self],
+        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, MaskedLM.self, Params.self, Train.self, Embed.self, Models.self],
         defaultSubcommand: List.self
     )
 }
