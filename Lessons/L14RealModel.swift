@@ -58,6 +58,26 @@ struct RealModelLesson {
         }
     }
 
+    /// MiniLM's model view of the "tired" sentence: every layer × every head.
+    static func encoderModelView(_ trace: AttentionTrace, layers: Int, heads: Int) -> ModelView {
+        let tokens = trace.entries.first?.queryTokens ?? []
+        return ModelView(
+            title: "all-MiniLM-L6-v2: every layer and head",
+            subtitle: "\"\(tired)\" · rows: queries, columns: keys",
+            weights: (0..<layers).map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } },
+            rowLabels: tokens, columnLabels: tokens, thumbnailSize: 64)
+    }
+
+    /// SmolLM2's model view of the prompt: the chosen layers × every head.
+    static func decoderModelView(_ trace: AttentionTrace, layers shown: [Int], of layerCount: Int, heads: Int) -> ModelView {
+        let labels = trace.entries.first?.queryTokens ?? []
+        return ModelView(
+            title: "SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads",
+            subtitle: "\"\(prompt)\" · causal: nothing above the diagonal",
+            weights: shown.map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
+            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72)
+    }
+
     func run() throws -> LessonRun {
         let lesson = try LessonCatalog.lookup("real-model")
         let narrator = Narrator(style: context.style)
@@ -123,16 +143,10 @@ struct RealModelLesson {
               let wideTrace = try model.forward(ids: wideIDs, recordTrace: true).trace else { return [] }
         let tokens = model.tokenize(Self.tired), wideTokens = model.tokenize(Self.wide)
         let layers = model.configuration.layerCount, heads = model.configuration.headCount
-        func grid(_ trace: AttentionTrace) -> [[[[Float]]]] {
-            (0..<layers).map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } }
-        }
         var steps: [PagerStep] = []
 
-        let modelViewPath = try figures.write(ModelView(
-            title: "all-MiniLM-L6-v2: every layer and head",
-            subtitle: "\"\(Self.tired)\" · rows: queries, columns: keys",
-            weights: grid(tiredTrace), rowLabels: tokens, columnLabels: tokens, thumbnailSize: 64),
-            as: "01-minilm-model-view.png")
+        let modelViewPath = try figures.write(Self.encoderModelView(tiredTrace, layers: layers, heads: heads),
+                                              as: "01-minilm-model-view.png")
         // How each layer behaves on average: the share of attention on [CLS], [SEP] and the token itself.
         let sep = tokens.count - 1
         var layerLines: [String] = []
@@ -295,12 +309,8 @@ struct RealModelLesson {
             xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last),
             as: "06-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }
-        let viewPath = try figures.write(ModelView(
-            title: "SmolLM2-135M: \(shown.count) of its \(c.layerCount) layers, all \(c.headCount) heads",
-            subtitle: "\"\(Self.prompt)\" · causal: nothing above the diagonal",
-            weights: shown.map { l in (0..<c.headCount).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
-            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72),
-            as: "07-smollm2-model-view.png")
+        let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),
+                                         as: "07-smollm2-model-view.png")
         let lastRow = narrator.heat(try Tensor([headWeights[last]]), rows: [labels[last]], columns: labels, range: 0...1)
         return [PagerStep(title: "A decoder: SmolLM2 reads \"\(Self.prompt)\"", body: prose("""
             SmolLM2-135M-Instruct is a small GPT-style model (Llama architecture): \(c.layerCount) \
