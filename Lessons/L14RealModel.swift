@@ -86,7 +86,7 @@ struct RealModelLesson {
         let haveEncoder = ModelStore.isInstalled(.minilm), haveDecoder = ModelStore.isInstalled(.smollm2)
         steps.append(PagerStep(title: "Two real models, opened up", body: prose("""
             Every attention pattern so far came from models this project trained itself: 2 layers, \
-            a few thousand sentences. This lesson opens two models trained by others on billions of \
+            trained on a small corpus of its own. This lesson opens two models trained by others on billions of \
             words and reads their attention weights, head by head.
 
             - all-MiniLM-L6-v2: a BERT encoder, \(haveEncoder ? "installed" : "NOT installed"). \
