@@ -80,8 +80,8 @@ let package = Package(
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample"]),
+        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
     ]
 )

@@ -69,7 +69,8 @@ public enum LessonCatalog {
                summary: "predict the next token, append it, repeat",
                build: { try NextTokenLesson(context: $0).run() }),
         Lesson(number: 1, slug: "embeddings", title: "Tokens and embeddings",
-               summary: "words to ids to vectors; king − man + woman ≈ queen", build: nil),
+               summary: "words to ids to vectors; king − man + woman ≈ queen",
+               build: { try EmbeddingsLesson(context: $0).run() }),
         Lesson(number: 2, slug: "positions", title: "Positional encoding",
                summary: "attention ignores order, so position is added",
                build: { try PositionsLesson(context: $0).run() }),
@@ -106,7 +107,8 @@ public enum LessonCatalog {
         Lesson(number: 13, slug: "chatgpt-training", title: "How ChatGPT is trained",
                summary: "pre-training, fine-tuning, reward model, PPO", build: nil),
         Lesson(number: 14, slug: "real-model", title: "Looking inside a real model",
-               summary: "attention of a real BERT and a real decoder", build: nil),
+               summary: "attention of a real BERT and a real decoder",
+               build: { try RealModelLesson(context: $0).run() }),
     ]
 
     public static var available: [Lesson] { all.filter(\.isAvailable) }

