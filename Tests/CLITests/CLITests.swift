@@ -412,3 +412,15 @@ enum ModelStoreProbe {
         return FileManager.default.fileExists(atPath: root.appendingPathComponent("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path)
     }
 }
+
+@Suite("Lesson 11 without SmolLM2")
+struct CLIInContextWithoutModelTests {
+    @Test func saysHowToGetTheModelAndWritesNothing() throws {
+        let tx = try TX()
+        let result = try tx.run(["lesson", "11", "--no-pause"], environment: ["TX_MODELS_DIR": try TX.emptyModelsFolder()])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("This lesson needs SmolLM2"))
+        #expect(result.stdout.contains("./scripts/fetch-models.sh"))
+        #expect(tx.files().isEmpty)
+    }
+}
