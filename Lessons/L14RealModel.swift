@@ -269,7 +269,7 @@ struct RealModelLesson {
     // MARK: The decoder
 
     private func decoderSteps(_ figures: FigureWriter, _ narrator: Narrator) throws -> [PagerStep] {
-        let prose = narrator.prose, figureLine = narrator.figureLine, style = context.style
+        let prose = narrator.prose, figureLine = narrator.figureLine
         let model = try LlamaModel.loadInstalled()
         let ids = model.tokenizer.encode(Self.prompt)
         let (logits, trace) = try model.forward(ids: ids, recordTrace: true)
