@@ -115,26 +115,15 @@ public struct LanguageModelTrainingReport: Sendable {
 
     /// Everything needed to rebuild the model around saved weights, as safetensors metadata.
     public var metadata: [String: String] {
-        [
-            "format": "TransformerExplorer language model",
+        options.metadata(format: "TransformerExplorer language model", extra: [
             "architecture": "TrainableSelfAttentionStack",
             "pattern": "causal",
             "segments": "0",
-            "layers": String(options.layers),
-            "modelDimension": String(options.modelDimension),
-            "heads": String(options.heads),
-            "feedForwardDimension": String(options.feedForwardDimension),
-            "activation": "gelu",
-            "normPlacement": "pre",
-            "positions": "sinusoidal",
-            "tiedOutput": "true",
             "vocabulary": vocabulary.joined(separator: "\n"),
-            "seed": String(options.seed),
-            "steps": String(options.steps),
             "finalLoss": String(finalLoss),
             "heldOutAccuracy": String(heldOut.accuracy),
             "unigramAccuracy": String(heldOut.unigramAccuracy),
-        ]
+        ])
     }
 }
 

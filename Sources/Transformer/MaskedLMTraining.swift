@@ -123,25 +123,14 @@ public struct MaskedLMTrainingReport: Sendable {
     public let vocabulary: [String]
 
     public var metadata: [String: String] {
-        [
-            "format": "TransformerExplorer tiny BERT",
+        options.metadata(format: "TransformerExplorer tiny BERT", extra: [
             "architecture": "TrainableSelfAttentionStack",
             "pattern": "bidirectional",
             "segments": "2",
-            "layers": String(options.layers),
-            "modelDimension": String(options.modelDimension),
-            "heads": String(options.heads),
-            "feedForwardDimension": String(options.feedForwardDimension),
-            "activation": "gelu",
-            "normPlacement": "pre",
-            "positions": "sinusoidal",
-            "tiedOutput": "true",
             "vocabulary": vocabulary.joined(separator: "\n"),
-            "seed": String(options.seed),
-            "steps": String(options.steps),
             "finalLoss": String(finalLoss),
             "heldOutAccuracy": String(heldOut.accuracy),
-        ]
+        ])
     }
 }
 

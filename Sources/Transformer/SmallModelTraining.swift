@@ -184,3 +184,25 @@ struct EpochBatcher: Sendable {
         return indices
     }
 }
+
+extension TrainingOptions {
+    /// The safetensors metadata every trained model carries so it can be rebuilt around its
+    /// weights: the format, the configuration (GELU, pre-norm, sinusoidal positions, tied
+    /// output, as `configuration` says), the seed and the steps; `extra` adds the model's own.
+    func metadata(format: String, extra: [String: String]) -> [String: String] {
+        let common = [
+            "format": format,
+            "layers": String(layers),
+            "modelDimension": String(modelDimension),
+            "heads": String(heads),
+            "feedForwardDimension": String(feedForwardDimension),
+            "activation": "gelu",
+            "normPlacement": "pre",
+            "positions": "sinusoidal",
+            "tiedOutput": "true",
+            "seed": String(seed),
+            "steps": String(steps),
+        ]
+        return common.merging(extra) { _, new in new }
+    }
+}

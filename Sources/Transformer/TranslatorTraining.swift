@@ -56,25 +56,14 @@ public struct TranslatorTrainingReport: Sendable {
     /// Everything needed to rebuild the model around saved weights, as safetensors metadata
     /// (string → string): configuration, vocabularies (one token per line), seed and results.
     public var metadata: [String: String] {
-        [
-            "format": "TransformerExplorer translator",
+        options.metadata(format: "TransformerExplorer translator", extra: [
             "architecture": "TrainableSeq2Seq",
-            "layers": String(options.layers),
-            "modelDimension": String(options.modelDimension),
-            "heads": String(options.heads),
-            "feedForwardDimension": String(options.feedForwardDimension),
-            "activation": "gelu",
-            "normPlacement": "pre",
-            "positions": "sinusoidal",
-            "tiedOutput": "true",
             "sharedEmbedding": "false",
             "sourceVocabulary": sourceVocabulary.joined(separator: "\n"),
             "targetVocabulary": targetVocabulary.joined(separator: "\n"),
-            "seed": String(options.seed),
-            "steps": String(steps),
             "finalLoss": String(finalLoss),
             "heldOutExactMatch": String(heldOutExactMatch),
-        ]
+        ])
     }
 }
 
