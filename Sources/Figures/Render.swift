@@ -58,6 +58,9 @@ func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throw
     let base = (path as NSString).lastPathComponent
     let temporary = (directory as NSString).appendingPathComponent(
         ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    // Registered before it exists, so an interruption at any moment removes it.
+    InterruptCleanup.register(temporary)
+    defer { InterruptCleanup.unregister(temporary) }
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
         throw FigureError.notWritable(path: directory)
@@ -81,6 +84,7 @@ func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throw
         unlink(temporary)
         throw FigureError.notWritable(path: path)
     }
+    InterruptCleanup.pauseBeforeRenameIfTesting()
     guard rename(temporary, path) == 0 else {
         unlink(temporary)
         throw FigureError.notWritable(path: path)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Figures
 import Foundation
 import Lessons
 import Terminal
@@ -88,7 +89,7 @@ struct Start: ParsableCommand {
         let path = (root as NSString).appendingPathComponent("gallery.html")
         do {
             try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
-            try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try writeFileAtomically(Array(html.utf8), to: path)
         } catch {
             throw CLIError("cannot write \(path): \(error.localizedDescription)")
         }

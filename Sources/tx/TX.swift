@@ -1,4 +1,5 @@
 import ArgumentParser
+import Figures
 import Foundation
 import TrainedModels
 import Lessons
@@ -31,6 +32,12 @@ struct TX: ParsableCommand {
                       MaskedLM.self, Params.self, Train.self, Embed.self, Models.self],
         defaultSubcommand: List.self
     )
+
+    /// Ctrl-C during a render or a save must leave no partial file: install the clean-up first.
+    static func main() {
+        InterruptCleanup.install()
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
 }
 
 /// Options every lesson-running command shares.

@@ -130,7 +130,8 @@ struct Train: ParsableCommand {
         }
         display.finish()
         do {
-            try writeSafeTensors(weights, metadata: metadata, to: out)
+            // Through Figures' atomic writer, which Ctrl-C cleans up after (InterruptCleanup).
+            try writeFileAtomically(try safeTensorsData(weights, metadata: metadata), to: out)
         } catch {
             throw CLIError("training finished but the weights could not be saved: \(error)")
         }

@@ -167,7 +167,7 @@ struct EmbedCommandTests {
     @Test(arguments: [
         (["embed", "king - - man"], "a word was expected at character 8"),
         (["embed", "   "], "it is empty"),
-        (["embed", "king - man", "--model", "smollm2"], "--model smollm2: tx embed works with minilm only"),
+        (["embed", "king - man", "--model", "gpt9", "--out", "embed.png"], "--model gpt9: unknown model \"gpt9\": the known models are minilm, smollm2"),
         (["embed", "king - man", "--count", "0"], "--count 0 is out of range"),
         (["embed", "king - man", "--out", "nosuch/embed.png"], "nosuch"),
     ])
@@ -186,7 +186,7 @@ struct EmbedCommandTests {
         let result = try tx.run(["embed", "king - man + woman", "--out", "embed.png"], environment: ["TX_MODELS_DIR": empty])
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1)
-        #expect(result.stderr.contains("all-MiniLM-L6-v2 is not installed in \(empty)/minilm; run ./scripts/fetch-models.sh"))
+        #expect(result.stderr.contains("the model minilm is not installed in \(empty)/minilm; run scripts/fetch-models.sh"))
         #expect(tx.files().isEmpty)
     }
 

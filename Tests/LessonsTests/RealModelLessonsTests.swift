@@ -87,6 +87,18 @@ struct RealModelLessonsTests {
         try expectReproducible(run, lesson: "14", root: root)
     }
 
+    @Test(.enabled(if: smollm2, "needs scripts/fetch-models.sh"))
+    func lessonZeroEndsWithSmolLM2PlayingTheSameGame() throws {
+        let run = try LessonCatalog.lookup("0").run(LessonContext(seed: 7, outputRoot: folder()))
+        let real = try #require(run.steps.last)
+        #expect(real.title == "The same game, played by a real model")
+        // After "… there was a little", SmolLM2 puts 0.383 on " girl", 0.234 on " town".
+        #expect(real.body.contains("␣girl     █████████▎                0.383  ← chosen"))
+        #expect(real.body.contains("␣town     █████▋                    0.234"))
+        #expect(real.body.contains("Result: \"Once upon a time, there was a little girl named Emma who loved to play"))
+        #expect(run.figures.last.map { ($0 as NSString).lastPathComponent } == "10-smollm2-next-token.png")
+    }
+
     // MARK: Helpers
 
     /// A second run writes byte-identical figures, each named in the text.
