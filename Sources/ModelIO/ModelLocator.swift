@@ -18,6 +18,7 @@ public enum ModelLocation: Equatable, Sendable {
 
 /// A `--model` argument that names nothing usable.
 public enum ModelLocatorError: Error, Equatable, Sendable, CustomStringConvertible {
+    case emptyArgument(known: [String])
     case unknownName(String, known: [String])
     case noSuchPath(String)
     case unsupportedFile(String)
@@ -27,6 +28,8 @@ public enum ModelLocatorError: Error, Equatable, Sendable, CustomStringConvertib
 
     public var description: String {
         switch self {
+        case let .emptyArgument(known):
+            "no model given: name one of \(known.joined(separator: ", ")), or give a path to a .gguf file, a .safetensors file or a model folder"
         case let .unknownName(name, known):
             "unknown model \"\(name)\": the known models are \(known.joined(separator: ", ")); "
                 + "or give a path to a .gguf file, a .safetensors file or a model folder"
@@ -51,6 +54,9 @@ extension ModelStore {
     /// file or a folder holding either. Files at a path are not checksummed (there is nothing
     /// to compare them with); their parsers treat every byte as untrusted.
     public static func locate(_ argument: String) throws -> ModelLocation {
+        guard !argument.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ModelLocatorError.emptyArgument(known: Name.allCases.map(\.rawValue))
+        }
         if let name = Name(rawValue: argument.lowercased()) {
             let folder = try require(name)
             switch name {
@@ -60,7 +66,7 @@ extension ModelStore {
         }
         let path = (argument as NSString).expandingTildeInPath
         var isFolder: ObjCBool = false
-        guard !argument.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             // A bare word is most likely a mistyped name; anything path-like, a missing file.
             let looksLikePath = argument.contains("/") || argument.contains(".")
             throw looksLikePath ? ModelLocatorError.noSuchPath(argument)

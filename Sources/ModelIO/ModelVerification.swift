@@ -17,7 +17,11 @@ extension ModelStore {
 
     /// Throws unless every file the model needs is present and has its pinned digest.
     public static func verify(_ model: Name) throws {
-        let folder = directory(of: model)
+        try verify(model, in: directory(of: model))
+    }
+
+    /// The same check on a folder of one model's files.
+    public static func verify(_ model: Name, in folder: URL) throws {
         let stamp = readStamp(in: folder)
         var confirmed: [StampLine] = []
         var hashedAny = false

@@ -219,3 +219,63 @@ struct RealModelLessonCLITests {
         #expect(tx.files().isEmpty)
     }
 }
+
+@Suite("tx attention --model", .serialized)
+struct RealModelAttentionCLITests {
+    @Test(.enabled(if: minilmInstalled, "needs scripts/fetch-models.sh"))
+    func miniLMHeadIsReproducibleAndMatchesTheLibrary() throws {
+        let tx = try TX()
+        let arguments = ["attention", "--model", "minilm", "--text", sentence, "--layer", "5", "--head", "1", "--json", "t.json"]
+        let first = try tx.run(arguments + ["--out", "a.png"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try tx.run(arguments + ["--out", "b.png"])
+        #expect(second.status == 0)
+        #expect(tx.data("a.png") == tx.data("b.png"))
+        #expect(first.stdout.contains("Tokens (15): [CLS] · the · animal · didn · ' · t · cross"))
+        // The JSON trace holds every head, and layer 5 head 1 is what the library computes.
+        let trace = try JSONDecoder().decode(AttentionTraceProbe.self, from: try #require(tx.data("t.json")))
+        #expect(trace.entries.count == 6 * 12)
+        let model = try BertEncoderModel.loadInstalled()
+        let expected = try #require(try model.forward(ids: model.encode(sentence), recordTrace: true).trace)
+        let entry = try #require(trace.entries.first { $0.layer == 4 && $0.head == 0 })
+        let reference = try #require(expected.weights(layer: 4, head: 0, kind: .encoderSelf))
+        #expect(entry.weights == reference)
+    }
+
+    @Test(.enabled(if: ModelStoreProbe.smollm2Installed, "needs scripts/fetch-models.sh"))
+    func smolLM2TraceIsCausalInEveryHead() throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--model", "smollm2", "--text", "The capital of France is", "--view", "model",
+                                 "--out", "m.png", "--json", "t.json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Tokens (5): The · ␣capital · ␣of · ␣France · ␣is"))
+        let trace = try JSONDecoder().decode(AttentionTraceProbe.self, from: try #require(tx.data("t.json")))
+        #expect(trace.entries.count == 30 * 9)
+        for entry in trace.entries {
+            for (i, row) in entry.weights.enumerated() {
+                #expect(abs(row.reduce(0, +) - 1) < 1e-4)
+                #expect(row[(i + 1)...].allSatisfy { $0 == 0 })
+            }
+        }
+        #expect(Array(try #require(tx.data("m.png")).prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+    }
+
+    @Test(.enabled(if: minilmInstalled, "needs scripts/fetch-models.sh"))
+    func truncateKeepsTheFirstTokensAndTheClosingSeparator() throws {
+        let tx = try TX()
+        let long = Array(repeating: "word", count: 80).joined(separator: " ")
+        let result = try tx.run(["attention", "--model", "minilm", "--text", long, "--truncate", "--out", "a.png"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Tokens (64): [CLS] · word"))
+        #expect(result.stdout.contains("word · [SEP]\n"))
+    }
+}
+
+/// The parts of the trace JSON these tests read (docs/trace-schema.md).
+struct AttentionTraceProbe: Decodable {
+    struct Entry: Decodable {
+        let layer: Int, head: Int
+        let weights: [[Float]]
+    }
+    let entries: [Entry]
+}
