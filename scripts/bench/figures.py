@@ -79,7 +79,11 @@ def modelview(params, path):
                 ax.set_xticks(range(len(cols)), labels=cols, fontsize=5, rotation=90)
     bar = fig.colorbar(image, ax=axes, fraction=0.015, pad=0.01)
     bar.set_label(params["colorBarLabel"], fontsize=14)
-    fig.suptitle(params["title"] + "\n" + params["subtitle"], fontsize=20)
+    fig.suptitle(params["title"], fontsize=20, fontweight="bold", y=0.985)
+    fig.text(0.5, 0.925, params["subtitle"], ha="center", va="center", fontsize=14, color="#555555")
+    if not labels:   # as ours does when the thumbnails are too small to label
+        fig.text(0.5, 0.03, "Rows are queries, columns are keys, in token order (too many to label each thumbnail): "
+                 + " · ".join(rows), ha="center", va="center", fontsize=12, color="#888888")
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
 
