@@ -89,7 +89,7 @@ struct TXBench: ParsableCommand {
         if let error = baselines.startError { print("note: baselines skipped: \(error)") }
 
         let table = markdownTable(bench.rows)
-        print("\n" + table + "\n")
+        if !bench.rows.isEmpty { print("\n" + table + "\n") }
         var document = ["# Benchmarks", "", machineDescription(numpy: baselines.numpyVersion, started: started), ""]
         if !bench.rows.isEmpty {
             document += [table, "",

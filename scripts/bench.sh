@@ -21,8 +21,8 @@ if ! cmp -s requirements-bench.txt "$stamp"; then
   cp requirements-bench.txt "$stamp"
 fi
 echo "bench: building tx-bench (release, -target-cpu native)" >&2
-swift build -c release -Xswiftc -target-cpu -Xswiftc native --product tx-bench 2>&1 | grep -v '^\[' >&2 || true
-binary="$(swift build -c release -Xswiftc -target-cpu -Xswiftc native --show-bin-path)/tx-bench"
-[ -x "$binary" ] || { echo "bench: the build failed (run the swift build command above to see why)" >&2; exit 1; }
+flags=(-c release -Xswiftc -target-cpu -Xswiftc native)
+swift build "${flags[@]}" --product tx-bench >&2
+binary="$(swift build "${flags[@]}" --show-bin-path)/tx-bench"
 mkdir -p Output
 exec "$binary" --python "$venv/bin/python" "$@"
