@@ -65,6 +65,13 @@ final class Bench {
         fflush(nil)
     }
 
+    /// A short reason for the table; the whole message goes to the console.
+    static func reason(_ error: any Error) -> String {
+        print("  skipped: \(error)")
+        if error is ModelStoreError { return "model not installed: run scripts/fetch-models.sh" }
+        return "\(error)"
+    }
+
     /// A row for a benchmark that could not run at all.
     func skip(_ name: String, metric: Metric, target: Double, baselineName: String = "numpy", reason: String) {
         add(Row(benchmark: name, metric: metric, ours: nil, baseline: nil, baselineName: baselineName,
@@ -204,7 +211,8 @@ final class Bench {
         do {
             model = try BertEncoderModel.loadInstalled()
         } catch {
-            for n in lengths { skip("MiniLM forward, \(n) tokens", metric: .milliseconds, target: 1, reason: "\(error)") }
+            let why = Bench.reason(error)
+            for n in lengths { skip("MiniLM forward, \(n) tokens", metric: .milliseconds, target: 1, reason: why) }
             return
         }
         var generator = SeededGenerator(seed: 4)
@@ -227,9 +235,10 @@ final class Bench {
         do {
             model = try LlamaModel.loadInstalled()
         } catch {
+            let why = Bench.reason(error)
             for t in threadCounts {
                 skip("SmolLM2 decode, \(t) thread\(t == 1 ? "" : "s")", metric: .tokensPerSecond(tokens: tokens),
-                     target: 2.5, reason: "\(error)")
+                     target: 2.5, reason: why)
             }
             return
         }

@@ -65,7 +65,7 @@ struct TXBench: ParsableCommand {
         }
         let baselines = Baselines(python: python, scripts: scripts, enabled: !noBaseline)
         if !noBaseline && !FileManager.default.isExecutableFile(atPath: python) {
-            throw ValidationError("no Python at \(python): run scripts/bench.sh (it creates .venv-bench with the pinned "
+            throw BenchError("no Python at \(python): run scripts/bench.sh (it creates .venv-bench with the pinned "
                 + "numpy and matplotlib), pass --python PATH, or pass --no-baseline to time ours alone")
         }
         let bench = try Bench(quick: quick, threadCounts: threads.map { [$0] } ?? [1, 2], baselines: baselines,
