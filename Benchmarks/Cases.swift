@@ -108,7 +108,8 @@ final class Bench {
         }
         note("matmul: C = A·B in Float, row-major, C preallocated; ours is MatmulKernel.multiply, numpy is "
             + "np.matmul(a, b, out=c) (OpenBLAS sgemm) with OPENBLAS_NUM_THREADS = the row's thread count. "
-            + "Ours is single-threaded on every row until the threaded kernel lands.")
+            + "Ours is single-threaded on every row until the threaded kernel lands. The SmolLM2 shape (m = 1) is "
+            + "a matrix-vector product: the model itself runs it in MatvecKernel, not here.")
     }
 
     // MARK: Multi-head attention

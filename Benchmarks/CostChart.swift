@@ -6,7 +6,7 @@ import Transformer
 
 /// Least-squares fit of t ≈ a·n + b·n², made as a straight line through the time per token,
 /// t/n ≈ a + b·n, so short and long sequences weigh alike. nil for fewer than two points or
-/// all-equal lengths; NaN times are left out.
+/// all-equal lengths; NaN times are left out; a and b are kept ≥ 0.
 func fitLinearQuadratic(_ ns: [Double], _ times: [Double]) -> (a: Double, b: Double)? {
     let points = zip(ns, times).filter { $0.0 > 0 && $0.1.isFinite }.map { (x: $0.0, y: $0.1 / $0.0) }
     guard points.count >= 2 else { return nil }
@@ -15,8 +15,14 @@ func fitLinearQuadratic(_ ns: [Double], _ times: [Double]) -> (a: Double, b: Dou
     let sxx = points.map { ($0.x - meanX) * ($0.x - meanX) }.reduce(0, +)
     guard sxx > 0 else { return nil }
     let sxy = points.map { ($0.x - meanX) * ($0.y - meanY) }.reduce(0, +)
-    let b = sxy / sxx
-    return (meanY - b * meanX, b)
+    let b = sxy / sxx, a = meanY - b * meanX
+    if a >= 0 && b >= 0 { return (a, b) }
+    // Costs are never negative: refit with the offending coefficient held at zero.
+    if a < 0 {
+        let sx2 = points.map { $0.x * $0.x }.reduce(0, +), sxy0 = points.map { $0.x * $0.y }.reduce(0, +)
+        return (0, max(0, sxy0 / sx2))
+    }
+    return (meanY, 0)
 }
 
 extension Bench {

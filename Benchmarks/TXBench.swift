@@ -75,6 +75,16 @@ struct TXBench: ParsableCommand {
             bench.cleanUp()
         }
         let started = Date()
+        let loadAtStart = loadAverage()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var busy: String?
+        if let load = Double(loadAtStart.split(separator: " ").first ?? ""), load > Double(cores) - 0.5 {
+            busy = String(format: "**The machine was busy**: load average %.1f on %d cores when the run started. Every "
+                + "number is slowed by the other work; two-thread rows, ours and numpy's alike, mostly measure the "
+                + "contention (OpenBLAS threads wait for each other), so read them as unreliable and rerun on a quiet machine.",
+                load, cores)
+            print("warning: load average \(loadAtStart) on \(cores) cores: the machine is busy, timings will be noisy")
+        }
         let chosen = Set(selected)
         var costSection: String?
         if chosen.contains("matmul") { print("matmul"); try bench.matmul() }
@@ -90,7 +100,9 @@ struct TXBench: ParsableCommand {
 
         let table = markdownTable(bench.rows)
         if !bench.rows.isEmpty { print("\n" + table + "\n") }
-        var document = ["# Benchmarks", "", machineDescription(numpy: baselines.numpyVersion, started: started), ""]
+        var document = ["# Benchmarks", "", machineDescription(numpy: baselines.numpyVersion, started: started,
+                                                               loadAtStart: loadAtStart), ""]
+        if let busy { document += [busy, ""] }
         if !bench.rows.isEmpty {
             document += [table, "",
                          "Ratio: our speed over the baseline's (time: baseline ÷ ours; GFLOP/s and tok/s: ours ÷ "
@@ -106,7 +118,7 @@ struct TXBench: ParsableCommand {
     }
 
     /// CPU, cores, build and baseline versions, so a table can be read later.
-    func machineDescription(numpy: String?, started: Date) -> String {
+    func machineDescription(numpy: String?, started: Date, loadAtStart: String) -> String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let cpu = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
@@ -114,7 +126,7 @@ struct TXBench: ParsableCommand {
         var line = "\(formatter.string(from: started)) · \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores · "
             + "tx-bench\(quick ? " --quick" : "")"
         if let numpy { line += " · numpy \(numpy)" }
-        return line + " · load average at the end: \(loadAverage())"
+        return line + " · load average (1, 5, 15 min) at the start: \(loadAtStart), at the end: \(loadAverage())"
     }
 
     func loadAverage() -> String {
