@@ -57,6 +57,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // tx-bench: the speed benchmarks against numpy, matplotlib and llama.cpp (scripts/bench.sh runs
+        // it in release). Never part of the tests.
+        .executableTarget(
+            name: "tx-bench",
+            dependencies: [
+                "TensorCore", "Transformer", "ModelIO", "Figures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks"
+        ),
         // Examples are built with the tests so they never rot.
         .executableTarget(
             name: "AttentionFigureExample",

@@ -1,0 +1,276 @@
+import Figures
+import Foundation
+import ModelIO
+import TensorCore
+import Transformer
+
+/// The one call into the project's matrix product, kept apart so the kernel under test is easy to
+/// switch. MatmulKernel.multiply is single-threaded today, so `threads` is not used yet; once the
+/// threaded kernel lands, pass it on: `MatmulKernel.multiply(..., threads: threads)`.
+@inline(never)
+func projectMatmul(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                   c: UnsafeMutablePointer<Float>, threads: Int) {
+    MatmulKernel.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
+}
+
+/// Everything a benchmark needs: the options, the baselines, the rows written so far.
+final class Bench {
+    let quick: Bool
+    let threadCounts: [Int]
+    let baselines: Baselines
+    let outputDirectory: String
+    let scratchDirectory: String
+    private(set) var rows: [Row] = []
+    /// Extra lines for the Markdown file (how the comparisons were made).
+    private(set) var notes: [String] = []
+
+    init(quick: Bool, threadCounts: [Int], baselines: Baselines, outputDirectory: String) throws {
+        self.quick = quick
+        self.threadCounts = threadCounts
+        self.baselines = baselines
+        self.outputDirectory = outputDirectory
+        scratchDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("tx-bench-\(getpid())")
+        try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+
+    func note(_ line: String) { notes.append(line) }
+
+    /// Measures ours against a baseline run by the worker with `threads` threads, adds the row and prints it.
+    func measure(_ name: String, metric: Metric, target: Double, threads: Int = 1, plan: Plan,
+                 baseline: (bench: String, params: [String: Any])?, baselineName: String = "numpy",
+                 work: Work) throws {
+        let worker = baseline == nil ? nil : baselines.worker(threads: threads)
+        let sampler = baseline.flatMap { b in worker.map { $0.sampler(b.bench, params: b.params) } }
+        let result = try compare(work, plan: plan, baseline: sampler)
+        var row = Row(benchmark: name, metric: metric, ours: median(result.ours).map { metric.value(seconds: $0) },
+                      baseline: result.baseline.flatMap(median).map { metric.value(seconds: $0) },
+                      baselineName: baselineName, target: target)
+        if row.baseline == nil {
+            row.note = result.baselineError ?? baselines.startError.map { _ in "baseline not available" }
+                ?? (baselines.enabled ? "no baseline" : "--no-baseline")
+        }
+        add(row)
+    }
+
+    func add(_ row: Row) {
+        rows.append(row)
+        let ours = row.ours.map { "\(formatValue($0)) \(row.metric.unit)" } ?? "–"
+        let baseline = row.baseline.map { "\(formatValue($0)) \(row.metric.unit)" } ?? "–"
+        let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
+        var line = "  \(row.benchmark): ours \(ours), \(row.baselineName) \(baseline), ratio \(ratio) (target ≥ \(String(format: "%g", row.target))×) \(row.met)"
+        if !row.note.isEmpty { line += "  [\(row.note)]" }
+        print(line)
+        fflush(nil)
+    }
+
+    /// A short reason for the table; the whole message goes to the console.
+    static func reason(_ error: any Error) -> String {
+        print("  skipped: \(error)")
+        if error is ModelStoreError { return "model not installed: run scripts/fetch-models.sh" }
+        return "\(error)"
+    }
+
+    /// A row for a benchmark that could not run at all.
+    func skip(_ name: String, metric: Metric, target: Double, baselineName: String = "numpy", reason: String) {
+        add(Row(benchmark: name, metric: metric, ours: nil, baseline: nil, baselineName: baselineName,
+                target: target, note: reason))
+    }
+
+    // MARK: Matmul
+
+    func matmul() throws {
+        var shapes: [(m: Int, k: Int, n: Int, label: String)] = [256, 512, 1024, 2048]
+            .filter { !quick || $0 <= 1024 }.map { ($0, $0, $0, "\($0)³") }
+        shapes += [(16, 384, 384, "MiniLM 16×384·384×384"), (16, 384, 1536, "MiniLM 16×384·384×1536"),
+                   (128, 384, 1536, "MiniLM 128×384·384×1536"), (1, 576, 1536, "SmolLM2 1×576·576×1536")]
+        var generator = SeededGenerator(seed: 1)
+        for shape in shapes {
+            let (m, k, n) = (shape.m, shape.k, shape.n)
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+            let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+            defer { a.deallocate(); b.deallocate(); c.deallocate() }
+            for i in 0..<(m * k) { a[i] = generator.nextNormal() }
+            for i in 0..<(k * n) { b[i] = generator.nextNormal() }
+            for threads in threadCounts {
+                let work: Work = {
+                    projectMatmul(m: m, n: n, k: k, a: a, b: b, c: c, threads: threads)
+                    return nil
+                }
+                let inner = try calibrate(work, target: quick ? 0.01 : 0.03)
+                try measure("matmul \(shape.label), \(threads) thread\(threads == 1 ? "" : "s")",
+                            metric: .gigaflops(flops: 2 * Double(m * n * k)), target: 0.95, threads: threads,
+                            plan: Plan(rounds: quick ? 3 : 7, inner: inner),
+                            baseline: ("matmul", ["m": m, "n": n, "k": k]), work: work)
+            }
+        }
+        note("matmul: C = A·B in Float, row-major, C preallocated; ours is MatmulKernel.multiply, numpy is "
+            + "np.matmul(a, b, out=c) (OpenBLAS sgemm) with OPENBLAS_NUM_THREADS = the row's thread count. "
+            + "Ours is single-threaded on every row until the threaded kernel lands. The SmolLM2 shape (m = 1) is "
+            + "a matrix-vector product: the model itself runs it in MatvecKernel, not here.")
+    }
+
+    // MARK: Multi-head attention
+
+    func attention() throws {
+        let heads = 12, headDimension = 64, d = heads * headDimension
+        var generator = SeededGenerator(seed: 2)
+        let attention = try MultiHeadAttention(modelDimension: d, heads: heads, using: &generator)
+        for tokens in [16, 128] {
+            let x = Tensor.randomNormal([tokens, d], using: &generator)
+            let work: Work = { _ = try attention(x); return nil }
+            let inner = try calibrate(work, target: quick ? 0.01 : 0.03)
+            try measure("multi-head attention 12×\(tokens)×64", metric: .milliseconds, target: 1, plan:
+                            Plan(rounds: quick ? 3 : 7, inner: inner),
+                        baseline: ("mha", ["tokens": tokens, "heads": heads, "headDimension": headDimension]),
+                        work: work)
+        }
+        note("multi-head attention: self-attention on T tokens of d = 768 (12 heads × 64), one thread, "
+            + "including the Q, K, V and output projections on both sides: per head softmax(Q·Kᵀ/√64)·V. "
+            + "Ours is Transformer.MultiHeadAttention, which also keeps every stage for the lessons.")
+    }
+
+    // MARK: Figures
+
+    static let tokens = "the animal did n't cross the street because it was too tired , said the vet"
+        .split(separator: " ").map(String.init)
+
+    static func softmaxRows(_ n: Int, using generator: inout SeededGenerator) -> [[Float]] {
+        (0..<n).map { _ in
+            let logits = (0..<n).map { _ in 2 * generator.nextNormal() }
+            let top = logits.max() ?? 0
+            let e = logits.map { Foundation.exp($0 - top) }
+            let sum = e.reduce(0, +)
+            return e.map { $0 / sum }
+        }
+    }
+
+    /// Width and height in pixels of a PNG file (its IHDR chunk).
+    static func pngSize(_ path: String) throws -> (width: Int, height: Int) {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(24))
+        guard bytes.count == 24 else { throw BenchError("\(path) is not a PNG") }
+        func be32(_ i: Int) -> Int { bytes[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    func figures(heatmap doHeatmap: Bool, modelView doModelView: Bool) throws {
+        var generator = SeededGenerator(seed: 3)
+        let tokens = Bench.tokens
+        let scale = 2.0
+        if doHeatmap {
+            let values = Bench.softmaxRows(16, using: &generator)
+            let title = "Attention weights of one head", subtitle = "16 tokens, random softmax rows"
+            let chart = Heatmap(values: values, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
+                                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
+                                xAxisTitle: "key", yAxisTitle: "query")
+            try figure("heatmap", label: "heatmap 16×16 PNG", chart: chart, scale: scale, params: [
+                "values": values.map { $0.map(Double.init) }, "rowLabels": tokens, "columnLabels": tokens,
+                "title": title, "subtitle": subtitle, "colorBarLabel": "weight", "xAxisTitle": "key",
+                "yAxisTitle": "query"])
+        }
+        if doModelView {
+            let weights = (0..<6).map { _ in (0..<12).map { _ in Bench.softmaxRows(16, using: &generator) } }
+            let title = "Model view: every head of every layer", subtitle = "6 layers × 12 heads, 16 tokens, random softmax rows"
+            let chart = ModelView(title: title, subtitle: subtitle, weights: weights, rowLabels: tokens,
+                                  columnLabels: tokens, colorBarLabel: "weight")
+            try figure("modelview", label: "model view 6×12 PNG", chart: chart, scale: scale, params: [
+                "weights": weights.map { $0.map { $0.map { $0.map(Double.init) } } }, "rowLabels": tokens,
+                "columnLabels": tokens, "title": title, "subtitle": subtitle, "colorBarLabel": "weight",
+                "tokenLabels": chart.showsTokenLabels])
+        }
+        note("figures: one figure built and written as a PNG file per call (ours: Figures' `render(_:to:scale: 2)`, "
+            + "which also fsyncs; matplotlib: Agg, `savefig`, `close`), imports excluded. The matplotlib figure has "
+            + "the same pixel size, data, labels, colour bar (viridis, 0…1), axis titles, title and subtitle, at "
+            + "dpi 144 so font sizes in points match. Both are kept for comparison as Output/bench-*-ours.png and "
+            + "Output/bench-*-matplotlib.png.")
+    }
+
+    private func figure(_ bench: String, label: String, chart: any Chart, scale: Double, params: [String: Any]) throws {
+        let ours = (outputDirectory as NSString).appendingPathComponent("bench-\(bench)-ours.png")
+        try render(chart, to: ours, scale: scale)
+        let (width, height) = try Bench.pngSize(ours)
+        var params = params
+        params["width"] = width
+        params["height"] = height
+        params["scale"] = scale
+        params["path"] = (scratchDirectory as NSString).appendingPathComponent("\(bench)-matplotlib.png")
+        params["sample"] = (outputDirectory as NSString).appendingPathComponent("bench-\(bench)-matplotlib.png")
+        let path = (scratchDirectory as NSString).appendingPathComponent("\(bench)-ours.png")
+        let work: Work = { try render(chart, to: path, scale: scale); return nil }
+        try measure("\(label) (\(width)×\(height) px)", metric: .milliseconds, target: 10,
+                    plan: Plan(rounds: quick ? 3 : 5, inner: 1), baseline: (bench, params),
+                    baselineName: "matplotlib", work: work)
+    }
+
+    // MARK: Real models
+
+    func minilm() throws {
+        let lengths = [16, 128]
+        let model: BertEncoderModel
+        do {
+            model = try BertEncoderModel.loadInstalled()
+        } catch {
+            let why = Bench.reason(error)
+            for n in lengths { skip("MiniLM forward, \(n) tokens", metric: .milliseconds, target: 1, reason: why) }
+            return
+        }
+        var generator = SeededGenerator(seed: 4)
+        for n in lengths {
+            let ids = [101] + (0..<(n - 2)).map { _ in Int.random(in: 1000..<30000, using: &generator) } + [102]
+            let work: Work = { _ = try model.forward(ids: ids); return nil }
+            let inner = try calibrate(work, target: quick ? 0.02 : 0.05)
+            try measure("MiniLM forward, \(n) tokens", metric: .milliseconds, target: 1,
+                        plan: Plan(rounds: quick ? 3 : 7, inner: inner), baseline: ("minilm", ["ids": ids]), work: work)
+        }
+        note("MiniLM forward: all-MiniLM-L6-v2 (6 layers, d 384, 12 heads) on one sequence of random word-piece ids, "
+            + "one thread; ours is BertEncoderModel.forward, numpy is scripts/bench/minilm.py (the arithmetic of "
+            + "scripts/reference/minilm_reference.py in float32, exact GELU through a vectorised erf).")
+    }
+
+    func smollm2() throws {
+        let llamaCpp: [Int: Double] = [1: 89, 2: 125]
+        let tokens = quick ? 16 : 32
+        let model: LlamaModel
+        do {
+            model = try LlamaModel.loadInstalled()
+        } catch {
+            let why = Bench.reason(error)
+            for t in threadCounts {
+                skip("SmolLM2 decode, \(t) thread\(t == 1 ? "" : "s")", metric: .tokensPerSecond(tokens: tokens),
+                     target: 2.5, reason: why)
+            }
+            return
+        }
+        let prompt = model.tokenizer.encode("The capital of France is")
+        for threads in threadCounts {
+            let label = "\(threads) thread\(threads == 1 ? "" : "s")"
+            model.threadCount = threads
+            let session = model.makeSession()
+            let work: Work = {
+                session.reset()
+                var logits = try session.append(prompt)
+                let start = now()
+                for _ in 0..<tokens {
+                    logits = try session.append([LlamaModel.argmax(logits)])
+                }
+                return now() - start
+            }
+            let before = rows.count
+            try measure("SmolLM2 decode, \(label)", metric: .tokensPerSecond(tokens: tokens), target: 2.5, threads: threads,
+                        plan: Plan(rounds: quick ? 2 : 3, inner: 1),
+                        baseline: ("smollm2", ["prompt": prompt, "tokens": tokens]), work: work)
+            if let reference = llamaCpp[threads], rows.count > before, let ours = rows[before].ours {
+                add(Row(benchmark: "SmolLM2 decode vs llama.cpp, \(label)", metric: .tokensPerSecond(tokens: tokens),
+                        ours: ours, baseline: reference, baselineName: "llama.cpp, published", target: 0.6))
+            }
+        }
+        model.threadCount = 1
+        note("SmolLM2 decode: SmolLM2-135M-Instruct (Q4_1 GGUF, dequantised to Float at load on both sides), prompt "
+            + "\"The capital of France is\" (\(prompt.count) tokens, not timed), then \(tokens) greedy tokens one at a "
+            + "time with a KV cache, timed; ours is LlamaSession with LlamaModel.threadCount = the row's threads, numpy "
+            + "is scripts/bench/smollm2.py. llama.cpp rows compare with the constant published for this machine "
+            + "(89 tok/s on 1 thread, 125 on 2), not measured here.")
+    }
+}

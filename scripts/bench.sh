@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Measures TransformerExplorer against its baselines (issue 8, "Speed"):
+#   1. creates .venv-bench/ with the pinned numpy, matplotlib and gguf of requirements-bench.txt
+#      (skipped when it is already there and complete: a second run starts at once);
+#   2. builds tx-bench in release for this CPU (-target-cpu native);
+#   3. runs it; arguments go to tx-bench, e.g. --quick, --only matmul, --threads 1, --no-baseline.
+# Writes Output/benchmarks.md (the table) and Output/benchmark-cost.png (cost against length).
+# The real models come from scripts/fetch-models.sh; rows that need a missing one are skipped.
+# Usage: scripts/bench.sh [tx-bench options]      (scripts/bench.sh --help for them)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.venv-bench
+stamp="$venv/.requirements-bench.txt"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "bench: creating $venv" >&2
+  python3 -m venv "$venv"
+fi
+if ! cmp -s requirements-bench.txt "$stamp"; then
+  echo "bench: installing requirements-bench.txt into $venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+  cp requirements-bench.txt "$stamp"
+fi
+echo "bench: building tx-bench (release, -target-cpu native)" >&2
+flags=(-c release -Xswiftc -target-cpu -Xswiftc native)
+swift build "${flags[@]}" --product tx-bench >&2
+binary="$(swift build "${flags[@]}" --show-bin-path)/tx-bench"
+mkdir -p Output
+exec "$binary" --python "$venv/bin/python" "$@"
