@@ -56,7 +56,9 @@ extension Variable {
             let inverseSquareRootOfTwo = Float(0.70710678118654752)
             let inverseSquareRootOfTwoPi = Float(0.39894228040143268)
             let derivative = x.scalars.map { x in
-                0.5 * (1 + erf(x * inverseSquareRootOfTwo)) + x * inverseSquareRootOfTwoPi * exp(-0.5 * x * x)
+                // The same erf as the forward pass (Tensor.erf), so value and slope agree.
+                0.5 * (1 + Tensor.erf(SIMD2(repeating: x * inverseSquareRootOfTwo))[0])
+                    + x * inverseSquareRootOfTwoPi * exp(-0.5 * x * x)
             }
             return [Tensor(validatedShape: x.shape, scalars: zip(g.scalars, derivative).map { $0 * $1 })]
         }
