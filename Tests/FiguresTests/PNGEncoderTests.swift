@@ -92,6 +92,16 @@ struct PNGEncoderTests {
         #expect(try Self.decodedRGB(PNGEncoder.encode(width: width, height: height, rgb: rgb)) == rgb)
     }
 
+    @Test(arguments: [0, 1, 4095, 4096, 4097, 5552, 100_000])
+    func adler32MatchesZlib(length: Int) {
+        // All-0xFF bytes are the worst case for the block sums' overflow margin; noise for the rest.
+        for bytes in [[UInt8](repeating: 0xFF, count: length), Self.testPixels(width: length, height: 1).prefix(length).map { $0 }] {
+            let ours = bytes.withUnsafeBufferPointer { PNGEncoder.adler32($0) }
+            let zlibs = bytes.withUnsafeBufferPointer { adler32(1, $0.baseAddress, uInt($0.count)) }
+            #expect(UInt(ours) == UInt(zlibs))
+        }
+    }
+
     @Test func huffmanCodesStayWithinTheLengthLimitAndAreComplete() {
         // Fibonacci counts make the deepest possible optimal tree (depth n − 1 for n symbols).
         var counts = [1, 1]
