@@ -5,8 +5,8 @@ import CCairo
 // Figures are mostly flat colour: runs of one pixel along a row and rows repeated from the row above.
 // So the deflate stream here looks for exactly two matches at every byte, "same as the pixel to the
 // left" (distance 3) and "same as the row above" (distance = one scanline), and codes the rest as
-// literals, with Huffman codes built per block from the counts. That is a few ns a byte and the files
-// stay within about 2× of libpng's. Everything is deterministic: same pixels, same bytes.
+// literals, with Huffman codes built per block from the counts. That is about a nanosecond a byte,
+// and the files stay within about 2× of libpng's. Deterministic: same pixels, same bytes.
 //
 // zlib (system library) is used only for the CRC-32 of chunks (and by the tests, to inflate).
 
