@@ -3,12 +3,13 @@
 # Idempotent and quiet: when everything is present it only checks and exits.
 #   libcairo2-dev   Cairo headers and library, found through pkg-config
 #   pkg-config      how SwiftPM finds Cairo
+#   zlib1g-dev      zlib headers: the PNG encoder's checksums (libcairo2-dev pulls it in too)
 #   fonts-wqy-microhei  a CJK font, so Chinese labels render as glyphs, not boxes
 #   fonts-dejavu-core   the Latin font the figures use
 #   tmux            not needed to run; lets you step through lessons in a split terminal
 set -euo pipefail
 
-needed=(libcairo2-dev pkg-config fonts-wqy-microhei fonts-dejavu-core)
+needed=(libcairo2-dev zlib1g-dev pkg-config fonts-wqy-microhei fonts-dejavu-core)
 missing=()
 for pkg in "${needed[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -3,4 +3,7 @@
 #include <cairo/cairo.h>
 #include <cairo/cairo-svg.h>
 #include <cairo/cairo-pdf.h>
+/* zlib: checksums for the PNG encoder (Sources/Figures/PNGEncoder.swift). Cairo's PNG support already
+   pulls it in (libcairo2-dev → libpng-dev → zlib1g-dev). */
+#include <zlib.h>
 #endif

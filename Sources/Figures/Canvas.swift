@@ -99,6 +99,15 @@ public final class Canvas {
             throw FigureError.cairo(operation: "encode PNG", status: "canvas is \(format), not png")
         }
         try checkStatus()
+        // Our encoder: Cairo's libpng writer took most of a figure's render time (see PNGEncoder.swift).
+        if let bytes = PNGEncoder.encode(rgb24Surface: surface) { return bytes }
+        return try cairoPNGData()
+    }
+
+    /// The PNG file contents as Cairo's own writer (libpng) makes them: the fallback for surfaces the
+    /// encoder does not handle, and the reference the encoder's pixels are tested against.
+    func cairoPNGData() throws -> [UInt8] {
+        try checkStatus()
         cairo_surface_flush(surface)
         let out = ByteSink()
         let status = cairo_surface_write_to_png_stream(surface, byteSinkWrite, Unmanaged.passUnretained(out).toOpaque())
