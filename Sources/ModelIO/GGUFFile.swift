@@ -41,6 +41,11 @@ public struct GGUFFile: Sendable {
     public static let maximumTensorCount = 1 << 20
     public static let maximumMetadataCount = 1 << 20
     public static let maximumArrayNesting = 8
+    /// The most array elements all metadata values may hold together. Each element becomes a
+    /// `GGUFValue` of tens of bytes, so a file of N bytes of uint8 arrays could otherwise ask
+    /// for ~40·N bytes of memory. Real files hold well under a million (Gemma's 256k tokens,
+    /// their scores and types, the merges).
+    public static let maximumMetadataElements = 1 << 24
     public static let maximumAlignment = 1 << 16
     /// ggml's GGML_MAX_DIMS.
     public static let maximumDimensions = 4
@@ -133,11 +138,12 @@ public struct GGUFFile: Sendable {
 
         var keys: [String] = []
         var metadata: [String: GGUFValue] = [:]
+        var elementBudget = maximumMetadataElements
         for position in 0..<Int(metadataCount) {
             let key = try reader.string(field: "metadata key \(position)")
             let field = "metadata key \"\(messageText(key))\""
             let rawType = try reader.uint32(field: "\(field): value type")
-            let value = try readValue(&reader, rawType: rawType, field: { field }, depth: 0)
+            let value = try readValue(&reader, rawType: rawType, field: { field }, depth: 0, budget: &elementBudget)
             guard metadata[key] == nil else { throw .duplicateKey(key) }
             metadata[key] = value
             keys.append(key)
@@ -233,7 +239,7 @@ public struct GGUFFile: Sendable {
     }
 
     private static func readValue(_ reader: inout ByteReader, rawType: UInt32, field: () -> String,
-                                  depth: Int) throws(GGUFError) -> GGUFValue {
+                                  depth: Int, budget: inout Int) throws(GGUFError) -> GGUFValue {
         guard let type = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(field: field(), type: rawType) }
         switch type {
         case .uint8: return .uint8(try reader.uint8(field: field()))
@@ -264,11 +270,16 @@ public struct GGUFFile: Sendable {
             guard count <= UInt64(reader.remaining / minimumSize) else {
                 throw .lengthTooLarge(field: "\(field()): array", length: count, available: reader.remaining)
             }
+            guard count <= UInt64(budget) else {
+                throw .countTooLarge(field: "\(field()): array length (with all the metadata arrays before it)",
+                                     count: count, limit: maximumMetadataElements)
+            }
+            budget -= Int(count)
             var values: [GGUFValue] = []
             values.reserveCapacity(Int(count))
             for element in 0..<Int(count) {
                 values.append(try readValue(&reader, rawType: rawElementType, field: { "\(field())[\(element)]" },
-                                            depth: depth + 1))
+                                            depth: depth + 1, budget: &budget))
             }
             return .array(elementType: elementType, values: values)
         }

@@ -169,6 +169,16 @@ private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
         #expect(ggufFileError(a.bytes)?.problem
                 == .lengthTooLarge(field: "metadata key \"k\": array", length: count, available: 64), "need \(need)")
     }
+    // All metadata arrays together may hold at most maximumMetadataElements, even when the
+    // file backs them: a 16 MB array of uint8 would otherwise become ~700 MB of GGUFValues.
+    let count = UInt64(GGUFFile.maximumMetadataElements + 1)
+    var e = GGUFBytes()
+    e.header(tensors: 0, metadata: 1)
+    e.string("many"); e.u32(9); e.u32(0); e.u64(count)
+    e.bytes += [UInt8](repeating: 0, count: Int(count))
+    #expect(ggufFileError(e.bytes)?.problem
+            == .countTooLarge(field: "metadata key \"many\": array length (with all the metadata arrays before it)",
+                              count: count, limit: GGUFFile.maximumMetadataElements))
     // Counts the file cannot hold.
     var c = GGUFBytes()
     c.header(tensors: 1 << 40, metadata: 0)
