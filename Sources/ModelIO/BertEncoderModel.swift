@@ -99,6 +99,8 @@ public struct BertEncoderModel: Sendable {
             tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, lowercase: settings.lowercase,
                                                stripAccents: settings.stripAccents)
         } catch {
+            // Errors in the file's bytes already name it (VocabularyError.inFile).
+            if case .inFile? = error as? VocabularyError { throw BertEncoderError.vocabulary("\(error)") }
             throw BertEncoderError.vocabulary("\(vocabularyPath): \(error)")
         }
 

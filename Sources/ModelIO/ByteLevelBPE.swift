@@ -1,3 +1,5 @@
+import Foundation
+
 /// GPT-2 style byte-level BPE, as SmolLM2 (and many Llama-family GGUF files, `tokenizer.ggml.model`
 /// = "gpt2") tokenise text. Based on OpenAI's GPT-2 `encoder.py` and Hugging Face's `tokenizers`
 /// (ByteLevel pre-tokenizer + BPE model), written out by hand.
@@ -51,16 +53,36 @@ public struct ByteLevelBPE: Sendable {
         guard !tokenTypes.isEmpty ? tokenTypes.count == tokens.count : true else {
             throw .countMismatch(tokens: tokens.count, tokenTypes: tokenTypes.count)
         }
-        var ids: [String: Int] = [:]
+        // Tokens and merges are compared byte by byte (as Python and Rust compare strings),
+        // not by Swift's canonical equivalence: "é" and "e" + U+0301 are different tokens.
+        var ids: [[UInt8]: Int] = [:]
         ids.reserveCapacity(tokens.count)
-        for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+        var idsByString: [String: Int] = [:]
+        idsByString.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() {
+            let key = Array(token.utf8)
+            if let first = ids[key] { throw .duplicateToken(token: token, id: id, firstID: first) }
+            ids[key] = id
+            if idsByString[token] == nil { idsByString[token] = id }
+        }
         var ranks: [String: Int] = [:]
+        var ranksByScalars: [[UInt8]: Int] = [:]
         ranks.reserveCapacity(merges.count)
+        ranksByScalars.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
-            let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
+            let mergeBytes = Array(merge.utf8)
+            let parts = mergeBytes.split(separator: 0x20, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw .invalidMerge(index: rank, text: merge)
             }
+            // As in Hugging Face's BPE: both sides and their concatenation must be tokens.
+            for part in [Array(parts[0]), Array(parts[1]), Array(parts[0] + parts[1])] where ids[part] == nil {
+                throw .mergeTokenUnknown(index: rank, text: merge, token: String(decoding: part, as: UTF8.self))
+            }
+            if let first = ranksByScalars[mergeBytes] {
+                throw .duplicateMerge(index: rank, firstIndex: first, text: merge)
+            }
+            ranksByScalars[mergeBytes] = rank
             if ranks[merge] == nil { ranks[merge] = rank }
         }
         for id in [bosID, eosID].compactMap({ $0 }) where id < 0 || id >= tokens.count {
@@ -73,7 +95,7 @@ public struct ByteLevelBPE: Sendable {
         self.specialTokens = special
         self.bosID = bosID
         self.eosID = eosID
-        self.ids = ids
+        self.ids = idsByString
         self.mergeRanks = ranks
         self.specialIDs = Set(special.values)
         self.specialByLength = special.map { (Array($0.key.utf8), $0.value) }
@@ -334,9 +356,15 @@ private extension String {
 }
 
 /// What can be wrong with a tokenizer's vocabulary, or with ids given to it.
-public enum ByteLevelBPEError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ByteLevelBPEError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     /// A merge rule that is not "left right" with two non-empty symbols.
     case invalidMerge(index: Int, text: String)
+    /// A merge rule whose left side, right side or result (`token`) is not in the vocabulary.
+    case mergeTokenUnknown(index: Int, text: String, token: String)
+    /// A merge rule already listed at `firstIndex`.
+    case duplicateMerge(index: Int, firstIndex: Int, text: String)
+    /// A token already listed with id `firstID`.
+    case duplicateToken(token: String, id: Int, firstID: Int)
     /// `token_type` and `tokens` differ in length.
     case countMismatch(tokens: Int, tokenTypes: Int)
     /// An id outside 0..<vocabularySize.
@@ -345,11 +373,19 @@ public enum ByteLevelBPEError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String {
         switch self {
         case let .invalidMerge(index, text):
-            return "byte-level BPE: merge \(index) \"\(text)\" is not two symbols separated by one space"
+            return "byte-level BPE: tokenizer.ggml.merges[\(index)] \"\(messageText(text))\" is not two symbols separated by one space"
+        case let .mergeTokenUnknown(index, text, token):
+            return "byte-level BPE: tokenizer.ggml.merges[\(index)] \"\(messageText(text))\" names \"\(messageText(token))\", which is not in tokenizer.ggml.tokens"
+        case let .duplicateMerge(index, firstIndex, text):
+            return "byte-level BPE: tokenizer.ggml.merges[\(index)] \"\(messageText(text))\" repeats tokenizer.ggml.merges[\(firstIndex)]"
+        case let .duplicateToken(token, id, firstID):
+            return "byte-level BPE: tokenizer.ggml.tokens[\(id)] \"\(messageText(token))\" repeats tokenizer.ggml.tokens[\(firstID)]"
         case let .countMismatch(tokens, types):
             return "byte-level BPE: \(tokens) tokens but \(types) token types"
         case let .idOutOfRange(id, size):
             return "byte-level BPE: token id \(id) is outside the vocabulary 0..<\(size)"
         }
     }
+
+    public var errorDescription: String? { description }
 }

@@ -1,4 +1,10 @@
+import Foundation
+
 /// Everything that can be wrong with a GGUF file, or with a request to read something from one.
+///
+/// Errors found while checking a file's bytes come wrapped in `inFile(path:error:)` when the file
+/// has a name (`GGUFFile(contentsOf:)`, `GGUFFile(data:name:)`); `problem` unwraps them. Keys and
+/// names taken from the file are shown escaped and shortened, so a message is one short line.
 ///
 /// Each case names the field (metadata key, tensor) and the problem, so a message such as
 /// "gguf: metadata key \"tokenizer.ggml.tokens\": array length 18446744073709551615 is larger than
@@ -48,8 +54,27 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidValue(key: String, problem: String)
     /// Reading the file failed.
     case fileError(path: String, reason: String)
+    /// A problem found in the bytes of the named file.
+    indirect case inFile(path: String, error: GGUFError)
+
+    /// The error without the file name (the error itself when it names no file).
+    public var problem: GGUFError {
+        if case let .inFile(_, error) = self { return error.problem }
+        return self
+    }
 
     public var description: String {
+        if case let .inFile(path, error) = self {
+            var inner = error.description
+            if inner.hasPrefix("gguf: ") { inner.removeFirst("gguf: ".count) }
+            return "gguf: \(messageText(path, limit: 200)): \(inner)"
+        }
+        return detail
+    }
+
+    private var detail: String {
+        // Names and keys below come from the file: escape and shorten them for the message.
+        func q(_ text: String) -> String { messageText(text) }
         switch self {
         case let .truncated(field, offset, needed, available):
             return "gguf: the file ends inside \(field) at byte \(offset): \(needed) bytes needed, \(available) left"
@@ -68,33 +93,39 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .arrayNestingTooDeep(field, limit):
             return "gguf: \(field): arrays nested more than \(limit) deep"
         case let .duplicateKey(key):
-            return "gguf: metadata key \"\(key)\" appears more than once"
+            return "gguf: metadata key \"\(q(key))\" appears more than once"
         case let .invalidAlignment(value):
-            return "gguf: general.alignment \(value) is not a power of two between 1 and \(GGUFFile.maximumAlignment)"
+            return "gguf: general.alignment \(q(value)) is not a power of two between 1 and \(GGUFFile.maximumAlignment)"
         case let .invalidTensorInfo(tensor, field, problem):
-            return "gguf: tensor \"\(tensor)\": \(field) \(problem)"
+            return "gguf: tensor \"\(q(tensor))\": \(field) \(problem)"
         case let .unknownTensorType(tensor, type):
-            return "gguf: tensor \"\(tensor)\": ggml type \(type) is unknown"
+            return "gguf: tensor \"\(q(tensor))\": ggml type \(type) is unknown"
         case let .duplicateTensor(name):
-            return "gguf: tensor name \"\(name)\" appears more than once"
+            return "gguf: tensor name \"\(q(name))\" appears more than once"
         case let .tensorOutOfRange(tensor, offset, byteCount, dataSize):
-            return "gguf: tensor \"\(tensor)\": \(byteCount) bytes at data offset \(offset) reach past the data section of \(dataSize) bytes"
+            return "gguf: tensor \"\(q(tensor))\": \(byteCount) bytes at data offset \(offset) reach past the data section of \(dataSize) bytes"
         case let .misalignedTensor(tensor, offset, alignment):
-            return "gguf: tensor \"\(tensor)\": data offset \(offset) is not a multiple of the alignment \(alignment)"
+            return "gguf: tensor \"\(q(tensor))\": data offset \(offset) is not a multiple of the alignment \(alignment)"
         case let .overlappingTensors(tensor, other):
-            return "gguf: tensor \"\(tensor)\": its bytes overlap those of \"\(other)\""
+            return "gguf: tensor \"\(q(tensor))\": its bytes overlap those of \"\(q(other))\""
         case let .tensorNotFound(name):
-            return "gguf: no tensor named \"\(name)\""
+            return "gguf: no tensor named \"\(q(name))\""
         case let .unsupportedTensorType(tensor, type):
-            return "gguf: tensor \"\(tensor)\": type \(type) cannot be dequantised here (only F32, F16, Q8_0, Q4_0 and Q4_1 can)"
+            return "gguf: tensor \"\(q(tensor))\": type \(type) cannot be dequantised here (only F32, F16, Q8_0, Q4_0 and Q4_1 can)"
         case let .missingKey(key):
-            return "gguf: metadata key \"\(key)\" is missing"
+            return "gguf: metadata key \"\(q(key))\" is missing"
         case let .wrongType(key, expected, found):
-            return "gguf: metadata key \"\(key)\" holds \(found), not \(expected)"
+            return "gguf: metadata key \"\(q(key))\" holds \(found), not \(expected)"
         case let .invalidValue(key, problem):
-            return "gguf: metadata key \"\(key)\": \(problem)"
+            return "gguf: metadata key \"\(q(key))\": \(problem)"
         case let .fileError(path, reason):
             return "gguf: \(path): \(reason)"
+        case .inFile:
+            return description
         }
     }
+}
+
+extension GGUFError: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -41,6 +41,11 @@ public struct GGUFFile: Sendable {
     public static let maximumTensorCount = 1 << 20
     public static let maximumMetadataCount = 1 << 20
     public static let maximumArrayNesting = 8
+    /// The most array elements all metadata values may hold together. Each element becomes a
+    /// `GGUFValue` of tens of bytes, so a file of N bytes of uint8 arrays could otherwise ask
+    /// for ~40·N bytes of memory. Real files hold well under a million (Gemma's 256k tokens,
+    /// their scores and types, the merges).
+    public static let maximumMetadataElements = 1 << 24
     public static let maximumAlignment = 1 << 16
     /// ggml's GGML_MAX_DIMS.
     public static let maximumDimensions = 4
@@ -66,7 +71,17 @@ public struct GGUFFile: Sendable {
         } catch {
             throw .fileError(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
         }
-        try self.init(data: data)
+        try self.init(data: data, name: url.path)
+    }
+
+    /// Checks the bytes of a file called `name` (a path or just a label, for messages): any
+    /// problem is thrown as `inFile(path: name, error:)`.
+    public init(data: Data, name: String) throws(GGUFError) {
+        do {
+            try self.init(data: data)
+        } catch {
+            throw .inFile(path: name, error: error)
+        }
     }
 
     /// Checks the bytes of a whole file.
@@ -123,11 +138,12 @@ public struct GGUFFile: Sendable {
 
         var keys: [String] = []
         var metadata: [String: GGUFValue] = [:]
+        var elementBudget = maximumMetadataElements
         for position in 0..<Int(metadataCount) {
             let key = try reader.string(field: "metadata key \(position)")
-            let field = "metadata key \"\(key)\""
+            let field = "metadata key \"\(messageText(key))\""
             let rawType = try reader.uint32(field: "\(field): value type")
-            let value = try readValue(&reader, rawType: rawType, field: field, depth: 0)
+            let value = try readValue(&reader, rawType: rawType, field: { field }, depth: 0, budget: &elementBudget)
             guard metadata[key] == nil else { throw .duplicateKey(key) }
             metadata[key] = value
             keys.append(key)
@@ -146,29 +162,34 @@ public struct GGUFFile: Sendable {
         var seen = Set<String>()
         for position in 0..<Int(tensorCount) {
             let name = try reader.string(field: "the name of tensor \(position)")
-            let dimensionCount = try reader.uint32(field: "tensor \"\(name)\": n_dims")
+            let dimensionCount = try reader.uint32(field: "tensor \"\(messageText(name))\": n_dims")
             guard dimensionCount <= UInt32(maximumDimensions) else {
                 throw .invalidTensorInfo(tensor: name, field: "n_dims",
                                          problem: "is \(dimensionCount), more than \(maximumDimensions)")
             }
             var dimensions: [Int] = []
             var elementCount = 1
+            // Also with zero dimensions counted as 1: [0, 2^40, 2^40] holds nothing, but its
+            // strides would overflow.
+            var nonZeroCount = 1
             for axis in 0..<Int(dimensionCount) {
-                let raw = try reader.uint64(field: "tensor \"\(name)\": dimension \(axis)")
+                let raw = try reader.uint64(field: "tensor \"\(messageText(name))\": dimension \(axis)")
                 guard let dimension = Int(exactly: raw) else {
                     throw .invalidTensorInfo(tensor: name, field: "dimension \(axis)", problem: "\(raw) does not fit in an Int")
                 }
                 let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
-                guard !overflow else {
+                let (nonZero, nonZeroOverflow) = nonZeroCount.multipliedReportingOverflow(by: max(dimension, 1))
+                guard !overflow, !nonZeroOverflow else {
                     throw .invalidTensorInfo(tensor: name, field: "dimensions",
                                              problem: "hold more elements than fit in an Int")
                 }
                 elementCount = product
+                nonZeroCount = nonZero
                 dimensions.append(dimension)
             }
-            let rawType = try reader.uint32(field: "tensor \"\(name)\": type")
+            let rawType = try reader.uint32(field: "tensor \"\(messageText(name))\": type")
             guard let type = GGMLType(rawValue: rawType) else { throw .unknownTensorType(tensor: name, type: rawType) }
-            let rawOffset = try reader.uint64(field: "tensor \"\(name)\": offset")
+            let rawOffset = try reader.uint64(field: "tensor \"\(messageText(name))\": offset")
             guard let offset = Int(exactly: rawOffset) else {
                 throw .invalidTensorInfo(tensor: name, field: "offset", problem: "\(rawOffset) does not fit in an Int")
             }
@@ -217,43 +238,48 @@ public struct GGUFFile: Sendable {
                       alignment: alignment, dataOffset: dataOffset)
     }
 
-    private static func readValue(_ reader: inout ByteReader, rawType: UInt32, field: String,
-                                  depth: Int) throws(GGUFError) -> GGUFValue {
-        guard let type = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(field: field, type: rawType) }
+    private static func readValue(_ reader: inout ByteReader, rawType: UInt32, field: () -> String,
+                                  depth: Int, budget: inout Int) throws(GGUFError) -> GGUFValue {
+        guard let type = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(field: field(), type: rawType) }
         switch type {
-        case .uint8: return .uint8(try reader.uint8(field: field))
-        case .int8: return .int8(Int8(bitPattern: try reader.uint8(field: field)))
-        case .uint16: return .uint16(try reader.uint16(field: field))
-        case .int16: return .int16(Int16(bitPattern: try reader.uint16(field: field)))
-        case .uint32: return .uint32(try reader.uint32(field: field))
-        case .int32: return .int32(Int32(bitPattern: try reader.uint32(field: field)))
-        case .float32: return .float32(Float(bitPattern: try reader.uint32(field: field)))
+        case .uint8: return .uint8(try reader.uint8(field: field()))
+        case .int8: return .int8(Int8(bitPattern: try reader.uint8(field: field())))
+        case .uint16: return .uint16(try reader.uint16(field: field()))
+        case .int16: return .int16(Int16(bitPattern: try reader.uint16(field: field())))
+        case .uint32: return .uint32(try reader.uint32(field: field()))
+        case .int32: return .int32(Int32(bitPattern: try reader.uint32(field: field())))
+        case .float32: return .float32(Float(bitPattern: try reader.uint32(field: field())))
         case .bool:
-            let byte = try reader.uint8(field: field)
-            guard byte <= 1 else { throw .invalidValue(key: field, problem: "bool byte is \(byte), not 0 or 1") }
+            let byte = try reader.uint8(field: field())
+            guard byte <= 1 else { throw .invalidValue(key: field(), problem: "bool byte is \(byte), not 0 or 1") }
             return .bool(byte == 1)
-        case .string: return .string(try reader.string(field: field))
-        case .uint64: return .uint64(try reader.uint64(field: field))
-        case .int64: return .int64(Int64(bitPattern: try reader.uint64(field: field)))
-        case .float64: return .float64(Double(bitPattern: try reader.uint64(field: field)))
+        case .string: return .string(try reader.string(field: field()))
+        case .uint64: return .uint64(try reader.uint64(field: field()))
+        case .int64: return .int64(Int64(bitPattern: try reader.uint64(field: field())))
+        case .float64: return .float64(Double(bitPattern: try reader.uint64(field: field())))
         case .array:
-            guard depth < maximumArrayNesting else { throw .arrayNestingTooDeep(field: field, limit: maximumArrayNesting) }
-            let rawElementType = try reader.uint32(field: "\(field): array element type")
+            guard depth < maximumArrayNesting else { throw .arrayNestingTooDeep(field: field(), limit: maximumArrayNesting) }
+            let rawElementType = try reader.uint32(field: "\(field()): array element type")
             guard let elementType = GGUFValueType(rawValue: rawElementType) else {
-                throw .unknownValueType(field: "\(field): array element", type: rawElementType)
+                throw .unknownValueType(field: "\(field()): array element", type: rawElementType)
             }
-            let count = try reader.uint64(field: "\(field): array length")
+            let count = try reader.uint64(field: "\(field()): array length")
             // The smallest element: its fixed size, 8 bytes for a string's length,
             // 12 for a nested array's type and length.
             let minimumSize = elementType.fixedSize ?? (elementType == .string ? 8 : 12)
             guard count <= UInt64(reader.remaining / minimumSize) else {
-                throw .lengthTooLarge(field: "\(field): array", length: count, available: reader.remaining)
+                throw .lengthTooLarge(field: "\(field()): array", length: count, available: reader.remaining)
             }
+            guard count <= UInt64(budget) else {
+                throw .countTooLarge(field: "\(field()): array length (with all the metadata arrays before it)",
+                                     count: count, limit: maximumMetadataElements)
+            }
+            budget -= Int(count)
             var values: [GGUFValue] = []
             values.reserveCapacity(Int(count))
             for element in 0..<Int(count) {
-                values.append(try readValue(&reader, rawType: rawElementType, field: "\(field)[\(element)]",
-                                            depth: depth + 1))
+                values.append(try readValue(&reader, rawType: rawElementType, field: { "\(field())[\(element)]" },
+                                            depth: depth + 1, budget: &budget))
             }
             return .array(elementType: elementType, values: values)
         }
@@ -396,36 +422,36 @@ struct ByteReader {
 
     var remaining: Int { bytes.count - offset }
 
-    mutating func take(_ count: Int, field: String) throws(GGUFError) -> UnsafeRawBufferPointer {
+    mutating func take(_ count: Int, field: @autoclosure () -> String) throws(GGUFError) -> UnsafeRawBufferPointer {
         guard count >= 0, count <= remaining else {
-            throw .truncated(field: field, offset: offset, needed: count, available: remaining)
+            throw .truncated(field: field(), offset: offset, needed: count, available: remaining)
         }
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
     }
 
-    mutating func uint8(field: String) throws(GGUFError) -> UInt8 { try take(1, field: field)[0] }
+    mutating func uint8(field: @autoclosure () -> String) throws(GGUFError) -> UInt8 { try take(1, field: field())[0] }
 
-    mutating func uint16(field: String) throws(GGUFError) -> UInt16 {
-        UInt16(littleEndian: try take(2, field: field).loadUnaligned(as: UInt16.self))
+    mutating func uint16(field: @autoclosure () -> String) throws(GGUFError) -> UInt16 {
+        UInt16(littleEndian: try take(2, field: field()).loadUnaligned(as: UInt16.self))
     }
 
-    mutating func uint32(field: String) throws(GGUFError) -> UInt32 {
-        UInt32(littleEndian: try take(4, field: field).loadUnaligned(as: UInt32.self))
+    mutating func uint32(field: @autoclosure () -> String) throws(GGUFError) -> UInt32 {
+        UInt32(littleEndian: try take(4, field: field()).loadUnaligned(as: UInt32.self))
     }
 
-    mutating func uint64(field: String) throws(GGUFError) -> UInt64 {
-        UInt64(littleEndian: try take(8, field: field).loadUnaligned(as: UInt64.self))
+    mutating func uint64(field: @autoclosure () -> String) throws(GGUFError) -> UInt64 {
+        UInt64(littleEndian: try take(8, field: field()).loadUnaligned(as: UInt64.self))
     }
 
     /// uint64 length + UTF-8 bytes, the length bounded by the bytes left.
-    mutating func string(field: String) throws(GGUFError) -> String {
-        let length = try uint64(field: "\(field): string length")
+    mutating func string(field: @autoclosure () -> String) throws(GGUFError) -> String {
+        let length = try uint64(field: "\(field()): string length")
         guard length <= UInt64(remaining) else {
-            throw .lengthTooLarge(field: "\(field): string", length: length, available: remaining)
+            throw .lengthTooLarge(field: "\(field()): string", length: length, available: remaining)
         }
-        let raw = try take(Int(length), field: field)
-        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidString(field: field) }
+        let raw = try take(Int(length), field: field())
+        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidString(field: field()) }
         return text
     }
 }

@@ -107,7 +107,7 @@ enum HeaderJSON: Equatable {
                 guard seen.insert(key).inserted else {
                     // At the top level keys are tensor names; deeper down, just a bad object.
                     if depth == 0 { throw SafeTensorsError.duplicateName(key) }
-                    throw SafeTensorsError.invalidJSON(position: keyStart, reason: "duplicate key \"\(key)\"")
+                    throw SafeTensorsError.invalidJSON(position: keyStart, reason: "duplicate key \"\(messageText(key))\"")
                 }
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }

@@ -50,7 +50,17 @@ public struct SafeTensors: Sendable {
         } catch {
             throw .fileError(path: path, reason: "cannot be read (\(error.localizedDescription))")
         }
-        return try SafeTensors(data: [UInt8](data))
+        return try SafeTensors(data: [UInt8](data), name: path)
+    }
+
+    /// Checks the bytes of a file called `name` (a path or just a label, for messages): any
+    /// problem is thrown as `inFile(path: name, error:)`.
+    public init(data: [UInt8], name: String) throws(SafeTensorsError) {
+        do {
+            try self.init(data: data)
+        } catch {
+            throw .inFile(path: name, error: error)
+        }
     }
 
     /// Checks the bytes of a whole file.
@@ -155,11 +165,16 @@ public struct SafeTensors: Sendable {
             }
             shape.append(dimension)
         }
+        // The product is checked with zero dimensions counted as 1 too: a shape such as
+        // [0, 2^40, 2^40] holds no bytes, but its strides would overflow whoever uses it.
         var byteCount = dtype.byteSize
+        var nonZeroBytes = dtype.byteSize
         for dimension in shape {
             let (product, overflow) = byteCount.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { throw .shapeOverflow(tensor: name, shape: shape) }
+            let (nonZero, nonZeroOverflow) = nonZeroBytes.multipliedReportingOverflow(by: max(dimension, 1))
+            guard !overflow, !nonZeroOverflow else { throw .shapeOverflow(tensor: name, shape: shape) }
             byteCount = product
+            nonZeroBytes = nonZero
         }
 
         guard case let .array(offsetValues) = try field("data_offsets") else {

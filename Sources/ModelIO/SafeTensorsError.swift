@@ -1,4 +1,11 @@
+import Foundation
+
 /// Everything that can be wrong with a safetensors file, or with a request to read or write one.
+///
+/// Errors found while checking a file's bytes come wrapped in `inFile(path:error:)` when the file
+/// has a name (`SafeTensors.read(contentsOf:)`, `SafeTensors(data:name:)`), so the message names
+/// the file, the field and the problem; `problem` unwraps them. Names taken from the file are
+/// shown escaped and shortened (`messageText`), so a message is always one short line.
 ///
 /// Each case names the field (or tensor) and the problem, so a message such as
 /// "tensor \"w\": data_offsets [0, 12] hold 12 bytes, but F32 [2, 2] needs 16" says exactly
@@ -42,8 +49,27 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case unsupportedDType(tensor: String, dtype: String)
     /// Reading or writing the file failed.
     case fileError(path: String, reason: String)
+    /// A problem found in the bytes of the named file.
+    indirect case inFile(path: String, error: SafeTensorsError)
+
+    /// The error without the file name (the error itself when it names no file).
+    public var problem: SafeTensorsError {
+        if case let .inFile(_, error) = self { return error.problem }
+        return self
+    }
 
     public var description: String {
+        if case let .inFile(path, error) = self {
+            var inner = error.description
+            if inner.hasPrefix("safetensors: ") { inner.removeFirst("safetensors: ".count) }
+            return "safetensors: \(messageText(path, limit: 200)): \(inner)"
+        }
+        return detail
+    }
+
+    private var detail: String {
+        // Every name below comes from the file: escape and shorten it for the message.
+        func q(_ text: String) -> String { messageText(text) }
         switch self {
         case let .fileTooShort(count):
             return "safetensors: the file has \(count) bytes, fewer than the 8 bytes of the header length"
@@ -56,34 +82,65 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case .headerNotObject:
             return "safetensors: the header is JSON but not an object"
         case let .invalidMetadata(key, problem):
-            if let key { return "safetensors: __metadata__ key \"\(key)\": \(problem)" }
+            if let key { return "safetensors: __metadata__ key \"\(q(key))\": \(problem)" }
             return "safetensors: __metadata__: \(problem)"
         case let .invalidEntry(tensor, field, problem):
-            return "safetensors: tensor \"\(tensor)\": field \"\(field)\" \(problem)"
+            return "safetensors: tensor \"\(q(tensor))\": field \"\(field)\" \(problem)"
         case let .unknownDType(tensor, dtype):
-            return "safetensors: tensor \"\(tensor)\": unknown dtype \"\(dtype)\""
+            return "safetensors: tensor \"\(q(tensor))\": unknown dtype \"\(q(dtype))\""
         case let .shapeOverflow(tensor, shape):
-            return "safetensors: tensor \"\(tensor)\": shape \(shape) holds more elements or bytes than fit in an Int"
+            return "safetensors: tensor \"\(q(tensor))\": shape \(shape) holds more elements or bytes than fit in an Int"
         case let .offsetsReversed(tensor, begin, end):
-            return "safetensors: tensor \"\(tensor)\": data_offsets [\(begin), \(end)] begin after they end"
+            return "safetensors: tensor \"\(q(tensor))\": data_offsets [\(begin), \(end)] begin after they end"
         case let .offsetsOutOfRange(tensor, begin, end, dataSize):
-            return "safetensors: tensor \"\(tensor)\": data_offsets [\(begin), \(end)] reach past the data section of \(dataSize) bytes"
+            return "safetensors: tensor \"\(q(tensor))\": data_offsets [\(begin), \(end)] reach past the data section of \(dataSize) bytes"
         case let .sizeMismatch(tensor, dtype, shape, expected, actual):
-            return "safetensors: tensor \"\(tensor)\": data_offsets hold \(actual) bytes, but \(dtype) \(shape) needs \(expected)"
+            return "safetensors: tensor \"\(q(tensor))\": data_offsets hold \(actual) bytes, but \(dtype) \(shape) needs \(expected)"
         case let .overlappingData(tensor, other):
-            return "safetensors: tensor \"\(tensor)\": data_offsets overlap those of \"\(other)\""
+            return "safetensors: tensor \"\(q(tensor))\": data_offsets overlap those of \"\(q(other))\""
         case let .gapInData(begin, end):
             return "safetensors: data bytes \(begin)..<\(end) belong to no tensor (offsets must tile the data section exactly)"
         case let .duplicateName(name):
-            return "safetensors: tensor name \"\(name)\" appears more than once"
+            return "safetensors: tensor name \"\(q(name))\" appears more than once"
         case let .invalidName(name):
-            return "safetensors: \"\(name)\" cannot be a tensor name (empty or reserved)"
+            return "safetensors: \"\(q(name))\" cannot be a tensor name (empty or reserved)"
         case let .tensorNotFound(name):
-            return "safetensors: no tensor named \"\(name)\""
+            return "safetensors: no tensor named \"\(q(name))\""
         case let .unsupportedDType(tensor, dtype):
-            return "safetensors: tensor \"\(tensor)\": dtype \(dtype) cannot be read as Float (only F32, F16 and BF16 can)"
+            return "safetensors: tensor \"\(q(tensor))\": dtype \(dtype) cannot be read as Float (only F32, F16 and BF16 can)"
         case let .fileError(path, reason):
             return "safetensors: \(path): \(reason)"
+        case .inFile:
+            return description
         }
     }
+}
+
+extension SafeTensorsError: LocalizedError {
+    public var errorDescription: String? { description }
+}
+
+/// `text` as it may appear inside a one-line error message: control characters, line breaks
+/// and backslashes escaped, and anything past `limit` characters replaced by "…". Names and
+/// keys in model files are hostile input too; a 10 MB tensor name or one holding "\n" must not
+/// make a 10 MB or multi-line message.
+func messageText(_ text: String, limit: Int = 80) -> String {
+    var out = ""
+    var count = 0
+    for scalar in text.unicodeScalars {
+        if count == limit { return out + "…" }
+        count += 1
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\\": out += "\\\\"
+        case _ where scalar.properties.generalCategory == .control
+            || scalar.properties.generalCategory == .lineSeparator
+            || scalar.properties.generalCategory == .paragraphSeparator:
+            out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
 }

@@ -81,6 +81,14 @@ public enum VocabularyError: Error, Equatable, CustomStringConvertible {
     case unreadableFile(path: String, reason: String)
     /// A special token that an operation needs is not in the vocabulary.
     case missingSpecialToken(SpecialToken)
+    /// A problem found in the named file (`Vocabulary(contentsOf:)`, `Vocabulary(utf8:name:)`).
+    indirect case inFile(path: String, error: VocabularyError)
+
+    /// The error without the file name (the error itself when it names no file).
+    public var problem: VocabularyError {
+        if case let .inFile(_, error) = self { return error.problem }
+        return self
+    }
 
     public var description: String {
         switch self {
@@ -107,6 +115,10 @@ public enum VocabularyError: Error, Equatable, CustomStringConvertible {
             return "Vocabulary: cannot read \(path): \(reason)"
         case let .missingSpecialToken(special):
             return "Vocabulary: the special token \(special.rawValue) is missing"
+        case let .inFile(path, error):
+            var inner = error.description
+            if inner.hasPrefix("Vocabulary: ") { inner.removeFirst("Vocabulary: ".count) }
+            return "Vocabulary: \(path): \(inner)"
         }
     }
 }
@@ -187,9 +199,20 @@ public struct Vocabulary: Sendable, Equatable {
         try self.init(tokens: tokens)
     }
 
-    /// Reads and parses a vocab.txt file (at most `maximumFileBytes`).
+    /// Parses the raw bytes of a vocab.txt called `name` (a path or a label, for messages):
+    /// any problem is thrown as `VocabularyError.inFile(path: name, error:)`.
+    public init(utf8 bytes: [UInt8], name: String) throws {
+        do {
+            try self.init(utf8: bytes)
+        } catch let error as VocabularyError {
+            throw VocabularyError.inFile(path: name, error: error)
+        }
+    }
+
+    /// Reads and parses a vocab.txt file (at most `maximumFileBytes`). Problems in the file's
+    /// bytes are thrown as `VocabularyError.inFile(path:error:)`.
     public init(contentsOf path: String) throws {
-        try self.init(utf8: try Self.readFile(path))
+        try self.init(utf8: try Self.readFile(path), name: path)
     }
 
     /// The number of tokens; ids are 0..<count.

@@ -365,7 +365,7 @@ func ggufHalfBytes(_ bits: UInt16) -> [UInt8] { [UInt8(bits & 0xFF), UInt8(bits 
     #expect(String(ByteLevelBPE.byteToUnicode[10]) == "Ċ")
     // Tokens: the bytes we need, then merged tokens.
     var tokens = ["<|s|>"] + "abcdhelo'st1".map(String.init) + [g, "Ċ"]
-    tokens += ["he", "ll", "hell", "hello", g + "he"]
+    tokens += ["he", "ll", "hell", "hello", g + "he", g + "h"]   // every merge's result is a token
     // "h e" outranks "Ġ h", so " he" becomes Ġ + he and then Ġhe (never Ġh + e).
     let merges = ["h e", "l l", "he ll", "hell o", g + " he", g + " h"]
     let types = [3] + Array(repeating: 1, count: tokens.count - 1)

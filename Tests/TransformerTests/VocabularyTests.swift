@@ -116,7 +116,7 @@ struct VocabularyTests {
 
         let bad = directory.appendingPathComponent("bad.txt")
         try Data([0x61, 0x0A, 0x62, 0x0A, 0xFE, 0x0A]).write(to: bad)
-        #expect(vocabularyError { try Vocabulary(contentsOf: bad.path) } == .invalidUTF8(line: 3, byteOffset: 0))
+        #expect(vocabularyError { try Vocabulary(contentsOf: bad.path) } == .inFile(path: bad.path, error: .invalidUTF8(line: 3, byteOffset: 0)))
 
         let missing = directory.appendingPathComponent("missing.txt").path
         guard case .unreadableFile(let path, _)? = vocabularyError({ try Vocabulary(contentsOf: missing) }) else {
