@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
 /// The one place where matrices are multiplied. Everything else in TensorCore aims to be
 /// readable; this file aims to be fast, so here is how it is organised (the structure is the
 /// classic one from Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008).
@@ -25,6 +32,14 @@
 /// `-target-cpu native` (the default build), `addingProduct` on SIMD types becomes a call to
 /// libm's `fma` per lane and is about 100× slower. Separate multiply and add cost little on
 /// CPUs with separate add pipes (e.g. AMD Zen), and they give identical results on every build.
+///
+/// **Threads.** Above `parallelThreshold` multiply-adds, C is cut into rectangles of whole
+/// micro-tiles (columns first, then rows when there are few columns) and the threads take
+/// rectangles from a shared counter until none is left, each with its own packing buffer. Every
+/// rectangle runs the same blocked loop as the single-threaded product, and the depth blocks
+/// always start at multiples of `depthBlock` of the full k, so each element of C is computed by
+/// exactly the same sequence of operations whoever computes it: the result is bit-identical for
+/// any thread count. (A lane of a SIMD accumulator does not care which tile it sits in.)
 public enum MatmulKernel {
     /// One SIMD register's worth of Floats (a zmm register with AVX-512, 4 xmm registers with SSE).
     typealias Vector = SIMD16<Float>
@@ -40,15 +55,39 @@ public enum MatmulKernel {
     /// mc: rows of A swept per packed block; rowBlock × depthBlock floats (96 KiB) stay in L2.
     static let rowBlock = 96
 
+    /// Below this many multiply-adds (m·n·k) the automatic choice is one thread: waking a second
+    /// thread costs some microseconds, as much as a product of this size takes on one core.
+    public static let parallelThreshold = 1 << 21
+
+    /// The thread count `multiply` uses when none is given: 1 for small products, otherwise
+    /// one per online processor.
+    public static func automaticThreads(m: Int, n: Int, k: Int) -> Int {
+        let (mn, o1) = m.multipliedReportingOverflow(by: n)
+        let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
+        if !o1 && !o2 && mnk < parallelThreshold { return 1 }
+        return max(1, activeProcessors)
+    }
+
+    /// Read once: `sysconf` is a system call.
+    static let activeProcessors: Int = {
+        let count = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return count > 0 ? Int(count) : 1
+    }()
+
     /// C[m×n] = A[m×k] · B[k×n], all row-major with leading dimensions; C is overwritten.
     ///
     /// `lda`, `ldb` and `ldc` are the distances, in scalars, between the starts of consecutive
     /// rows, so sub-matrices of larger ones can be multiplied in place. Any m, n, k ≥ 0 works;
     /// with k = 0 the product is the zero matrix.
+    ///
+    /// `threads`: how many threads share the work; nil picks `automaticThreads(m:n:k:)`, and
+    /// 1 or less runs on the calling thread. The result is bit-identical for every thread count
+    /// (see "Threads" at the top of the file).
     public static func multiply(m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int,
-                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                c: UnsafeMutablePointer<Float>, ldc: Int,
+                                threads: Int? = nil) {
         precondition(m >= 0 && n >= 0 && k >= 0, "MatmulKernel.multiply: negative size m=\(m) n=\(n) k=\(k)")
         if m == 0 || n == 0 { return }
         if k == 0 {
@@ -56,18 +95,88 @@ public enum MatmulKernel {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             return
         }
+        let threads = threads ?? automaticThreads(m: m, n: n, k: k)
+        let (rowChunks, columnChunks) = chunking(m: m, n: n, threads: threads)
+        let chunks = rowChunks * columnChunks
+        if threads <= 1 || chunks <= 1 {
+            let scratch = Scratch(columns: n, depth: k)
+            defer { scratch.deallocate() }
+            multiplyBlocks(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, scratch: scratch)
+            return
+        }
 
-        // Scratch memory, allocated once per call: the packed block of B, and one C tile for edges.
-        // Sized for this product, not for a full block, so small products stay cheap.
-        let panelsPerBlock = (min(n, columnBlock) + microColumns - 1) / microColumns
-        let packedBytes = min(k, depthBlock) * panelsPerBlock * microColumns * MemoryLayout<Float>.stride
-        let packed = UnsafeMutableRawPointer.allocate(byteCount: packedBytes,
-                                                      alignment: MemoryLayout<Vector>.alignment)
-        defer { packed.deallocate() }
-        packed.bindMemory(to: Float.self, capacity: packedBytes / MemoryLayout<Float>.stride)
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: microRows * microColumns)
-        defer { tile.deallocate() }
+        // Chunk boundaries fall on whole micro-tiles (6 rows, 32 columns) where possible, so
+        // that only the last chunk in each direction has edge tiles.
+        nonisolated(unsafe) let a = a, b = b, c = c
+        let counter = ChunkCounter()
+        defer { counter.deallocate() }
+        let workers = min(threads, chunks)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let scratch = Scratch(columns: n, depth: k)
+            defer { scratch.deallocate() }
+            while true {
+                let chunk = counter.next()
+                if chunk >= chunks { break }
+                let rowIndex = chunk / columnChunks, columnIndex = chunk % columnChunks
+                let i0 = boundary(rowIndex, of: rowChunks, size: m, unit: microRows)
+                let i1 = boundary(rowIndex + 1, of: rowChunks, size: m, unit: microRows)
+                let j0 = boundary(columnIndex, of: columnChunks, size: n, unit: microColumns)
+                let j1 = boundary(columnIndex + 1, of: columnChunks, size: n, unit: microColumns)
+                if i1 <= i0 || j1 <= j0 { continue }
+                multiplyBlocks(m: i1 - i0, n: j1 - j0, k: k, a: a + i0 * lda, lda: lda, b: b + j0, ldb: ldb,
+                               c: c + i0 * ldc + j0, ldc: ldc, scratch: scratch)
+            }
+        }
+    }
 
+    /// How C is cut into rowChunks × columnChunks rectangles for `threads` threads: about four
+    /// chunks per thread, so a thread slowed down by other work on the machine hands its share
+    /// to the others, but no narrower than 64 columns or shorter than 24 rows, where the
+    /// repeated packing of B (once per row chunk) and the edge tiles would start to cost.
+    /// Columns are cut first: column chunks pack disjoint parts of B, so nothing is repeated.
+    static func chunking(m: Int, n: Int, threads: Int) -> (rows: Int, columns: Int) {
+        guard threads > 1 else { return (1, 1) }
+        let wanted = 4 * threads
+        let columns = max(1, min(n / 64, wanted))
+        let rows = max(1, min(m / 24, (wanted + columns - 1) / columns))
+        return (rows, columns)
+    }
+
+    /// Where chunk `index` of `count` starts along a side of `size`: near size·index/count,
+    /// rounded to a multiple of `unit`.
+    @inline(__always)
+    static func boundary(_ index: Int, of count: Int, size: Int, unit: Int) -> Int {
+        index == count ? size : min(size, (size * index / count + unit / 2) / unit * unit)
+    }
+
+    /// The packing buffer for B and the scratch tile for edges, owned by one thread.
+    struct Scratch {
+        let packed: UnsafeMutableRawPointer
+        let tile: UnsafeMutablePointer<Float>
+
+        /// Sized for blocks of at most `columns` columns and `depth` rows of B, not for a full
+        /// block, so small products stay cheap.
+        init(columns: Int, depth: Int) {
+            let panelsPerBlock = (min(columns, columnBlock) + microColumns - 1) / microColumns
+            let floats = min(depth, depthBlock) * panelsPerBlock * microColumns
+            packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, floats) * MemoryLayout<Float>.stride,
+                                                      alignment: 64)
+            packed.bindMemory(to: Float.self, capacity: floats)
+            tile = .allocate(capacity: microRows * microColumns)
+        }
+
+        func deallocate() {
+            packed.deallocate()
+            tile.deallocate()
+        }
+    }
+
+    /// The whole blocked product on one thread, for C or a rectangle of it.
+    private static func multiplyBlocks(m: Int, n: Int, k: Int,
+                                       a: UnsafePointer<Float>, lda: Int,
+                                       b: UnsafePointer<Float>, ldb: Int,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, scratch: Scratch) {
+        let packed = scratch.packed, tile = scratch.tile
         for jc in stride(from: 0, to: n, by: columnBlock) {
             let blockColumns = min(columnBlock, n - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
@@ -197,5 +306,31 @@ public enum MatmulKernel {
         }
         raw.storeBytes(of: left, as: Vector.self)
         raw.storeBytes(of: right, toByteOffset: vectorBytes, as: Vector.self)
+    }
+}
+
+/// Hands out 0, 1, 2, … to the threads of one product, each number once: dynamic load balancing
+/// without a dependency on the Synchronization module. A pthread mutex lives at a fixed address
+/// (it must never be moved), hence the manual allocation.
+final class ChunkCounter: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value = 0
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func next() -> Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let current = value
+        value += 1
+        return current
+    }
+
+    func deallocate() {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 }

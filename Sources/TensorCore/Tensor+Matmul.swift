@@ -1,3 +1,5 @@
+import Dispatch
+
 extension Tensor {
     /// The matrix product, in three forms:
     ///
@@ -8,8 +10,10 @@ extension Tensor {
     ///   matrix, e.g. activations `[B, T, d]` times a weight `[d, d']`.
     ///
     /// Anything else throws `TensorError.shapeMismatch` naming both shapes.
-    /// The arithmetic is done by `MatmulKernel.multiply`.
-    public func matmul(_ other: Tensor) throws -> Tensor {
+    /// The arithmetic is done by `MatmulKernel.multiply`. `threads` is how many threads may
+    /// share it (nil: one per processor when the whole product is large enough to gain, see
+    /// `MatmulKernel.automaticThreads`); the result is bit-identical for any count.
+    public func matmul(_ other: Tensor, threads: Int? = nil) throws -> Tensor {
         let mismatch = TensorError.shapeMismatch(operation: "matmul", lhs: shape, rhs: other.shape)
         guard rank >= 2, other.rank >= 2 else { throw mismatch }
         let m = shape[rank - 2], k = shape[rank - 1]
@@ -32,17 +36,38 @@ extension Tensor {
                     // writes zeros into C, so any valid pointer will do for A and B.
                     let aBase = a.baseAddress ?? UnsafePointer(c)
                     let bBase = b.baseAddress ?? UnsafePointer(c)
-                    if sharedRight {
+                    if sharedRight || batches == 1 {
                         // Stacking the batch of left matrices gives one tall [batches·m, k]
                         // matrix: a single large product, which the kernel runs faster.
                         MatmulKernel.multiply(m: batches * m, n: n, k: k,
-                                              a: aBase, lda: k, b: bBase, ldb: n, c: c, ldc: n)
-                    } else {
+                                              a: aBase, lda: k, b: bBase, ldb: n, c: c, ldc: n, threads: threads)
+                        return
+                    }
+                    let workers = min(batches, threads ?? MatmulKernel.automaticThreads(m: batches * m, n: n, k: k))
+                    if workers <= 1 {
                         for batch in 0..<batches {
                             MatmulKernel.multiply(m: m, n: n, k: k,
                                                   a: aBase + batch * m * k, lda: k,
                                                   b: bBase + batch * k * n, ldb: n,
-                                                  c: c + batch * m * n, ldc: n)
+                                                  c: c + batch * m * n, ldc: n, threads: 1)
+                        }
+                        return
+                    }
+                    // Many products (one per head, say), each usually too small to split:
+                    // the threads take whole products from a shared counter instead. Each
+                    // product is computed on one thread exactly as above, so the bits do not
+                    // depend on the thread count.
+                    nonisolated(unsafe) let a = aBase, b = bBase, cBase = c
+                    let counter = ChunkCounter()
+                    defer { counter.deallocate() }
+                    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                        while true {
+                            let batch = counter.next()
+                            if batch >= batches { break }
+                            MatmulKernel.multiply(m: m, n: n, k: k,
+                                                  a: a + batch * m * k, lda: k,
+                                                  b: b + batch * k * n, ldb: n,
+                                                  c: cBase + batch * m * n, ldc: n, threads: 1)
                         }
                     }
                 }
