@@ -40,15 +40,15 @@ public final class LlamaModel: @unchecked Sendable {
     public let tiedOutput: Bool
 
     struct Layer {
-        let attentionNorm: WeightMatrix, query: WeightMatrix, key: WeightMatrix, value: WeightMatrix
-        let attentionOutput: WeightMatrix
-        let feedForwardNorm: WeightMatrix, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
+        let attentionNorm: WeightMatrix, query: Projection, key: Projection, value: Projection
+        let attentionOutput: Projection
+        let feedForwardNorm: WeightMatrix, gate: Projection, up: Projection, down: Projection
     }
 
     let layers: [Layer]
-    let tokenEmbedding: WeightMatrix
+    let tokenEmbedding: Projection
     let outputNorm: WeightMatrix
-    let output: WeightMatrix
+    let output: Projection
     /// cos and sin of position · θ^(−2i/d_head), filled lazily per position.
     private let rope: RopeTable
 
@@ -66,25 +66,41 @@ public final class LlamaModel: @unchecked Sendable {
             guard tensor.shape == shape else { throw LlamaError.tensorShape(name: name, expected: shape, found: tensor.shape) }
             return WeightMatrix(rows: shape.count == 2 ? shape[0] : 1, columns: shape.last ?? 1, scalars: tensor.scalars)
         }
+        // Matrices stay in their quantised blocks when the kernel knows the format.
+        func projection(_ name: String, _ shape: [Int]) throws -> Projection {
+            let info = try file.tensorInfo(named: name)
+            guard info.shape == shape else { throw LlamaError.tensorShape(name: name, expected: shape, found: info.shape) }
+            let format: QuantizedMatrix.Format? = switch info.type {
+            case .q4_1: .q4_1
+            case .q8_0: .q8_0
+            case .q4_0: .q4_0
+            default: nil
+            }
+            guard let format else { return .dense(try load(name, shape)) }
+            let bytes = try file.rawBytes(of: name)
+            return .quantized(bytes.withUnsafeBytes {
+                QuantizedMatrix(format: format, rows: shape[0], columns: shape[1], ggmlBlocks: $0)
+            })
+        }
         let d = c.hiddenSize, q = c.headCount * c.headDimension, kv = c.keyValueSize, ff = c.feedForwardSize
         var layers: [Layer] = []
         for i in 0..<c.layerCount {
             let p = "blk.\(i)."
             layers.append(Layer(attentionNorm: try load(p + "attn_norm.weight", [d]),
-                                query: try load(p + "attn_q.weight", [q, d]),
-                                key: try load(p + "attn_k.weight", [kv, d]),
-                                value: try load(p + "attn_v.weight", [kv, d]),
-                                attentionOutput: try load(p + "attn_output.weight", [d, q]),
+                                query: try projection(p + "attn_q.weight", [q, d]),
+                                key: try projection(p + "attn_k.weight", [kv, d]),
+                                value: try projection(p + "attn_v.weight", [kv, d]),
+                                attentionOutput: try projection(p + "attn_output.weight", [d, q]),
                                 feedForwardNorm: try load(p + "ffn_norm.weight", [d]),
-                                gate: try load(p + "ffn_gate.weight", [ff, d]),
-                                up: try load(p + "ffn_up.weight", [ff, d]),
-                                down: try load(p + "ffn_down.weight", [d, ff])))
+                                gate: try projection(p + "ffn_gate.weight", [ff, d]),
+                                up: try projection(p + "ffn_up.weight", [ff, d]),
+                                down: try projection(p + "ffn_down.weight", [d, ff])))
         }
         self.layers = layers
-        self.tokenEmbedding = try load("token_embd.weight", [c.vocabularySize, d])
+        self.tokenEmbedding = try projection("token_embd.weight", [c.vocabularySize, d])
         self.outputNorm = try load("output_norm.weight", [d])
         if file.hasTensor(named: "output.weight") {
-            self.output = try load("output.weight", [c.vocabularySize, d])
+            self.output = try projection("output.weight", [c.vocabularySize, d])
             self.tiedOutput = false
         } else {
             self.output = tokenEmbedding
@@ -156,6 +172,55 @@ public final class LlamaModel: @unchecked Sendable {
     // MARK: Pieces used by the session
 
     func cosSin(position: Int) -> (cos: [Float], sin: [Float]) { rope.values(position: position) }
+}
+
+/// A weight matrix [outputs, inputs] the decoder multiplies by: ggml blocks when the file stores
+/// it in a format `QuantizedMatrix` works on (Q4_1, Q8_0, Q4_0), Floats otherwise.
+enum Projection: @unchecked Sendable {
+    case quantized(QuantizedMatrix)
+    case dense(WeightMatrix)
+
+    var rows: Int {
+        switch self {
+        case .quantized(let matrix): return matrix.rows
+        case .dense(let matrix): return matrix.rows
+        }
+    }
+
+    var columns: Int {
+        switch self {
+        case .quantized(let matrix): return matrix.columns
+        case .dense(let matrix): return matrix.columns
+        }
+    }
+
+    /// Y[rows × self.rows] = X[rows × columns] · Wᵀ.
+    func multiply(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, threads: Int) {
+        Projection.multiply([(self, y)], x: x, rows: rows, threads: threads)
+    }
+
+    /// Several projections of the same X, in one round of threads when all are quantised.
+    static func multiply(_ jobs: [(weight: Projection, y: UnsafeMutablePointer<Float>)], x: UnsafePointer<Float>,
+                         rows: Int, threads: Int) {
+        var quantized: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)] = []
+        for job in jobs {
+            switch job.weight {
+            case .quantized(let matrix): quantized.append((matrix, job.y))
+            case .dense(let matrix):
+                MatvecKernel.multiply(x: x, rows: rows, w: matrix.pointer, outputs: matrix.rows, inputs: matrix.columns,
+                                      y: job.y, threads: threads)
+            }
+        }
+        if !quantized.isEmpty { QuantizedMatrix.multiply(quantized, x: x, rows: rows, threads: threads) }
+    }
+
+    /// Row `row` as Floats (the embedding lookup), exactly as the dequantiser computes it.
+    func copyRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .quantized(let matrix): matrix.dequantizeRow(row, into: out)
+        case .dense(let matrix): out.update(from: matrix.pointer + row * matrix.columns, count: matrix.columns)
+        }
+    }
 }
 
 /// A row-major Float matrix in memory that stays put (the kernels take raw pointers).
