@@ -80,6 +80,10 @@ public enum MatmulKernel {
     /// rows, so sub-matrices of larger ones can be multiplied in place. Any m, n, k ≥ 0 works;
     /// with k = 0 the product is the zero matrix.
     ///
+    /// `transposedB`: `b` holds Bᵀ instead, n rows of k scalars `ldb` apart (as K in Q·Kᵀ is
+    /// stored), so B[p, j] is `b[j·ldb + p]`. Only the packing reads B, so nothing else changes
+    /// and the result is bit-identical to multiplying by an explicit transposed copy.
+    ///
     /// `threads`: how many threads share the work; nil picks `automaticThreads(m:n:k:)`, and
     /// 1 or less runs on the calling thread. The result is bit-identical for every thread count
     /// (see "Threads" at the top of the file).
@@ -87,7 +91,7 @@ public enum MatmulKernel {
                                 a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int,
                                 c: UnsafeMutablePointer<Float>, ldc: Int,
-                                threads: Int? = nil) {
+                                transposedB: Bool = false, threads: Int? = nil) {
         precondition(m >= 0 && n >= 0 && k >= 0, "MatmulKernel.multiply: negative size m=\(m) n=\(n) k=\(k)")
         if m == 0 || n == 0 { return }
         if k == 0 {
@@ -95,13 +99,16 @@ public enum MatmulKernel {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             return
         }
+        // B[p, j] is b[p·bRow + j·bColumn].
+        let (bRow, bColumn) = transposedB ? (1, ldb) : (ldb, 1)
         let threads = threads ?? automaticThreads(m: m, n: n, k: k)
         let (rowChunks, columnChunks) = chunking(m: m, n: n, threads: threads)
         let chunks = rowChunks * columnChunks
         if threads <= 1 || chunks <= 1 {
             let scratch = Scratch(columns: n, depth: k)
             defer { scratch.deallocate() }
-            multiplyBlocks(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, scratch: scratch)
+            multiplyBlocks(m: m, n: n, k: k, a: a, lda: lda, b: b, bRow: bRow, bColumn: bColumn,
+                           c: c, ldc: ldc, scratch: scratch)
             return
         }
 
@@ -123,7 +130,8 @@ public enum MatmulKernel {
                 let j0 = boundary(columnIndex, of: columnChunks, size: n, unit: microColumns)
                 let j1 = boundary(columnIndex + 1, of: columnChunks, size: n, unit: microColumns)
                 if i1 <= i0 || j1 <= j0 { continue }
-                multiplyBlocks(m: i1 - i0, n: j1 - j0, k: k, a: a + i0 * lda, lda: lda, b: b + j0, ldb: ldb,
+                multiplyBlocks(m: i1 - i0, n: j1 - j0, k: k, a: a + i0 * lda, lda: lda,
+                               b: b + j0 * bColumn, bRow: bRow, bColumn: bColumn,
                                c: c + i0 * ldc + j0, ldc: ldc, scratch: scratch)
             }
         }
@@ -174,14 +182,15 @@ public enum MatmulKernel {
     /// The whole blocked product on one thread, for C or a rectangle of it.
     private static func multiplyBlocks(m: Int, n: Int, k: Int,
                                        a: UnsafePointer<Float>, lda: Int,
-                                       b: UnsafePointer<Float>, ldb: Int,
+                                       b: UnsafePointer<Float>, bRow: Int, bColumn: Int,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, scratch: Scratch) {
         let packed = scratch.packed, tile = scratch.tile
         for jc in stride(from: 0, to: n, by: columnBlock) {
             let blockColumns = min(columnBlock, n - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - pc)
-                packB(depth: depth, columns: blockColumns, from: b + pc * ldb + jc, ldb: ldb, into: packed)
+                packB(depth: depth, columns: blockColumns, from: b + pc * bRow + jc * bColumn,
+                      rowStride: bRow, columnStride: bColumn, into: packed)
                 // The first depth block overwrites C; later ones add to it.
                 let accumulate = pc > 0
 
@@ -207,18 +216,30 @@ public enum MatmulKernel {
     /// Copies B[0..<depth, 0..<columns] into panels of `microColumns` columns. Within a panel,
     /// row p of B occupies scalars p*microColumns ..< (p+1)*microColumns; columns beyond the
     /// matrix are zero, so they add nothing to the (discarded) padding columns of C.
-    private static func packB(depth: Int, columns: Int, from b: UnsafePointer<Float>, ldb: Int,
+    private static func packB(depth: Int, columns: Int, from b: UnsafePointer<Float>,
+                              rowStride: Int, columnStride: Int,
                               into packed: UnsafeMutableRawPointer) {
         let destination = packed.assumingMemoryBound(to: Float.self)
         for jr in stride(from: 0, to: columns, by: microColumns) {
             let width = min(microColumns, columns - jr)
             let panel = destination + jr * depth
-            for p in 0..<depth {
-                let source = b + p * ldb + jr
-                let target = panel + p * microColumns
-                target.update(from: source, count: width)
+            if columnStride == 1 {
+                for p in 0..<depth {
+                    let source = b + p * rowStride + jr
+                    let target = panel + p * microColumns
+                    target.update(from: source, count: width)
+                    if width < microColumns {
+                        (target + width).update(repeating: 0, count: microColumns - width)
+                    }
+                }
+            } else {
+                // B stored transposed: each column of the panel is a contiguous row of Bᵀ.
                 if width < microColumns {
-                    (target + width).update(repeating: 0, count: microColumns - width)
+                    for p in 0..<depth { (panel + p * microColumns + width).update(repeating: 0, count: microColumns - width) }
+                }
+                for j in 0..<width {
+                    let source = b + (jr + j) * columnStride
+                    for p in 0..<depth { panel[p * microColumns + j] = source[p * rowStride] }
                 }
             }
         }
