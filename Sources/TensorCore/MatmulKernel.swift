@@ -22,6 +22,8 @@ import Dispatch
 ///    sweeps down the rows of A.
 /// 3. **Blocking over rows of A (L2).** `rowBlock` rows of A by `depthBlock` columns are reused
 ///    for every panel of the packed block, so they stay in L2.
+///    Products with few rows (m ≤ `directRows`, e.g. 16 tokens times a weight matrix) skip the
+///    copy: each panel would serve only a few tiles, so the kernel reads B's rows in place.
 /// 4. **Edges.** The packed panels are zero-padded to 32 columns, and missing rows of A at the
 ///    bottom edge read a valid row instead (its results are thrown away), so the same SIMD
 ///    micro-kernel computes every tile. A partial tile is written through a small scratch tile
@@ -54,6 +56,8 @@ public enum MatmulKernel {
     static let columnBlock = 512
     /// mc: rows of A swept per packed block; rowBlock × depthBlock floats (96 KiB) stay in L2.
     static let rowBlock = 96
+    /// Products with at most this many rows read full panels of B in place instead of packing.
+    static let directRows = 24
 
     /// Below this many multiply-adds (m·n·k) the automatic choice is one thread: waking a second
     /// thread costs some microseconds, as much as a product of this size takes on one core.
@@ -189,21 +193,38 @@ public enum MatmulKernel {
             let blockColumns = min(columnBlock, n - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - pc)
-                packB(depth: depth, columns: blockColumns, from: b + pc * bRow + jc * bColumn,
-                      rowStride: bRow, columnStride: bColumn, into: packed)
+                // With few rows of A each panel would be used by only a tile or two, so packing
+                // (a read and a write of all of B) costs more than it saves: the micro-kernel
+                // then reads full 32-column panels straight from B, a row of 128 bytes per step,
+                // and only a partial last panel is packed (with its zero padding).
+                let direct = m <= directRows && bColumn == 1
+                let fullColumns = direct ? blockColumns / microColumns * microColumns : 0
+                if fullColumns < blockColumns {
+                    packB(depth: depth, columns: blockColumns - fullColumns,
+                          from: b + pc * bRow + (jc + fullColumns) * bColumn,
+                          rowStride: bRow, columnStride: bColumn, into: packed)
+                }
                 // The first depth block overwrites C; later ones add to it.
                 let accumulate = pc > 0
 
                 for ic in stride(from: 0, to: m, by: rowBlock) {
                     let blockRows = min(rowBlock, m - ic)
                     for jr in stride(from: 0, to: blockColumns, by: microColumns) {
-                        let panel = UnsafeRawPointer(packed) + (jr / microColumns) * depth * microColumns
-                            * MemoryLayout<Float>.stride
+                        // Either B itself (rows bRow apart) or the packed panel (rows 32 apart).
+                        let panel: UnsafeRawPointer, panelStride: Int
+                        if jr < fullColumns {
+                            panel = UnsafeRawPointer(b + pc * bRow + jc + jr)
+                            panelStride = bRow * MemoryLayout<Float>.stride
+                        } else {
+                            panel = UnsafeRawPointer(packed) + ((jr - fullColumns) / microColumns) * depth * microColumns
+                                * MemoryLayout<Float>.stride
+                            panelStride = microColumns * MemoryLayout<Float>.stride
+                        }
                         let columns = min(microColumns, blockColumns - jr)
                         for ir in stride(from: 0, to: blockRows, by: microRows) {
                             let row = ic + ir
                             microKernel(rows: min(microRows, blockRows - ir), columns: columns, depth: depth,
-                                        a: a + row * lda + pc, lda: lda, panel: panel,
+                                        a: a + row * lda + pc, lda: lda, panel: panel, panelStride: panelStride,
                                         c: c + row * ldc + jc + jr, ldc: ldc,
                                         accumulate: accumulate, tile: tile)
                         }
@@ -248,7 +269,7 @@ public enum MatmulKernel {
     /// C tile (rows × columns, at most 6 × 32) = or += A[rows × depth] · panel[depth × 32].
     @inline(__always)
     private static func microKernel(rows: Int, columns: Int, depth: Int,
-                                    a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer,
+                                    a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer, panelStride: Int,
                                     c: UnsafeMutablePointer<Float>, ldc: Int,
                                     accumulate: Bool, tile: UnsafeMutablePointer<Float>) {
         // Rows past the bottom edge re-read row 0: always valid memory, results discarded.
@@ -269,9 +290,9 @@ public enum MatmulKernel {
         let vectorBytes = MemoryLayout<Vector>.stride
         var b = panel
         for p in 0..<depth {
-            let b0 = b.load(as: Vector.self)
-            let b1 = b.load(fromByteOffset: vectorBytes, as: Vector.self)
-            b += 2 * vectorBytes
+            let b0 = b.loadUnaligned(as: Vector.self)
+            let b1 = b.loadUnaligned(fromByteOffset: vectorBytes, as: Vector.self)
+            b += panelStride
 
             var x = Vector(repeating: a0[p])
             c00 += x * b0; c01 += x * b1
