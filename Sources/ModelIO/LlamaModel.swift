@@ -24,17 +24,21 @@ import Transformer
 /// it: on a plain English paragraph the mean next-token loss is 2.39 nats with adjacent pairs
 /// and 3.73 with halves.
 ///
-/// The weights are dequantised to Float once at load (about 540 MB for SmolLM2); the matrix
-/// products run in `MatvecKernel` on `threadCount` threads. Measured in release
-/// (`-target-cpu native`) on the 2-core development machine: load 0.5 s, a 20-token prompt
-/// about 140 ms, then about 45–50 tokens/s (debug builds are roughly 20× slower).
+/// The weight matrices stay in the file's quantised blocks (Q4_1 for the layers, Q8_0 for the
+/// token embedding, which is also the output projection): `QuantizedMatrix` multiplies by them
+/// without expanding them to Float, so a token streams about 110 MB instead of 540 MB. The
+/// embedding lookup dequantises just the rows it needs; only the norms are kept as Float.
+/// Measured in release (`-target-cpu native`) on the 2-core development machine: load 0.15 s, a
+/// 12-token prompt about 50 ms, then about 140 tokens/s on one thread (45–50 when the weights
+/// were dequantised to Float at load; debug builds are much slower).
 public final class LlamaModel: @unchecked Sendable {
     public let configuration: LlamaConfiguration
     public let tokenizer: ByteLevelBPE
-    /// Threads for the matrix products (results are bit-identical for any count). 1 by default:
-    /// generating is limited by streaming the Float weights from memory (about 540 MB per token),
-    /// which a second thread on this 2-core machine does not speed up, while every product then
-    /// waits for the slower of the two threads whenever the other core is busy.
+    /// Threads for the matrix products (results are bit-identical for any count). 1 by default,
+    /// from measurement: a token is about 120 products of a few tens of microseconds each, and
+    /// handing each one to a second thread (a wake-up and a context switch every time) cost more
+    /// than it saved: about 120–130 tokens/s on two threads against 140 on one, even on an
+    /// otherwise idle machine. Long prompts, whose products are larger, may gain from 2.
     public var threadCount: Int
     /// Whether the output projection reuses the token embedding (no `output.weight` in the file).
     public let tiedOutput: Bool
@@ -110,7 +114,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.rope = RopeTable(headDimension: c.headDimension, base: c.ropeFrequencyBase)
     }
 
-    /// Reads a GGUF file and dequantises its weights.
+    /// Reads a GGUF file and loads its weights (quantised matrices stay quantised).
     public static func load(from file: URL) throws -> LlamaModel {
         try LlamaModel(file: try GGUFFile(contentsOf: file))
     }
