@@ -24,31 +24,35 @@ import Transformer
 /// it: on a plain English paragraph the mean next-token loss is 2.39 nats with adjacent pairs
 /// and 3.73 with halves.
 ///
-/// The weights are dequantised to Float once at load (about 540 MB for SmolLM2); the matrix
-/// products run in `MatvecKernel` on `threadCount` threads. Measured in release
-/// (`-target-cpu native`) on the 2-core development machine: load 0.5 s, a 20-token prompt
-/// about 140 ms, then about 45–50 tokens/s (debug builds are roughly 20× slower).
+/// The weight matrices stay in the file's quantised blocks (Q4_1 for the layers, Q8_0 for the
+/// token embedding, which is also the output projection): `QuantizedMatrix` multiplies by them
+/// without expanding them to Float, so a token streams about 110 MB instead of 540 MB. The
+/// embedding lookup dequantises just the rows it needs; only the norms are kept as Float.
+/// Measured in release (`-target-cpu native`) on the 2-core development machine: load 0.15 s, a
+/// 12-token prompt about 50 ms, then about 140 tokens/s on one thread (45–50 when the weights
+/// were dequantised to Float at load; debug builds are much slower).
 public final class LlamaModel: @unchecked Sendable {
     public let configuration: LlamaConfiguration
     public let tokenizer: ByteLevelBPE
-    /// Threads for the matrix products (results are bit-identical for any count). 1 by default:
-    /// generating is limited by streaming the Float weights from memory (about 540 MB per token),
-    /// which a second thread on this 2-core machine does not speed up, while every product then
-    /// waits for the slower of the two threads whenever the other core is busy.
+    /// Threads for the matrix products (results are bit-identical for any count). 1 by default,
+    /// from measurement: a token is about 120 products of a few tens of microseconds each, and
+    /// handing each one to a second thread (a wake-up and a context switch every time) cost more
+    /// than it saved: about 120–130 tokens/s on two threads against 140 on one, even on an
+    /// otherwise idle machine. Long prompts, whose products are larger, may gain from 2.
     public var threadCount: Int
     /// Whether the output projection reuses the token embedding (no `output.weight` in the file).
     public let tiedOutput: Bool
 
     struct Layer {
-        let attentionNorm: WeightMatrix, query: WeightMatrix, key: WeightMatrix, value: WeightMatrix
-        let attentionOutput: WeightMatrix
-        let feedForwardNorm: WeightMatrix, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
+        let attentionNorm: WeightMatrix, query: Projection, key: Projection, value: Projection
+        let attentionOutput: Projection
+        let feedForwardNorm: WeightMatrix, gate: Projection, up: Projection, down: Projection
     }
 
     let layers: [Layer]
-    let tokenEmbedding: WeightMatrix
+    let tokenEmbedding: Projection
     let outputNorm: WeightMatrix
-    let output: WeightMatrix
+    let output: Projection
     /// cos and sin of position · θ^(−2i/d_head), filled lazily per position.
     private let rope: RopeTable
 
@@ -66,25 +70,41 @@ public final class LlamaModel: @unchecked Sendable {
             guard tensor.shape == shape else { throw LlamaError.tensorShape(name: name, expected: shape, found: tensor.shape) }
             return WeightMatrix(rows: shape.count == 2 ? shape[0] : 1, columns: shape.last ?? 1, scalars: tensor.scalars)
         }
+        // Matrices stay in their quantised blocks when the kernel knows the format.
+        func projection(_ name: String, _ shape: [Int]) throws -> Projection {
+            let info = try file.tensorInfo(named: name)
+            guard info.shape == shape else { throw LlamaError.tensorShape(name: name, expected: shape, found: info.shape) }
+            let format: QuantizedMatrix.Format? = switch info.type {
+            case .q4_1: .q4_1
+            case .q8_0: .q8_0
+            case .q4_0: .q4_0
+            default: nil
+            }
+            guard let format else { return .dense(try load(name, shape)) }
+            let bytes = try file.rawBytes(of: name)
+            return .quantized(bytes.withUnsafeBytes {
+                QuantizedMatrix(format: format, rows: shape[0], columns: shape[1], ggmlBlocks: $0)
+            })
+        }
         let d = c.hiddenSize, q = c.headCount * c.headDimension, kv = c.keyValueSize, ff = c.feedForwardSize
         var layers: [Layer] = []
         for i in 0..<c.layerCount {
             let p = "blk.\(i)."
             layers.append(Layer(attentionNorm: try load(p + "attn_norm.weight", [d]),
-                                query: try load(p + "attn_q.weight", [q, d]),
-                                key: try load(p + "attn_k.weight", [kv, d]),
-                                value: try load(p + "attn_v.weight", [kv, d]),
-                                attentionOutput: try load(p + "attn_output.weight", [d, q]),
+                                query: try projection(p + "attn_q.weight", [q, d]),
+                                key: try projection(p + "attn_k.weight", [kv, d]),
+                                value: try projection(p + "attn_v.weight", [kv, d]),
+                                attentionOutput: try projection(p + "attn_output.weight", [d, q]),
                                 feedForwardNorm: try load(p + "ffn_norm.weight", [d]),
-                                gate: try load(p + "ffn_gate.weight", [ff, d]),
-                                up: try load(p + "ffn_up.weight", [ff, d]),
-                                down: try load(p + "ffn_down.weight", [d, ff])))
+                                gate: try projection(p + "ffn_gate.weight", [ff, d]),
+                                up: try projection(p + "ffn_up.weight", [ff, d]),
+                                down: try projection(p + "ffn_down.weight", [d, ff])))
         }
         self.layers = layers
-        self.tokenEmbedding = try load("token_embd.weight", [c.vocabularySize, d])
+        self.tokenEmbedding = try projection("token_embd.weight", [c.vocabularySize, d])
         self.outputNorm = try load("output_norm.weight", [d])
         if file.hasTensor(named: "output.weight") {
-            self.output = try load("output.weight", [c.vocabularySize, d])
+            self.output = try projection("output.weight", [c.vocabularySize, d])
             self.tiedOutput = false
         } else {
             self.output = tokenEmbedding
@@ -94,7 +114,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.rope = RopeTable(headDimension: c.headDimension, base: c.ropeFrequencyBase)
     }
 
-    /// Reads a GGUF file and dequantises its weights.
+    /// Reads a GGUF file and loads its weights (quantised matrices stay quantised).
     public static func load(from file: URL) throws -> LlamaModel {
         try LlamaModel(file: try GGUFFile(contentsOf: file))
     }
@@ -156,6 +176,55 @@ public final class LlamaModel: @unchecked Sendable {
     // MARK: Pieces used by the session
 
     func cosSin(position: Int) -> (cos: [Float], sin: [Float]) { rope.values(position: position) }
+}
+
+/// A weight matrix [outputs, inputs] the decoder multiplies by: ggml blocks when the file stores
+/// it in a format `QuantizedMatrix` works on (Q4_1, Q8_0, Q4_0), Floats otherwise.
+enum Projection: @unchecked Sendable {
+    case quantized(QuantizedMatrix)
+    case dense(WeightMatrix)
+
+    var rows: Int {
+        switch self {
+        case .quantized(let matrix): return matrix.rows
+        case .dense(let matrix): return matrix.rows
+        }
+    }
+
+    var columns: Int {
+        switch self {
+        case .quantized(let matrix): return matrix.columns
+        case .dense(let matrix): return matrix.columns
+        }
+    }
+
+    /// Y[rows × self.rows] = X[rows × columns] · Wᵀ.
+    func multiply(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, threads: Int) {
+        Projection.multiply([(self, y)], x: x, rows: rows, threads: threads)
+    }
+
+    /// Several projections of the same X, in one round of threads when all are quantised.
+    static func multiply(_ jobs: [(weight: Projection, y: UnsafeMutablePointer<Float>)], x: UnsafePointer<Float>,
+                         rows: Int, threads: Int) {
+        var quantized: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)] = []
+        for job in jobs {
+            switch job.weight {
+            case .quantized(let matrix): quantized.append((matrix, job.y))
+            case .dense(let matrix):
+                MatvecKernel.multiply(x: x, rows: rows, w: matrix.pointer, outputs: matrix.rows, inputs: matrix.columns,
+                                      y: job.y, threads: threads)
+            }
+        }
+        if !quantized.isEmpty { QuantizedMatrix.multiply(quantized, x: x, rows: rows, threads: threads) }
+    }
+
+    /// Row `row` as Floats (the embedding lookup), exactly as the dequantiser computes it.
+    func copyRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .quantized(let matrix): matrix.dequantizeRow(row, into: out)
+        case .dense(let matrix): out.update(from: matrix.pointer + row * matrix.columns, count: matrix.columns)
+        }
+    }
 }
 
 /// A row-major Float matrix in memory that stays put (the kernels take raw pointers).

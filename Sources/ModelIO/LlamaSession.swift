@@ -62,16 +62,14 @@ public final class LlamaSession: @unchecked Sendable {
         let attended = scratch[5], gate = scratch[6], up = scratch[7], scores = scratch[8]
 
         for (t, id) in ids.enumerated() {
-            (x + t * d).update(from: model.tokenEmbedding.pointer + id * d, count: d)
+            model.tokenEmbedding.copyRow(id, into: x + t * d)
         }
         let rotations = (0..<T).map { model.cosSin(position: start + $0) }
 
         for (layerIndex, layer) in model.layers.enumerated() {
             // Attention block.
             LlamaSession.rmsNorm(x, rows: T, width: d, weight: layer.attentionNorm.pointer, epsilon: epsilon, into: h)
-            MatvecKernel.multiply(x: h, rows: T, w: layer.query.pointer, outputs: qSize, inputs: d, y: q, threads: threads)
-            MatvecKernel.multiply(x: h, rows: T, w: layer.key.pointer, outputs: kvSize, inputs: d, y: k, threads: threads)
-            MatvecKernel.multiply(x: h, rows: T, w: layer.value.pointer, outputs: kvSize, inputs: d, y: v, threads: threads)
+            Projection.multiply([(layer.query, q), (layer.key, k), (layer.value, v)], x: h, rows: T, threads: threads)
             for t in 0..<T {
                 LlamaSession.rotate(q + t * qSize, heads: heads, headDimension: hd, by: rotations[t])
                 LlamaSession.rotate(k + t * kvSize, heads: c.keyValueHeadCount, headDimension: hd, by: rotations[t])
@@ -120,19 +118,17 @@ public final class LlamaSession: @unchecked Sendable {
                 try trace!.record(weights: try Tensor(shape: [heads, T, total], scalars: recorded), layer: layerIndex,
                                   kind: .decoderSelf, queryTokens: Array(labels[start..<total]), keyTokens: labels)
             }
-            MatvecKernel.multiply(x: attended, rows: T, w: layer.attentionOutput.pointer, outputs: d, inputs: qSize,
-                                  y: h, threads: threads)
+            layer.attentionOutput.multiply(x: attended, rows: T, y: h, threads: threads)
             for i in 0..<(T * d) { x[i] += h[i] }
 
             // Feed-forward block (SwiGLU).
             LlamaSession.rmsNorm(x, rows: T, width: d, weight: layer.feedForwardNorm.pointer, epsilon: epsilon, into: h)
-            MatvecKernel.multiply(x: h, rows: T, w: layer.gate.pointer, outputs: ff, inputs: d, y: gate, threads: threads)
-            MatvecKernel.multiply(x: h, rows: T, w: layer.up.pointer, outputs: ff, inputs: d, y: up, threads: threads)
+            Projection.multiply([(layer.gate, gate), (layer.up, up)], x: h, rows: T, threads: threads)
             for i in 0..<(T * ff) {
                 let g = gate[i]
                 gate[i] = g / (1 + Foundation.exp(-g)) * up[i]
             }
-            MatvecKernel.multiply(x: gate, rows: T, w: layer.down.pointer, outputs: d, inputs: ff, y: h, threads: threads)
+            layer.down.multiply(x: gate, rows: T, y: h, threads: threads)
             for i in 0..<(T * d) { x[i] += h[i] }
         }
         count = total
@@ -143,8 +139,7 @@ public final class LlamaSession: @unchecked Sendable {
         LlamaSession.rmsNorm(x + firstRow * d, rows: rows, width: d, weight: model.outputNorm.pointer, epsilon: epsilon, into: h)
         let vocabulary = c.vocabularySize
         return [Float](unsafeUninitializedCapacity: rows * vocabulary) { buffer, initialized in
-            MatvecKernel.multiply(x: h, rows: rows, w: model.output.pointer, outputs: vocabulary, inputs: d,
-                                  y: buffer.baseAddress!, threads: threads)
+            model.output.multiply(x: h, rows: rows, y: buffer.baseAddress!, threads: threads)
             initialized = rows * vocabulary
         }
     }

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
 /// The one place where matrices are multiplied. Everything else in TensorCore aims to be
 /// readable; this file aims to be fast, so here is how it is organised (the structure is the
 /// classic one from Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008).
@@ -15,6 +22,8 @@
 ///    sweeps down the rows of A.
 /// 3. **Blocking over rows of A (L2).** `rowBlock` rows of A by `depthBlock` columns are reused
 ///    for every panel of the packed block, so they stay in L2.
+///    Products with few rows (m ≤ `directRows`, e.g. 16 tokens times a weight matrix) skip the
+///    copy: each panel would serve only a few tiles, so the kernel reads B's rows in place.
 /// 4. **Edges.** The packed panels are zero-padded to 32 columns, and missing rows of A at the
 ///    bottom edge read a valid row instead (its results are thrown away), so the same SIMD
 ///    micro-kernel computes every tile. A partial tile is written through a small scratch tile
@@ -25,6 +34,14 @@
 /// `-target-cpu native` (the default build), `addingProduct` on SIMD types becomes a call to
 /// libm's `fma` per lane and is about 100× slower. Separate multiply and add cost little on
 /// CPUs with separate add pipes (e.g. AMD Zen), and they give identical results on every build.
+///
+/// **Threads.** Above `parallelThreshold` multiply-adds, C is cut into rectangles of whole
+/// micro-tiles (columns first, then rows when there are few columns) and the threads take
+/// rectangles from a shared counter until none is left, each with its own packing buffer. Every
+/// rectangle runs the same blocked loop as the single-threaded product, and the depth blocks
+/// always start at multiples of `depthBlock` of the full k, so each element of C is computed by
+/// exactly the same sequence of operations whoever computes it: the result is bit-identical for
+/// any thread count. (A lane of a SIMD accumulator does not care which tile it sits in.)
 public enum MatmulKernel {
     /// One SIMD register's worth of Floats (a zmm register with AVX-512, 4 xmm registers with SSE).
     typealias Vector = SIMD16<Float>
@@ -39,16 +56,48 @@ public enum MatmulKernel {
     static let columnBlock = 512
     /// mc: rows of A swept per packed block; rowBlock × depthBlock floats (96 KiB) stay in L2.
     static let rowBlock = 96
+    /// Products with at most this many rows read full panels of B in place instead of packing.
+    static let directRows = 24
+
+    /// Below this many multiply-adds (m·n·k) the automatic choice is one thread: waking a second
+    /// thread costs some microseconds, as much as a product of this size takes on one core.
+    /// Measured: 16×384·384×384 (2.4 M) ran slower on two threads than on one, 16×384·384×1536
+    /// (9.4 M) faster.
+    public static let parallelThreshold = 1 << 22
+
+    /// The thread count `multiply` uses when none is given: 1 for small products, otherwise
+    /// one per online processor.
+    public static func automaticThreads(m: Int, n: Int, k: Int) -> Int {
+        let (mn, o1) = m.multipliedReportingOverflow(by: n)
+        let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
+        if !o1 && !o2 && mnk < parallelThreshold { return 1 }
+        return max(1, activeProcessors)
+    }
+
+    /// Read once: `sysconf` is a system call.
+    static let activeProcessors: Int = {
+        let count = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return count > 0 ? Int(count) : 1
+    }()
 
     /// C[m×n] = A[m×k] · B[k×n], all row-major with leading dimensions; C is overwritten.
     ///
     /// `lda`, `ldb` and `ldc` are the distances, in scalars, between the starts of consecutive
     /// rows, so sub-matrices of larger ones can be multiplied in place. Any m, n, k ≥ 0 works;
     /// with k = 0 the product is the zero matrix.
+    ///
+    /// `transposedB`: `b` holds Bᵀ instead, n rows of k scalars `ldb` apart (as K in Q·Kᵀ is
+    /// stored), so B[p, j] is `b[j·ldb + p]`. Only the packing reads B, so nothing else changes
+    /// and the result is bit-identical to multiplying by an explicit transposed copy.
+    ///
+    /// `threads`: how many threads share the work; nil picks `automaticThreads(m:n:k:)`, and
+    /// 1 or less runs on the calling thread. The result is bit-identical for every thread count
+    /// (see "Threads" at the top of the file).
     public static func multiply(m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int,
-                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                c: UnsafeMutablePointer<Float>, ldc: Int,
+                                transposedB: Bool = false, threads: Int? = nil) {
         precondition(m >= 0 && n >= 0 && k >= 0, "MatmulKernel.multiply: negative size m=\(m) n=\(n) k=\(k)")
         if m == 0 || n == 0 { return }
         if k == 0 {
@@ -56,36 +105,128 @@ public enum MatmulKernel {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             return
         }
+        // B[p, j] is b[p·bRow + j·bColumn].
+        let (bRow, bColumn) = transposedB ? (1, ldb) : (ldb, 1)
+        let threads = threads ?? automaticThreads(m: m, n: n, k: k)
+        let (rowChunks, columnChunks) = chunking(m: m, n: n, threads: threads)
+        let chunks = rowChunks * columnChunks
+        if threads <= 1 || chunks <= 1 {
+            let scratch = Scratch(columns: n, depth: k)
+            defer { scratch.deallocate() }
+            multiplyBlocks(m: m, n: n, k: k, a: a, lda: lda, b: b, bRow: bRow, bColumn: bColumn,
+                           c: c, ldc: ldc, scratch: scratch)
+            return
+        }
 
-        // Scratch memory, allocated once per call: the packed block of B, and one C tile for edges.
-        // Sized for this product, not for a full block, so small products stay cheap.
-        let panelsPerBlock = (min(n, columnBlock) + microColumns - 1) / microColumns
-        let packedBytes = min(k, depthBlock) * panelsPerBlock * microColumns * MemoryLayout<Float>.stride
-        let packed = UnsafeMutableRawPointer.allocate(byteCount: packedBytes,
-                                                      alignment: MemoryLayout<Vector>.alignment)
-        defer { packed.deallocate() }
-        packed.bindMemory(to: Float.self, capacity: packedBytes / MemoryLayout<Float>.stride)
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: microRows * microColumns)
-        defer { tile.deallocate() }
+        // Chunk boundaries fall on whole micro-tiles (6 rows, 32 columns) where possible, so
+        // that only the last chunk in each direction has edge tiles.
+        nonisolated(unsafe) let a = a, b = b, c = c
+        let counter = ChunkCounter()
+        defer { counter.deallocate() }
+        let workers = min(threads, chunks)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let scratch = Scratch(columns: n, depth: k)
+            defer { scratch.deallocate() }
+            while true {
+                let chunk = counter.next()
+                if chunk >= chunks { break }
+                let rowIndex = chunk / columnChunks, columnIndex = chunk % columnChunks
+                let i0 = boundary(rowIndex, of: rowChunks, size: m, unit: microRows)
+                let i1 = boundary(rowIndex + 1, of: rowChunks, size: m, unit: microRows)
+                let j0 = boundary(columnIndex, of: columnChunks, size: n, unit: microColumns)
+                let j1 = boundary(columnIndex + 1, of: columnChunks, size: n, unit: microColumns)
+                if i1 <= i0 || j1 <= j0 { continue }
+                multiplyBlocks(m: i1 - i0, n: j1 - j0, k: k, a: a + i0 * lda, lda: lda,
+                               b: b + j0 * bColumn, bRow: bRow, bColumn: bColumn,
+                               c: c + i0 * ldc + j0, ldc: ldc, scratch: scratch)
+            }
+        }
+    }
 
+    /// How C is cut into rowChunks × columnChunks rectangles for `threads` threads: about four
+    /// chunks per thread, so a thread slowed down by other work on the machine hands its share
+    /// to the others, but no narrower than 64 columns or shorter than 24 rows, where the
+    /// repeated packing of B (once per row chunk) and the edge tiles would start to cost.
+    /// Columns are cut first: column chunks pack disjoint parts of B, so nothing is repeated.
+    static func chunking(m: Int, n: Int, threads: Int) -> (rows: Int, columns: Int) {
+        guard threads > 1 else { return (1, 1) }
+        let wanted = 4 * threads
+        let columns = max(1, min(n / 64, wanted))
+        let rows = max(1, min(m / 24, (wanted + columns - 1) / columns))
+        return (rows, columns)
+    }
+
+    /// Where chunk `index` of `count` starts along a side of `size`: near size·index/count,
+    /// rounded to a multiple of `unit`.
+    @inline(__always)
+    static func boundary(_ index: Int, of count: Int, size: Int, unit: Int) -> Int {
+        index == count ? size : min(size, (size * index / count + unit / 2) / unit * unit)
+    }
+
+    /// The packing buffer for B and the scratch tile for edges, owned by one thread.
+    struct Scratch {
+        let packed: UnsafeMutableRawPointer
+        let tile: UnsafeMutablePointer<Float>
+
+        /// Sized for blocks of at most `columns` columns and `depth` rows of B, not for a full
+        /// block, so small products stay cheap.
+        init(columns: Int, depth: Int) {
+            let panelsPerBlock = (min(columns, columnBlock) + microColumns - 1) / microColumns
+            let floats = min(depth, depthBlock) * panelsPerBlock * microColumns
+            packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, floats) * MemoryLayout<Float>.stride,
+                                                      alignment: 64)
+            packed.bindMemory(to: Float.self, capacity: floats)
+            tile = .allocate(capacity: microRows * microColumns)
+        }
+
+        func deallocate() {
+            packed.deallocate()
+            tile.deallocate()
+        }
+    }
+
+    /// The whole blocked product on one thread, for C or a rectangle of it.
+    private static func multiplyBlocks(m: Int, n: Int, k: Int,
+                                       a: UnsafePointer<Float>, lda: Int,
+                                       b: UnsafePointer<Float>, bRow: Int, bColumn: Int,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, scratch: Scratch) {
+        let packed = scratch.packed, tile = scratch.tile
         for jc in stride(from: 0, to: n, by: columnBlock) {
             let blockColumns = min(columnBlock, n - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - pc)
-                packB(depth: depth, columns: blockColumns, from: b + pc * ldb + jc, ldb: ldb, into: packed)
+                // With few rows of A each panel would be used by only a tile or two, so packing
+                // (a read and a write of all of B) costs more than it saves: the micro-kernel
+                // then reads full 32-column panels straight from B, a row of 128 bytes per step,
+                // and only a partial last panel is packed (with its zero padding).
+                let direct = m <= directRows && bColumn == 1
+                let fullColumns = direct ? blockColumns / microColumns * microColumns : 0
+                if fullColumns < blockColumns {
+                    packB(depth: depth, columns: blockColumns - fullColumns,
+                          from: b + pc * bRow + (jc + fullColumns) * bColumn,
+                          rowStride: bRow, columnStride: bColumn, into: packed)
+                }
                 // The first depth block overwrites C; later ones add to it.
                 let accumulate = pc > 0
 
                 for ic in stride(from: 0, to: m, by: rowBlock) {
                     let blockRows = min(rowBlock, m - ic)
                     for jr in stride(from: 0, to: blockColumns, by: microColumns) {
-                        let panel = UnsafeRawPointer(packed) + (jr / microColumns) * depth * microColumns
-                            * MemoryLayout<Float>.stride
+                        // Either B itself (rows bRow apart) or the packed panel (rows 32 apart).
+                        let panel: UnsafeRawPointer, panelStride: Int
+                        if jr < fullColumns {
+                            panel = UnsafeRawPointer(b + pc * bRow + jc + jr)
+                            panelStride = bRow * MemoryLayout<Float>.stride
+                        } else {
+                            panel = UnsafeRawPointer(packed) + ((jr - fullColumns) / microColumns) * depth * microColumns
+                                * MemoryLayout<Float>.stride
+                            panelStride = microColumns * MemoryLayout<Float>.stride
+                        }
                         let columns = min(microColumns, blockColumns - jr)
                         for ir in stride(from: 0, to: blockRows, by: microRows) {
                             let row = ic + ir
                             microKernel(rows: min(microRows, blockRows - ir), columns: columns, depth: depth,
-                                        a: a + row * lda + pc, lda: lda, panel: panel,
+                                        a: a + row * lda + pc, lda: lda, panel: panel, panelStride: panelStride,
                                         c: c + row * ldc + jc + jr, ldc: ldc,
                                         accumulate: accumulate, tile: tile)
                         }
@@ -98,18 +239,30 @@ public enum MatmulKernel {
     /// Copies B[0..<depth, 0..<columns] into panels of `microColumns` columns. Within a panel,
     /// row p of B occupies scalars p*microColumns ..< (p+1)*microColumns; columns beyond the
     /// matrix are zero, so they add nothing to the (discarded) padding columns of C.
-    private static func packB(depth: Int, columns: Int, from b: UnsafePointer<Float>, ldb: Int,
+    private static func packB(depth: Int, columns: Int, from b: UnsafePointer<Float>,
+                              rowStride: Int, columnStride: Int,
                               into packed: UnsafeMutableRawPointer) {
         let destination = packed.assumingMemoryBound(to: Float.self)
         for jr in stride(from: 0, to: columns, by: microColumns) {
             let width = min(microColumns, columns - jr)
             let panel = destination + jr * depth
-            for p in 0..<depth {
-                let source = b + p * ldb + jr
-                let target = panel + p * microColumns
-                target.update(from: source, count: width)
+            if columnStride == 1 {
+                for p in 0..<depth {
+                    let source = b + p * rowStride + jr
+                    let target = panel + p * microColumns
+                    target.update(from: source, count: width)
+                    if width < microColumns {
+                        (target + width).update(repeating: 0, count: microColumns - width)
+                    }
+                }
+            } else {
+                // B stored transposed: each column of the panel is a contiguous row of Bᵀ.
                 if width < microColumns {
-                    (target + width).update(repeating: 0, count: microColumns - width)
+                    for p in 0..<depth { (panel + p * microColumns + width).update(repeating: 0, count: microColumns - width) }
+                }
+                for j in 0..<width {
+                    let source = b + (jr + j) * columnStride
+                    for p in 0..<depth { panel[p * microColumns + j] = source[p * rowStride] }
                 }
             }
         }
@@ -118,7 +271,7 @@ public enum MatmulKernel {
     /// C tile (rows × columns, at most 6 × 32) = or += A[rows × depth] · panel[depth × 32].
     @inline(__always)
     private static func microKernel(rows: Int, columns: Int, depth: Int,
-                                    a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer,
+                                    a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer, panelStride: Int,
                                     c: UnsafeMutablePointer<Float>, ldc: Int,
                                     accumulate: Bool, tile: UnsafeMutablePointer<Float>) {
         // Rows past the bottom edge re-read row 0: always valid memory, results discarded.
@@ -139,9 +292,9 @@ public enum MatmulKernel {
         let vectorBytes = MemoryLayout<Vector>.stride
         var b = panel
         for p in 0..<depth {
-            let b0 = b.load(as: Vector.self)
-            let b1 = b.load(fromByteOffset: vectorBytes, as: Vector.self)
-            b += 2 * vectorBytes
+            let b0 = b.loadUnaligned(as: Vector.self)
+            let b1 = b.loadUnaligned(fromByteOffset: vectorBytes, as: Vector.self)
+            b += panelStride
 
             var x = Vector(repeating: a0[p])
             c00 += x * b0; c01 += x * b1
@@ -197,5 +350,31 @@ public enum MatmulKernel {
         }
         raw.storeBytes(of: left, as: Vector.self)
         raw.storeBytes(of: right, toByteOffset: vectorBytes, as: Vector.self)
+    }
+}
+
+/// Hands out 0, 1, 2, … to the threads of one product, each number once: dynamic load balancing
+/// without a dependency on the Synchronization module. A pthread mutex lives at a fixed address
+/// (it must never be moved), hence the manual allocation.
+final class ChunkCounter: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value = 0
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func next() -> Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let current = value
+        value += 1
+        return current
+    }
+
+    func deallocate() {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TensorCore
 
 /// Everything scaled dot-product attention computed on its way to the output, so a lesson or
@@ -46,16 +51,62 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     guard key.shape[key.rank - 2] == value.shape[value.rank - 2] else {
         throw TensorError.shapeMismatch(operation: "attention (K and V must have one row per key)", lhs: key.shape, rhs: value.shape)
     }
-    let scores = try query.matmul(key.transposed())
+    // Q·Kᵀ without a transposed copy of K (bit-identical to `query.matmul(key.transposed())`).
+    let scores = try query.matmulTransposed(key)
     let scale = 1 / Float(keyDimension).squareRoot()
     let scaledScores = scores * scale
     var maskedScores = scaledScores
     if let mask {
         maskedScores = try scaledScores.maskedFill(mask, with: -.infinity)
     }
-    let weights = maskedScores.softmax()
+    let weights = rowSoftmax(maskedScores)
     let output = try weights.matmul(value)
     return AttentionStages(query: query, key: key, value: value, scores: scores, scale: scale,
                            scaledScores: scaledScores, mask: mask, maskedScores: maskedScores,
                            weights: weights, output: output)
+}
+
+/// `Tensor.softmax()` over the last axis, bit for bit (the same exp, the same order of sums, the
+/// same special cases), written over raw buffers: the array-subscript version spends most of its
+/// time on bounds and uniqueness checks, which made it the slowest stage of attention.
+func rowSoftmax(_ scores: Tensor) -> Tensor {
+    let width = scores.shape.last ?? 1
+    guard width > 0 else { return scores }
+    let count = scores.count
+    let result = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        scores.scalars.withUnsafeBufferPointer { input in
+            guard let x = input.baseAddress, let out = buffer.baseAddress else { return }
+            for start in stride(from: 0, to: count, by: width) {
+                let row = x + start, y = out + start
+                var rowMax = -Float.infinity
+                var hasNaN = false
+                for j in 0..<width {
+                    let v = row[j]
+                    if v.isNaN { hasNaN = true }
+                    if v > rowMax { rowMax = v }
+                }
+                if hasNaN {
+                    y.update(repeating: .nan, count: width)
+                } else if rowMax == -.infinity {
+                    y.update(repeating: 0, count: width)
+                } else if rowMax == .infinity {
+                    var winners = 0
+                    for j in 0..<width where row[j] == .infinity { winners += 1 }
+                    let share = 1 / Float(winners)
+                    for j in 0..<width { y[j] = row[j] == .infinity ? share : 0 }
+                } else {
+                    var total: Float = 0
+                    for j in 0..<width {
+                        let e = exp(row[j] - rowMax)   // exp(-inf) is exactly 0
+                        y[j] = e
+                        total += e
+                    }
+                    for j in 0..<width { y[j] /= total }
+                }
+            }
+        }
+        initialized = count
+    }
+    // The shape is the input's, so the count fits.
+    return (try? Tensor(shape: scores.shape, scalars: result)) ?? scores.softmax()
 }
