@@ -5,8 +5,7 @@ import TensorCore
 import Transformer
 
 /// The one call into the project's matrix product, kept apart so the kernel under test is easy to
-/// switch. MatmulKernel.multiply is single-threaded today, so `threads` is not used yet; once the
-/// threaded kernel lands, pass it on: `MatmulKernel.multiply(..., threads: threads)`.
+/// switch.
 @inline(never)
 func projectMatmul(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                    c: UnsafeMutablePointer<Float>, threads: Int) {
