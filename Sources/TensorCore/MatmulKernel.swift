@@ -105,6 +105,13 @@ public enum MatmulKernel {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             return
         }
+        if m == 1 && !transposedB {
+            // One thread whatever `threads` says: measured on the 2-core machine, waking a second
+            // thread through Dispatch for a 576 × 1536 row (about 40 µs of work) made it slower
+            // (28–33 GFLOP/s instead of 44); a persistent spinning worker pool would be needed.
+            multiplyRow(n: n, k: k, a: a, b: b, ldb: ldb, c: c)
+            return
+        }
         // B[p, j] is b[p·bRow + j·bColumn].
         let (bRow, bColumn) = transposedB ? (1, ldb) : (ldb, 1)
         let threads = threads ?? automaticThreads(m: m, n: n, k: k)
@@ -186,6 +193,48 @@ public enum MatmulKernel {
     }
 
     /// The whole blocked product on one thread, for C or a rectangle of it.
+    /// C[1×n] = a[1×k] · B[k×n] for a single row (a vector times a matrix): stream the rows of B
+    /// and add each, times its scalar of a, into a row of n accumulators. The tiled kernel
+    /// would spend five sixths of its multiply-adds on the missing rows 2–6 of its 6-row tile.
+    ///
+    /// Every element is summed exactly as the tiled kernel sums it (from zero, p in order within
+    /// each depth block, then the block's sum added to C), so a row computed alone has the same
+    /// bits as the same row inside a larger product. Memory-bound, so one thread whatever
+    /// `threads` says, which keeps results independent of the thread count too.
+    private static func multiplyRow(n: Int, k: Int, a: UnsafePointer<Float>,
+                                    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>) {
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { sums.deallocate() }
+        for pc in stride(from: 0, to: k, by: depthBlock) {
+            sums.update(repeating: 0, count: n)
+            for p in pc..<min(k, pc + depthBlock) {
+                let row = b + p * ldb
+                var j = 0
+#if !DEBUG
+                let x = Vector(repeating: a[p])
+                let rawSums = UnsafeMutableRawPointer(sums), rawRow = UnsafeRawPointer(row)
+                while j + Vector.scalarCount <= n {
+                    let offset = j * MemoryLayout<Float>.stride
+                    var sum = rawSums.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                    sum += x * rawRow.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                    rawSums.storeBytes(of: sum, toByteOffset: offset, as: Vector.self)
+                    j += Vector.scalarCount
+                }
+#endif
+                let scalar = a[p]
+                while j < n {
+                    sums[j] += scalar * row[j]
+                    j += 1
+                }
+            }
+            if pc == 0 {
+                c.update(from: sums, count: n)
+            } else {
+                for j in 0..<n { c[j] += sums[j] }
+            }
+        }
+    }
+
     private static func multiplyBlocks(m: Int, n: Int, k: Int,
                                        a: UnsafePointer<Float>, lda: Int,
                                        b: UnsafePointer<Float>, bRow: Int, bColumn: Int,

@@ -58,6 +58,22 @@ struct MatmulKernelThreadTests {
         #expect(worst < 1e-6 * Double(max(k, 1)).squareRoot() + 1e-6, "m=\(m) n=\(n) k=\(k): relative error \(worst)")
     }
 
+    /// A single row goes through its own vector-times-matrix path; it must sum every element
+    /// exactly as the tiled kernel does, so row i of a product has the same bits whether it is
+    /// computed alone or with other rows (k across depth blocks, n with a SIMD tail).
+    @Test("a row alone has the bits it has inside a larger product", arguments: [(1, 1), (33, 17), (576, 1536), (300, 70), (513, 45)])
+    func singleRowMatchesTheTiledKernel(k: Int, n: Int) {
+        let m = 7
+        var rng = SeededGenerator(seed: UInt64(k * 1000 + n))
+        let a = (0..<(m * k)).map { _ in rng.nextNormal() }
+        let b = (0..<(k * n)).map { _ in rng.nextNormal() }
+        let all = Self.product(a, b, m: m, n: n, k: k, threads: 1)
+        for i in 0..<m {
+            let row = Self.product(Array(a[(i * k)..<((i + 1) * k)]), b, m: 1, n: n, k: k, threads: 2)
+            #expect(row.map(\.bitPattern) == all[(i * n)..<((i + 1) * n)].map(\.bitPattern), "row \(i), k=\(k) n=\(n)")
+        }
+    }
+
     @Test("leading dimensions with threads: only the sub-matrix of C is written")
     func leadingDimensionsWithThreads() {
         let (m, n, k) = (61, 150, 270)
