@@ -42,6 +42,10 @@ import Dispatch
 /// always start at multiples of `depthBlock` of the full k, so each element of C is computed by
 /// exactly the same sequence of operations whoever computes it: the result is bit-identical for
 /// any thread count. (A lane of a SIMD accumulator does not care which tile it sits in.)
+///
+/// **A single row** (m = 1, a vector times a matrix, as in decoding one token) skips the tiles:
+/// it streams the rows of B into a row of sums (`multiplyRow`), summing each element exactly as
+/// the tiled kernel would, so a row has the same bits alone or inside a larger product.
 public enum MatmulKernel {
     /// One SIMD register's worth of Floats (a zmm register with AVX-512, 4 xmm registers with SSE).
     typealias Vector = SIMD16<Float>
