@@ -8,12 +8,6 @@ public enum ModelLocation: Equatable, Sendable {
     case bertEncoder(folder: URL, weights: URL)
     /// A Llama-family decoder in one GGUF file.
     case llamaDecoder(file: URL)
-
-    /// Whether the location holds a BERT-family encoder (else a Llama-family decoder).
-    public var isEncoder: Bool {
-        if case .bertEncoder = self { return true }
-        return false
-    }
 }
 
 /// A `--model` argument that names nothing usable.
