@@ -224,6 +224,9 @@ struct LlamaLayerTests {
             try MultiHeadAttention(query: square, key: narrow, value: narrow, output: square, heads: 4, keyValueHeads: 2,
                                    rotary: RotaryPositionEmbedding(headDimension: 4))
         }
+        // The trainable twin computes plain multi-head attention only, so it refuses the others.
+        let grouped = try MultiHeadAttention(query: square, key: narrow, value: narrow, output: square, heads: 4, keyValueHeads: 2)
+        #expect(throws: TransformerError.self) { try TrainableMultiHeadAttention(grouped) }
         #expect(throws: TensorError.self) { try Tensor.zeros([2, 3]).repeatingHeads(2) }
         let heads = try Tensor(shape: [2, 1, 1], scalars: [7, 9]).repeatingHeads(3)
         #expect(heads == (try Tensor(shape: [6, 1, 1], scalars: [7, 7, 7, 9, 9, 9])))
