@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TensorCore
+import Training
 @testable import Transformer
 
 // The Llama pieces (RMSNorm, RoPE, SwiGLU, grouped-query attention) against values worked out
