@@ -319,6 +319,14 @@ struct RealModelLesson {
             prompt into \(ids.count) tokens (␣ marks a space that belongs to the token): \
             \(labels.joined(separator: " | ")).
 
+            The code that runs it here (\(LlamaModel.self) in Sources/ModelIO) is written for speed. To \
+            read SmolLM2 in the pieces of lessons 2–8, open Sources/Transformer/LlamaReferenceModel.swift: \
+            \(LlamaReferenceModel.self) stacks \(c.layerCount) \(LlamaDecoderLayer.self)s. In each, an \
+            \(RMSNorm.self), then a \(MultiHeadAttention.self) whose \(c.headCount) query heads share \
+            \(c.keyValueHeadCount) key/value heads and whose queries and keys are turned by their position \
+            (\(RotaryPositionEmbedding.self)), then another \(RMSNorm.self) and a \(SwiGLUFeedForward.self). \
+            A test checks that both give the same logits and attention weights, up to float rounding.
+
             Its attention is causal, so every matrix is lower-triangular: a token can only look \
             back. The last position is the one that predicts what comes next. Its five most \
             likely next tokens:

@@ -180,7 +180,14 @@ public struct TrainableMultiHeadAttention: Sendable {
         try self.init(MultiHeadAttention(modelDimension: modelDimension, heads: heads, using: &generator))
     }
 
+    /// Throws `TransformerError.invalidConfiguration` for grouped-query or rotary attention,
+    /// which this twin does not compute.
     public init(_ layer: MultiHeadAttention) throws {
+        guard layer.keyValueHeads == layer.heads, layer.rotary == nil else {
+            throw TransformerError.invalidConfiguration(
+                field: "TrainableMultiHeadAttention",
+                reason: "grouped-query attention and rotary positions have no trainable twin yet")
+        }
         query = TrainableLinear(layer.query)
         key = TrainableLinear(layer.key)
         value = TrainableLinear(layer.value)

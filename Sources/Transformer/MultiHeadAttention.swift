@@ -26,6 +26,11 @@ public struct MultiHeadOutput: Sendable {
 /// Self-attention passes the same tensor as query and keyValue. Cross-attention passes the
 /// decoder's states as query and the encoder's output as keyValue; the lengths may differ.
 ///
+/// Llama-family models (SmolLM2) use two variations, both off unless built with
+/// `init(query:key:value:output:heads:keyValueHeads:rotary:)` (MultiHeadAttention+GroupedQuery.swift):
+/// grouped-query attention (fewer key/value heads than query heads, each shared by a group) and
+/// rotary positions (q and k turned by their position before the scores are taken).
+///
 /// The shape comments in this module are written for a batch, (B, T, d); a single sequence
 /// [T, d] works the same way without the B axis.
 public struct MultiHeadAttention: Sendable {
@@ -38,10 +43,16 @@ public struct MultiHeadAttention: Sendable {
     /// W_O and b_O, which mixes the concatenated heads back into one d-vector: [d, d], [d].
     public let output: Linear
     public let heads: Int
+    /// RoPE applied to the queries and keys of every head; nil (the default) for models that
+    /// add positions to the input instead. Set only by the grouped-query initialiser.
+    public internal(set) var rotary: RotaryPositionEmbedding?
 
     public var modelDimension: Int { query.inputSize }
     /// d_h = d_model / h, the features each head works with.
     public var headDimension: Int { modelDimension / heads }
+    /// Key/value heads: `heads` in plain multi-head attention, fewer in grouped-query attention
+    /// (W_K and W_V are then [d, keyValueHeads · d_h]).
+    public var keyValueHeads: Int { key.outputSize / headDimension }
 
     /// Random projections (see `Linear`), drawn in the order W_Q, W_K, W_V, W_O.
     /// Throws `TransformerError.invalidConfiguration` unless d_model and h are positive and
@@ -103,9 +114,17 @@ public struct MultiHeadAttention: Sendable {
                 lhs: input.shape, rhs: keyValue.shape)
         }
         // Project once for all heads, then give each head its slice of the features.
-        let q = try query(input).splitHeads(heads)       // (B, T_q, d) -> (B, h, T_q, d_h)
-        let k = try key(keyValue).splitHeads(heads)      // (B, T_k, d) -> (B, h, T_k, d_h)
-        let v = try value(keyValue).splitHeads(heads)    // (B, T_k, d) -> (B, h, T_k, d_h)
+        var q = try query(input).splitHeads(heads)                // (B, T_q, d) -> (B, h, T_q, d_h)
+        var k = try key(keyValue).splitHeads(keyValueHeads)       // (B, T_k, kv·d_h) -> (B, kv, T_k, d_h)
+        var v = try value(keyValue).splitHeads(keyValueHeads)     // (B, T_k, kv·d_h) -> (B, kv, T_k, d_h)
+        if let rotary {                                  // RoPE: turn q and k by their positions
+            q = try rotary(q)                            // (B, h, T_q, d_h)
+            k = try rotary(k)                            // (B, kv, T_k, d_h)
+        }
+        if keyValueHeads != heads {                      // grouped-query: query head i reads kv head i / group
+            k = try k.repeatingHeads(heads / keyValueHeads)   // (B, kv, T_k, d_h) -> (B, h, T_k, d_h)
+            v = try v.repeatingHeads(heads / keyValueHeads)   // (B, kv, T_k, d_h) -> (B, h, T_k, d_h)
+        }
 
         let scoresRank = q.rank                          // the scores are (B, h, T_q, T_k)
         var headMask = mask

@@ -30,6 +30,10 @@ extension DecoderStack: HasParameters {}
 extension EncoderOnlyModel: HasParameters {}
 extension DecoderOnlyModel: HasParameters {}
 extension EncoderDecoderModel: HasParameters {}
+extension RMSNorm: HasParameters {}
+extension SwiGLUFeedForward: HasParameters {}
+extension LlamaDecoderLayer: HasParameters {}
+extension LlamaReferenceModel: HasParameters {}
 
 /// Prefixes every parameter name with `prefix` and a dot: "query.weight" → "attention.query.weight".
 func prefixed(_ prefix: String, _ parameters: [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
