@@ -55,6 +55,9 @@ public struct BertEncoderConfiguration: Sendable, Equatable {
         self.layerNormEpsilon = layerNormEpsilon
     }
 
+    /// A real config.json is about a kilobyte; a megabyte leaves room for anything sane.
+    public static let maximumFileSize = 1 << 20
+
     /// No real BERT comes near this; it only keeps a hostile file from asking for absurd sizes.
     public static let largestSize = 10_000_000
 
@@ -76,6 +79,10 @@ public struct BertEncoderConfiguration: Sendable, Equatable {
             if case let .invalidJSON(position, reason) = error {
                 throw BertEncoderError.invalidConfiguration(
                     field: "(file)", problem: "is not valid JSON at byte \(position): \(reason)")
+            }
+            if case let .duplicateName(key) = error {
+                throw BertEncoderError.invalidConfiguration(
+                    field: "(file)", problem: "holds the key \"\(messageText(key))\" more than once")
             }
             throw BertEncoderError.invalidConfiguration(field: "(file)", problem: "is not valid JSON")
         }
@@ -135,12 +142,16 @@ public struct BertEncoderConfiguration: Sendable, Equatable {
     }
 
     /// Reads and parses a config.json file.
+    /// Capped at `maximumFileSize` and checked as UTF-8 before it is parsed.
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try RegularFileReader.read(url.path, limit: Self.maximumFileSize, what: "config.json")
         } catch {
-            throw BertEncoderError.fileError(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+            throw BertEncoderError.fileError(path: url.path, reason: error.reason)
+        }
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw BertEncoderError.fileError(path: url.path, reason: "is not UTF-8 text")
         }
         do {
             try self.init(jsonData: [UInt8](data))
@@ -236,7 +247,7 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidTokenizerConfiguration(field, problem):
             return "BERT tokenizer_config.json: field \"\(field)\" \(problem)"
         case let .fileError(path, reason):
-            return "BERT model: \(path) \(reason)"
+            return "BERT model: \(messageText(path, limit: 200)) \(reason)"
         case let .missingTensor(name):
             return "BERT model.safetensors: no tensor named \"\(name)\""
         case let .tensorShape(name, expected, actual):

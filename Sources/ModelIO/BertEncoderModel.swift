@@ -87,15 +87,26 @@ public struct BertEncoderModel: Sendable {
         var settings = BertTokenizerSettings()
         let tokenizerConfig = directory.appendingPathComponent("tokenizer_config.json")
         if FileManager.default.fileExists(atPath: tokenizerConfig.path) {
-            guard let data = FileManager.default.contents(atPath: tokenizerConfig.path) else {
-                throw BertEncoderError.fileError(path: tokenizerConfig.path, reason: "cannot be read")
+            let data: Data
+            do {
+                // Chat templates and added-token lists make some of these large, never this large.
+                data = try RegularFileReader.read(tokenizerConfig.path, limit: 16 << 20, what: "tokenizer_config.json")
+            } catch {
+                throw BertEncoderError.fileError(path: tokenizerConfig.path, reason: error.reason)
             }
             settings = try BertTokenizerSettings(jsonData: [UInt8](data))
         }
         let vocabularyPath = directory.appendingPathComponent("vocab.txt").path
         let tokenizer: WordPieceTokenizer
+        let vocabularyBytes: Data
         do {
-            let vocabulary = try Vocabulary(contentsOf: vocabularyPath)
+            // Real ones are a few hundred kilobytes (BERT's 30,522 pieces: 230 kB).
+            vocabularyBytes = try RegularFileReader.read(vocabularyPath, limit: 64 << 20, what: "vocab.txt")
+        } catch {
+            throw BertEncoderError.fileError(path: vocabularyPath, reason: error.reason)
+        }
+        do {
+            let vocabulary = try Vocabulary(utf8: [UInt8](vocabularyBytes), name: vocabularyPath)
             tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, lowercase: settings.lowercase,
                                                stripAccents: settings.stripAccents)
         } catch {

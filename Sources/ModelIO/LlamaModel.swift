@@ -88,6 +88,7 @@ public final class LlamaModel: @unchecked Sendable {
             // against exactly this dequantise-then-multiply, in debug and in release.
             return .dense(try load(name, shape))
 #else
+            try file.checkFinite(name)
             let bytes = try file.rawBytes(of: name)
             return .quantized(bytes.withUnsafeBytes {
                 QuantizedMatrix(format: format, rows: shape[0], columns: shape[1], ggmlBlocks: $0)

@@ -43,12 +43,16 @@ public struct SafeTensors: Sendable {
     public var tensorNames: [String] { entries.map(\.name).sorted() }
 
     /// Reads and checks a whole file.
-    public static func read(contentsOf path: String) throws(SafeTensorsError) -> SafeTensors {
+    /// Read with `pread` after checking the path is a regular file (see `RegularFileReader`):
+    /// a FIFO is refused rather than waited on, and a file truncated while it is read is an
+    /// error, not a crash. `afterChunk` is the reader's test hook.
+    public static func read(contentsOf path: String, afterChunk: ((Int) -> Void)? = nil) throws(SafeTensorsError) -> SafeTensors {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try RegularFileReader.read(path, limit: RegularFileReader.memoryLimit,
+                                              what: "model file on this machine", afterChunk: afterChunk)
         } catch {
-            throw .fileError(path: path, reason: "cannot be read (\(error.localizedDescription))")
+            throw .fileError(path: path, reason: error.reason)
         }
         return try SafeTensors(data: [UInt8](data), name: path)
     }
@@ -242,6 +246,12 @@ public struct SafeTensors: Sendable {
             }
         default:
             throw .unsupportedDType(tensor: name, dtype: entry.dtype.rawValue)
+        }
+        // One NaN weight turns every activation it touches into NaN, and the attention figures
+        // and the printed grids into "NaN" and "−∞" with exit status 0. Checking here, where the
+        // tensor is named and the values are in cache anyway, costs a comparison per weight.
+        if let bad = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite(tensor: name, index: bad, value: scalars[bad])
         }
         do {
             return try Tensor(shape: entry.shape, scalars: scalars)
