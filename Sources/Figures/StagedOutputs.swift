@@ -197,3 +197,10 @@ func writeOneFileAtomically(_ bytes: [UInt8], to path: String) throws {
     try outputs.stage(bytes, to: path)
     try outputs.publish()
 }
+
+/// Checks, before any work, that a file of any kind can be written to `path`: its folder exists
+/// and is writable, and `path` is either new or a regular file (not a FIFO or a device).
+public func checkOutputDestination(_ path: String) throws {
+    _ = try checkWritableDirectory(for: path)
+    try StagedOutputs().checkDestinationIsRegular(path)
+}
