@@ -239,6 +239,8 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
     case idOutOfRange(position: Int, id: Int, vocabularySize: Int)
     /// Segment ids of the wrong count or outside the segment table.
     case invalidSegments(String)
+    /// model.safetensors holds tensors the configured encoder never reads.
+    case unusedTensors(names: [String], layerCount: Int)
 
     public var description: String {
         switch self {
@@ -264,6 +266,11 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
             return "BERT forward: token \(position) has id \(id), outside the vocabulary 0..<\(size)"
         case let .invalidSegments(reason):
             return "BERT forward: segments \(reason)"
+        case let .unusedTensors(names, layerCount):
+            let shown = names.prefix(3).map { "\"\(messageText($0))\"" }.joined(separator: ", ")
+            return "BERT model.safetensors: holds \(names.count) tensor\(names.count == 1 ? "" : "s") that a \(layerCount)-layer "
+                + "encoder (num_hidden_layers in config.json) does not use (\(shown)\(names.count > 3 ? ", …" : "")): "
+                + "the configuration and the weights disagree"
         }
     }
 }

@@ -38,6 +38,8 @@ struct Shift: ParsableCommand {
 
     func run() throws {
         try checkDestination(out)
+        // Printed and drawn: control characters become visible escapes first.
+        let source = shown(self.source), target = shown(self.target)
         let translator = try? TrainedModels.translator()
         let chineseSource = ParallelCorpus.tokenizeChinese(source)
         let englishTarget = ParallelCorpus.tokenizeEnglish(target)
