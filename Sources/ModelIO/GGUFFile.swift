@@ -66,11 +66,11 @@ public struct GGUFFile: Sendable {
     /// Reads and checks a whole file. It is read into memory with `pread`, not memory-mapped: a
     /// mapped file truncated by another process while it loads would kill this one with SIGBUS
     /// (see `RegularFileReader`). `afterChunk` is the reader's test hook.
-    public init(contentsOf url: URL, afterChunk: ((Int) -> Void)? = nil) throws(GGUFError) {
+    public init(contentsOf url: URL, chunkSize: Int = 1 << 24, afterChunk: ((Int) -> Void)? = nil) throws(GGUFError) {
         let data: Data
         do {
             data = try RegularFileReader.read(url.path, limit: RegularFileReader.memoryLimit,
-                                              what: "model file on this machine", afterChunk: afterChunk)
+                                              what: "model file on this machine", chunkSize: chunkSize, afterChunk: afterChunk)
         } catch {
             throw .fileError(path: url.path, reason: error.reason)
         }

@@ -46,11 +46,12 @@ public struct SafeTensors: Sendable {
     /// Read with `pread` after checking the path is a regular file (see `RegularFileReader`):
     /// a FIFO is refused rather than waited on, and a file truncated while it is read is an
     /// error, not a crash. `afterChunk` is the reader's test hook.
-    public static func read(contentsOf path: String, afterChunk: ((Int) -> Void)? = nil) throws(SafeTensorsError) -> SafeTensors {
+    public static func read(contentsOf path: String, chunkSize: Int = 1 << 24,
+                            afterChunk: ((Int) -> Void)? = nil) throws(SafeTensorsError) -> SafeTensors {
         let data: Data
         do {
             data = try RegularFileReader.read(path, limit: RegularFileReader.memoryLimit,
-                                              what: "model file on this machine", afterChunk: afterChunk)
+                                              what: "model file on this machine", chunkSize: chunkSize, afterChunk: afterChunk)
         } catch {
             throw .fileError(path: path, reason: error.reason)
         }
