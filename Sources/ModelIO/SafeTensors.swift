@@ -225,7 +225,9 @@ public struct SafeTensors: Sendable {
 
     /// A tensor as Float: F32 as is, F16 and BF16 converted exactly. Other dtypes throw
     /// `unsupportedDType` naming the dtype.
-    public func tensor(named name: String) throws(SafeTensorsError) -> Tensor {
+    /// NaN and ±∞ throw `nonFinite` naming the tensor and the element, unless `allowNonFinite`
+    /// (for tools and tests that look at the raw values).
+    public func tensor(named name: String, allowNonFinite: Bool = false) throws(SafeTensorsError) -> Tensor {
         let entry = try entry(named: name)
         let raw = try rawBytes(of: name)
         let count = entry.dataOffsets.count / entry.dtype.byteSize
@@ -251,7 +253,7 @@ public struct SafeTensors: Sendable {
         // One NaN weight turns every activation it touches into NaN, and the attention figures
         // and the printed grids into "NaN" and "−∞" with exit status 0. Checking here, where the
         // tensor is named and the values are in cache anyway, costs a comparison per weight.
-        if let bad = scalars.firstIndex(where: { !$0.isFinite }) {
+        if !allowNonFinite, let bad = scalars.firstIndex(where: { !$0.isFinite }) {
             throw .nonFinite(tensor: name, index: bad, value: scalars[bad])
         }
         do {
