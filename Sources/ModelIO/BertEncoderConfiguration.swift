@@ -1,3 +1,4 @@
+import Tokenizers
 import Foundation
 
 /// The sizes of a BERT-family encoder, as Hugging Face's config.json spells them.

@@ -1,3 +1,4 @@
+import Tokenizers
 import Foundation
 
 /// Writes small GGUF files with F32 tensors: enough to make a complete, tiny Llama model that

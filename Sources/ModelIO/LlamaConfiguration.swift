@@ -1,3 +1,4 @@
+import Tokenizers
 /// The shape of a Llama-family decoder, read from a GGUF file's `llama.*` metadata.
 public struct LlamaConfiguration: Sendable, Equatable {
     /// `llama.block_count`: decoder layers (30 for SmolLM2-135M).

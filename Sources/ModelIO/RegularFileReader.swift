@@ -1,3 +1,4 @@
+import Tokenizers
 import Foundation
 
 /// Why an input file could not be read. Every case names the path and says what to do about it.
