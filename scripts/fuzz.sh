@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the model-file parsers with libFuzzer (+ AddressSanitizer), one target at a time.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: safetensors gguf vocab bpe (default: all)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: safetensors gguf vocab bpe forward (default: all)
 #
 # Builds Fuzz/ (its own SwiftPM package, depending on this one) in release with
 # -sanitize=fuzzer,address into .build-fuzz, then runs each target for SECONDS (default 60)
@@ -18,9 +18,9 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(safetensors gguf vocab bpe)
+[ ${#targets[@]} -eq 0 ] && targets=(safetensors gguf vocab bpe forward)
 for target in "${targets[@]}"; do
-  case "$target" in safetensors|gguf|vocab|bpe) ;; *) echo "fuzz: unknown target $target" >&2; exit 2;; esac
+  case "$target" in safetensors|gguf|vocab|bpe|forward) ;; *) echo "fuzz: unknown target $target" >&2; exit 2;; esac
 done
 
 scratch=.build-fuzz

@@ -49,6 +49,11 @@ public final class Canvas {
             sink = s
             surface = cairo_pdf_surface_create_for_stream(byteSinkWrite, Unmanaged.passUnretained(s).toOpaque(),
                                                           size.width, size.height)
+            // Cairo stamps the current time as /CreationDate; a fixed date makes PDFs
+            // byte-identical across runs like the PNGs and SVGs (see pdfCreationDate).
+            if let surface {
+                cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, pdfCreationDate())
+            }
         }
         guard let surface else { throw FigureError.cairo(operation: "create \(format) surface", status: "no surface") }
         let status = cairo_surface_status(surface)
@@ -388,4 +393,19 @@ let byteSinkWrite: cairo_write_func_t = { closure, data, length in
         sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
     }
     return CAIRO_STATUS_SUCCESS
+}
+
+/// The creation date written into PDFs, in the ISO-8601 form Cairo takes: SOURCE_DATE_EPOCH
+/// (the reproducible-builds convention: seconds since 1970) when it is set to a sane number,
+/// else the epoch itself. Never the current time, so the same figure is the same bytes.
+func pdfCreationDate() -> String {
+    var seconds: time_t = 0
+    if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let value = Int(text),
+       (0...253_402_300_799).contains(value) {   // up to 9999-12-31
+        seconds = time_t(value)
+    }
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                  Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
 }

@@ -3,6 +3,7 @@
 public func checkWritableDestination(_ path: String) throws {
     _ = try FigureFormat(path: path)
     _ = try checkWritableDirectory(for: path)
+    try StagedOutputs().checkDestinationIsRegular(path)
 }
 
 /// Writes any file (a trace as JSON, say) the way figures are written: a temporary file in the

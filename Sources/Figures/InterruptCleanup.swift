@@ -1,6 +1,8 @@
 import Foundation
 
-/// Makes Ctrl-C (SIGINT) and SIGTERM leave no half-written file behind.
+/// Makes Ctrl-C (SIGINT), SIGTERM and every other signal whose default action ends the process
+/// (`terminatingSignals`: a closed terminal's SIGHUP, `tx … | head`'s SIGPIPE, SIGUSR1, …)
+/// leave no half-written file behind.
 ///
 /// Every file is written as a temporary file beside its destination and then renamed (see
 /// `writeFileAtomically`), so the destination is never partial. What an interruption could
@@ -24,10 +26,10 @@ public enum InterruptCleanup {
         guard !installed else { return }
         // A parent may have started us with these signals blocked (the mask is inherited, e.g.
         // from a test runner's thread); blocked, they would wait until the process ends.
+        let signals = terminatingSignals()
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
+        for signalNumber in signals { sigaddset(&set, signalNumber) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)   // before any thread starts: they inherit it
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return }   // no pipe: keep the default behaviour
@@ -42,7 +44,13 @@ public enum InterruptCleanup {
                 if n == 0 || errno != EINTR { return }   // the pipe is gone: nothing more to wait for
             }
         }
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in signals {
+            // A signal the parent set to be ignored (nohup's SIGHUP, a shell's SIGPIPE for a
+            // background job) stays ignored: it would not have ended the process.
+            var previous = sigaction()
+            sigaction(signalNumber, nil, &previous)
+            // SIG_IGN is the handler address 1 (a function pointer is not Equatable in Swift).
+            if unsafeBitCast(previous.__sigaction_handler.sa_handler, to: Int.self) == 1 { continue }
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { received in
                 var byte = UInt8(truncatingIfNeeded: received)
@@ -52,6 +60,23 @@ public enum InterruptCleanup {
             action.sa_flags = SA_RESTART
             sigaction(signalNumber, &action, nil)
         }
+    }
+
+    /// Every signal whose default action terminates the process and that a program may catch.
+    /// Not the ones a fault raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT): after a
+    /// fault the process state cannot be trusted to run the clean-up thread, and model files
+    /// are read with pread rather than mapped, so a truncated file no longer raises SIGBUS.
+    public static func terminatingSignals() -> [Int32] {
+        var signals: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+                                SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGSYS]
+        #if os(Linux)
+        signals += [SIGPOLL, SIGPWR, SIGSTKFLT]
+        // The real-time signals also terminate by default. glibc reserves the first few for its
+        // threads; SIGRTMIN is the first one a program may use.
+        let first = Int32(__libc_current_sigrtmin()), last = Int32(__libc_current_sigrtmax())
+        if first <= last { signals += Array(first...last) }
+        #endif
+        return signals
     }
 
     static func register(_ path: String) {

@@ -53,40 +53,8 @@ func checkWritableDirectory(for path: String,
     return directory
 }
 
-/// Writes `bytes` to a fresh temporary file next to `path`, flushes it, and renames it over `path`.
+/// Writes `bytes` to a fresh temporary file next to `path`, flushes it, and renames it over `path`
+/// (see `StagedOutputs`, which also names the cause of a failure and refuses a FIFO or device).
 func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
-    let base = (path as NSString).lastPathComponent
-    let temporary = (directory as NSString).appendingPathComponent(
-        ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-    // Registered before it exists, so an interruption at any moment removes it.
-    InterruptCleanup.register(temporary)
-    defer { InterruptCleanup.unregister(temporary) }
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-        throw FigureError.notWritable(path: directory)
-    }
-    var ok = true
-    bytes.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                ok = false
-                return
-            }
-            offset += n
-        }
-    }
-    if ok && fsync(fd) != 0 { ok = false }
-    if close(fd) != 0 { ok = false }
-    guard ok else {
-        unlink(temporary)
-        throw FigureError.notWritable(path: path)
-    }
-    InterruptCleanup.pauseBeforeRenameIfTesting()
-    guard rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw FigureError.notWritable(path: path)
-    }
+    try writeOneFileAtomically(bytes, to: path)
 }

@@ -1,3 +1,4 @@
+import Tokenizers
 import Foundation
 
 /// The sizes of a BERT-family encoder, as Hugging Face's config.json spells them.
@@ -55,6 +56,9 @@ public struct BertEncoderConfiguration: Sendable, Equatable {
         self.layerNormEpsilon = layerNormEpsilon
     }
 
+    /// A real config.json is about a kilobyte; a megabyte leaves room for anything sane.
+    public static let maximumFileSize = 1 << 20
+
     /// No real BERT comes near this; it only keeps a hostile file from asking for absurd sizes.
     public static let largestSize = 10_000_000
 
@@ -76,6 +80,10 @@ public struct BertEncoderConfiguration: Sendable, Equatable {
             if case let .invalidJSON(position, reason) = error {
                 throw BertEncoderError.invalidConfiguration(
                     field: "(file)", problem: "is not valid JSON at byte \(position): \(reason)")
+            }
+            if case let .duplicateName(key) = error {
+                throw BertEncoderError.invalidConfiguration(
+                    field: "(file)", problem: "holds the key \"\(messageText(key))\" more than once")
             }
             throw BertEncoderError.invalidConfiguration(field: "(file)", problem: "is not valid JSON")
         }
@@ -135,12 +143,16 @@ public struct BertEncoderConfiguration: Sendable, Equatable {
     }
 
     /// Reads and parses a config.json file.
+    /// Capped at `maximumFileSize` and checked as UTF-8 before it is parsed.
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try RegularFileReader.read(url.path, limit: Self.maximumFileSize, what: "config.json")
         } catch {
-            throw BertEncoderError.fileError(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+            throw BertEncoderError.fileError(path: url.path, reason: error.reason)
+        }
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw BertEncoderError.fileError(path: url.path, reason: "is not UTF-8 text")
         }
         do {
             try self.init(jsonData: [UInt8](data))
@@ -228,6 +240,8 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
     case idOutOfRange(position: Int, id: Int, vocabularySize: Int)
     /// Segment ids of the wrong count or outside the segment table.
     case invalidSegments(String)
+    /// model.safetensors holds tensors the configured encoder never reads.
+    case unusedTensors(names: [String], layerCount: Int)
 
     public var description: String {
         switch self {
@@ -236,7 +250,7 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidTokenizerConfiguration(field, problem):
             return "BERT tokenizer_config.json: field \"\(field)\" \(problem)"
         case let .fileError(path, reason):
-            return "BERT model: \(path) \(reason)"
+            return "BERT model: \(messageText(path, limit: 200)) \(reason)"
         case let .missingTensor(name):
             return "BERT model.safetensors: no tensor named \"\(name)\""
         case let .tensorShape(name, expected, actual):
@@ -253,6 +267,11 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
             return "BERT forward: token \(position) has id \(id), outside the vocabulary 0..<\(size)"
         case let .invalidSegments(reason):
             return "BERT forward: segments \(reason)"
+        case let .unusedTensors(names, layerCount):
+            let shown = names.prefix(3).map { "\"\(messageText($0))\"" }.joined(separator: ", ")
+            return "BERT model.safetensors: holds \(names.count) tensor\(names.count == 1 ? "" : "s") that a \(layerCount)-layer "
+                + "encoder (num_hidden_layers in config.json) does not use (\(shown)\(names.count > 3 ? ", …" : "")): "
+                + "the configuration and the weights disagree"
         }
     }
 }

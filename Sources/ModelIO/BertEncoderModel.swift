@@ -88,15 +88,26 @@ public struct BertEncoderModel: Sendable {
         var settings = BertTokenizerSettings()
         let tokenizerConfig = directory.appendingPathComponent("tokenizer_config.json")
         if FileManager.default.fileExists(atPath: tokenizerConfig.path) {
-            guard let data = FileManager.default.contents(atPath: tokenizerConfig.path) else {
-                throw BertEncoderError.fileError(path: tokenizerConfig.path, reason: "cannot be read")
+            let data: Data
+            do {
+                // Chat templates and added-token lists make some of these large, never this large.
+                data = try RegularFileReader.read(tokenizerConfig.path, limit: 16 << 20, what: "tokenizer_config.json")
+            } catch {
+                throw BertEncoderError.fileError(path: tokenizerConfig.path, reason: error.reason)
             }
             settings = try BertTokenizerSettings(jsonData: [UInt8](data))
         }
         let vocabularyPath = directory.appendingPathComponent("vocab.txt").path
         let tokenizer: WordPieceTokenizer
+        let vocabularyBytes: Data
         do {
-            let vocabulary = try Vocabulary(contentsOf: vocabularyPath)
+            // Real ones are a few hundred kilobytes (BERT's 30,522 pieces: 230 kB).
+            vocabularyBytes = try RegularFileReader.read(vocabularyPath, limit: 64 << 20, what: "vocab.txt")
+        } catch {
+            throw BertEncoderError.fileError(path: vocabularyPath, reason: error.reason)
+        }
+        do {
+            let vocabulary = try Vocabulary(utf8: [UInt8](vocabularyBytes), name: vocabularyPath)
             tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, lowercase: settings.lowercase,
                                                stripAccents: settings.stripAccents)
         } catch {
@@ -113,7 +124,9 @@ public struct BertEncoderModel: Sendable {
             throw BertEncoderError.weights(error)
         }
         let weights = BertWeightReader(file: file)
-        return try BertEncoderModel(configuration: configuration, weights: weights, tokenizer: tokenizer)
+        let model = try BertEncoderModel(configuration: configuration, weights: weights, tokenizer: tokenizer)
+        try weights.checkNothingUnused(layerCount: configuration.layerCount)
+        return model
     }
 
     init(configuration c: BertEncoderConfiguration, weights: BertWeightReader,
@@ -253,6 +266,9 @@ public struct BertEncoderModel: Sendable {
 /// [out, in] linear weights into the [in, out] that `Linear` multiplies by.
 struct BertWeightReader {
     let file: SafeTensors
+    /// The names read so far (a class so that copies of the reader share it).
+    final class ReadLog { var names: Set<String> = [] }
+    let log = ReadLog()
     /// "" or "bert.", whichever the file's embedding table uses.
     let prefix: String
 
@@ -265,6 +281,7 @@ struct BertWeightReader {
 
     func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
         let fullName = prefix + name
+        log.names.insert(fullName)
         guard let entry = try? file.entry(named: fullName) else { throw BertEncoderError.missingTensor(name: fullName) }
         guard entry.shape == shape else {
             throw BertEncoderError.tensorShape(name: fullName, expected: shape, actual: entry.shape)
@@ -273,6 +290,23 @@ struct BertWeightReader {
             return try file.tensor(named: fullName)
         } catch {
             throw BertEncoderError.weights(error)
+        }
+    }
+
+    /// Parts of a checkpoint that an encoder does not use by design: the pooler and the task
+    /// heads of the model it was saved from, and the constant position-id buffer.
+    static let ignorablePrefixes = ["pooler.", "cls.", "classifier.", "qa_outputs.", "embeddings.position_ids"]
+
+    /// A config.json saying 1 layer beside 6 layers of weights would otherwise load as a
+    /// 1-layer model without a word: every tensor must be read, or be one of the ignorable ones.
+    func checkNothingUnused(layerCount: Int) throws {
+        let unused = file.tensorNames.filter { name in
+            guard !log.names.contains(name) else { return false }
+            let bare = name.hasPrefix("bert.") ? String(name.dropFirst(5)) : name
+            return !Self.ignorablePrefixes.contains { bare.hasPrefix($0) }
+        }
+        guard unused.isEmpty else {
+            throw BertEncoderError.unusedTensors(names: unused, layerCount: layerCount)
         }
     }
 

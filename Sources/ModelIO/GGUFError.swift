@@ -56,6 +56,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Reading the file failed.
     case fileError(path: String, reason: String)
     /// A problem found in the bytes of the named file.
+    /// A weight (or a quantised block's scale) is NaN or ±infinity.
+    case nonFinite(tensor: String, index: Int, value: Float)
     indirect case inFile(path: String, error: GGUFError)
 
     /// The error without the file name (the error itself when it names no file).
@@ -78,7 +80,7 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         func q(_ text: String) -> String { messageText(text) }
         switch self {
         case let .truncated(field, offset, needed, available):
-            return "gguf: the file ends inside \(field) at byte \(offset): \(needed) bytes needed, \(available) left"
+            return "gguf: the file ends early, inside \(field) at byte \(offset): \(needed) bytes needed, \(available) left"
         case let .badMagic(found):
             return "gguf: the file starts with bytes \(found), not the magic \"GGUF\" [71, 71, 85, 70]"
         case let .unsupportedVersion(version):
@@ -119,8 +121,10 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "gguf: metadata key \"\(q(key))\" holds \(found), not \(expected)"
         case let .invalidValue(key, problem):
             return "gguf: metadata key \"\(q(key))\": \(problem)"
+        case let .nonFinite(tensor, index, value):
+            return "gguf: tensor \"\(q(tensor))\": element \(index) is \(value), not a finite number (the weights are damaged)"
         case let .fileError(path, reason):
-            return "gguf: \(path): \(reason)"
+            return "gguf: \(messageText(path, limit: 200)): \(reason)"
         case .inFile:
             return description
         }

@@ -64,13 +64,16 @@ public struct GGUFFile: Sendable {
     private let data: Data
     private let index: [String: Int]
 
-    /// Reads and checks a whole file, memory-mapped (the tensor data is read only when asked for).
-    public init(contentsOf url: URL) throws(GGUFError) {
+    /// Reads and checks a whole file. It is read into memory with `pread`, not memory-mapped: a
+    /// mapped file truncated by another process while it loads would kill this one with SIGBUS
+    /// (see `RegularFileReader`). `afterChunk` is the reader's test hook.
+    public init(contentsOf url: URL, chunkSize: Int = 1 << 24, afterChunk: ((Int) -> Void)? = nil) throws(GGUFError) {
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
+            data = try RegularFileReader.read(url.path, limit: RegularFileReader.memoryLimit,
+                                              what: "model file on this machine", chunkSize: chunkSize, afterChunk: afterChunk)
         } catch {
-            throw .fileError(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+            throw .fileError(path: url.path, reason: error.reason)
         }
         try self.init(data: data, name: url.path)
     }
@@ -304,6 +307,38 @@ public struct GGUFFile: Sendable {
         return data.subdata(in: start..<(start + info.byteCount))
     }
 
+    /// Throws `nonFinite` if a tensor kept in its quantised blocks would give a NaN or an
+    /// infinite weight. In Q8_0, Q4_0 and Q4_1 only the f16 scale `d` (and Q4_1's offset `m`)
+    /// can be non-finite: the quants are small integers and f16's largest value times 15 is
+    /// still finite. So only the scales are read, a few bytes per 32 weights. Other types are
+    /// checked by dequantising (`tensor(named:)` checks its output).
+    public func checkFinite(_ name: String) throws(GGUFError) {
+        let info = try tensorInfo(named: name)
+        let scales: [Int]   // byte offsets of the f16 scales within a block
+        switch info.type {
+        case .q8_0, .q4_0: scales = [0]
+        case .q4_1: scales = [0, 2]
+        default:
+            _ = try tensor(named: name)
+            return
+        }
+        let start = dataOffset + info.offset
+        let blockBytes = info.type.blockBytes
+        let blocks = info.byteCount / blockBytes
+        let bad: (block: Int, value: Float)? = data.withUnsafeBytes { buffer in
+            let base = buffer.baseAddress! + start
+            for block in 0..<blocks {
+                for offset in scales {
+                    let bits = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: block * blockBytes + offset, as: UInt16.self))
+                    // f16 with all exponent bits set is an infinity or a NaN.
+                    if bits & 0x7C00 == 0x7C00 { return (block, floatFromHalfBits(bits)) }
+                }
+            }
+            return nil
+        }
+        if let bad { throw .nonFinite(tensor: name, index: bad.block * info.type.blockSize, value: bad.value) }
+    }
+
     /// A tensor as Float in row-major `shape` order: F32 as is; F16, Q8_0, Q4_0 and Q4_1
     /// dequantised exactly as ggml does. Any other type throws `unsupportedTensorType`.
     public func tensor(named name: String) throws(GGUFError) -> Tensor {
@@ -319,6 +354,10 @@ public struct GGUFFile: Sendable {
             }
         }
         let scalars = try result.get()
+        // Non-finite weights are an error here, where the tensor can be named (see SafeTensors).
+        if let bad = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite(tensor: name, index: bad, value: scalars[bad])
+        }
         do {
             return try Tensor(shape: info.shape, scalars: scalars)
         } catch {

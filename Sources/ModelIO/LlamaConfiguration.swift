@@ -1,3 +1,4 @@
+import Tokenizers
 /// The shape of a Llama-family decoder, read from a GGUF file's `llama.*` metadata.
 public struct LlamaConfiguration: Sendable, Equatable {
     /// `llama.block_count`: decoder layers (30 for SmolLM2-135M).
@@ -103,6 +104,8 @@ public enum LlamaError: Error, Equatable, Sendable, CustomStringConvertible {
     case tensorShape(name: String, expected: [Int], found: [Int])
     /// An argument out of its range (e.g. a negative token count).
     case invalidArgument(operation: String, reason: String)
+    /// The file holds tensors this architecture never reads (more layers than block_count, say).
+    case unusedTensors(names: [String], layerCount: Int)
 
     public var description: String {
         switch self {
@@ -116,6 +119,10 @@ public enum LlamaError: Error, Equatable, Sendable, CustomStringConvertible {
             return "llama: tensor \"\(name)\" has shape \(found), expected \(expected)"
         case let .invalidArgument(operation, reason):
             return "llama: \(operation): \(reason)"
+        case let .unusedTensors(names, layerCount):
+            let shown = names.prefix(3).map { "\"\(messageText($0))\"" }.joined(separator: ", ")
+            return "llama: the file holds \(names.count) tensor\(names.count == 1 ? "" : "s") that a \(layerCount)-layer Llama "
+                + "(llama.block_count) does not use (\(shown)\(names.count > 3 ? ", …" : "")): the configuration and the weights disagree"
         }
     }
 }

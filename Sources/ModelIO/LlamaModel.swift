@@ -66,6 +66,7 @@ public final class LlamaModel: @unchecked Sendable {
             throw GGUFError.invalidValue(key: "tokenizer.ggml.tokens",
                                          problem: "holds \(tokenizer.vocabularySize) tokens, but token_embd.weight has \(c.vocabularySize) rows")
         }
+        try Self.checkNoUnusedTensors(file, layerCount: c.layerCount)
         func load(_ name: String, _ shape: [Int]) throws -> WeightMatrix {
             let tensor = try file.tensor(named: name)
             guard tensor.shape == shape else { throw LlamaError.tensorShape(name: name, expected: shape, found: tensor.shape) }
@@ -89,6 +90,7 @@ public final class LlamaModel: @unchecked Sendable {
             // against exactly this dequantise-then-multiply, in debug and in release.
             return .dense(try load(name, shape))
 #else
+            try file.checkFinite(name)
             let bytes = try file.rawBytes(of: name)
             return .quantized(bytes.withUnsafeBytes {
                 QuantizedMatrix(format: format, rows: shape[0], columns: shape[1], ggmlBlocks: $0)
@@ -121,6 +123,19 @@ public final class LlamaModel: @unchecked Sendable {
         }
         self.threadCount = 1
         self.rope = RopeTable(headDimension: c.headDimension, base: c.ropeFrequencyBase)
+    }
+
+    /// A file with `block_count = 1` but 30 layers of tensors would otherwise load as a 1-layer
+    /// model without a word. Every tensor must be one the architecture reads.
+    static func checkNoUnusedTensors(_ file: GGUFFile, layerCount: Int) throws {
+        var used: Set<String> = ["token_embd.weight", "output_norm.weight", "output.weight"]
+        for i in 0..<layerCount {
+            for part in ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"] {
+                used.insert("blk.\(i).\(part).weight")
+            }
+        }
+        let unused = file.tensors.map(\.name).filter { !used.contains($0) }
+        guard unused.isEmpty else { throw LlamaError.unusedTensors(names: unused, layerCount: layerCount) }
     }
 
     /// Reads a GGUF file and loads its weights (quantised matrices stay quantised).

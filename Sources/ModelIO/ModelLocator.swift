@@ -19,6 +19,7 @@ public enum ModelLocatorError: Error, Equatable, Sendable, CustomStringConvertib
     case folderHoldsNoModel(String)
     case folderHoldsSeveralModels(String, files: [String])
     case missingCompanion(weights: String, missing: [String])
+    case notRegularFile(String, kind: String)
 
     public var description: String {
         switch self {
@@ -36,6 +37,8 @@ public enum ModelLocatorError: Error, Equatable, Sendable, CustomStringConvertib
             "the folder \(path) holds no model: expected one .gguf file, or config.json, vocab.txt and model.safetensors"
         case let .folderHoldsSeveralModels(path, files):
             "the folder \(path) holds several .gguf files (\(files.joined(separator: ", "))); name the one to use"
+        case let .notRegularFile(path, kind):
+            "\(path) is \(kind), not a regular file: give a model file or a model folder"
         case let .missingCompanion(weights, missing):
             "\(weights) needs \(missing.joined(separator: " and ")) in the same folder (a BERT model's configuration and vocabulary)"
         }
@@ -68,6 +71,11 @@ extension ModelStore {
         }
         let url = URL(fileURLWithPath: path, isDirectory: isFolder.boolValue)
         if isFolder.boolValue { return try locate(inFolder: url, shownAs: argument) }
+        // A FIFO or a device would block or never end when read: refuse it by name here (the
+        // readers check again on the open descriptor).
+        if let kind = RegularFileReader.nonRegularKind(path) {
+            throw ModelLocatorError.notRegularFile(argument, kind: kind)
+        }
         switch url.pathExtension.lowercased() {
         case "gguf":
             return .llamaDecoder(file: url)

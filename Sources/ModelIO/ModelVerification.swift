@@ -65,7 +65,7 @@ extension ModelStore {
     /// (the file is then hashed, which is always safe).
     static func readStamp(in folder: URL) -> [String: StampLine] {
         let path = folder.appendingPathComponent(stampFileName).path
-        guard let data = FileManager.default.contents(atPath: path), data.count < 64 * 1024,
+        guard let data = try? RegularFileReader.read(path, limit: 64 * 1024, what: "checksum stamp"),
               let text = String(data: data, encoding: .utf8) else { return [:] }
         var lines: [String: StampLine] = [:]
         for line in text.split(whereSeparator: \.isNewline) {

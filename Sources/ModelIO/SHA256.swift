@@ -65,16 +65,26 @@ public struct SHA256: Sendable {
         return hexString(hasher.finalize())
     }
 
-    /// The digest of a file, read 1 MB at a time; nil when it cannot be read.
+    /// The digest of a file, read 1 MB at a time with pread; nil when it cannot be read or is
+    /// not a regular file (a FIFO in the models folder must not block the check forever).
     public static func hex(ofFile path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         var hasher = SHA256()
-        do {
-            // read(upToCount:) gives nil or empty data at the end of the file.
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
-        } catch {
-            return nil
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: off_t = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            hasher.update(buffer[0..<n])
+            offset += off_t(n)
         }
         return hexString(hasher.finalize())
     }

@@ -43,12 +43,17 @@ public struct SafeTensors: Sendable {
     public var tensorNames: [String] { entries.map(\.name).sorted() }
 
     /// Reads and checks a whole file.
-    public static func read(contentsOf path: String) throws(SafeTensorsError) -> SafeTensors {
+    /// Read with `pread` after checking the path is a regular file (see `RegularFileReader`):
+    /// a FIFO is refused rather than waited on, and a file truncated while it is read is an
+    /// error, not a crash. `afterChunk` is the reader's test hook.
+    public static func read(contentsOf path: String, chunkSize: Int = 1 << 24,
+                            afterChunk: ((Int) -> Void)? = nil) throws(SafeTensorsError) -> SafeTensors {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try RegularFileReader.read(path, limit: RegularFileReader.memoryLimit,
+                                              what: "model file on this machine", chunkSize: chunkSize, afterChunk: afterChunk)
         } catch {
-            throw .fileError(path: path, reason: "cannot be read (\(error.localizedDescription))")
+            throw .fileError(path: path, reason: error.reason)
         }
         return try SafeTensors(data: [UInt8](data), name: path)
     }
@@ -220,7 +225,9 @@ public struct SafeTensors: Sendable {
 
     /// A tensor as Float: F32 as is, F16 and BF16 converted exactly. Other dtypes throw
     /// `unsupportedDType` naming the dtype.
-    public func tensor(named name: String) throws(SafeTensorsError) -> Tensor {
+    /// NaN and ±∞ throw `nonFinite` naming the tensor and the element, unless `allowNonFinite`
+    /// (for tools and tests that look at the raw values).
+    public func tensor(named name: String, allowNonFinite: Bool = false) throws(SafeTensorsError) -> Tensor {
         let entry = try entry(named: name)
         let raw = try rawBytes(of: name)
         let count = entry.dataOffsets.count / entry.dtype.byteSize
@@ -242,6 +249,12 @@ public struct SafeTensors: Sendable {
             }
         default:
             throw .unsupportedDType(tensor: name, dtype: entry.dtype.rawValue)
+        }
+        // One NaN weight turns every activation it touches into NaN, and the attention figures
+        // and the printed grids into "NaN" and "−∞" with exit status 0. Checking here, where the
+        // tensor is named and the values are in cache anyway, costs a comparison per weight.
+        if !allowNonFinite, let bad = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite(tensor: name, index: bad, value: scalars[bad])
         }
         do {
             return try Tensor(shape: entry.shape, scalars: scalars)

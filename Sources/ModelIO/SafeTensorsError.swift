@@ -50,6 +50,8 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case unsupportedDType(tensor: String, dtype: String)
     /// Reading or writing the file failed.
     case fileError(path: String, reason: String)
+    /// A weight is NaN or ±infinity: well-formed bytes, but no model can compute with them.
+    case nonFinite(tensor: String, index: Int, value: Float)
     /// A problem found in the bytes of the named file.
     indirect case inFile(path: String, error: SafeTensorsError)
 
@@ -110,7 +112,9 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .unsupportedDType(tensor, dtype):
             return "safetensors: tensor \"\(q(tensor))\": dtype \(dtype) cannot be read as Float (only F32, F16 and BF16 can)"
         case let .fileError(path, reason):
-            return "safetensors: \(path): \(reason)"
+            return "safetensors: \(messageText(path, limit: 200)): \(reason)"
+        case let .nonFinite(tensor, index, value):
+            return "safetensors: tensor \"\(q(tensor))\": element \(index) is \(value), not a finite number (the weights are damaged)"
         case .inFile:
             return description
         }

@@ -178,7 +178,14 @@ public enum TrainedModels {
         guard let text = file.metadata[key], !text.isEmpty else {
             throw TrainedModelError.wrongFile(path: path, problem: "metadata \"\(key)\" is missing")
         }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let tokens = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The lessons print these words and draw them as labels: a control character (an
+        // escape sequence that clears the screen, say) has no place in a word of the corpus.
+        if let position = tokens.firstIndex(where: { $0.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) } }) {
+            throw TrainedModelError.wrongFile(
+                path: path, problem: "metadata \"\(key)\" entry \(position) holds a control character; vocabulary entries are plain words")
+        }
+        return tokens
     }
 
     private static func load(_ file: SafeTensors, into parameters: ParameterCollection, path: String) throws {

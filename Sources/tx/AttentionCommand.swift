@@ -44,7 +44,7 @@ struct Attention: ParsableCommand {
     @Option(help: "The sentence to attend over.")
     var text: String
 
-    @Option(help: "Seed for the embeddings and the head's weights.")
+    @Option(parsing: .unconditional, help: "Seed for the embeddings and the head's weights.")
     var seed: UInt64 = 7
 
     @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.")
@@ -53,10 +53,10 @@ struct Attention: ParsableCommand {
     @Flag(help: "Apply the causal (look-ahead) mask: each word sees only itself and earlier words.")
     var causal = false
 
-    @Option(name: .customLong("d-model"), help: "Embedding size d_model.")
+    @Option(name: .customLong("d-model"), parsing: .unconditional, help: "Embedding size d_model, \(OptionBounds.text(OptionBounds.toyModelDimension)).")
     var modelDimension: Int = 8
 
-    @Option(name: .customLong("d-k"), help: "Query/key size d_k.")
+    @Option(name: .customLong("d-k"), parsing: .unconditional, help: "Query/key size d_k, \(OptionBounds.text(OptionBounds.toyKeyDimension)).")
     var keyDimension: Int = 4
 
     @Option(help: ArgumentHelp("A real pre-trained model: \(RealModel.argumentHelp).", valueName: "name-or-path"))
@@ -77,10 +77,10 @@ struct Attention: ParsableCommand {
     @Option(help: "With --arch: which attention to show: encoder-self, decoder-causal-self or cross (default: the architecture's own; cross for encoder-decoder).")
     var kind: AttentionKind?
 
-    @Option(help: "With --arch or --model: the layer to draw, from 1.")
+    @Option(parsing: .unconditional, help: "With --arch or --model: the layer to draw, from 1.")
     var layer: Int = 1
 
-    @Option(help: "With --arch or --model: the head to draw (heatmap view), from 1.")
+    @Option(parsing: .unconditional, help: "With --arch or --model: the head to draw (heatmap view), from 1.")
     var head: Int = 1
 
     @Option(help: "With --arch or --model: heatmap (one head), grid (all heads of --layer), model (every layer and head) or lines (head view of --layer).")
@@ -98,6 +98,13 @@ struct Attention: ParsableCommand {
 
     func run() throws {
         let style = TerminalStyle.detect(noColorFlag: noColor)
+        // Out-of-range layers and heads are refused by each model with its own range; these
+        // bounds only keep absurd numbers out of the arithmetic.
+        try OptionBounds.check(layer, in: OptionBounds.layerOrHead, option: "--layer")
+        try OptionBounds.check(head, in: OptionBounds.layerOrHead, option: "--head")
+        if let json {
+            do { try checkOutputDestination(json) } catch { throw CLIError("\(error)") }
+        }
         if let model {
             if arch != nil { throw CLIError("--model and --arch both choose the model: give one of them") }
             try RealModelAttention(command: self, modelArgument: model, style: style).run()
@@ -108,11 +115,9 @@ struct Attention: ParsableCommand {
             return
         }
         // Check the destination before computing anything, so a bad path fails fast and cleanly.
-        do {
-            _ = try FigureFormat(path: out)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        try checkDestination(out)
+        try OptionBounds.check(modelDimension, in: OptionBounds.toyModelDimension, option: "--d-model")
+        try OptionBounds.check(keyDimension, in: OptionBounds.toyKeyDimension, option: "--d-k")
         let demo: AttentionDemo
         do {
             demo = try AttentionDemo(text: text, seed: seed,
@@ -120,7 +125,7 @@ struct Attention: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let tokens = demo.tokens
+        let tokens = demo.tokens.map(shown)   // the user's words: printed and drawn
         let kind = causal ? "causal self-attention, as in a decoder" : "self-attention, as in an encoder"
         let heatmap = Heatmap(values: demo.stages.weights.rows, rowLabels: tokens, columnLabels: tokens,
                               title: "Attention weights of one head · \(kind)",
@@ -173,7 +178,7 @@ extension Attention {
         guard (1...layers).contains(layer) else { throw CLIError("--layer \(layer) is out of range: this model has layers 1…\(layers)") }
         guard (1...heads).contains(head) else { throw CLIError("--head \(head) is out of range: this model has heads 1…\(heads)") }
         let entries = trace.entries(kind: kind).filter { $0.layer == layer - 1 }.sorted { $0.head < $1.head }
-        let rows = entries[0].queryTokens, columns = entries[0].keyTokens
+        let rows = entries[0].queryTokens.map(shown), columns = entries[0].keyTokens.map(shown)
         let what = "\(architecture.title), \(demo.describe(kind))"
         let note = demo.weights == .trained ? "trained (shipped with the package)" : "untrained, seed \(seed)"
         let chart: any Chart
@@ -194,10 +199,13 @@ extension Attention {
                              queryTokens: rows, keyTokens: columns, heads: entries.map(\.weights))
         }
         do {
-            try render(chart, to: out)
-            if let json { try writeFileAtomically(Array(trace.jsonData()), to: json) }
+            // The figure and the trace are published together, or neither.
+            let outputs = StagedOutputs()
+            try outputs.stage(chart, to: out)
+            if let json { try outputs.stage(try safeJSON(trace), to: json) }
+            try outputs.publish()
         } catch {
-            throw CLIError("\(error)")
+            throw CLIError("\(error) (nothing was written)")
         }
         let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,
                                    color: { ColorMap.viridis.color(at: $0).bytes })

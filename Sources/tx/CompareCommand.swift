@@ -44,7 +44,8 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try checkDestination(out)
-        let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights)
+        // The user's text is printed and drawn: its control characters become visible escapes first.
+        let demo = try makeArchitectureDemo(text: shown(text), target: target.map(shown), seed: seed, weights: weights)
         do {
             try render(demo.comparison(), to: out)
         } catch {

@@ -40,6 +40,8 @@ struct Shift: ParsableCommand {
 
     func run() throws {
         try checkDestination(out)
+        // Printed and drawn: control characters become visible escapes first.
+        let source = shown(self.source), target = shown(self.target)
         let translator = try? TrainedModels.translator()
         let chineseSource = ParallelCorpus.tokenizeChinese(source)
         let englishTarget = ParallelCorpus.tokenizeEnglish(target)
@@ -116,7 +118,7 @@ struct LanguageModelGenerator: NextTokenModel {
     var endID: Int? { model.endID }
     var separator: String { " " }
     func logits(after ids: [Int]) throws -> [Float] { try model.model.logitRows(ids).last ?? [] }
-    func token(_ id: Int) -> String { model.vocabulary.indices.contains(id) ? model.vocabulary[id] : "#\(id)" }
+    func token(_ id: Int) -> String { model.vocabulary.indices.contains(id) ? shown(model.vocabulary[id]) : "#\(id)" }
 }
 
 /// The trained translator writes the English for a Chinese sentence.
@@ -131,7 +133,7 @@ struct TranslatorGenerator: NextTokenModel {
     func logits(after ids: [Int]) throws -> [Float] {
         try translator.model.fullPrefixLogits(source: source, decoderInput: ids).last ?? []
     }
-    func token(_ id: Int) -> String { translator.targetToken(id) }
+    func token(_ id: Int) -> String { shown(translator.targetToken(id)) }
 }
 
 /// A real Llama-family decoder (SmolLM2-135M-Instruct, or the user's own GGUF file) continues
@@ -156,13 +158,15 @@ final class LlamaGenerator: NextTokenModel {
     }
     var endID: Int? { model.tokenizer.eosID }
     var separator: String { "" }
-    var promptText: String { (try? model.tokenizer.decode(prompt)) ?? "" }
+    var promptText: String { shown((try? model.tokenizer.decode(prompt)) ?? "") }
     func logits(after ids: [Int]) throws -> [Float] {
         if ids.count > session.count { lastLogits = try session.append(Array(ids[session.count...])) }
         return lastLogits
     }
+    /// The token's text as printed and drawn: a line break as ⏎, every other control character
+    /// (a GGUF's token text is outside input: it may hold ESC sequences) as a visible escape.
     func token(_ id: Int) -> String {
-        ((try? model.tokenizer.decode([id])) ?? "#\(id)").replacingOccurrences(of: "\n", with: "⏎")
+        shown(((try? model.tokenizer.decode([id])) ?? "#\(id)").replacingOccurrences(of: "\n", with: "⏎"))
     }
 }
 
@@ -199,19 +203,19 @@ struct Generate: ParsableCommand {
     @Option(help: "The text to continue (lm) or translate (translator).")
     var text: String
 
-    @Option(help: "Temperature, > 0 (1 = the model's own distribution).")
+    @Option(parsing: .unconditional, help: "Temperature, \(OptionBounds.text(OptionBounds.temperature)) (1 = the model's own distribution; below 1 sharper, above 1 flatter).")
     var temperature: Float = 1
 
-    @Option(name: .customLong("top-k"), help: "Keep only the k most likely tokens.")
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Keep only the k most likely tokens, \(OptionBounds.text(OptionBounds.topK)).")
     var topK: Int?
 
-    @Option(name: .customLong("top-p"), help: "Keep the smallest set of most likely tokens whose probability reaches p, 0 < p ≤ 1.")
+    @Option(name: .customLong("top-p"), parsing: .unconditional, help: "Keep the smallest set of most likely tokens whose probability reaches p, 0 < p ≤ 1.")
     var topP: Float?
 
-    @Option(help: "Seed of the draws.")
+    @Option(parsing: .unconditional, help: "Seed of the draws.")
     var seed: UInt64 = 7
 
-    @Option(help: "At most this many new tokens.")
+    @Option(parsing: .unconditional, help: "At most this many new tokens, \(OptionBounds.text(OptionBounds.generateSteps)).")
     var steps: Int = 20
 
     @Flag(help: "Always take the most likely token (temperature → 0); sampling options are ignored.")
@@ -221,14 +225,27 @@ struct Generate: ParsableCommand {
     var outDirectory: String?
 
     func run() throws {
-        guard (1...200).contains(steps) else { throw CLIError("--steps must be between 1 and 200, got \(steps)") }
+        try OptionBounds.check(steps, in: OptionBounds.generateSteps, option: "--steps")
+        if !greedy {
+            try OptionBounds.check(temperature, in: OptionBounds.temperature, option: "--temperature",
+                                   note: " (for always the most likely token use --greedy)")
+            if let topK { try OptionBounds.check(topK, in: OptionBounds.topK, option: "--top-k") }
+            if let topP, !(topP > 0 && topP <= 1) {
+                throw CLIError("--top-p \(topP) is out of range: give a value above 0 and at most 1")
+            }
+        }
         let options = SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed)
         if !greedy {
             do { try options.validate() } catch { throw CLIError("\(error)") }
         }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw CLIError("--text is empty: give the text to continue (or, for the translator, the sentence to translate)")
+        }
         if let outDirectory {
             try checkDestination((outDirectory as NSString).appendingPathComponent("step.png"))
         }
+        // One chart per step, all published together once the loop is done, or none.
+        let outputs = StagedOutputs()
         let generator = try makeGenerator()
         var sampler = try Sampler(options: greedy ? SamplingOptions() : options)
         let style = TerminalStyle.detect(noColorFlag: false)
@@ -239,6 +256,11 @@ struct Generate: ParsableCommand {
         var generated: [String] = []
         for step in 1...steps {
             let logits = try generator.logits(after: ids)
+            try checkFinite(logits: logits, modelName: "the model", step: step)
+            if !greedy, let largest = logits.map(abs).max(), !(largest / temperature).isFinite {
+                throw CLIError("--temperature \(temperature) is too small for these logits: the largest, \(largest), divided by it "
+                               + "overflows Float; use a temperature of at least \(largest / Float.greatestFiniteMagnitude * 2) or --greedy")
+            }
             let sampled = try sampler.sample(logits: logits)
             let chosen = greedy ? try greedyTokenID(logits) : sampled.id
             let ranked = rankedTokenIDs(sampled.original).prefix(5)
@@ -256,7 +278,7 @@ struct Generate: ParsableCommand {
                     k: topK, afterTopK: shown.map { sampled.afterTopK[$0] }, p: topP,
                     afterTopP: shown.map { sampled.afterTopP[$0] }, chosenIndex: shown.firstIndex(of: chosen))
                 let path = (outDirectory as NSString).appendingPathComponent(String(format: "step-%02d.png", step))
-                do { try render(figure, to: path) } catch { throw CLIError("\(error)") }
+                do { try outputs.stage(figure, to: path) } catch { throw CLIError("\(error) (no chart was written)") }
             }
             if chosen == generator.endID { writeOut("(end of text)\n"); break }
             ids.append(chosen)
@@ -264,6 +286,7 @@ struct Generate: ParsableCommand {
             writeOut("text: " + generator.promptText + (generator.promptText.isEmpty ? "" : generator.separator)
                      + style.bold(generated.joined(separator: generator.separator)) + "\n")
         }
+        do { try outputs.publish() } catch { throw CLIError("\(error) (no chart was written)") }
         let prefix = generator.promptText.isEmpty ? "" : generator.promptText + generator.separator
         writeOut("\nGenerated: \(prefix)\(generated.joined(separator: generator.separator))\n")
     }

@@ -33,14 +33,14 @@ struct Embed: ParsableCommand {
     @Option(help: ArgumentHelp("The encoder whose word-embedding table is used: minilm, or a path to a BERT model's folder or .safetensors file.", valueName: "name-or-path"))
     var model: String = "minilm"
 
-    @Option(help: "How many neighbours to list (1–100).")
+    @Option(parsing: .unconditional, help: "How many neighbours to list, \(OptionBounds.text(OptionBounds.neighbours)).")
     var count: Int = 10
 
     @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.")
     var out: String = "Output/embed.png"
 
     func run() throws {
-        guard (1...100).contains(count) else { throw CLIError("--count \(count) is out of range: give 1 to 100") }
+        try OptionBounds.check(count, in: OptionBounds.neighbours, option: "--count")
         let terms: [EmbeddingTerm]
         do { terms = try parseEmbeddingExpression(expression) } catch { throw CLIError("\(error)") }
         try checkDestination(out)
@@ -56,9 +56,19 @@ struct Embed: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let neighbours = nearestNeighbours(of: vector, in: table, vocabulary: bert.vocabulary.tokens, count: count,
+        // Finite weights can still overflow in the sums (rows of 1e38): refuse before printing.
+        if let bad = vector.firstIndex(where: { !$0.isFinite }) {
+            throw CLIError("\(name): the result vector is not finite (element \(bad) is \(vector[bad])): the embedding table's "
+                           + "numbers overflow Float, so the weights are damaged")
+        }
+        // Tokens come from the model's vocab.txt: shown with visible escapes, never raw.
+        let neighbours = nearestNeighbours(of: vector, in: table, vocabulary: bert.vocabulary.tokens.map(shown), count: count,
                                            excluding: Set(ids))
-        let words = ids.map { bert.vocabulary.token(for: $0) ?? "?" }
+        if let bad = neighbours.first(where: { !$0.cosine.isFinite }) {
+            throw CLIError("\(name): the cosine similarity with \"\(bad.token)\" is not finite: the embedding table's "
+                           + "numbers overflow Float, so the weights are damaged")
+        }
+        let words = ids.map { shown(bert.vocabulary.token(for: $0) ?? "?") }
 
         // The figure: inputs and neighbours projected on the principal components of their rows
         // and the result; the result is drawn highlighted.
@@ -70,8 +80,8 @@ struct Embed: ParsableCommand {
         do { pca = try principalComponents(of: rows + [vector], count: 2) } catch { throw CLIError("\(error)") }
         let points = zip(labels, pca.projections).map { EmbeddingPlot.Point(x: Double($1[0]), y: Double($1[1]), label: $0) }
         let resultXY = pca.projections[rows.count]
-        let shown = terms.map { ($0.sign < 0 ? "− " : "+ ") + $0.word }.joined(separator: " ")
-        let expressionText = shown.hasPrefix("+ ") ? String(shown.dropFirst(2)) : shown
+        let signed = terms.map { ($0.sign < 0 ? "− " : "+ ") + shown($0.word) }.joined(separator: " ")
+        let expressionText = signed.hasPrefix("+ ") ? String(signed.dropFirst(2)) : signed
         var arrows: [EmbeddingPlot.Arrow] = []
         var from: Int? = terms.firstIndex { $0.sign > 0 }.flatMap { labels.firstIndex(of: words[$0]) }
         if terms.count == 3, terms[0].sign > 0, terms[1].sign < 0, terms[2].sign > 0, let best = neighbours.first,

@@ -32,7 +32,8 @@ struct Models: ParsableCommand {
 
     /// "model/relative/path" → expected hex digest, from lines "<64 hex>  <path>".
     static func readPins(_ path: String) -> [String: String]? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        // A regular file of at most a megabyte (a FIFO would block, /dev/zero never end).
+        guard let text = try? RegularFileReader.readText(path, limit: 1 << 20, what: "checksum list") else { return nil }
         var pins: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let parts = line.split(maxSplits: 1, whereSeparator: { $0 == " " })

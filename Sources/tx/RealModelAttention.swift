@@ -48,12 +48,14 @@ struct RealModelAttention {
         do { trace = try model.trace(tokens.ids) } catch let error as CLIError { throw error } catch {
             throw CLIError("running \(model.name): \(error)")
         }
+        // Before anything is printed, drawn or written as JSON.
+        try checkFinite(trace, modelName: model.name)
 
         let kind = model.attentionKind
         let entries = trace.entries(kind: kind).filter { $0.layer == c.layer - 1 }.sorted { $0.head < $1.head }
         guard entries.count == heads else { throw CLIError("the trace of \(model.name) is incomplete") }
         let labels = tokens.labels
-        let quoted = "\"\(c.text.count > 60 ? String(c.text.prefix(57)) + "…" : c.text)\""
+        let quoted = "\"\(shown(c.text.count > 60 ? String(c.text.prefix(57)) + "…" : c.text))\""
         let causalNote = kind == .decoderSelf ? " · causal: nothing above the diagonal" : ""
         let chart: any Chart
         switch c.view {
@@ -78,10 +80,13 @@ struct RealModelAttention {
                              queryTokens: labels, keyTokens: labels, heads: entries.map(\.weights))
         }
         do {
-            try render(chart, to: c.out)
-            if let json = c.json { try writeFileAtomically(Array(trace.jsonData()), to: json) }
+            // The figure and the trace are published together, or neither.
+            let outputs = StagedOutputs()
+            try outputs.stage(chart, to: c.out)
+            if let json = c.json { try outputs.stage(try safeJSON(trace), to: json) }
+            try outputs.publish()
         } catch {
-            throw CLIError("\(error)")
+            throw CLIError("\(error) (nothing was written)")
         }
 
         let weights = entries[c.head - 1].weights

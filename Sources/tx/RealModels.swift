@@ -22,10 +22,10 @@ enum RealModel {
         do {
             switch location {
             case let .bertEncoder(folder, weights):
-                let name = known == .minilm ? "all-MiniLM-L6-v2" : folder.lastPathComponent
+                let name = known == .minilm ? "all-MiniLM-L6-v2" : shown(folder.lastPathComponent)
                 return .encoder(try BertEncoderModel.load(from: folder, weights: weights), name: name)
             case let .llamaDecoder(file):
-                let name = known == .smollm2 ? "SmolLM2-135M-Instruct" : file.deletingPathExtension().lastPathComponent
+                let name = known == .smollm2 ? "SmolLM2-135M-Instruct" : shown(file.deletingPathExtension().lastPathComponent)
                 return .decoder(try LlamaModel.load(from: file), name: name)
             }
         } catch {
@@ -85,10 +85,11 @@ enum RealModel {
     func tokens(_ text: String) -> (ids: [Int], labels: [String]) {
         switch self {
         case let .encoder(model, _):
-            return (model.encode(text), model.tokenize(text))
+            return (model.encode(text), model.tokenize(text).map(shown))
         case let .decoder(model, _):
+            // Token strings come from the model file: shown with visible escapes, never raw.
             let ids = model.tokenizer.encode(text)
-            return (ids, model.tokenizer.tokenStrings(ids))
+            return (ids, model.tokenizer.tokenStrings(ids).map(shown))
         }
     }
 

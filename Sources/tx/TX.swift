@@ -34,9 +34,26 @@ struct TX: ParsableCommand {
     )
 
     /// Ctrl-C during a render or a save must leave no partial file: install the clean-up first.
+    ///
+    /// Errors are printed here rather than by ArgumentParser's `main` so that nothing from the
+    /// command line or a file reaches the terminal raw: an unknown option "\u{1B}[2J" would
+    /// otherwise clear the screen as it is echoed. Our own errors (`CLIError`) stay on one line;
+    /// ArgumentParser's (which add a usage block) keep their line breaks, with every other
+    /// control character shown as a visible escape.
     static func main() {
         InterruptCleanup.install()
-        main(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(Array(CommandLine.arguments.dropFirst()))
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            // --help and friends: ArgumentParser prints them to stdout, our text only.
+            if code == .success { exit(withError: error) }
+            let message = error is CLIError ? "Error: " + visibleText("\(error)")
+                : visibleTextKeepingNewlines(fullMessage(for: error))
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code.rawValue)
+        }
     }
 }
 

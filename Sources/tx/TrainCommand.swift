@@ -44,19 +44,19 @@ struct Train: ParsableCommand {
     @Argument(help: "What to train: translator, lm or bert.")
     var model: String
 
-    @Option(help: "Seed for the corpus sample, the initial weights, the order of the batches (and the masking).")
+    @Option(parsing: .unconditional, help: "Seed for the corpus sample, the initial weights, the order of the batches (and the masking).")
     var seed: UInt64 = TrainingOptions().seed
 
-    @Option(help: "Optimiser steps (default: translator 800, lm 600, bert 1200).")
+    @Option(parsing: .unconditional, help: "Optimiser steps, \(OptionBounds.text(OptionBounds.trainSteps)) (default: translator 800, lm 600, bert 1200).")
     var steps: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Sentence pairs per step.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Sentence pairs per step, \(OptionBounds.text(OptionBounds.batchSize)).")
     var batchSize: Int = TrainingOptions().batchSize
 
-    @Option(name: .customLong("d-model"), help: "Model width d_model (the feed-forward layer gets 2 × d_model).")
+    @Option(name: .customLong("d-model"), parsing: .unconditional, help: "Model width d_model, \(OptionBounds.text(OptionBounds.trainModelDimension)), a multiple of the 4 heads (the feed-forward layer gets 2 × d_model).")
     var modelDimension: Int?
 
-    @Option(help: "Layers (the translator's decoder gets as many as its encoder).")
+    @Option(parsing: .unconditional, help: "Layers, \(OptionBounds.text(OptionBounds.trainLayers)) (the translator's decoder gets as many as its encoder).")
     var layers: Int?
 
     @Option(help: "Where to save the trained weights (safetensors, with the configuration and vocabulary in its metadata); the folder must exist. Default: Output/translator.safetensors, Output/language-model.safetensors or Output/tiny-bert.safetensors.")
@@ -72,6 +72,11 @@ struct Train: ParsableCommand {
         case .languageModel: .languageModel
         case .maskedLanguageModel: .maskedLanguageModel
         }
+        // Every size is checked before anything is allocated (see OptionBounds).
+        if let steps { try OptionBounds.check(steps, in: OptionBounds.trainSteps, option: "--steps") }
+        try OptionBounds.check(batchSize, in: OptionBounds.batchSize, option: "--batch-size")
+        if let modelDimension { try OptionBounds.check(modelDimension, in: OptionBounds.trainModelDimension, option: "--d-model") }
+        if let layers { try OptionBounds.check(layers, in: OptionBounds.trainLayers, option: "--layers") }
         options.seed = seed
         if let steps { options.steps = steps }
         options.batchSize = batchSize
@@ -96,6 +101,11 @@ struct Train: ParsableCommand {
               FileManager.default.isWritableFile(atPath: folder) else {
             throw CLIError("cannot write \(out): the folder \(folder) is missing or not writable")
         }
+        do { try checkOutputDestination(out) } catch {
+            throw CLIError("\(error)")
+        }
+        // The weights and both figures are published together at the end, or none of them.
+        let outputs = StagedOutputs()
 
         let terminal = isatty(STDOUT_FILENO) == 1
         let shape = kind == .translator ? "\(options.layers) + \(options.layers) layers" : "\(options.layers) layers"
@@ -113,34 +123,36 @@ struct Train: ParsableCommand {
                 let result = try trainTranslator(options: options) { display.show($0) }
                 (weights, metadata) = (result.model.parameters.values.map { ($0.name, $0.value) }, result.report.metadata)
                 text = Self.reportText(result.report)
-                draw = { try Self.drawFigures(result, folder: folder) }
+                draw = { try Self.drawFigures(result, folder: folder, outputs: outputs) }
             case .languageModel:
                 let result = try trainLanguageModel(options: options) { display.show($0) }
                 (weights, metadata) = (result.model.model.parameters.values.map { ($0.name, $0.value) }, result.report.metadata)
                 text = Self.reportText(result.report)
-                draw = { try Self.drawFigures(result, folder: folder) }
+                draw = { try Self.drawFigures(result, folder: folder, outputs: outputs) }
             case .maskedLanguageModel:
                 let result = try trainMaskedLanguageModel(options: options) { display.show($0) }
                 (weights, metadata) = (result.model.model.parameters.values.map { ($0.name, $0.value) }, result.report.metadata)
                 text = Self.reportText(result.report)
-                draw = { try Self.drawFigures(result, folder: folder) }
+                draw = { try Self.drawFigures(result, folder: folder, outputs: outputs) }
             }
         } catch {
             display.finish()
             throw CLIError("\(error)")
         }
         display.finish()
+        // Staged (temporary files that any terminating signal removes, see InterruptCleanup),
+        // then published together: a full disk on the last figure leaves no weights behind.
         do {
-            // Through Figures' atomic writer, which Ctrl-C cleans up after (InterruptCleanup).
-            try writeFileAtomically(try safeTensorsData(weights, metadata: metadata), to: out)
+            try outputs.stage(try safeTensorsData(weights, metadata: metadata), to: out)
         } catch {
-            throw CLIError("training finished but the weights could not be saved: \(error)")
+            throw CLIError("training finished but the weights could not be saved (nothing was written): \(error)")
         }
         let figures: [String]
         do {
             figures = try draw()
+            try outputs.publish()
         } catch {
-            throw CLIError("training finished but the figures could not be drawn: \(error)")
+            throw CLIError("training finished but the figures could not be written (nothing was written): \(error)")
         }
         writeOut(text + "Weights saved to \(out) (safetensors; tx train with the same seed and options writes the same bytes).\n"
                  + figures.map { "Figure: \($0)\n" }.joined())
@@ -155,10 +167,10 @@ struct Train: ParsableCommand {
 
     /// The loss curve, and the last decoder layer's cross-attention (averaged over heads) for a
     /// held-out sentence with a time word, so the reader can see 昨天 line up with "yesterday".
-    static func drawFigures(_ result: (model: TrainableSeq2Seq, report: TranslatorTrainingReport), folder: String) throws -> [String] {
+    static func drawFigures(_ result: (model: TrainableSeq2Seq, report: TranslatorTrainingReport), folder: String, outputs: StagedOutputs) throws -> [String] {
         let report = result.report
         let lossPath = (folder as NSString).appendingPathComponent("translator-loss.png")
-        try render(lossChart(report.losses, title: "Training the translator: loss per step",
+        try outputs.stage(lossChart(report.losses, title: "Training the translator: loss per step",
                              subtitle: "\(report.steps) steps · final loss \(String(format: "%.4f", report.finalLoss)) · held-out exact match \(String(format: "%.1f%%", report.heldOutExactMatch * 100))"),
                    to: lossPath)
         let example = report.examples.first { $0.source.contains("昨天") } ?? report.examples.first
@@ -173,7 +185,7 @@ struct Train: ParsableCommand {
         let heads = last.shape[0], rows = last.shape[1], columns = last.shape[2]
         let mean = (0..<rows).map { t in (0..<columns).map { s in (0..<heads).map { last[$0, t, s] }.reduce(0, +) / Float(heads) } }
         let attentionPath = (folder as NSString).appendingPathComponent("translator-cross-attention.png")
-        try render(Heatmap(values: mean, rowLabels: output + ["</s>"], columnLabels: source,
+        try outputs.stage(Heatmap(values: mean, rowLabels: output + ["</s>"], columnLabels: source,
                            title: "Cross-attention of the trained translator",
                            subtitle: "last decoder layer, mean of \(heads) heads · held-out sentence (never seen in training)",
                            colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",

@@ -73,10 +73,10 @@ extension Train {
         }
     }
 
-    static func drawFigures(_ result: (model: LanguageModel, report: LanguageModelTrainingReport), folder: String) throws -> [String] {
+    static func drawFigures(_ result: (model: LanguageModel, report: LanguageModelTrainingReport), folder: String, outputs: StagedOutputs) throws -> [String] {
         let report = result.report
         let lossPath = (folder as NSString).appendingPathComponent("language-model-loss.png")
-        try render(lossChart(report.losses, title: "Training the language model: loss per step",
+        try outputs.stage(lossChart(report.losses, title: "Training the language model: loss per step",
                              subtitle: "\(report.options.steps) steps · final loss \(String(format: "%.4f", report.finalLoss)) · "
                                  + "held-out next-word accuracy \(percent(report.heldOut.accuracy)) (unigram \(percent(report.heldOut.unigramAccuracy)))"),
                    to: lossPath)
@@ -85,7 +85,7 @@ extension Train {
         let last = trace.layers(kind: .decoderSelf) - 1
         let mean = meanOverHeads(trace.entries(kind: .decoderSelf).filter { $0.layer == last })
         let attentionPath = (folder as NSString).appendingPathComponent("language-model-attention.png")
-        try render(Heatmap(values: mean, rowLabels: ["<s>"] + sentence, columnLabels: ["<s>"] + sentence,
+        try outputs.stage(Heatmap(values: mean, rowLabels: ["<s>"] + sentence, columnLabels: ["<s>"] + sentence,
                            title: "Causal self-attention of the trained language model",
                            subtitle: "last layer, mean of \(trace.heads) heads · each row predicts the next word; the upper triangle is masked",
                            colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
@@ -94,10 +94,10 @@ extension Train {
         return [lossPath, attentionPath]
     }
 
-    static func drawFigures(_ result: (model: TinyBERT, report: MaskedLMTrainingReport), folder: String) throws -> [String] {
+    static func drawFigures(_ result: (model: TinyBERT, report: MaskedLMTrainingReport), folder: String, outputs: StagedOutputs) throws -> [String] {
         let report = result.report
         let lossPath = (folder as NSString).appendingPathComponent("tiny-bert-loss.png")
-        try render(lossChart(report.losses, title: "Training the tiny BERT (masked LM): loss per step",
+        try outputs.stage(lossChart(report.losses, title: "Training the tiny BERT (masked LM): loss per step",
                              subtitle: "\(report.options.steps) steps · final loss \(String(format: "%.4f", report.finalLoss)) · "
                                  + "held-out top-1 at hidden positions \(percent(report.heldOut.accuracy))"),
                    to: lossPath)
@@ -117,7 +117,7 @@ extension Train {
         let entries = trace.entries(kind: .encoderSelf)
         guard let best = entries.max(by: { crossMass($0) < crossMass($1) }) else { return [lossPath] }
         let attentionPath = (folder as NSString).appendingPathComponent("tiny-bert-attention.png")
-        try render(Heatmap(values: best.weights, rowLabels: tokens, columnLabels: tokens,
+        try outputs.stage(Heatmap(values: best.weights, rowLabels: tokens, columnLabels: tokens,
                            title: "Self-attention of the trained tiny BERT: layer \(best.layer + 1), head \(best.head + 1)",
                            subtitle: "the head whose English tokens look most at the Chinese sentence · \"book\" hidden as [MASK]",
                            colorMap: .viridis, showValues: false, colorBarLabel: "weight",

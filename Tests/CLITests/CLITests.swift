@@ -378,7 +378,7 @@ struct CLIDecodingTests {
     @Test(arguments: [
         (["generate", "--text", "hello"], "does not know \"hello\""),
         (["generate", "--text", "i", "--temperature", "0"], "temperature"),
-        (["generate", "--text", "i", "--top-p", "1.5"], "topP"),
+        (["generate", "--text", "i", "--top-p", "1.5"], "--top-p 1.5 is out of range"),
         (["generate", "--text", "i", "--model", "gpt"], "unknown model 'gpt'"),
         (["generate", "--text", "i", "--out-dir", "missing"], "missing"),
     ])

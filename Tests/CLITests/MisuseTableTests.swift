@@ -120,7 +120,9 @@ struct InterruptTests {
     /// Stops `tx` with `signal` while its figure is complete in the temporary file but not yet
     /// renamed (the test hook TX_TEST_PAUSE_BEFORE_RENAME holds it there): the temporary file
     /// must be removed and the figure must not appear.
-    @Test(arguments: [SIGINT, SIGTERM])
+    /// Every catchable signal whose default action ends the process (issue 14 found SIGHUP,
+    /// SIGPIPE and SIGUSR1 leaving temporary files behind).
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR])
     func aSignalDuringTheWriteLeavesNoFile(signal: Int32) throws {
         let tx = try TX()
         let process = Process()
