@@ -34,11 +34,12 @@ let package = Package(
             dependencies: ["TensorCore", "Transformer", "ModelIO"],
             resources: [.copy("Weights")]
         ),
-        // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
+        // Cairo and Pango (pangocairo, which pulls in cairo) through pkg-config; scripts/setup.sh
+        // installs libcairo2-dev and libpango1.0-dev.
         .systemLibrary(
             name: "CCairo",
-            pkgConfig: "cairo",
-            providers: [.apt(["libcairo2-dev"])]
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
         // Everything drawn. Knows nothing about models: plain matrices and labels.
         .target(name: "Figures", dependencies: ["CCairo"]),
@@ -90,7 +91,7 @@ let package = Package(
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "TensorCore"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
     ]

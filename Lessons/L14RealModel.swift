@@ -73,9 +73,10 @@ struct RealModelLesson {
         let labels = trace.entries.first?.queryTokens ?? []
         return ModelView(
             title: "SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads",
-            subtitle: "\"\(prompt)\" · causal: nothing above the diagonal",
+            subtitle: "\"\(prompt)\" · causal: the hatched keys are hidden",
             weights: shown.map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
-            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72)
+            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72,
+            hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys)
     }
 
     func run() throws -> LessonRun {
@@ -304,9 +305,10 @@ struct RealModelLesson {
         let heatPath = try figures.write(Heatmap(
             values: headWeights, rowLabels: labels, columnLabels: labels,
             title: "SmolLM2-135M: layer \(bestHead.layer + 1), head \(bestHead.head + 1)",
-            subtitle: "\"\(Self.prompt)\" · causal: the upper triangle is masked (weight 0)",
+            subtitle: "\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query",
             colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-            xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last),
+            xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last,
+            hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
             as: "06-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }
         let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),

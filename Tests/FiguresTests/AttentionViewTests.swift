@@ -288,6 +288,42 @@ struct HeadViewTests {
         #expect(view.queryAnchor(1, in: frame).y > view.queryAnchor(0, in: frame).y)
     }
 
+    /// Two heads weigh the same pair: one line in the stronger head's own colour, never a blend.
+    /// A weak head (largest weight 0.3) is drawn at full strength, scaled to the figure's maximum.
+    @Test func aSharedPairIsDrawnInItsStrongestHeadAtTheFiguresScale() throws {
+        var a = [[Float]](repeating: [0, 0, 0, 0], count: 4), b = a
+        a[0][2] = 0.2
+        b[0][2] = 0.3
+        let view = HeadView(title: "Weak heads", queryTokens: Self.tokens, keyTokens: Self.tokens, heads: [a, b])
+        #expect(view.lines == [HeadView.Line(query: 0, key: 2, head: 1, weight: 0.3)])
+        #expect(view.largestWeight == 0.3)
+        #expect(view.legendNote.contains("0.30"))
+        let image = try renderedImage(view)
+        let frame = Rect(origin: .zero, size: view.preferredSize)
+        let middle = Self.midpoint(view.queryAnchor(0, in: frame), view.keyAnchor(2, in: frame))
+        // Full opacity: the pixel is head 2's colour itself, not a pale or mixed version.
+        #expect(somePixelNear(image, middle, scale: 2, matches: view.color(ofHead: 1), tolerance: 6))
+        #expect(!somePixelNear(image, middle, scale: 2, radius: 4, matches: view.color(ofHead: 0), tolerance: 40))
+    }
+
+    /// 44 tokens: three keys per query, a figure near 16:9 instead of a 1:2 column of 23,000 lines.
+    @Test func longInputsDrawTopKeysOnANearWideFigure() throws {
+        let tokens = (0..<44).map { "t\($0)" }
+        let heads: [[[Float]]] = (0..<12).map { h in
+            (0..<44).map { i in
+                let e = (0..<44).map { j in Float(exp(Double((i * 31 + j * 17 + h * 7) % 23) / 4)) }
+                let total = e.reduce(0, +)
+                return e.map { $0 / total }
+            }
+        }
+        let view = HeadView(title: "Long", queryTokens: tokens, keyTokens: tokens, heads: heads)
+        #expect(view.resolvedTopK == 3)
+        #expect(view.lines.count == 44 * 3)
+        let size = view.preferredSize
+        #expect(size.width / size.height > 1.5 && size.width / size.height < 2.0, "\(size)")
+        #expect(HeadView(title: "", queryTokens: Self.tokens, keyTokens: Self.tokens, heads: Self.heads).resolvedTopK == nil)
+    }
+
     @Test func highlightedQueryShowsOnlyItsOwnLines() throws {
         let view = HeadView(title: "Query 3", queryTokens: Self.tokens, keyTokens: Self.tokens, heads: Self.heads,
                             highlightQuery: 3)
