@@ -309,12 +309,16 @@ struct HeadViewTests {
     /// 44 tokens: three keys per query, a figure near 16:9 instead of a 1:2 column of 23,000 lines.
     @Test func longInputsDrawTopKeysOnANearWideFigure() throws {
         let tokens = (0..<44).map { "t\($0)" }
-        let heads: [[[Float]]] = (0..<12).map { h in
-            (0..<44).map { i in
-                let e = (0..<44).map { j in Float(exp(Double((i * 31 + j * 17 + h * 7) % 23) / 4)) }
+        var heads: [[[Float]]] = []
+        for h in 0..<12 {
+            var rows: [[Float]] = []
+            for i in 0..<44 {
+                var e = [Float](repeating: 0, count: 44)
+                for j in 0..<44 { e[j] = Float(exp(Double((i * 31 + j * 17 + h * 7) % 23) / 4)) }
                 let total = e.reduce(0, +)
-                return e.map { $0 / total }
+                rows.append(e.map { $0 / total })
             }
+            heads.append(rows)
         }
         let view = HeadView(title: "Long", queryTokens: tokens, keyTokens: tokens, heads: heads)
         #expect(view.resolvedTopK == 3)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Figures
 
@@ -74,10 +75,12 @@ struct HeatmapTests {
         let n = 5
         let labels = ["<s>", "I", "am", "a", "student"]
         // Softmax of arbitrary scores over the visible keys 0…i: exact zeros above the diagonal.
-        let weights: [[Float]] = (0..<n).map { i in
-            let e = (0..<n).map { j in j <= i ? Float(exp(Double((i * 7 + j * 3) % 5) / 2)) : 0 }
+        var weights: [[Float]] = []
+        for i in 0..<n {
+            var e = [Float](repeating: 0, count: n)
+            for j in 0...i { e[j] = Float(exp(Double((i * 7 + j * 3) % 5) / 2)) }
             let total = e.reduce(0, +)
-            return e.map { $0 / total }
+            weights.append(e.map { $0 / total })
         }
         let hidden = (0..<n).map { i in (0..<n).map { j in j > i } }
         let map = Heatmap(values: weights, rowLabels: labels, columnLabels: labels, title: "causal weights",
