@@ -64,7 +64,9 @@ public struct HeadView: Chart, Sendable {
             var row: [Line] = []
             for j in keyTokens.indices {
                 var best = Line(query: i, key: j, head: 0, weight: -1)
-                for (h, head) in heads.enumerated() where head[i][j] > best.weight {
+                // Checked here too: `preferredSize` may be asked before `validate()`.
+                for (h, head) in heads.enumerated()
+                where i < head.count && j < head[i].count && head[i][j] > best.weight {
                     best.head = h
                     best.weight = head[i][j]
                 }

@@ -73,7 +73,13 @@ public struct TextMetrics: Equatable, Sendable {
 final class TextLayout {
     let layout: OpaquePointer
 
+    /// Callers save and restore `cr` around this: a degenerate transform (a panel scaled to
+    /// nothing) is replaced by the identity, which Pango can lay text out in.
     init(_ cr: OpaquePointer, _ text: String, size: Double, weight: FontWeight, rotation: Double = 0) {
+        var matrix = cairo_matrix_t()
+        cairo_get_matrix(cr, &matrix)
+        let determinant = matrix.xx * matrix.yy - matrix.xy * matrix.yx
+        if !(determinant.isFinite && abs(determinant) > 1e-12) { cairo_identity_matrix(cr) }
         layout = pango_cairo_create_layout(cr)
         let context = pango_layout_get_context(layout)
         // Text must measure the same at any scale and in every format: no hinting, no rounding
@@ -91,7 +97,9 @@ final class TextLayout {
         pango_context_set_gravity_hint(context, PANGO_GRAVITY_HINT_NATURAL)
         pango_layout_context_changed(layout)
         let description = pango_font_description_from_string(figureFontList)
-        pango_font_description_set_absolute_size(description, size * Double(PANGO_SCALE))
+        // Pango asserts on sizes it cannot hold; a figure never asks for these, bad input might.
+        let safeSize = size.isFinite && size > 0 ? min(size, 100_000) : 1
+        pango_font_description_set_absolute_size(description, safeSize * Double(PANGO_SCALE))
         pango_font_description_set_weight(description, weight == .bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL)
         pango_layout_set_font_description(layout, description)
         pango_font_description_free(description)
@@ -138,8 +146,10 @@ final class TextLayout {
     }
 }
 
-/// The fonts every figure uses, in fallback order: Latin, CJK, emoji.
-let figureFontList = "\(latinFontFamily), \(cjkFontFamily), \(emojiFontFamily)"
+/// The fonts every figure uses, in fallback order: Latin, then CJK. Emoji come from fontconfig's
+/// fallback (Noto Color Emoji): naming the emoji font here made Pango draw digits with its grey
+/// keycap glyphs.
+let figureFontList = "\(latinFontFamily), \(cjkFontFamily)"
 
 /// Measures one line of `text` on `cr`, laid out as it would be drawn turned by `rotation` degrees.
 func textMetrics(_ cr: OpaquePointer, _ text: String, size: Double, weight: FontWeight,
