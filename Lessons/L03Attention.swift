@@ -278,7 +278,9 @@ struct AttentionLesson {
         let largest = scoreScale(stages)
         return PanelGrid(title: "Scaled dot-product attention, stage by stage",
                          columns: 2, panels: [
-            scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ", subtitle: ""),
+            // Every panel has a subtitle, so the four grids line up.
+            scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
+                          subtitle: "how well each query matches each key"),
             scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
                           subtitle: "same colour scale as 1: the scores shrink"),
             scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: "3 · + causal mask",
