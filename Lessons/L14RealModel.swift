@@ -220,12 +220,12 @@ struct RealModelLesson {
         let layerHeadsWide = (0..<heads).map { wideTrace.weights(layer: focusLayer, head: $0, kind: .encoderSelf) ?? [] }
         let tiredPath = try figures.write(HeadView(
             title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too tired\"",
-            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity = weight",
+            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)",
             queryTokens: tokens, keyTokens: tokens, heads: layerHeadsTired, headColors: headColors, highlightQuery: it),
             as: "02-head-view-tired.png")
         let widePath = try figures.write(HeadView(
             title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too wide\"",
-            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity = weight",
+            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)",
             queryTokens: wideTokens, keyTokens: wideTokens, heads: layerHeadsWide, headColors: headColors, highlightQuery: it),
             as: "03-head-view-wide.png")
         var bestPaths: [String] = []
@@ -235,7 +235,7 @@ struct RealModelLesson {
             for (index, (weights, toks, name)) in [(pair[0], tokens, "tired"), (pair[1], wideTokens, "wide")].enumerated() {
                 bestPaths.append(try figures.write(HeadView(
                     title: "Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\"",
-                    subtitle: "all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity = weight",
+                    subtitle: "all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (scaled to the largest)",
                     queryTokens: toks, keyTokens: toks, heads: [weights],
                     headColors: [headColors[best.head % headColors.count]],
                     headLabels: ["layer \(best.layer + 1), head \(best.head + 1)"], highlightQuery: it),
