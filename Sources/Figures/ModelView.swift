@@ -80,6 +80,8 @@ public struct ModelView: Chart, Sendable {
 
     /// Token labels smaller than this are not drawn: too small to read on a slide.
     static let minimumTokenLabelSize = 10.0
+    /// Inputs up to this many tokens always get token labels.
+    public static let labelledTokenLimit = 16
 
     // MARK: Layout
 
@@ -120,8 +122,11 @@ public struct ModelView: Chart, Sendable {
 
     func layout(_ m: TextMeasurer) -> Layout {
         let margin = FigureStyle.margin
-        let t = thumbnailSize
         let q = Double(max(1, queryCount)), k = Double(max(1, keyCount))
+        // Up to 16 tokens the thumbnails grow until every row and column can carry its label.
+        let labelled = max(q, k) <= Double(Self.labelledTokenLimit)
+            ? max(q, k) * Self.minimumTokenLabelSize * 1.25 : 0
+        let t = max(thumbnailSize, labelled)
         let cw = t / k, ch = t / q
         let tokenSize = min(FigureStyle.labelSize, min(cw, ch) / 1.25)
         let showsTokens = tokenSize >= Self.minimumTokenLabelSize

@@ -123,15 +123,20 @@ struct ModelViewTests {
     @Test func tokensAreLabelledOnlyWhenLegible() throws {
         let small = ModelView(title: "t", weights: Self.weights, rowLabels: Self.tokens, columnLabels: Self.tokens)
         #expect(small.showsTokenLabels)
+        // Up to 16 tokens the thumbnails grow so that every token keeps its label.
         let eleven = (0..<2).map { l in (0..<3).map { h in softmaxRows(11, 11, seed: l * 3 + h) } }
-        let big = ModelView(title: "t", weights: eleven, rowLabels: sentence, columnLabels: sentence)
-        #expect(!big.showsTokenLabels, "11 tokens in 120-unit thumbnails are too small to label")
+        let labelled = ModelView(title: "t", weights: eleven, rowLabels: sentence, columnLabels: sentence)
+        #expect(labelled.showsTokenLabels, "11 tokens keep their labels")
+        let sixteen = (0..<16).map { "w\($0)" }
+        let sixteenView = ModelView(title: "t", weights: [[softmaxRows(16, 16, seed: 1)]], rowLabels: sixteen,
+                                    columnLabels: sixteen, thumbnailSize: 56)
+        #expect(sixteenView.showsTokenLabels)
+        // Beyond that the note under the grid gives the token order instead.
+        let many = (0..<24).map { "w\($0)" }
+        let big = ModelView(title: "t", weights: [[softmaxRows(24, 24, seed: 2)]], rowLabels: many, columnLabels: many)
+        #expect(!big.showsTokenLabels, "24 tokens in 120-unit thumbnails are too small to label")
         let note = big.layout(TextMeasurer()).texts.map(\.text).joined(separator: " ")
-        #expect(note.contains("tired") && note.contains("queries"), "the note gives the token order instead")
-        // Bigger thumbnails make room for the labels again.
-        var roomy = big
-        roomy.thumbnailSize = 160
-        #expect(roomy.showsTokenLabels)
+        #expect(note.contains("w23") && note.contains("queries"), "the note gives the token order instead")
     }
 
     @Test func sixLayersOfTwelveHeadsFitWithoutOverlap() {
