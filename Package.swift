@@ -48,11 +48,12 @@ let package = Package(
             dependencies: ["TensorCore", "Transformer", "Tokenizers", "Training", "ModelIO"],
             resources: [.copy("Weights")]
         ),
-        // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
+        // Cairo and Pango (pangocairo, which pulls in cairo) through pkg-config; scripts/setup.sh
+        // installs libcairo2-dev and libpango1.0-dev.
         .systemLibrary(
             name: "CCairo",
-            pkgConfig: "cairo",
-            providers: [.apt(["libcairo2-dev"])]
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
         // Everything drawn. Knows nothing about models: plain matrices and labels.
         .target(name: "Figures", dependencies: ["CCairo"]),
@@ -113,7 +114,7 @@ let package = Package(
         .testTarget(name: "TrainedModelsTests",
                     dependencies: ["TrainedModels", "Transformer", "Tokenizers", "Training", "ModelIO", "TensorCore"]),
         .testTarget(name: "LessonsTests",
-                    dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training"]),
+                    dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training", "TensorCore"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
     ]

@@ -191,7 +191,8 @@ public struct ArchitectureDemo: Sendable {
                 first.weights[q].indices.map { k in entries.map { $0.weights[q][k] }.reduce(0, +) / Float(entries.count) }
             }
             return ArchitectureComparison.Map(title: "\(label), layer \(layer + 1)", values: mean,
-                                              rowLabels: first.queryTokens, columnLabels: first.keyTokens)
+                                              rowLabels: first.queryTokens, columnLabels: first.keyTokens,
+                                              hidden: first.hiddenKeys)
         }
     }
 
@@ -251,7 +252,8 @@ public struct ArchitectureDemo: Sendable {
         return ModelView(title: "\(architecture.title): \(describe(kind)), every layer and head",
                          subtitle: "rows: layers · columns: heads · "
                              + (self.weights == .trained ? "trained on the project's corpus (tx train), shipped with the package" : "untrained, seed \(seed)"),
-                         weights: weights, rowLabels: first.queryTokens, columnLabels: first.keyTokens)
+                         weights: weights, rowLabels: first.queryTokens, columnLabels: first.keyTokens,
+                         hidden: first.hiddenKeys)
     }
 
     public func describe(_ kind: AttentionKind) -> String {

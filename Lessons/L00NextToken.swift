@@ -54,7 +54,7 @@ struct NextTokenLesson {
                 BarChart(title: "Step \(stepNumber): what comes after \"\(tokens.joined(separator: " "))\"?",
                          categories: names, values: ranked.map { probabilities[$0] },
                          subtitle: "the trained language model (tx train lm) · the 5 most likely next tokens · greedy picks the highest",
-                         xLabel: "next token", yLabel: "probability", highlightIndex: 0, yRange: 0...1),
+                         xLabel: "next token", yLabel: "probability", highlightIndex: 0),
                 as: String(format: "%02d-step-%d.png", stepNumber, stepNumber))
             loopTexts.append("\(tokens.joined(separator: " ")) → ?\n"
                              + probabilityBars(tokens: names, probabilities: ranked.map { probabilities[$0] },
@@ -150,7 +150,7 @@ struct NextTokenLesson {
             BarChart(title: "SmolLM2-135M: what comes after \"\(Self.realPrompt)\"?",
                      categories: names, values: ranked.map { first[$0] },
                      subtitle: "a real pre-trained decoder · the 8 most likely of \(narrator.grouped(first.count)) tokens · ␣ marks a space",
-                     xLabel: "next token", yLabel: "probability", highlightIndex: 0, yRange: 0...1),
+                     xLabel: "next token", yLabel: "probability", highlightIndex: 0),
             as: String(format: "%02d-smollm2-next-token.png", figures.written.count + 1))
 
         // Greedy, one token at a time through the key-value cache.

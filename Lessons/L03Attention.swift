@@ -102,8 +102,11 @@ struct AttentionLesson {
         let animal = tokens.firstIndex(of: "animal") ?? 0
         let k = stages.key.row(animal)
         let products = zip(q, k).map { "(\(formatNumber($0)))·(\(formatNumber($1)))" }.joined(separator: " + ")
-        let scoresPath = try figures.write(scoresHeatmap(stages.scores, tokens: tokens,
-                                                         title: "1 · Scores: Q Kᵀ", subtitle: seedNote), as: "01-scores.png")
+        // Raw and scaled scores share one colour scale, so the ÷√d_k shrink shows as paler colours.
+        let scoreScale = Self.scoreScale(stages)
+        let scoresPath = try figures.write(Self.scoresHeatmap(stages.scores, tokens: tokens, largest: scoreScale,
+                                                              title: "1 · Scores: Q Kᵀ", subtitle: seedNote),
+                                           as: "01-scores.png")
         steps.append(PagerStep(title: "Stage 1 · scores = Q Kᵀ", body: prose("""
             How well does word i's question match word j's label? Their dot product says so: \
             large and positive for a good match, negative for a poor one. Doing it for every pair \
@@ -118,9 +121,9 @@ struct AttentionLesson {
                                  symmetric: true) + "\n\n" + figureLine(scoresPath)))
 
         // 5. Scale
-        let scaledPath = try figures.write(scoresHeatmap(stages.scaledScores, tokens: tokens,
-                                                         title: "2 · Scaled scores: Q Kᵀ / √d_k",
-                                                         subtitle: "divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)) · \(seedNote)"),
+        let scaledPath = try figures.write(Self.scoresHeatmap(stages.scaledScores, tokens: tokens, largest: scoreScale,
+                                                              title: "2 · Scaled scores: Q Kᵀ / √d_k",
+                                                              subtitle: "divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)), on stage 1's colour scale · \(seedNote)"),
                                            as: "02-scaled-scores.png")
         steps.append(PagerStep(title: "Stage 2 · divide by √d_k", body: prose("""
             Every score is divided by √d_k = √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)). \
@@ -133,9 +136,9 @@ struct AttentionLesson {
                                  decimals: 1, symmetric: true) + "\n\n" + figureLine(scaledPath)))
 
         // 6. Mask
-        let maskedPath = try figures.write(scoresHeatmap(causal.maskedScores, tokens: tokens,
-                                                         title: "3 · Causal mask: the future set to −∞",
-                                                         subtitle: "query i may only see keys 0…i · \(seedNote)"),
+        let maskedPath = try figures.write(Self.scoresHeatmap(causal.maskedScores, tokens: tokens, largest: scoreScale,
+                                                              title: "3 · Causal mask: the future set to −∞",
+                                                              subtitle: "query i may only see keys 0…i · \(seedNote)"),
                                            as: "03-masked-scores-causal.png")
         let visible = visibleKeys(mask: causal.mask, queries: tokens.count, keys: tokens.count)
         let visibility = [0, 1, focus].map { row in
@@ -165,11 +168,12 @@ struct AttentionLesson {
                                             as: "04-weights.png")
         let causalWeightsPath = try figures.write(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
                                                           title: "5 · Weights under the causal mask",
-                                                          subtitle: "masked keys get exactly 0 · \"The\" can only look at itself",
+                                                          subtitle: "masked keys (hatched) are never looked at · \"The\" can only look at itself",
                                                           colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                           colorBarLabel: "weight",
                                                           xAxisTitle: "key (the word being looked at)",
-                                                          yAxisTitle: "query (the word looking)"),
+                                                          yAxisTitle: "query (the word looking)",
+                                                          hidden: Self.hiddenKeys(causal.mask, count: tokens.count)),
                                                   as: "05-weights-causal.png")
         let focusRow = stages.weights.row(focus)
         let ranked = focusRow.enumerated().sorted { $0.element > $1.element }.prefix(3)
@@ -242,14 +246,8 @@ struct AttentionLesson {
             """) + "\n\n" + figureLine(chartPath)))
 
         // 10. Summary
-        try figures.write(PanelGrid(title: "Scaled dot-product attention, stage by stage (\(seedNote))", columns: 2, panels: [
-            scoresHeatmap(stages.scores, tokens: tokens, title: "1 · Q Kᵀ", subtitle: ""),
-            scoresHeatmap(stages.scaledScores, tokens: tokens, title: "2 · ÷ √d_k", subtitle: ""),
-            scoresHeatmap(causal.maskedScores, tokens: tokens, title: "3 · causal mask (decoders)", subtitle: ""),
-            Heatmap(values: stages.weights.rows, rowLabels: tokens, columnLabels: tokens, title: "4 · softmax",
-                    colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-                    xAxisTitle: "key (the word being looked at)", yAxisTitle: "query (the word looking)"),
-        ]), as: "00-overview.png")
+        try figures.write(Self.overview(stages: stages, causal: causal, tokens: tokens, seedNote: seedNote),
+                          as: "00-overview.png")
         steps.append(PagerStep(title: "Summary", body: prose("""
             What you just did, in one line:
 
@@ -273,10 +271,48 @@ struct AttentionLesson {
 
     // MARK: - Printing and drawing helpers
 
-    /// Scores are signed, so they use the diverging map centred on zero.
-    private func scoresHeatmap(_ tensor: Tensor, tokens: [String], title: String, subtitle: String) -> Heatmap {
-        let largest = tensor.scalars.filter(\.isFinite).map(abs).max() ?? 1
-        return Heatmap(values: tensor.rows, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
+    /// The overview as a pipeline: each panel is computed from the one before (the softmax is the
+    /// softmax of the masked scores it follows), and the three score panels share one colour scale.
+    static func overview(stages: AttentionStages, causal: AttentionStages, tokens: [String],
+                         seedNote: String) -> PanelGrid {
+        let largest = scoreScale(stages)
+        return PanelGrid(title: "Scaled dot-product attention, stage by stage",
+                         columns: 2, panels: [
+            // Every panel has a subtitle, so the four grids line up.
+            scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
+                          subtitle: "how well each query matches each key"),
+            scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
+                          subtitle: "same colour scale as 1: the scores shrink"),
+            scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: "3 · + causal mask",
+                          subtitle: "the future set to −∞"),
+            causalWeightsPanel(causal, tokens: tokens),
+        ], subtitle: "each panel is computed from the one before · \(seedNote)")
+    }
+
+    /// Panel 4 of the overview: softmax of the masked scores, the hidden keys hatched.
+    static func causalWeightsPanel(_ causal: AttentionStages, tokens: [String]) -> Heatmap {
+        Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens, title: "4 · softmax of 3",
+                subtitle: "each row sums to 1 over the keys it may see",
+                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
+                xAxisTitle: "key (the word being looked at)", yAxisTitle: "query (the word looking)",
+                hidden: hiddenKeys(causal.mask, count: tokens.count))
+    }
+
+    /// The largest raw score: the end of the colour scale every score figure shares.
+    static func scoreScale(_ stages: AttentionStages) -> Float {
+        max(1e-6, stages.scores.scalars.filter(\.isFinite).map(abs).max() ?? 1)
+    }
+
+    /// True where a mask [T, T] hides the key (1 = hidden).
+    static func hiddenKeys(_ mask: Tensor?, count: Int) -> [[Bool]]? {
+        guard let mask, mask.scalars.count == count * count else { return nil }
+        return (0..<count).map { q in (0..<count).map { k in mask.scalars[q * count + k] != 0 } }
+    }
+
+    /// Scores are signed, so they use the diverging map centred on zero, from −largest to +largest.
+    static func scoresHeatmap(_ tensor: Tensor, tokens: [String], largest: Float, title: String,
+                              subtitle: String) -> Heatmap {
+        Heatmap(values: tensor.rows, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
                        colorBarLabel: "score", xAxisTitle: "key (the word being looked at)",
                        yAxisTitle: "query (the word looking)")

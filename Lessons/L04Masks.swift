@@ -52,7 +52,7 @@ struct MasksLesson {
             MaskPattern(title: "mask (blue = may attend)", mask: paddingVisible, rowLabels: padded, columnLabels: padded,
                         caption: "every query, only real keys", cellSize: 56),
             scoreMap(shortScores, tokens: padded, title: "masked scores"),
-            weightMap(shortWeights, tokens: padded, title: "weights (rows sum to 1)"),
+            weightMap(shortWeights, tokens: padded, title: "weights (rows sum to 1)", maskedScores: shortScores),
         ], subtitle: "\"I love you\" padded to the length of \"The cat sat on the mat\" · \(seedNote)"), as: "01-padding-mask.png")
         steps.append(PagerStep(title: "The padding mask", body: prose("""
             A batch of two sentences, "I love you" (3 tokens) and "The cat sat on the mat" (6). The \
@@ -78,7 +78,8 @@ struct MasksLesson {
             MaskPattern(title: "mask (blue = may attend)", mask: causalVisible, rowLabels: target, columnLabels: target,
                         caption: "lower triangle", cellSize: 56),
             scoreMap(causalStages.maskedScores, tokens: target, title: "masked scores"),
-            weightMap(causalStages.weights, tokens: target, title: "weights (rows sum to 1)"),
+            weightMap(causalStages.weights, tokens: target, title: "weights (rows sum to 1)",
+                      maskedScores: causalStages.maskedScores),
         ], subtitle: "the decoder input \"<s> I am a student\" · \(seedNote)"), as: "02-causal-mask.png")
         let visible = visibleKeys(mask: causal, queries: target.count, keys: target.count)
         let seesList = visible.enumerated().map { query, keys in
@@ -137,11 +138,14 @@ struct MasksLesson {
         let largest = scores.scalars.filter(\.isFinite).map(abs).max() ?? 1
         return Heatmap(values: scores.rows, rowLabels: tokens, columnLabels: tokens, title: title,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
-                       colorBarLabel: "score")
+                       colorBarLabel: "score", xAxisTitle: "key", yAxisTitle: "query")
     }
 
-    private func weightMap(_ weights: Tensor, tokens: [String], title: String) -> Heatmap {
+    /// Weights with the keys the mask hid (−∞ in `maskedScores`) hatched: a hidden key is not a learned 0.
+    private func weightMap(_ weights: Tensor, tokens: [String], title: String, maskedScores: Tensor) -> Heatmap {
         Heatmap(values: weights.rows, rowLabels: tokens, columnLabels: tokens, title: title,
-                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight")
+                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
+                xAxisTitle: "key", yAxisTitle: "query",
+                hidden: maskedScores.rows.map { $0.map { !$0.isFinite } })
     }
 }

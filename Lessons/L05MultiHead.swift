@@ -111,7 +111,7 @@ struct MultiHeadLesson {
                 + tokens[Int(values[1])] + "\" (\(formatNumber(values[2])))"
         }.joined(separator: "\n")
         let linesPath = try figures.write(HeadView(title: "Head view: lines from each word to the words it attends to",
-                                                   subtitle: "one colour per head · line opacity = weight · \(seedNote)",
+                                                   subtitle: "one colour per head · line opacity ∝ weight (scaled to the largest) · \(seedNote)",
                                                    queryTokens: tokens, keyTokens: tokens, heads: headWeights),
                                           as: "02-head-view.png")
         let itPath = try figures.write(HeadView(title: "Where does \"it\" look? One colour per head",

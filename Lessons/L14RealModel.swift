@@ -73,9 +73,10 @@ struct RealModelLesson {
         let labels = trace.entries.first?.queryTokens ?? []
         return ModelView(
             title: "SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads",
-            subtitle: "\"\(prompt)\" · causal: nothing above the diagonal",
+            subtitle: "\"\(prompt)\" · causal: the hatched keys are hidden",
             weights: shown.map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
-            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72)
+            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72,
+            hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys)
     }
 
     func run() throws -> LessonRun {
@@ -219,12 +220,12 @@ struct RealModelLesson {
         let layerHeadsWide = (0..<heads).map { wideTrace.weights(layer: focusLayer, head: $0, kind: .encoderSelf) ?? [] }
         let tiredPath = try figures.write(HeadView(
             title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too tired\"",
-            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity = weight",
+            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)",
             queryTokens: tokens, keyTokens: tokens, heads: layerHeadsTired, headColors: headColors, highlightQuery: it),
             as: "02-head-view-tired.png")
         let widePath = try figures.write(HeadView(
             title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too wide\"",
-            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity = weight",
+            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)",
             queryTokens: wideTokens, keyTokens: wideTokens, heads: layerHeadsWide, headColors: headColors, highlightQuery: it),
             as: "03-head-view-wide.png")
         var bestPaths: [String] = []
@@ -234,7 +235,7 @@ struct RealModelLesson {
             for (index, (weights, toks, name)) in [(pair[0], tokens, "tired"), (pair[1], wideTokens, "wide")].enumerated() {
                 bestPaths.append(try figures.write(HeadView(
                     title: "Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\"",
-                    subtitle: "all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity = weight",
+                    subtitle: "all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (scaled to the largest)",
                     queryTokens: toks, keyTokens: toks, heads: [weights],
                     headColors: [headColors[best.head % headColors.count]],
                     headLabels: ["layer \(best.layer + 1), head \(best.head + 1)"], highlightQuery: it),
@@ -304,9 +305,10 @@ struct RealModelLesson {
         let heatPath = try figures.write(Heatmap(
             values: headWeights, rowLabels: labels, columnLabels: labels,
             title: "SmolLM2-135M: layer \(bestHead.layer + 1), head \(bestHead.head + 1)",
-            subtitle: "\"\(Self.prompt)\" · causal: the upper triangle is masked (weight 0)",
+            subtitle: "\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query",
             colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-            xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last),
+            xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last,
+            hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
             as: "06-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }
         let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),

@@ -2,14 +2,17 @@
 # Installs the system packages TransformerExplorer needs, and nothing else.
 # Idempotent and quiet: when everything is present it only checks and exits.
 #   libcairo2-dev   Cairo headers and library, found through pkg-config
+#   libpango1.0-dev Pango (pangocairo): text layout with per-character font fallback and shaping
 #   pkg-config      how SwiftPM finds Cairo
 #   zlib1g-dev      zlib headers: the PNG encoder's checksums (libcairo2-dev pulls it in too)
 #   fonts-wqy-microhei  a CJK font, so Chinese labels render as glyphs, not boxes
 #   fonts-dejavu-core   the Latin font the figures use
+#   fonts-noto-color-emoji  an emoji font, so 🍕 in a label is a pizza, not a box
 #   tmux            not needed to run; lets you step through lessons in a split terminal
 set -euo pipefail
 
-needed=(libcairo2-dev zlib1g-dev pkg-config fonts-wqy-microhei fonts-dejavu-core)
+needed=(libcairo2-dev libpango1.0-dev zlib1g-dev pkg-config fonts-wqy-microhei fonts-dejavu-core
+        fonts-noto-color-emoji)
 missing=()
 for pkg in "${needed[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

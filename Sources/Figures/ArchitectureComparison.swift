@@ -12,12 +12,16 @@ public struct ArchitectureComparison: Chart, Sendable {
         public var values: [[Float]]
         public var rowLabels: [String]
         public var columnLabels: [String]
+        /// [query][key]: true where the mask hid the key (drawn hatched, "masked" in the legend).
+        public var hidden: [[Bool]]?
 
-        public init(title: String, values: [[Float]], rowLabels: [String], columnLabels: [String]) {
+        public init(title: String, values: [[Float]], rowLabels: [String], columnLabels: [String],
+                    hidden: [[Bool]]? = nil) {
             self.title = title
             self.values = values
             self.rowLabels = rowLabels
             self.columnLabels = columnLabels
+            self.hidden = hidden
         }
     }
 
@@ -94,6 +98,8 @@ public struct ArchitectureComparison: Chart, Sendable {
             }
             for map in column.maps {
                 try validateMatrix(map.values, rowLabels: map.rowLabels, columnLabels: map.columnLabels,
+                                   what: "column \(i + 1) map \"\(map.title)\"")
+                try validateHidden(map.hidden, rows: map.values.count, columns: map.values.first?.count ?? 0,
                                    what: "column \(i + 1) map \"\(map.title)\"")
             }
         }
@@ -299,7 +305,9 @@ public struct ArchitectureComparison: Chart, Sendable {
             let bottom = grids.map(\.maxY).max() ?? (mapsTop + mapsHeight)
             let allValues = columns.flatMap { $0.maps.flatMap { $0.values.joined() } }
             let spec = ColorBar(colorMap: colorMap, range: Double(valueRange.lowerBound)...Double(valueRange.upperBound),
-                                label: colorBarLabel, maskedLegend: maskedLegendText(allValues))
+                                label: colorBarLabel,
+                                maskedLegend: maskedLegendText(allValues, anyHidden: columns.contains {
+                                    $0.maps.contains { $0.hidden?.joined().contains(true) ?? false } }))
             let height = max(bottom - top, 90)
             bar = spec
             barRect = Rect(x: legendX, y: top, width: spec.barWidth, height: height)
@@ -372,7 +380,7 @@ public struct ArchitectureComparison: Chart, Sendable {
                     canvas.strokeRect(b.grid(at: o), color: RGB(hex: 0x888888), width: 0.75)
                 }
                 for (k, (b, o)) in C.mapBlocks.enumerated() {
-                    drawMatrixCells(column.maps[k].values, on: canvas, colorMap: colorMap, range: valueRange,
+                    drawMatrixCells(column.maps[k].values, hidden: column.maps[k].hidden, on: canvas, colorMap: colorMap, range: valueRange,
                                     gap: cellGap(b.cell)) { r, c in b.cellRect(row: r, column: c, at: o) }
                 }
             }

@@ -4,8 +4,9 @@ import Foundation
 /// A drawing surface in user units (points), backed by a Cairo surface and context which it owns
 /// and frees. PNG canvases have `scale` device pixels per unit; SVG and PDF canvases are vector.
 ///
-/// Text picks its font per string: WenQuanYi Micro Hei for anything containing CJK, DejaVu Sans
-/// otherwise (see `fontFamily(for:)`).
+/// Text is laid out by Pango, which picks a font per character: DejaVu Sans, then WenQuanYi Micro
+/// Hei for CJK, then Noto Color Emoji (see `TextLayout`). Every text box drawn is remembered in
+/// `textBoxes`, so tests can check that no label leaves the canvas or covers another.
 public final class Canvas {
     /// The drawing area in user units.
     public let size: Size
@@ -14,6 +15,8 @@ public final class Canvas {
     public let format: FigureFormat
     /// The underlying `cairo_t *`, for anything the helpers below do not cover.
     public let context: OpaquePointer
+    /// Written into PNG files as their "Title" (the gallery's caption).
+    public var documentTitle: String?
     let surface: OpaquePointer
     private let sink: ByteSink?
     private var finished = false
@@ -105,7 +108,11 @@ public final class Canvas {
         }
         try checkStatus()
         // Our encoder: Cairo's libpng writer took most of a figure's render time (see PNGEncoder.swift).
-        if let bytes = PNGEncoder.encode(rgb24Surface: surface) { return bytes }
+        // A user unit is a typographic point (1/72 inch): at `scale` pixels per point the image is
+        // 72 × scale pixels per inch, so a 2× figure opens at its drawn size, not twice as large.
+        if let bytes = PNGEncoder.encode(rgb24Surface: surface, pixelsPerInch: 72 * scale, title: documentTitle) {
+            return bytes
+        }
         return try cairoPNGData()
     }
 
@@ -341,11 +348,19 @@ public final class Canvas {
 
     // MARK: - Text
 
-    /// Metrics of one line of `text` in the font the canvas would choose for it.
+    /// Metrics of one line of `text` as the canvas would lay it out.
     public func textMetrics(_ text: String, size: Double = FigureStyle.labelSize,
                             weight: FontWeight = .regular) -> TextMetrics {
-        Figures.textMetrics(cr, text, size: size, weight: weight)
+        withSavedState {
+            cairo_identity_matrix(cr)
+            if format == .png { cairo_scale(cr, scale, scale) }
+            return Figures.textMetrics(cr, text, size: size, weight: weight)
+        }
     }
+
+    /// One box per text drawn, in canvas coordinates (the transform at drawing time applied), in
+    /// drawing order.
+    public private(set) var textBoxes: [DrawnText] = []
 
     /// `Size(width, ascent + descent)` of one line of text.
     public func measure(_ text: String, size: Double = FigureStyle.labelSize, weight: FontWeight = .regular) -> Size {
@@ -359,20 +374,74 @@ public final class Canvas {
                      weight: FontWeight = .regular, color: RGB = FigureStyle.text,
                      alignment: HorizontalAlignment = .left, verticalAlignment: VerticalAlignment = .baseline,
                      rotation: Double = 0, opacity: Double = 1) -> Rect {
-        let m = textMetrics(string, size: size, weight: weight)
-        let bounds = m.bounds(at: point, alignment: alignment, verticalAlignment: verticalAlignment,
-                              rotation: rotation)
-        guard !string.isEmpty else { return bounds }
-        withSavedState {
+        let (bounds, corners): (Rect, [Point]) = withSavedState {
             cairo_translate(cr, point.x, point.y)
             if rotation != 0 { cairo_rotate(cr, -rotation * .pi / 180) }
+            let layout = TextLayout(cr, string, size: size, weight: weight, rotation: rotation)
+            let m = layout.metrics
+            let bounds = m.bounds(at: point, alignment: alignment, verticalAlignment: verticalAlignment,
+                                  rotation: rotation)
+            guard !string.isEmpty else { return (bounds, []) }
+            // Pango draws a layout from its top-left corner; our anchor is on the baseline.
+            let x0 = m.leftOffset(alignment), y0 = m.baselineOffset(verticalAlignment) - m.ascent
             cairo_new_path(cr)
-            cairo_move_to(cr, m.leftOffset(alignment), m.baselineOffset(verticalAlignment))
+            cairo_move_to(cr, x0, y0)
             setColor(color, opacity: opacity)
-            cairo_show_text(cr, string)
+            pango_cairo_show_layout(cr, layout.layout)
             cairo_new_path(cr)
+            // The line box's four corners in canvas units, for `textBoxes`.
+            let corners = [(x0, y0), (x0 + m.width, y0), (x0 + m.width, y0 + m.height), (x0, y0 + m.height)].map { c in
+                var x = c.0, y = c.1
+                cairo_user_to_device(cr, &x, &y)
+                return Point(x: x / scale, y: y / scale)
+            }
+            return (bounds, corners)
+        }
+        if !string.isEmpty {
+            textBoxes.append(DrawnText(text: string, box: userToCanvas(bounds), corners: corners))
         }
         return bounds
+    }
+}
+
+/// A text the canvas drew and the box it occupies.
+public struct DrawnText: Sendable, Equatable {
+    public var text: String
+    /// Axis-aligned, in canvas units.
+    public var box: Rect
+    /// The line box's corners in canvas units (a rotated label is a rotated rectangle).
+    public var corners: [Point]
+
+    /// True when the two line boxes overlap by more than `tolerance` units (separating-axis test on
+    /// the two rectangles, so slanted labels side by side do not count as overlapping).
+    public func overlaps(_ other: DrawnText, tolerance: Double = 0.5) -> Bool {
+        guard corners.count == 4, other.corners.count == 4 else { return false }
+        for quad in [corners, other.corners] {
+            for i in 0..<2 {
+                let a = quad[i], b = quad[i + 1]
+                var nx = -(b.y - a.y), ny = b.x - a.x
+                let length = (nx * nx + ny * ny).squareRoot()
+                guard length > 0 else { continue }
+                nx /= length; ny /= length
+                let p = corners.map { $0.x * nx + $0.y * ny }, q = other.corners.map { $0.x * nx + $0.y * ny }
+                if p.max()! - tolerance <= q.min()! || q.max()! - tolerance <= p.min()! { return false }
+            }
+        }
+        return true
+    }
+}
+
+extension Canvas {
+    /// The axis-aligned canvas-unit box around `rect` given in the current user space (which panels
+    /// may have translated or scaled).
+    func userToCanvas(_ rect: Rect) -> Rect {
+        var xs: [Double] = [], ys: [Double] = []
+        for (px, py) in [(rect.minX, rect.minY), (rect.maxX, rect.minY), (rect.minX, rect.maxY), (rect.maxX, rect.maxY)] {
+            var x = px, y = py
+            cairo_user_to_device(cr, &x, &y)
+            xs.append(x / scale); ys.append(y / scale)
+        }
+        return Rect(x: xs.min()!, y: ys.min()!, width: xs.max()! - xs.min()!, height: ys.max()! - ys.min()!)
     }
 }
 

@@ -3,8 +3,10 @@ import Foundation
 
 /// The Latin font every figure uses.
 public let latinFontFamily = "DejaVu Sans"
-/// The font for any string containing CJK characters (it also has Latin glyphs).
+/// The font Pango falls back to for CJK characters the Latin font lacks.
 public let cjkFontFamily = "WenQuanYi Micro Hei"
+/// The font Pango falls back to for emoji.
+public let emojiFontFamily = "Noto Color Emoji"
 
 public enum FontWeight: Sendable, Equatable {
     case regular, bold
@@ -47,21 +49,24 @@ public func containsCJK(_ text: String) -> Bool {
     text.unicodeScalars.contains(where: isCJKScalar)
 }
 
-/// The font family the canvas uses for `text`: WenQuanYi Micro Hei if it contains CJK, else DejaVu Sans.
-/// Cairo's toy text API draws a whole string in one font and shows missing glyphs as boxes,
-/// so the choice is made per string.
-public func fontFamily(for text: String) -> String {
-    containsCJK(text) ? cjkFontFamily : latinFontFamily
-}
-
-/// How many characters of `text` the font chosen for it (see `fontFamily(for:)`) has no glyph for;
-/// each would be drawn as an empty box. 0 means the text renders properly.
+/// How many characters of `text` no font of the figures' list has a glyph for, as Pango lays the
+/// text out (`pango_layout_get_unknown_glyphs_count`); each would be drawn as an empty box.
+/// 0 means the text renders properly.
 public func missingGlyphCount(in text: String, fontSize: Double = 14) -> Int {
-    missingGlyphCount(in: text, family: fontFamily(for: text), fontSize: fontSize)
+    guard !text.isEmpty else { return 0 }
+    let scratch = ScratchContext()
+    return TextLayout(scratch.cr, text, size: fontSize, weight: .regular).unknownGlyphCount
 }
 
-/// Like `missingGlyphCount(in:fontSize:)` with an explicit font family, e.g. to show that
-/// DejaVu Sans lacks Chinese glyphs.
+/// The runs Pango splits `text` into and the font family it draws each in, in order: the
+/// per-character fallback made visible ("Attention 注意" is DejaVu Sans, then WenQuanYi Micro Hei).
+public func fontRuns(in text: String, fontSize: Double = 14) -> [(text: String, family: String)] {
+    let scratch = ScratchContext()
+    return TextLayout(scratch.cr, text, size: fontSize, weight: .regular).fontRuns
+}
+
+/// How many characters of `text` one font family has no glyph for (Cairo's one-font-per-string
+/// view), e.g. to show that DejaVu Sans alone lacks Chinese glyphs.
 public func missingGlyphCount(in text: String, family: String, fontSize: Double = 14,
                               weight: FontWeight = .regular) -> Int {
     guard !text.isEmpty else { return 0 }
@@ -91,11 +96,16 @@ public func missingGlyphCount(in text: String, family: String, fontSize: Double 
 /// Font options shared by every surface so text measures the same at any scale and in every format.
 func applyFontOptions(_ cr: OpaquePointer) {
     guard let options = cairo_font_options_create() else { return }
+    setFigureFontOptions(options)
+    cairo_set_font_options(cr, options)
+    cairo_font_options_destroy(options)
+}
+
+/// No hinting (so text measures the same at every scale), grey antialiasing (same pixels everywhere).
+func setFigureFontOptions(_ options: OpaquePointer) {
     cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
     cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
     cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
-    cairo_set_font_options(cr, options)
-    cairo_font_options_destroy(options)
 }
 
 /// A 1×1 image surface and context for measuring text outside any canvas.

@@ -22,11 +22,13 @@ public struct HeadGrid: Chart, Sendable {
     public var colorBarLabel: String
     /// Side of a cell at the preferred size; nil picks one from the number of tokens and panel columns.
     public var cellSize: Double?
+    /// [query][key], shared by every head: true where a mask hid the key (drawn hatched, no number).
+    public var hidden: [[Bool]]?
 
     public init(title: String, subtitle: String = "", heads: [[[Float]]], headTitles: [String]? = nil,
                 rowLabels: [String], columnLabels: [String], columns: Int? = nil, colorMap: ColorMap = .viridis,
                 valueRange: ClosedRange<Float> = 0...1, showValues: Bool? = nil, valueFormat: String = "%.2f",
-                colorBarLabel: String = "weight", cellSize: Double? = nil) {
+                colorBarLabel: String = "weight", cellSize: Double? = nil, hidden: [[Bool]]? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.heads = heads
@@ -40,12 +42,14 @@ public struct HeadGrid: Chart, Sendable {
         self.valueFormat = valueFormat
         self.colorBarLabel = colorBarLabel
         self.cellSize = cellSize
+        self.hidden = hidden
     }
 
     public func validate() throws {
         guard !heads.isEmpty else { throw FigureError.invalidData("head grid has no heads") }
         for (h, head) in heads.enumerated() {
             try validateMatrix(head, rowLabels: rowLabels, columnLabels: columnLabels, what: "head \(h + 1)")
+            try validateHidden(hidden, rows: head.count, columns: head.first?.count ?? 0, what: "head \(h + 1)")
         }
         if let headTitles, headTitles.count != heads.count {
             throw FigureError.invalidData("\(heads.count) heads but \(headTitles.count) head titles")
@@ -130,7 +134,7 @@ public struct HeadGrid: Chart, Sendable {
 
         // Shared axes: row labels at the far left, column labels under the lowest panel of each column.
         let rowLabelArea = (rowLabels.map { m.width($0, size: labelSize) }.max() ?? 0) + MatrixBlock.rowLabelGap
-        let axis = AxisLabels(metrics: columnLabels.map { m.metrics($0, size: labelSize) }, slot: c, below: true,
+        let axis = AxisLabels(labels: columnLabels, size: labelSize, m, slot: c, below: true,
                               gap: MatrixBlock.columnLabelGap)
         let gridWidth = Double(keyCount) * c, gridHeight = Double(queryCount) * c
         let headTitleWidth = headTitles.map { m.width($0, size: Geometry.headTitleSize, weight: .bold) }.max() ?? 0
@@ -184,7 +188,8 @@ public struct HeadGrid: Chart, Sendable {
         let barHeight = max(lastGridBottom - firstGridTop, Geometry.minColorBarHeight)
         let allValues = heads.joined().joined()
         let bar = ColorBar(colorMap: colorMap, range: Double(valueRange.lowerBound)...Double(valueRange.upperBound),
-                           label: colorBarLabel, maskedLegend: maskedLegendText(allValues))
+                           label: colorBarLabel,
+                           maskedLegend: maskedLegendText(allValues, anyHidden: hidden?.joined().contains(true) ?? false))
         // Column labels of the last panel may reach past its grid.
         let labelOverhang = max(0, axis.maxX - gridWidth - (slotWidth - gridWidth) / 2)
         let barRect = Rect(x: gridsRight + labelOverhang + Geometry.colorBarGap, y: firstGridTop,
@@ -222,12 +227,12 @@ public struct HeadGrid: Chart, Sendable {
             TitleBlock(title: title, subtitle: subtitle).draw(on: canvas, centerX: L.size.width / 2, top: L.titleTop)
             let gap = cellGap(L.cell)
             for (h, head) in heads.enumerated() {
-                drawMatrixCells(head, on: canvas, colorMap: colorMap, range: valueRange, gap: gap) { r, c in
+                drawMatrixCells(head, hidden: hidden, on: canvas, colorMap: colorMap, range: valueRange, gap: gap) { r, c in
                     L.cellRect(head: h, row: r, column: c)
                 }
                 if L.showValues {
                     for (r, row) in head.enumerated() {
-                        for (c, v) in row.enumerated() where v.isFinite {
+                        for (c, v) in row.enumerated() where v.isFinite && !isHidden(hidden, r, c) {
                             canvas.text(formatNumber(Double(v), format: valueFormat),
                                         at: L.cellRect(head: h, row: r, column: c).center, size: L.valueSize,
                                         color: color(for: v).contrastingTextColor, alignment: .center,

@@ -1,9 +1,12 @@
 import Foundation
 
 /// Attention as lines, as in BertViz's head view: query tokens in a left column, key tokens in a right
-/// column, a line from each query to each key whose opacity (and width) is the weight, one colour per
-/// head with a legend of the head colours. With `highlightQuery`, only that query's lines are drawn and
-/// the query is marked, to answer "where does this word look?".
+/// column, one line per (query, key) pair in the colour of the head that weighs that pair most, its
+/// opacity and width the weight divided by the largest weight in the figure (so a head whose best
+/// weight is 0.3 is still visible on a projector; the legend says so). One line per pair means two
+/// heads never blend into a colour no head has. With `highlightQuery`, only that query's lines are
+/// drawn and the query is marked, to answer "where does this word look?". Long inputs (40 tokens and
+/// more) draw each query's strongest keys only, on tighter rows, so the figure stays near 16:9.
 public struct HeadView: Chart, Sendable {
     public var title: String
     public var subtitle: String
@@ -18,10 +21,12 @@ public struct HeadView: Chart, Sendable {
     public var highlightQuery: Int?
     /// Lines for smaller weights are not drawn (they would be invisible anyway).
     public var minimumWeight: Float
+    /// Keys drawn per query (its strongest); nil: all of them below 40 tokens, 3 from 40 on.
+    public var topK: Int?
 
     public init(title: String, subtitle: String = "", queryTokens: [String], keyTokens: [String],
                 heads: [[[Float]]], headColors: [RGB]? = nil, headLabels: [String]? = nil,
-                highlightQuery: Int? = nil, minimumWeight: Float = 0.02) {
+                highlightQuery: Int? = nil, minimumWeight: Float = 0.02, topK: Int? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.queryTokens = queryTokens
@@ -31,6 +36,59 @@ public struct HeadView: Chart, Sendable {
         self.headLabels = headLabels
         self.highlightQuery = highlightQuery
         self.minimumWeight = minimumWeight
+        self.topK = topK
+    }
+
+    /// From this many tokens on, the view is "long": top-k lines, tighter rows.
+    static let longInput = 40
+
+    var isLong: Bool { max(queryTokens.count, keyTokens.count) >= Self.longInput }
+
+    /// The number of keys drawn per query: `topK`, or every key for short inputs and 3 for long ones.
+    public var resolvedTopK: Int? { topK ?? (isLong ? 3 : nil) }
+
+    /// One line per (query, key): the head weighing the pair most and its weight.
+    public struct Line: Equatable, Sendable {
+        public var query: Int
+        public var key: Int
+        public var head: Int
+        public var weight: Float
+    }
+
+    /// The lines drawn, faintest first: for each query (only `highlightQuery` when set) its keys
+    /// with a weight ≥ `minimumWeight` in some head, each in its strongest head, the strongest
+    /// `resolvedTopK` per query.
+    public var lines: [Line] {
+        var result: [Line] = []
+        for i in queryTokens.indices where highlightQuery == nil || highlightQuery == i {
+            var row: [Line] = []
+            for j in keyTokens.indices {
+                var best = Line(query: i, key: j, head: 0, weight: -1)
+                // Checked here too: `preferredSize` may be asked before `validate()`.
+                for (h, head) in heads.enumerated()
+                where i < head.count && j < head[i].count && head[i][j] > best.weight {
+                    best.head = h
+                    best.weight = head[i][j]
+                }
+                if best.weight >= minimumWeight && best.weight > 0 { row.append(best) }
+            }
+            if let k = resolvedTopK, row.count > k {
+                row = Array(row.sorted { ($0.weight, -$0.key) > ($1.weight, -$1.key) }.prefix(max(0, k)))
+            }
+            result += row
+        }
+        return result.sorted { ($0.weight, $0.head, $0.query, $0.key) < ($1.weight, $1.head, $1.query, $1.key) }
+    }
+
+    /// The largest weight drawn: opacity and width are measured against it.
+    public var largestWeight: Float { lines.map(\.weight).max() ?? 1 }
+
+    /// What the line colours and opacity mean, printed under the head legend.
+    public var legendNote: String {
+        var note = "each line: the head weighing the pair most · opacity: weight ÷ \(formatNumber(Double(largestWeight)))"
+        note += largestWeight < 0.995 ? " (the largest weight here)" : ""
+        if let k = resolvedTopK { note += " · top \(k) keys per query" }
+        return note
     }
 
     /// Twelve qualitative colours, distinct from each other and dark enough for thin lines on white
@@ -79,6 +137,8 @@ public struct HeadView: Chart, Sendable {
 
     private enum Geometry {
         static let rowHeight = 26.0
+        static let longRowHeight = 16.0
+        static let noteGap = 6.0
         static let anchorGap = 8.0
         static let headingGap = 10.0
         static let legendSample = 22.0
@@ -109,7 +169,8 @@ public struct HeadView: Chart, Sendable {
 
     func layout(_ m: TextMeasurer) -> Layout {
         let margin = FigureStyle.margin
-        let tokenSize = FigureStyle.labelSize
+        let tokenSize = isLong ? FigureStyle.tickSize : FigureStyle.labelSize
+        let rowHeight = isLong ? Geometry.longRowHeight : Geometry.rowHeight
         let titles = TitleBlock(title: title, subtitle: subtitle)
         func weight(query i: Int) -> FontWeight { i == highlightQuery ? .bold : .regular }
         let queryWidth = queryTokens.indices.map { m.width(queryTokens[$0], size: tokenSize, weight: weight(query: $0)) }.max() ?? 0
@@ -120,13 +181,18 @@ public struct HeadView: Chart, Sendable {
                              m.width(queryHeading, size: headingSize))
         var rightColumn = max(keyWidth, m.width(keyHeading, size: headingSize))
         let rows = Double(max(queryTokens.count, keyTokens.count))
-        let span = max(240, min(420, rows * 22))
+        var span = max(240, min(420, rows * 22))
         // Per-head weight chips beside the keys when one query is highlighted.
         let showChips = highlightQuery != nil
         let chipsWidth = Double(heads.count) * Geometry.chip + Double(max(0, heads.count - 1)) * Geometry.chipGap
         let chipsHeadingWidth = m.width(Self.chipsHeading, size: FigureStyle.tickSize)
         let chipsOffset = rightColumn + Geometry.chipsGap   // from the key column's left edge
         if showChips { rightColumn = chipsOffset + max(chipsWidth, chipsHeadingWidth) }
+        if isLong {
+            // Widen the lines' span until the figure is about 16:9.
+            let height = margin + titles.height(m) + 3 * Geometry.legendRow + rows * rowHeight + 2 * margin
+            span = max(span, height * 16 / 9 - 2 * margin - leftColumn - rightColumn - 2 * Geometry.anchorGap)
+        }
         let bodyWidth = leftColumn + 2 * Geometry.anchorGap + span + rightColumn
 
         // Legend: equal-width entries in rows, aligned in columns, the block centred.
@@ -135,7 +201,7 @@ public struct HeadView: Chart, Sendable {
         let legendMax = max(bodyWidth, titles.width(m))
         let perRow = max(1, min(heads.count, Int((legendMax + Geometry.legendEntryGap) / (entryWidth + Geometry.legendEntryGap))))
         let legendWidth = Double(perRow) * entryWidth + Double(perRow - 1) * Geometry.legendEntryGap
-        let contentWidth = max(bodyWidth, legendWidth, titles.width(m))
+        let contentWidth = max(bodyWidth, legendWidth, titles.width(m), m.width(legendNote, size: FigureStyle.tickSize))
         let width = contentWidth + 2 * margin
         let centerX = width / 2
 
@@ -151,8 +217,11 @@ public struct HeadView: Chart, Sendable {
                                   size: FigureStyle.tickSize, color: FigureStyle.text, verticalAlignment: .middle))
         }
         if !labels.isEmpty {
-            y += Double((labels.count + perRow - 1) / perRow) * Geometry.legendRow + Geometry.legendGap
+            y += Double((labels.count + perRow - 1) / perRow) * Geometry.legendRow + Geometry.noteGap
         }
+        texts.append(TextItem(text: legendNote, at: Point(x: centerX, y: y), size: FigureStyle.tickSize,
+                              color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: .top))
+        y += m.lineHeight(size: FigureStyle.tickSize) + Geometry.legendGap
 
         // Columns, centred as a block.
         let bodyLeft = centerX - bodyWidth / 2
@@ -169,12 +238,12 @@ public struct HeadView: Chart, Sendable {
         }
         y += headingHeight + Geometry.headingGap
         let top = y
-        let queryOffset = (rows - Double(queryTokens.count)) * Geometry.rowHeight / 2
-        let keyOffset = (rows - Double(keyTokens.count)) * Geometry.rowHeight / 2
+        let queryOffset = (rows - Double(queryTokens.count)) * rowHeight / 2
+        let keyOffset = (rows - Double(keyTokens.count)) * rowHeight / 2
         var queryAnchors: [Point] = [], keyAnchors: [Point] = []
         var highlightRect: Rect? = nil
         for (i, token) in queryTokens.enumerated() {
-            let midY = top + queryOffset + (Double(i) + 0.5) * Geometry.rowHeight
+            let midY = top + queryOffset + (Double(i) + 0.5) * rowHeight
             let isHighlighted = i == highlightQuery
             let item = TextItem(text: token, at: Point(x: queryRight, y: midY), size: tokenSize, weight: weight(query: i),
                                 color: isHighlighted ? FigureStyle.highlight : FigureStyle.text,
@@ -182,14 +251,14 @@ public struct HeadView: Chart, Sendable {
             texts.append(item)
             if isHighlighted {
                 let b = item.bounds(m)
-                highlightRect = Rect(x: b.minX - Geometry.highlightPad, y: midY - Geometry.rowHeight / 2 + 2,
-                                     width: b.width + 2 * Geometry.highlightPad, height: Geometry.rowHeight - 4)
+                highlightRect = Rect(x: b.minX - Geometry.highlightPad, y: midY - rowHeight / 2 + 2,
+                                     width: b.width + 2 * Geometry.highlightPad, height: rowHeight - 4)
             }
             queryAnchors.append(Point(x: queryRight + Geometry.anchorGap, y: midY))
         }
         var chips: [[Rect]] = []
         for (j, token) in keyTokens.enumerated() {
-            let midY = top + keyOffset + (Double(j) + 0.5) * Geometry.rowHeight
+            let midY = top + keyOffset + (Double(j) + 0.5) * rowHeight
             texts.append(TextItem(text: token, at: Point(x: keyLeft, y: midY), size: tokenSize, verticalAlignment: .middle))
             keyAnchors.append(Point(x: keyLeft - Geometry.anchorGap, y: midY))
             if showChips {
@@ -199,7 +268,7 @@ public struct HeadView: Chart, Sendable {
                 })
             }
         }
-        let bottom = top + rows * Geometry.rowHeight
+        let bottom = top + rows * rowHeight
         return Layout(size: Size(width: width.rounded(.up), height: (bottom + margin).rounded(.up)), titleTop: margin,
                       queryAnchors: queryAnchors, keyAnchors: keyAnchors, texts: texts, legend: legend,
                       highlightRect: highlightRect, chips: chips)
@@ -231,24 +300,17 @@ public struct HeadView: Chart, Sendable {
             for p in L.queryAnchors + L.keyAnchors {
                 canvas.circle(center: p, radius: 2, fill: RGB(hex: 0xCCCCCC))
             }
-            // Every line, faintest first, so strong lines stay in their head's own colour on top.
-            var segments: [(weight: Float, head: Int, query: Int, key: Int)] = []
-            for (h, head) in heads.enumerated() {
-                for (i, row) in head.enumerated() where highlightQuery == nil || highlightQuery == i {
-                    for (j, w) in row.enumerated() where w >= minimumWeight && w > 0 {
-                        segments.append((w, h, i, j))
-                    }
-                }
-            }
-            segments.sort { ($0.weight, $0.head, $0.query, $0.key) < ($1.weight, $1.head, $1.query, $1.key) }
-            for s in segments {
-                canvas.line(from: L.queryAnchors[s.query], to: L.keyAnchors[s.key], color: color(ofHead: s.head),
-                            width: Self.lineWidth(s.weight), opacity: Double(s.weight))
+            // One line per pair, faintest first, so strong lines stay in their head's own colour on top.
+            let largest = max(largestWeight, 1e-6)
+            for line in lines {
+                let relative = line.weight / largest
+                canvas.line(from: L.queryAnchors[line.query], to: L.keyAnchors[line.key], color: color(ofHead: line.head),
+                            width: Self.lineWidth(relative), opacity: Double(relative))
             }
             if let q = highlightQuery {
                 for (j, row) in L.chips.enumerated() {
                     for (h, chip) in row.enumerated() {
-                        let w = Double(min(max(heads[h][q][j], 0), 1))
+                        let w = Double(min(max(heads[h][q][j] / max(largestWeight, 1e-6), 0), 1))
                         canvas.fillRect(chip, color: color(ofHead: h).mixed(with: .white, 1 - w))
                         canvas.strokeRect(chip, color: RGB(hex: 0xBBBBBB), width: 0.5)
                     }

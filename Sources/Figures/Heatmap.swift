@@ -25,12 +25,16 @@ public struct Heatmap: Chart, Sendable {
     public var columnLabelPosition: ColumnLabelPosition
     /// Side of a cell at the preferred size; nil picks one from the matrix size.
     public var cellSize: Double?
+    /// [row][column]: true where a mask hid the key, drawn hatched with no number and a "masked"
+    /// legend (an attention weight of 0 that attention never chose). nil: nothing hidden.
+    public var hidden: [[Bool]]?
 
     public init(values: [[Float]], rowLabels: [String], columnLabels: [String], title: String = "",
                 subtitle: String = "", colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float>? = nil,
                 showValues: Bool? = nil, valueFormat: String = "%.2f", colorBarLabel: String = "",
                 xAxisTitle: String = "", yAxisTitle: String = "", highlightRow: Int? = nil,
-                columnLabelPosition: ColumnLabelPosition = .bottom, cellSize: Double? = nil) {
+                columnLabelPosition: ColumnLabelPosition = .bottom, cellSize: Double? = nil,
+                hidden: [[Bool]]? = nil) {
         self.values = values
         self.rowLabels = rowLabels
         self.columnLabels = columnLabels
@@ -46,6 +50,7 @@ public struct Heatmap: Chart, Sendable {
         self.highlightRow = highlightRow
         self.columnLabelPosition = columnLabelPosition
         self.cellSize = cellSize
+        self.hidden = hidden
     }
 
     public var rowCount: Int { values.count }
@@ -68,6 +73,7 @@ public struct Heatmap: Chart, Sendable {
         if let highlightRow, !(0..<rowCount).contains(highlightRow) {
             throw FigureError.invalidData("highlightRow \(highlightRow) is outside 0..<\(rowCount)")
         }
+        try validateHidden(hidden, rows: rowCount, columns: columnCount, what: "heatmap")
         if let valueRange, !(valueRange.lowerBound.isFinite && valueRange.upperBound.isFinite) {
             throw FigureError.invalidData("valueRange \(valueRange) must be finite")
         }
@@ -138,7 +144,9 @@ public struct Heatmap: Chart, Sendable {
             for c in 0..<columnCount {
                 let rect = L.cellRect(row: r, column: c)
                 let v = values[r][c]
-                if v.isFinite {
+                if isHidden(hidden, r, c) {
+                    drawMaskedCell(on: canvas, rect, text: nil, textSize: 0)
+                } else if v.isFinite {
                     let color = colorMap.color(at: (Double(v) - range.lowerBound) / (range.upperBound - range.lowerBound))
                     canvas.fillRect(rect, color: color)
                     if g.showValues {
@@ -243,9 +251,7 @@ public struct Heatmap: Chart, Sendable {
     }
 
     private var maskedLegend: String? {
-        let nonFinite = values.joined().filter { !$0.isFinite }
-        if nonFinite.isEmpty { return nil }
-        return nonFinite.allSatisfy({ $0 == -.infinity }) ? "masked (−∞)" : "not finite"
+        maskedLegendText(values.joined(), anyHidden: hidden?.joined().contains(true) ?? false)
     }
 
     func geometry(cell c: Double, _ m: TextMeasurer) -> CellGeometry {
@@ -265,7 +271,7 @@ public struct Heatmap: Chart, Sendable {
 
         // Column labels: horizontal if they fit their column, else at 45°, else vertical.
         let bottom = columnLabelPosition == .bottom
-        let axisLabels = AxisLabels(metrics: columnLabels.map { m.metrics($0, size: labelSize) }, slot: c,
+        let axisLabels = AxisLabels(labels: columnLabels, size: labelSize, m, slot: c,
                                     below: bottom, gap: Geometry.columnLabelGap)
         let extent = axisLabels.extent
         var axisBlock = extent

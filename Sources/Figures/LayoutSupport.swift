@@ -123,11 +123,12 @@ func mappedColor(_ value: Float, _ colorMap: ColorMap, _ range: ClosedRange<Floa
 /// Space between neighbouring cells: a 1-unit white line when cells are big enough (as in `Heatmap`).
 func cellGap(_ cell: Double) -> Double { cell >= 20 ? 1 : 0 }
 
-/// Fills the cells of a matrix: finite values in their colour-map colour, non-finite ones grey and
-/// hatched (as `Heatmap` draws −∞). Without gaps, each fill reaches a little into its right and lower
+/// Fills the cells of a matrix: finite values in their colour-map colour, non-finite ones and those
+/// `hidden` flags (keys a mask hid: a weight of 0 that was never a choice) grey and hatched (as
+/// `Heatmap` draws −∞). Without gaps, each fill reaches a little into its right and lower
 /// neighbours, which are drawn after it, so antialiased edges leave no light seams between cells.
-func drawMatrixCells(_ values: [[Float]], on canvas: Canvas, colorMap: ColorMap, range: ClosedRange<Float>,
-                     gap: Double, cellRect: (Int, Int) -> Rect) {
+func drawMatrixCells(_ values: [[Float]], hidden: [[Bool]]? = nil, on canvas: Canvas, colorMap: ColorMap,
+                     range: ClosedRange<Float>, gap: Double, cellRect: (Int, Int) -> Rect) {
     let rows = values.count
     for (r, row) in values.enumerated() {
         for (c, v) in row.enumerated() {
@@ -137,7 +138,7 @@ func drawMatrixCells(_ values: [[Float]], on canvas: Canvas, colorMap: ColorMap,
                 if c + 1 < row.count { rect.size.width += overlap }
                 if r + 1 < rows { rect.size.height += overlap }
             }
-            if v.isFinite {
+            if v.isFinite && !isHidden(hidden, r, c) {
                 canvas.fillRect(rect, color: mappedColor(v, colorMap, range))
             } else {
                 drawMaskedCell(on: canvas, rect, text: nil, textSize: 0)
@@ -146,11 +147,26 @@ func drawMatrixCells(_ values: [[Float]], on canvas: Canvas, colorMap: ColorMap,
     }
 }
 
-/// The colour-bar note for non-finite cells, if there are any (as `Heatmap` words it).
-func maskedLegendText<S: Sequence>(_ values: S) -> String? where S.Element == Float {
+/// True when `hidden` flags the cell (a key the mask hid from the query).
+func isHidden(_ hidden: [[Bool]]?, _ row: Int, _ column: Int) -> Bool {
+    guard let hidden, row < hidden.count, column < hidden[row].count else { return false }
+    return hidden[row][column]
+}
+
+/// The colour-bar note for hatched cells, if there are any: "masked (−∞)" for masked scores,
+/// "masked" for weights whose keys a mask hid (`anyHidden`), "not finite" otherwise.
+func maskedLegendText<S: Sequence>(_ values: S, anyHidden: Bool = false) -> String? where S.Element == Float {
     let nonFinite = values.filter { !$0.isFinite }
-    if nonFinite.isEmpty { return nil }
+    if nonFinite.isEmpty { return anyHidden ? "masked" : nil }
     return nonFinite.allSatisfy({ $0 == -.infinity }) ? "masked (−∞)" : "not finite"
+}
+
+/// Checks that hidden flags, when given, have the matrix's shape.
+func validateHidden(_ hidden: [[Bool]]?, rows: Int, columns: Int, what: String) throws {
+    guard let hidden else { return }
+    guard hidden.count == rows, hidden.allSatisfy({ $0.count == columns }) else {
+        throw FigureError.invalidData("\(what): the hidden flags must be \(rows) × \(columns), like the values")
+    }
 }
 
 // MARK: - A small labelled matrix
@@ -189,7 +205,7 @@ struct MatrixBlock {
         self.titleWeight = titleWeight
         let labelSize = min(FigureStyle.labelSize, max(6, cell / 1.25))
         self.labelSize = labelSize
-        let axis = AxisLabels(metrics: columnLabels.map { m.metrics($0, size: labelSize) }, slot: cell, below: true,
+        let axis = AxisLabels(labels: columnLabels, size: labelSize, m, slot: cell, below: true,
                               gap: Self.columnLabelGap)
         axisLabels = axis
         let gridWidth = Double(columns) * cell, gridHeight = Double(rows) * cell

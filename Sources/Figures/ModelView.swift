@@ -20,11 +20,13 @@ public struct ModelView: Chart, Sendable {
     /// Side of one thumbnail in user units.
     public var thumbnailSize: Double
     public var colorBarLabel: String
+    /// [query][key], shared by every layer and head: true where a mask hid the key (drawn hatched).
+    public var hidden: [[Bool]]?
 
     public init(title: String, subtitle: String = "", weights: [[[[Float]]]], rowLabels: [String],
                 columnLabels: [String], layerLabels: [String]? = nil, headLabels: [String]? = nil,
                 colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float> = 0...1, thumbnailSize: Double = 120,
-                colorBarLabel: String = "weight") {
+                colorBarLabel: String = "weight", hidden: [[Bool]]? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.weights = weights
@@ -36,6 +38,7 @@ public struct ModelView: Chart, Sendable {
         self.valueRange = valueRange
         self.thumbnailSize = thumbnailSize
         self.colorBarLabel = colorBarLabel
+        self.hidden = hidden
     }
 
     public var layerCount: Int { weights.count }
@@ -52,6 +55,8 @@ public struct ModelView: Chart, Sendable {
             }
             for (h, head) in layer.enumerated() {
                 try validateMatrix(head, rowLabels: rowLabels, columnLabels: columnLabels,
+                                   what: "layer \(l + 1) head \(h + 1)")
+                try validateHidden(hidden, rows: head.count, columns: head.first?.count ?? 0,
                                    what: "layer \(l + 1) head \(h + 1)")
             }
         }
@@ -75,6 +80,8 @@ public struct ModelView: Chart, Sendable {
 
     /// Token labels smaller than this are not drawn: too small to read on a slide.
     static let minimumTokenLabelSize = 10.0
+    /// Inputs up to this many tokens always get token labels.
+    public static let labelledTokenLimit = 16
 
     // MARK: Layout
 
@@ -115,8 +122,11 @@ public struct ModelView: Chart, Sendable {
 
     func layout(_ m: TextMeasurer) -> Layout {
         let margin = FigureStyle.margin
-        let t = thumbnailSize
         let q = Double(max(1, queryCount)), k = Double(max(1, keyCount))
+        // Up to 16 tokens the thumbnails grow until every row and column can carry its label.
+        let labelled = max(q, k) <= Double(Self.labelledTokenLimit)
+            ? max(q, k) * Self.minimumTokenLabelSize * 1.25 : 0
+        let t = max(thumbnailSize, labelled)
         let cw = t / k, ch = t / q
         let tokenSize = min(FigureStyle.labelSize, min(cw, ch) / 1.25)
         let showsTokens = tokenSize >= Self.minimumTokenLabelSize
@@ -134,7 +144,7 @@ public struct ModelView: Chart, Sendable {
             let upright = (tokenSize * (cw - 6) / widestKey * 4).rounded(.down) / 4
             if upright >= Self.minimumTokenLabelSize { keySize = upright }
         }
-        let axis = AxisLabels(metrics: columnLabels.map { m.metrics($0, size: keySize) }, slot: cw, below: true,
+        let axis = AxisLabels(labels: columnLabels, size: keySize, m, slot: cw, below: true,
                               gap: MatrixBlock.columnLabelGap)
         let headLabelHeight = m.lineHeight(headsText.joined(), size: axisSize, weight: .bold) + 8
         // Head labels wider than a thumbnail widen the pitch.
@@ -191,7 +201,8 @@ public struct ModelView: Chart, Sendable {
 
         let allValues = weights.joined().joined().joined()
         let bar = ColorBar(colorMap: colorMap, range: Double(valueRange.lowerBound)...Double(valueRange.upperBound),
-                           label: colorBarLabel, maskedLegend: maskedLegendText(allValues))
+                           label: colorBarLabel,
+                           maskedLegend: maskedLegendText(allValues, anyHidden: hidden?.joined().contains(true) ?? false))
         let barHeight = max(gridBottom - gridTop, 120)
         let barRect = Rect(x: gridRight + max(0, headLabelWidth - t) / 2 + Geometry.colorBarGap, y: gridTop,
                            width: bar.barWidth, height: barHeight)
@@ -245,7 +256,7 @@ public struct ModelView: Chart, Sendable {
             TitleBlock(title: title, subtitle: subtitle).draw(on: canvas, centerX: L.size.width / 2, top: L.titleTop)
             for (l, layer) in weights.enumerated() {
                 for (h, head) in layer.enumerated() {
-                    drawMatrixCells(head, on: canvas, colorMap: colorMap, range: valueRange, gap: 0) { r, c in
+                    drawMatrixCells(head, hidden: hidden, on: canvas, colorMap: colorMap, range: valueRange, gap: 0) { r, c in
                         L.cellRect(layer: l, head: h, row: r, column: c)
                     }
                     canvas.strokeRect(L.thumbnails[l][h].insetBy(-0.5), color: RGB(hex: 0x888888), width: 0.75)

@@ -13,7 +13,9 @@ import CCairo
 enum PNGEncoder {
     /// PNG file contents for a Cairo RGB24 image surface (alpha ignored, as Cairo's writer does for RGB24).
     /// Returns nil for other surface formats, which callers encode through Cairo instead.
-    static func encode(rgb24Surface surface: OpaquePointer) -> [UInt8]? {
+    /// `pixelsPerInch`: written as a pHYs chunk so slide programs place the image at its intended size.
+    static func encode(rgb24Surface surface: OpaquePointer, pixelsPerInch: Double? = nil,
+                       title: String? = nil) -> [UInt8]? {
         cairo_surface_flush(surface)
         guard cairo_image_surface_get_format(surface) == CAIRO_FORMAT_RGB24,
               let data = cairo_image_surface_get_data(surface) else { return nil }
@@ -40,7 +42,7 @@ enum PNGEncoder {
             }
             initialized = rowBytes * height
         }
-        return png(width: width, height: height, scanlines: scanlines)
+        return png(width: width, height: height, scanlines: scanlines, pixelsPerInch: pixelsPerInch, title: title)
     }
 
     /// PNG file contents for 8-bit RGB pixels, row after row (`rgb.count == 3 * width * height`).
@@ -55,14 +57,28 @@ enum PNGEncoder {
         return png(width: width, height: height, scanlines: scanlines)
     }
 
-    /// Signature, IHDR (8-bit RGB, no interlace), one IDAT, IEND.
-    static func png(width: Int, height: Int, scanlines: [UInt8]) -> [UInt8] {
+    /// Signature, IHDR (8-bit RGB, no interlace), pHYs when a resolution is given, one IDAT, IEND.
+    static func png(width: Int, height: Int, scanlines: [UInt8], pixelsPerInch: Double? = nil,
+                    title: String? = nil) -> [UInt8] {
         var file: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header: [UInt8] = []
         appendBigEndian(UInt32(width), to: &header)
         appendBigEndian(UInt32(height), to: &header)
         header += [8, 2, 0, 0, 0]   // bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace
         appendChunk("IHDR", header, to: &file)
+        if let pixelsPerInch, pixelsPerInch.isFinite, pixelsPerInch > 0 {
+            // pHYs counts pixels per metre (unit 1), the same along x and y.
+            let perMetre = UInt32((pixelsPerInch / 0.0254).rounded())
+            var physical: [UInt8] = []
+            appendBigEndian(perMetre, to: &physical)
+            appendBigEndian(perMetre, to: &physical)
+            physical.append(1)
+            appendChunk("pHYs", physical, to: &file)
+        }
+        if let title, !title.isEmpty {
+            // iTXt: keyword, NUL, no compression (0, 0), empty language tag and translated keyword, UTF-8 text.
+            appendChunk("iTXt", Array("Title".utf8) + [0, 0, 0, 0, 0] + Array(title.utf8), to: &file)
+        }
         appendChunk("IDAT", zlibStream(scanlines, rowBytes: 1 + 3 * width), to: &file)
         appendChunk("IEND", [], to: &file)
         return file
@@ -444,4 +460,34 @@ func canonicalCodes(_ lengths: [Int]) -> [UInt32] {
         codes[s] = UInt32(reversed)
     }
     return codes
+}
+
+/// The "Title" a PNG file carries in an iTXt chunk (as `render` writes it), or nil. Reads chunk
+/// headers only up to the image data; a malformed file gives nil.
+public func pngTitle(_ bytes: [UInt8]) -> String? {
+    let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    guard bytes.count >= 8, Array(bytes[0..<8]) == signature else { return nil }
+    var offset = 8
+    while offset + 8 <= bytes.count {
+        let length = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+        let type = String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self)
+        let start = offset + 8
+        guard length >= 0, start + length <= bytes.count else { return nil }
+        if type == "IDAT" || type == "IEND" { return nil }
+        if type == "iTXt" {
+            let data = Array(bytes[start..<start + length])
+            let keyword = Array("Title".utf8) + [0]
+            // keyword, NUL, compression flag and method, language tag NUL, translated keyword NUL, text.
+            if data.starts(with: keyword), data.count >= keyword.count + 2, data[keyword.count] == 0 {
+                var i = keyword.count + 2
+                for _ in 0..<2 {
+                    guard let nul = data[i...].firstIndex(of: 0) else { return nil }
+                    i = nul + 1
+                }
+                return String(decoding: data[i...], as: UTF8.self)
+            }
+        }
+        offset = start + length + 4   // data and CRC
+    }
+    return nil
 }

@@ -9,13 +9,69 @@ public protocol Chart {
     func draw(on canvas: Canvas, in frame: Rect) throws
 }
 
+/// A chart with a title; PNG files carry it (an iTXt "Title" chunk), so a gallery can caption them.
+public protocol TitledChart: Chart {
+    var title: String { get }
+}
+
+extension ArchitectureComparison: TitledChart {}
+extension BarChart: TitledChart {}
+extension BlockDiagram: TitledChart {}
+extension CorruptionStrip: TitledChart {}
+extension EmbeddingPlot: TitledChart {}
+extension GroupedBarChart: TitledChart {}
+extension HeadGrid: TitledChart {}
+extension HeadView: TitledChart {}
+extension Heatmap: TitledChart {}
+extension LineChart: TitledChart {}
+extension MaskPattern: TitledChart {}
+extension ModelView: TitledChart {}
+extension PanelGrid: TitledChart {}
+extension SamplingFigure: TitledChart {}
+extension DecodingStepFigure: TitledChart {}
+extension ScatterChart: TitledChart {}
+extension SentencePairFigure: TitledChart {}
+extension ShiftRightDiagram: TitledChart {}
+extension WeightedSumFigure: TitledChart {}
+
 /// Renders `chart` at its preferred size into a canvas of `format` and returns the file contents.
 public func renderData(_ chart: any Chart, format: FigureFormat, scale: Double = 2) throws -> [UInt8] {
+    try renderCanvas(chart, format: format, scale: scale).bytes
+}
+
+/// Renders `chart` and returns the file contents with the canvas it was drawn on.
+func renderCanvas(_ chart: any Chart, format: FigureFormat, scale: Double) throws -> (bytes: [UInt8], canvas: Canvas) {
     let size = chart.preferredSize
     let canvas = try Canvas(format: format, size: size, scale: scale)
+    if let titled = chart as? any TitledChart, !titled.title.isEmpty { canvas.documentTitle = titled.title }
     canvas.fillBackground()
     try chart.draw(on: canvas, in: Rect(origin: .zero, size: size))
-    return try canvas.fileData()
+    return (try canvas.fileData(), canvas)
+}
+
+/// What `render(_:to:)` drew while a log is installed (`RenderLog.$current.withValue`): for tests
+/// that check every figure of a whole lesson run (sizes, text inside the canvas, no overlaps).
+public final class RenderLog: @unchecked Sendable {
+    // @unchecked: the one mutable array is only touched while holding `lock`.
+    private let lock = NSLock()
+    private var recorded: [Entry] = []
+
+    public struct Entry: Sendable {
+        public var path: String
+        /// The chart's type, e.g. "Heatmap".
+        public var kind: String
+        /// Canvas size in user units.
+        public var size: Size
+        public var texts: [DrawnText]
+    }
+
+    @TaskLocal public static var current: RenderLog?
+
+    public init() {}
+
+    public var entries: [Entry] { lock.withLock { recorded } }
+
+    func append(_ entry: Entry) { lock.withLock { recorded.append(entry) } }
 }
 
 /// The PNG file contents for `chart` at its preferred size, `scale` pixels per unit.
@@ -33,8 +89,10 @@ public func renderPNGData(_ chart: any Chart, scale: Double = 2) throws -> [UInt
 public func render(_ chart: any Chart, to path: String, scale: Double = 2) throws {
     let format = try FigureFormat(path: path)
     let directory = try checkWritableDirectory(for: path)
-    let bytes = try renderData(chart, format: format, scale: scale)
+    let (bytes, canvas) = try renderCanvas(chart, format: format, scale: scale)
     try writeAtomically(bytes, to: path, directory: directory)
+    RenderLog.current?.append(RenderLog.Entry(path: path, kind: String(describing: type(of: chart)),
+                                              size: canvas.size, texts: canvas.textBoxes))
 }
 
 /// The directory `path` would be written into, after checking it exists and is writable.

@@ -132,7 +132,7 @@ public struct SamplingFigure: Chart, Sendable {
 
 /// One step of step-by-step decoding: the decoder input so far, the top next-token candidates as bars
 /// (the chosen one highlighted), and that step's cross-attention over the source tokens as a strip of
-/// cells (darker = more weight, the value printed in each cell).
+/// cells in viridis on 0–1, like every other weights figure (the value printed in each cell).
 public struct DecodingStepFigure: Chart, Sendable {
     public var title: String
     /// The decoder input so far ("<s> I am"), shown as the subtitle.
@@ -171,12 +171,10 @@ public struct DecodingStepFigure: Chart, Sendable {
     }
 
     var strip: Heatmap {
-        let top = Double(crossAttention.max() ?? 1)
-        return Heatmap(values: [crossAttention], rowLabels: ["attention"], columnLabels: sourceTokens,
-                       title: "cross-attention over the source", subtitle: "last decoder layer, mean of the heads",
-                       colorMap: .greys,
-                       valueRange: 0...Float(max(top, 0.05)), showValues: true, valueFormat: "%.2f",
-                       colorBarLabel: "weight", columnLabelPosition: .bottom, cellSize: 56)
+        Heatmap(values: [crossAttention], rowLabels: ["attention"], columnLabels: sourceTokens,
+                title: "cross-attention over the source", subtitle: "last decoder layer, mean of the heads",
+                colorMap: .viridis, valueRange: 0...1, showValues: true, valueFormat: "%.2f",
+                colorBarLabel: "weight", xAxisTitle: "key (source token)", columnLabelPosition: .bottom, cellSize: 56)
     }
 
     var grid: PanelGrid {

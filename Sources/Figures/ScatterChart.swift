@@ -454,9 +454,27 @@ struct ScatterLayout {
                         if best == nil || cost < best!.cost { best = (rect, ring, cost) }
                     }
                 }
-                // Nowhere free: the least crowded spot right of the point.
-                let rect = best?.rect ?? Rect(x: min(c.x + Geometry.markerRadius + Geometry.labelGap, bounds.maxX - w),
-                                              y: min(max(c.y - h / 2, bounds.minY), bounds.maxY - h), width: w, height: h)
+                // Nowhere free nearby: the nearest free spot straight above or below, right or left of
+                // the point (with a leader line), else right of the point.
+                var fallback: Rect? = nil
+                if best == nil {
+                    let d = Geometry.markerRadius + Geometry.labelGap
+                    search: for k in 0..<40 {
+                        for dy in (k == 0 ? [0.0] : [Double(k), -Double(k)]).map({ $0 * (h / 2 + padY) }) {
+                            for x in [c.x + d, c.x - d - w] {
+                                let rect = Rect(x: x, y: c.y - h / 2 + dy, width: w, height: h)
+                                let padded = rect.insetBy(dx: -padX, dy: -padY)
+                                if bounds.contains(rect), !placed.contains(where: { $0.intersects(padded) }),
+                                   !obstacles.contains(where: { $0.intersects(rect) }) {
+                                    fallback = rect
+                                    break search
+                                }
+                            }
+                        }
+                    }
+                }
+                let rect = best?.rect ?? fallback ?? Rect(x: min(c.x + Geometry.markerRadius + Geometry.labelGap, bounds.maxX - w),
+                                                          y: min(max(c.y - h / 2, bounds.minY), bounds.maxY - h), width: w, height: h)
                 placed.append(rect)
                 labelRects.append(rect)
                 labelItems.append(TextItem(text: p.label, at: Point(x: rect.minX, y: rect.minY), size: Geometry.labelSize,

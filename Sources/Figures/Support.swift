@@ -237,6 +237,7 @@ struct AxisLabelPlacement {
 /// Labels for consecutive slots of width `slot`: horizontal when every label fits its slot, else at 45°
 /// (when the slots leave room between the slanted lines), else vertical. Rotated labels end at their
 /// slot's centre (below the axis) or start there (above it), so they never overlap each other.
+/// CJK labels are never slanted: vertical, they stack their characters upright (Pango's gravity).
 struct AxisLabels {
     var rotation: Double
     var placements: [AxisLabelPlacement]
@@ -246,12 +247,23 @@ struct AxisLabels {
     /// How far the labels reach away from the axis line, gap included.
     var extent: Double
 
-    init(metrics: [TextMetrics], slot: Double, below: Bool, gap: Double = 6) {
+    /// Measures `labels` itself, both flat and as vertical labels (which differ for CJK).
+    init(labels: [String], size: Double, _ m: TextMeasurer, slot: Double, below: Bool, gap: Double = 6) {
+        let upright = labels.contains(where: containsCJK)
+        self.init(metrics: labels.map { m.metrics($0, size: size) }, slot: slot, below: below, gap: gap,
+                  noSlant: upright, verticalMetrics: upright ? labels.map { m.metrics($0, size: size, rotation: 90) } : nil)
+    }
+
+    /// `noSlant`: vertical rather than 45° when the labels do not fit flat. `verticalMetrics`: the
+    /// labels measured as drawn vertically, when that differs from `metrics`.
+    init(metrics: [TextMetrics], slot: Double, below: Bool, gap: Double = 6, noSlant: Bool = false,
+         verticalMetrics: [TextMetrics]? = nil) {
         let maxWidth = metrics.map(\.width).max() ?? 0
         let lineHeight = metrics.map(\.height).max() ?? 0
         if maxWidth <= slot - 6 { rotation = 0 }
-        else if slot * sin(.pi / 4) >= lineHeight + 2 { rotation = 45 }
+        else if !noSlant && slot * sin(.pi / 4) >= lineHeight + 2 { rotation = 45 }
         else { rotation = 90 }
+        let metrics = rotation == 90 ? (verticalMetrics ?? metrics) : metrics
         let alignment: HorizontalAlignment
         let vertical: VerticalAlignment
         switch (rotation, below) {

@@ -63,23 +63,101 @@ public struct TextMetrics: Equatable, Sendable {
     }
 }
 
-func selectFont(_ cr: OpaquePointer, for text: String, size: Double, weight: FontWeight) {
-    cairo_select_font_face(cr, fontFamily(for: text), CAIRO_FONT_SLANT_NORMAL, weight.cairoWeight)
-    cairo_set_font_size(cr, size)
+/// One line of text laid out by Pango for a Cairo context, in the figures' font list (see
+/// `figureFontList`): Pango picks a font per character, so Latin stays in DejaVu Sans beside a
+/// Chinese character, Chinese falls back to WenQuanYi Micro Hei and an emoji to Noto Color Emoji.
+///
+/// The layout reads the context's current transformation: laid out on a context rotated by a
+/// right angle, Pango turns wide (CJK) characters upright, so a vertical Chinese label reads top
+/// to bottom with 我 standing, while Latin runs along the line as before.
+final class TextLayout {
+    let layout: OpaquePointer
+
+    /// Callers save and restore `cr` around this: a degenerate transform (a panel scaled to
+    /// nothing) is replaced by the identity, which Pango can lay text out in.
+    init(_ cr: OpaquePointer, _ text: String, size: Double, weight: FontWeight, rotation: Double = 0) {
+        var matrix = cairo_matrix_t()
+        cairo_get_matrix(cr, &matrix)
+        let determinant = matrix.xx * matrix.yy - matrix.xy * matrix.yx
+        if !(determinant.isFinite && abs(determinant) > 1e-12) { cairo_identity_matrix(cr) }
+        layout = pango_cairo_create_layout(cr)
+        let context = pango_layout_get_context(layout)
+        // Text must measure the same at any scale and in every format: no hinting, no rounding
+        // of glyph positions to whole device pixels.
+        if let options = cairo_font_options_create() {
+            setFigureFontOptions(options)
+            pango_cairo_context_set_font_options(context, options)
+            cairo_font_options_destroy(options)
+        }
+        pango_context_set_round_glyph_positions(context, 0)
+        // Right angles: the gravity follows the rotation (CJK upright in vertical labels).
+        // Any other angle: the text is simply turned, like a Latin label at 45°.
+        let rightAngle = rotation.truncatingRemainder(dividingBy: 90) == 0
+        pango_context_set_base_gravity(context, rightAngle ? PANGO_GRAVITY_AUTO : PANGO_GRAVITY_SOUTH)
+        pango_context_set_gravity_hint(context, PANGO_GRAVITY_HINT_NATURAL)
+        pango_layout_context_changed(layout)
+        let description = pango_font_description_from_string(figureFontList)
+        // Pango asserts on sizes it cannot hold; a figure never asks for these, bad input might.
+        let safeSize = size.isFinite && size > 0 ? min(size, 100_000) : 1
+        pango_font_description_set_absolute_size(description, safeSize * Double(PANGO_SCALE))
+        pango_font_description_set_weight(description, weight == .bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL)
+        pango_layout_set_font_description(layout, description)
+        pango_font_description_free(description)
+        // One line: a stray newline in a label is drawn as a glyph, never as a second line.
+        pango_layout_set_single_paragraph_mode(layout, 1)
+        pango_layout_set_text(layout, text, -1)
+    }
+
+    deinit { g_object_unref(UnsafeMutableRawPointer(layout)) }
+
+    /// The line's metrics in its own coordinates (along the line, before any rotation).
+    var metrics: TextMetrics {
+        var ink = PangoRectangle(), logical = PangoRectangle()
+        pango_layout_get_extents(layout, &ink, &logical)
+        let scale = Double(PANGO_SCALE)
+        let baseline = Double(pango_layout_get_baseline(layout)) / scale
+        let top = Double(logical.y) / scale
+        let inkRight = ink.width > 0 ? Double(max(0, ink.x) + ink.width) / scale : 0
+        return TextMetrics(width: max(Double(logical.width) / scale, inkRight),
+                           ascent: baseline - top, descent: Double(logical.y + logical.height) / scale - baseline)
+    }
+
+    /// Characters no font in the list has a glyph for (each would be drawn as a box).
+    var unknownGlyphCount: Int { Int(pango_layout_get_unknown_glyphs_count(layout)) }
+
+    /// The runs Pango made, as (text, font family) pairs in order.
+    var fontRuns: [(text: String, family: String)] {
+        let utf8 = Array((String(cString: pango_layout_get_text(layout))).utf8)
+        var runs: [(text: String, family: String)] = []
+        guard let iter = pango_layout_get_iter(layout) else { return runs }
+        defer { pango_layout_iter_free(iter) }
+        repeat {
+            guard let run = pango_layout_iter_get_run_readonly(iter), let item = run.pointee.item else { continue }
+            let start = Int(item.pointee.offset), count = Int(item.pointee.length)
+            let piece = String(decoding: utf8[start..<min(utf8.count, start + count)], as: UTF8.self)
+            var family = ""
+            if let font = item.pointee.analysis.font, let description = pango_font_describe(font) {
+                if let name = pango_font_description_get_family(description) { family = String(cString: name) }
+                pango_font_description_free(description)
+            }
+            runs.append((piece, family))
+        } while pango_layout_iter_next_run(iter) != 0
+        return runs
+    }
 }
 
-func textMetrics(_ cr: OpaquePointer, _ text: String, size: Double, weight: FontWeight) -> TextMetrics {
-    selectFont(cr, for: text, size: size, weight: weight)
-    var fontExtents = cairo_font_extents_t()
-    cairo_font_extents(cr, &fontExtents)
-    guard !text.isEmpty else {
-        return TextMetrics(width: 0, ascent: fontExtents.ascent, descent: fontExtents.descent)
-    }
-    var extents = cairo_text_extents_t()
-    cairo_text_extents(cr, text, &extents)
-    let ink = extents.width > 0 ? max(0, extents.x_bearing) + extents.width : 0
-    return TextMetrics(width: max(extents.x_advance, ink), ascent: fontExtents.ascent,
-                       descent: fontExtents.descent)
+/// The fonts every figure uses, in fallback order: Latin, then CJK. Emoji come from fontconfig's
+/// fallback (Noto Color Emoji): naming the emoji font here made Pango draw digits with its grey
+/// keycap glyphs.
+let figureFontList = "\(latinFontFamily), \(cjkFontFamily)"
+
+/// Measures one line of `text` on `cr`, laid out as it would be drawn turned by `rotation` degrees.
+func textMetrics(_ cr: OpaquePointer, _ text: String, size: Double, weight: FontWeight,
+                 rotation: Double = 0) -> TextMetrics {
+    cairo_save(cr)
+    defer { cairo_restore(cr) }
+    if rotation != 0 { cairo_rotate(cr, -rotation * .pi / 180) }
+    return TextLayout(cr, text, size: size, weight: weight, rotation: rotation).metrics
 }
 
 /// Measures text outside a canvas (for layouts and `preferredSize`). It uses the same fonts and font
@@ -92,14 +170,18 @@ public final class TextMeasurer {
         var text: String
         var size: Double
         var bold: Bool
+        var rotation: Double
     }
 
     public init() {}
 
-    public func metrics(_ text: String, size: Double, weight: FontWeight = .regular) -> TextMetrics {
-        let key = Key(text: text, size: size, bold: weight == .bold)
+    /// `rotation`: the metrics of the line as drawn turned by that many degrees, in the line's own
+    /// coordinates (a vertical CJK label stacks upright characters, so it measures differently).
+    public func metrics(_ text: String, size: Double, weight: FontWeight = .regular,
+                        rotation: Double = 0) -> TextMetrics {
+        let key = Key(text: text, size: size, bold: weight == .bold, rotation: rotation)
         if let cached = cache[key] { return cached }
-        let m = textMetrics(scratch.cr, text, size: size, weight: weight)
+        let m = textMetrics(scratch.cr, text, size: size, weight: weight, rotation: rotation)
         cache[key] = m
         return m
     }

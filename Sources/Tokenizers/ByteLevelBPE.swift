@@ -286,26 +286,63 @@ public struct ByteLevelBPE: Sendable {
     }
 
     /// One label per token for figures and tables: the token's own text, with a space shown as
-    /// "␣", a newline as "↵" and a tab as "⇥" so that they stay visible; a token that is not whole
-    /// UTF-8 on its own (part of a Chinese character or an emoji) shows its bytes as "<0xE6>".
+    /// "␣", a newline as "↵" and a tab as "⇥" so that they stay visible. A token that is not whole
+    /// UTF-8 on its own (part of a Chinese character or an emoji) is labelled with the characters
+    /// it spells together with its neighbours and its part: 我 cut into two tokens gives "我 1/2",
+    /// "我 2/2". Only a lone partial byte that completes nothing shows its bytes ("<0xE6>").
     /// Special tokens show as written ("<|im_start|>"). Ids outside the vocabulary show as "<id?>".
     public func tokenStrings(_ ids: [Int]) -> [String] {
-        ids.map { id in
-            guard let bytes = try? bytes(of: id) else { return "<\(id)?>" }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                return bytes.map { "<0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) + ">" }.joined()
-            }
-            var label = ""
-            for character in text {
-                switch character {
-                case " ": label += "␣"
-                case "\n": label += "↵"
-                case "\t": label += "⇥"
-                default: label.append(character)
-                }
-            }
-            return label
+        let pieces: [[UInt8]?] = ids.map { id in
+            specialIDs.contains(id) ? nil : (try? bytes(of: id))
         }
+        var labels: [String] = []
+        var i = 0
+        while i < ids.count {
+            let id = ids[i]
+            guard let bytes = pieces[i] else {
+                labels.append(specialIDs.contains(id) && id >= 0 && id < tokens.count ? tokens[id] : "<\(id)?>")
+                i += 1
+                continue
+            }
+            if let text = String(validating: bytes, as: UTF8.self) {
+                labels.append(Self.visible(text))
+                i += 1
+                continue
+            }
+            // The shortest run of following byte tokens (a UTF-8 character has at most 4 bytes)
+            // that completes the character(s).
+            var run: (end: Int, text: String)? = nil
+            var joined = bytes
+            var j = i + 1
+            while j < ids.count, j < i + 4, let next = pieces[j] {
+                joined += next
+                j += 1
+                if let text = String(validating: joined, as: UTF8.self) { run = (j, text); break }
+            }
+            if let run {
+                let count = run.end - i
+                for k in 0..<count { labels.append("\(Self.visible(run.text)) \(k + 1)/\(count)") }
+                i = run.end
+            } else {
+                labels.append(bytes.map { "<0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) + ">" }.joined())
+                i += 1
+            }
+        }
+        return labels
+    }
+
+    /// A space as "␣", a newline as "↵", a tab as "⇥"; everything else as it is.
+    static func visible(_ text: String) -> String {
+        var label = ""
+        for character in text {
+            switch character {
+            case " ": label += "␣"
+            case "\n": label += "↵"
+            case "\t": label += "⇥"
+            default: label.append(character)
+            }
+        }
+        return label
     }
 
     // MARK: The byte table

@@ -43,15 +43,32 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         public var keyTokens: [String]
         /// [queryTokens.count][keyTokens.count].
         public var weights: [[Float]]
+        /// [queryTokens.count][keyTokens.count]: true where the mask hid the key from the query
+        /// (its weight is 0 because it was never looked at, not because attention chose 0).
+        /// nil when the recorder did not say; `hiddenKeys` then derives the causal mask.
+        public var hidden: [[Bool]]?
 
         public init(layer: Int, head: Int, kind: AttentionKind, queryTokens: [String], keyTokens: [String],
-                    weights: [[Float]]) {
+                    weights: [[Float]], hidden: [[Bool]]? = nil) {
             self.layer = layer
             self.head = head
             self.kind = kind
             self.queryTokens = queryTokens
             self.keyTokens = keyTokens
             self.weights = weights
+            self.hidden = hidden
+        }
+
+        /// Which keys each query could not see: `hidden` when recorded, else for causal decoder
+        /// self-attention the keys after the query (the last query sees every key, as in a KV
+        /// cache where keys run ahead of the queries), else none.
+        public var hiddenKeys: [[Bool]] {
+            if let hidden { return hidden }
+            let queries = weights.count, keys = weights.first?.count ?? keyTokens.count
+            guard kind == .decoderSelf else {
+                return Array(repeating: Array(repeating: false, count: keys), count: queries)
+            }
+            return causalHiddenKeys(queries: queries, keys: keys)
         }
     }
 
@@ -65,8 +82,13 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
     /// Appends one entry per head from a weight tensor [h, T_q, T_k] or [B, h, T_q, T_k]
     /// (then only sequence 0 is recorded), as `MultiHeadOutput.weights` holds it.
     /// Throws `TransformerError.invalidInput` when the tensor's rank or the label counts do not fit.
+    ///
+    /// `mask`: the mask the model ran with (1 = hidden, as `causalMask` and `paddingMask` make it;
+    /// [T_q, T_k], [1, T_k] or any shape ending in those: batch 0 and its first head are used);
+    /// its hidden keys are recorded in `hidden`. Without
+    /// one, causal decoder self-attention records its causal mask and other kinds record nothing.
     public mutating func record(weights: Tensor, layer: Int, kind: AttentionKind,
-                                queryTokens: [String], keyTokens: [String]) throws {
+                                queryTokens: [String], keyTokens: [String], mask: Tensor? = nil) throws {
         var perHead = weights                                   // (h, T_q, T_k)
         if weights.rank == 4 {
             perHead = try weights.slice(axis: 0, range: 0..<min(1, weights.shape[0]))
@@ -84,10 +106,28 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
                 reason: "\(queryTokens.count) query and \(keyTokens.count) key labels given for weights "
                     + "of \(queries) queries × \(keys) keys")
         }
+        var hidden: [[Bool]]? = kind == .decoderSelf ? causalHiddenKeys(queries: queries, keys: keys) : nil
+        if let mask {
+            let count = mask.scalars.count
+            guard mask.rank >= 2, mask.shape[mask.rank - 2] == queries || mask.shape[mask.rank - 2] == 1,
+                  mask.shape[mask.rank - 1] == keys, count >= keys else {
+                throw TransformerError.invalidInput(
+                    operation: "AttentionTrace.record",
+                    reason: "the mask \(mask.shape) does not end in [\(queries), \(keys)] or [1, \(keys)]")
+            }
+            // The first [T_q or 1, T_k] block: batch 0, head 0.
+            let rowsInMask = mask.shape[mask.rank - 2]
+            let scalars = mask.scalars
+            hidden = (0..<queries).map { q in
+                let row = rowsInMask == 1 ? 0 : q
+                return (0..<keys).map { k in scalars[row * keys + k] != 0 }
+            }
+        }
         for head in 0..<heads {
             let matrix = try perHead.slice(axis: 0, range: head..<(head + 1)).reshaped([queries, keys])
             entries.append(Entry(layer: layer, head: head, kind: kind, queryTokens: queryTokens,
-                                 keyTokens: keyTokens, weights: (0..<queries).map { matrix.row($0) }))
+                                 keyTokens: keyTokens, weights: (0..<queries).map { matrix.row($0) },
+                                 hidden: hidden))
         }
     }
 
@@ -136,13 +176,23 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         for (index, entry) in entries.enumerated() {
             guard entry.weights.count == entry.queryTokens.count,
                   entry.weights.allSatisfy({ $0.count == entry.keyTokens.count }),
+                  entry.hidden.map({ $0.count == entry.queryTokens.count
+                      && $0.allSatisfy { $0.count == entry.keyTokens.count } }) ?? true,
                   entry.layer >= 0, entry.head >= 0 else {
                 throw TransformerError.invalidInput(
                     operation: "AttentionTrace(jsonData:)",
                     reason: "entry \(index) (layer \(entry.layer), head \(entry.head), \(entry.kind.rawValue)) "
                         + "needs a non-negative layer and head and one weight row per query token "
-                        + "(\(entry.queryTokens.count)) with one weight per key token (\(entry.keyTokens.count))")
+                        + "(\(entry.queryTokens.count)) with one weight per key token (\(entry.keyTokens.count)), "
+                        + "and hidden flags (when given) of the same shape")
             }
         }
     }
+}
+
+/// The causal mask as flags: query q (of `queries`, the last ones of `keys` positions) cannot see
+/// keys after its own position.
+func causalHiddenKeys(queries: Int, keys: Int) -> [[Bool]] {
+    let offset = max(0, keys - queries)
+    return (0..<queries).map { q in (0..<keys).map { k in k > q + offset } }
 }

@@ -82,7 +82,7 @@ public struct DecoderOnlyModel: Sendable {
             var record = AttentionTrace(architecture: Self.architecture)
             for (index, layer) in decoded.layers.enumerated() {
                 try record.record(weights: layer.selfAttention.weights, layer: index, kind: .decoderSelf,
-                                  queryTokens: input.labels, keyTokens: input.labels)
+                                  queryTokens: input.labels, keyTokens: input.labels, mask: mask)
             }
             trace = record
         }

@@ -109,14 +109,15 @@ public struct EncoderDecoderModel: Sendable {
             var record = AttentionTrace(architecture: Self.architecture)
             for (index, layer) in encoded.layers.enumerated() {
                 try record.record(weights: layer.attention.weights, layer: index, kind: .encoderSelf,
-                                  queryTokens: source.labels, keyTokens: source.labels)
+                                  queryTokens: source.labels, keyTokens: source.labels, mask: source.paddingMask)
             }
             for (index, layer) in decoded.layers.enumerated() {
                 try record.record(weights: layer.selfAttention.weights, layer: index, kind: .decoderSelf,
-                                  queryTokens: target.labels, keyTokens: target.labels)
+                                  queryTokens: target.labels, keyTokens: target.labels, mask: selfMask)
                 if let cross = layer.crossAttention {
                     try record.record(weights: cross.weights, layer: index, kind: .cross,
-                                      queryTokens: target.labels, keyTokens: source.labels)
+                                      queryTokens: target.labels, keyTokens: source.labels,
+                                      mask: source.paddingMask)
                 }
             }
             trace = record

@@ -67,7 +67,7 @@ public struct EncoderOnlyModel: Sendable {
             var record = AttentionTrace(architecture: Self.architecture)
             for (index, layer) in encoded.layers.enumerated() {
                 try record.record(weights: layer.attention.weights, layer: index, kind: .encoderSelf,
-                                  queryTokens: input.labels, keyTokens: input.labels)
+                                  queryTokens: input.labels, keyTokens: input.labels, mask: input.paddingMask)
             }
             trace = record
         }

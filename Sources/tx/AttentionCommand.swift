@@ -107,12 +107,26 @@ struct Attention: ParsableCommand {
         }
         if let model {
             if arch != nil { throw CLIError("--model and --arch both choose the model: give one of them") }
+            if causal || modelDimension != 8 || keyDimension != 4 || kind != nil || target != nil || weights != nil {
+                throw CLIError("--causal, --d-model, --d-k, --kind, --target and --weights do not apply to --model: the model decides them")
+            }
             try RealModelAttention(command: self, modelArgument: model, style: style).run()
             return
         }
         if let arch {
+            if causal || modelDimension != 8 || keyDimension != 4 {
+                throw CLIError("--causal, --d-model and --d-k shape the single random head; with --arch the model decides them: leave them out")
+            }
             try runModel(arch, style: style)
             return
+        }
+        // The single random head draws one heatmap: refuse what only a model view would use,
+        // rather than silently drawing something else.
+        let modelOnly = [(view != .heatmap, "--view \(view.rawValue)"), (layer != 1, "--layer"), (head != 1, "--head"),
+                         (json != nil, "--json"), (kind != nil, "--kind"), (target != nil, "--target"),
+                         (weights != nil, "--weights"), (truncate, "--truncate")].filter(\.0).map(\.1)
+        if !modelOnly.isEmpty {
+            throw CLIError("\(modelOnly.joined(separator: ", ")) needs a model: add --arch encoder|decoder|encoder-decoder or --model NAME")
         }
         // Check the destination before computing anything, so a bad path fails fast and cleanly.
         try checkDestination(out)
@@ -132,7 +146,8 @@ struct Attention: ParsableCommand {
                               subtitle: "randomly initialised, seed \(seed), d_model \(modelDimension), d_k \(keyDimension): untrained, so no meaning yet",
                               colorMap: .viridis, valueRange: 0...1, showValues: tokens.count <= 16,
                               colorBarLabel: "weight", xAxisTitle: "key (the word being looked at)",
-                              yAxisTitle: "query (the word looking)")
+                              yAxisTitle: "query (the word looking)",
+                              hidden: causal ? demo.stages.maskedScores.rows.map { $0.map { !$0.isFinite } } : nil)
         do {
             try render(heatmap, to: out)
         } catch {
@@ -187,10 +202,11 @@ extension Attention {
             chart = Heatmap(values: entries[head - 1].weights, rowLabels: rows, columnLabels: columns,
                             title: "\(what): layer \(layer), head \(head)", subtitle: note,
                             colorMap: .viridis, valueRange: 0...1, showValues: rows.count <= 16, colorBarLabel: "weight",
-                            xAxisTitle: "key", yAxisTitle: "query")
+                            xAxisTitle: "key", yAxisTitle: "query", hidden: entries[head - 1].hiddenKeys)
         case .grid:
             chart = HeadGrid(title: "\(what): every head of layer \(layer)", subtitle: note,
-                             heads: entries.map(\.weights), rowLabels: rows, columnLabels: columns)
+                             heads: entries.map(\.weights), rowLabels: rows, columnLabels: columns,
+                             hidden: entries[0].hiddenKeys)
         case .model:
             guard let modelView = demo.modelView(architecture, kind: kind) else { throw CLIError("no attention of kind \(kind.rawValue)") }
             chart = modelView

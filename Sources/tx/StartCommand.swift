@@ -70,20 +70,29 @@ struct Start: ParsableCommand {
             guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
             let images = names.filter { $0.hasSuffix(".png") }.sorted()
             guard !images.isEmpty else { continue }
-            sections += "<h2>\(lesson.number). \(escape(lesson.title))</h2>\n"
+            sections += "<section><h2>\(lesson.number). \(escape(lesson.title))</h2>\n"
             for image in images {
                 let source = "\(lesson.directoryName)/\(image)"
-                sections += "<figure><a href=\"\(source)\"><img src=\"\(source)\" alt=\"\(image)\"></a><figcaption>\(image)</figcaption></figure>\n"
+                // The caption is the figure's own title, which render() stores in the PNG.
+                let bytes = manager.contents(atPath: (folder as NSString).appendingPathComponent(image)).map { [UInt8]($0) }
+                let title = escape(bytes.flatMap(pngTitle) ?? image)
+                sections += "<figure><a href=\"\(source)\" target=\"_blank\" title=\"open full size\">"
+                    + "<img src=\"\(source)\" alt=\"\(title)\" loading=\"lazy\"></a>"
+                    + "<figcaption>\(title)<br><span class=\"file\">\(escape(image))</span></figcaption></figure>\n"
             }
+            sections += "</section>\n"
         }
         let html = """
             <!doctype html>
             <meta charset="utf-8">
             <title>TransformerExplorer figures</title>
             <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}
-            figure{display:inline-block;margin:0 1em 1.5em 0;vertical-align:top}
-            img{max-width:560px;border:1px solid #ddd}figcaption{font-size:small;color:#555}</style>
+            section{border-top:1px solid #ddd;padding-top:.5em}
+            figure{display:inline-block;margin:0 1em 1.5em 0;vertical-align:top;max-width:560px}
+            img{max-width:560px;max-height:420px;border:1px solid #ddd;cursor:zoom-in}
+            figcaption{font-size:small;color:#333}.file{color:#888}</style>
             <h1>TransformerExplorer figures</h1>
+            <p>Grouped by lesson; click a figure to open it at full size.</p>
             \(sections)
             """
         let path = (root as NSString).appendingPathComponent("gallery.html")
@@ -98,5 +107,6 @@ struct Start: ParsableCommand {
 
     private func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -87,9 +87,10 @@ extension Train {
         let attentionPath = (folder as NSString).appendingPathComponent("language-model-attention.png")
         try outputs.stage(Heatmap(values: mean, rowLabels: ["<s>"] + sentence, columnLabels: ["<s>"] + sentence,
                            title: "Causal self-attention of the trained language model",
-                           subtitle: "last layer, mean of \(trace.heads) heads · each row predicts the next word; the upper triangle is masked",
+                           subtitle: "last layer, mean of \(trace.heads) heads · each row predicts the next word; the hatched keys are hidden",
                            colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-                           xAxisTitle: "earlier word (key)", yAxisTitle: "position reading (query)"),
+                           xAxisTitle: "earlier word (key)", yAxisTitle: "position reading (query)",
+                           hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
                    to: attentionPath)
         return [lossPath, attentionPath]
     }

@@ -74,6 +74,8 @@ let misuseTable: [Misuse] = [
     Misuse(name: "model damaged (checksum mismatch)", arguments: ["attention", "--model", "minilm", "--text", sentence, "--out", "a.png"],
            message: ["the model minilm is damaged", "config.json has SHA-256", "expected 953f9c0d4634"], setup: corruptedModels),
     Misuse(name: "empty text", arguments: ["attention", "--model", "minilm", "--text", "   ", "--out", "a.png"], message: ["--text is empty"]),
+    Misuse(name: "a model view without a model", arguments: ["attention", "--text", sentence, "--view", "grid", "--out", "a.png"],
+           message: ["--view grid needs a model", "--arch"]),
     Misuse(name: "layer out of range (tiny model)", arguments: ["attention", "--arch", "encoder", "--text", sentence, "--layer", "9", "--out", "a.png"],
            message: ["--layer 9 is out of range", "layers 1…2"]),
     Misuse(name: "layer out of range (MiniLM)", arguments: ["attention", "--model", "minilm", "--text", sentence, "--layer", "7", "--out", "a.png"],

@@ -123,15 +123,20 @@ struct ModelViewTests {
     @Test func tokensAreLabelledOnlyWhenLegible() throws {
         let small = ModelView(title: "t", weights: Self.weights, rowLabels: Self.tokens, columnLabels: Self.tokens)
         #expect(small.showsTokenLabels)
+        // Up to 16 tokens the thumbnails grow so that every token keeps its label.
         let eleven = (0..<2).map { l in (0..<3).map { h in softmaxRows(11, 11, seed: l * 3 + h) } }
-        let big = ModelView(title: "t", weights: eleven, rowLabels: sentence, columnLabels: sentence)
-        #expect(!big.showsTokenLabels, "11 tokens in 120-unit thumbnails are too small to label")
+        let labelled = ModelView(title: "t", weights: eleven, rowLabels: sentence, columnLabels: sentence)
+        #expect(labelled.showsTokenLabels, "11 tokens keep their labels")
+        let sixteen = (0..<16).map { "w\($0)" }
+        let sixteenView = ModelView(title: "t", weights: [[softmaxRows(16, 16, seed: 1)]], rowLabels: sixteen,
+                                    columnLabels: sixteen, thumbnailSize: 56)
+        #expect(sixteenView.showsTokenLabels)
+        // Beyond that the note under the grid gives the token order instead.
+        let many = (0..<24).map { "w\($0)" }
+        let big = ModelView(title: "t", weights: [[softmaxRows(24, 24, seed: 2)]], rowLabels: many, columnLabels: many)
+        #expect(!big.showsTokenLabels, "24 tokens in 120-unit thumbnails are too small to label")
         let note = big.layout(TextMeasurer()).texts.map(\.text).joined(separator: " ")
-        #expect(note.contains("tired") && note.contains("queries"), "the note gives the token order instead")
-        // Bigger thumbnails make room for the labels again.
-        var roomy = big
-        roomy.thumbnailSize = 160
-        #expect(roomy.showsTokenLabels)
+        #expect(note.contains("w23") && note.contains("queries"), "the note gives the token order instead")
     }
 
     @Test func sixLayersOfTwelveHeadsFitWithoutOverlap() {
@@ -286,6 +291,46 @@ struct HeadViewTests {
         // Anchors: queries left of keys, one row per token, top to bottom.
         #expect(view.queryAnchor(0, in: frame).x < view.keyAnchor(0, in: frame).x - 200)
         #expect(view.queryAnchor(1, in: frame).y > view.queryAnchor(0, in: frame).y)
+    }
+
+    /// Two heads weigh the same pair: one line in the stronger head's own colour, never a blend.
+    /// A weak head (largest weight 0.3) is drawn at full strength, scaled to the figure's maximum.
+    @Test func aSharedPairIsDrawnInItsStrongestHeadAtTheFiguresScale() throws {
+        var a = [[Float]](repeating: [0, 0, 0, 0], count: 4), b = a
+        a[0][2] = 0.2
+        b[0][2] = 0.3
+        let view = HeadView(title: "Weak heads", queryTokens: Self.tokens, keyTokens: Self.tokens, heads: [a, b])
+        #expect(view.lines == [HeadView.Line(query: 0, key: 2, head: 1, weight: 0.3)])
+        #expect(view.largestWeight == 0.3)
+        #expect(view.legendNote.contains("0.30"))
+        let image = try renderedImage(view)
+        let frame = Rect(origin: .zero, size: view.preferredSize)
+        let middle = Self.midpoint(view.queryAnchor(0, in: frame), view.keyAnchor(2, in: frame))
+        // Full opacity: the pixel is head 2's colour itself, not a pale or mixed version.
+        #expect(somePixelNear(image, middle, scale: 2, matches: view.color(ofHead: 1), tolerance: 6))
+        #expect(!somePixelNear(image, middle, scale: 2, radius: 4, matches: view.color(ofHead: 0), tolerance: 40))
+    }
+
+    /// 44 tokens: three keys per query, a figure near 16:9 instead of a 1:2 column of 23,000 lines.
+    @Test func longInputsDrawTopKeysOnANearWideFigure() throws {
+        let tokens = (0..<44).map { "t\($0)" }
+        var heads: [[[Float]]] = []
+        for h in 0..<12 {
+            var rows: [[Float]] = []
+            for i in 0..<44 {
+                var e = [Float](repeating: 0, count: 44)
+                for j in 0..<44 { e[j] = Float(exp(Double((i * 31 + j * 17 + h * 7) % 23) / 4)) }
+                let total = e.reduce(0, +)
+                rows.append(e.map { $0 / total })
+            }
+            heads.append(rows)
+        }
+        let view = HeadView(title: "Long", queryTokens: tokens, keyTokens: tokens, heads: heads)
+        #expect(view.resolvedTopK == 3)
+        #expect(view.lines.count == 44 * 3)
+        let size = view.preferredSize
+        #expect(size.width / size.height > 1.5 && size.width / size.height < 2.0, "\(size)")
+        #expect(HeadView(title: "", queryTokens: Self.tokens, keyTokens: Self.tokens, heads: Self.heads).resolvedTopK == nil)
     }
 
     @Test func highlightedQueryShowsOnlyItsOwnLines() throws {

@@ -3,17 +3,57 @@ import Testing
 
 @Suite("Fonts and CJK text")
 struct FontTests {
-    @Test func cjkStringsGetTheCJKFont() {
-        #expect(fontFamily(for: "我是一个学生") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "z(它)") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "ひらがな") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "カタカナ") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "한국어") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "句号。") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "ＡＢＣ") == "WenQuanYi Micro Hei")
-        #expect(fontFamily(for: "The animal") == "DejaVu Sans")
-        #expect(fontFamily(for: "−∞ × √d_k · Σ") == "DejaVu Sans")
-        #expect(fontFamily(for: "") == "DejaVu Sans")
+    /// Latin, CJK, full-width punctuation and an emoji in one string: Pango finds a glyph for every
+    /// character and keeps the Latin letters in the Latin face (Cairo's toy API drew the whole
+    /// string in the CJK face and the emoji as a box).
+    static let mixed = "Attention 注意力，学生！ pizza 🍕 ＡＢＣ end"
+
+    @Test func mixedScriptsRenderWithoutUnknownGlyphs() {
+        #expect(missingGlyphCount(in: Self.mixed) == 0)
+        #expect(missingGlyphCount(in: "🍕") == 0)
+        // The one-font view shows what the fallback fixes.
+        #expect(missingGlyphCount(in: Self.mixed, family: "DejaVu Sans") >= 9)
+    }
+
+    @Test func latinRunsUseTheLatinFace() {
+        let runs = fontRuns(in: Self.mixed)
+        #expect(runs.count >= 4, "\(runs)")
+        for run in runs {
+            let latin = run.text.unicodeScalars.allSatisfy { $0.isASCII }
+            let hasLetters = run.text.unicodeScalars.contains { $0.properties.isAlphabetic && $0.isASCII }
+            if latin && hasLetters { #expect(run.family == latinFontFamily, "\(run)") }
+            if run.text.unicodeScalars.contains(where: { (0x4E00...0x9FFF).contains($0.value) }) {
+                #expect(run.family == cjkFontFamily, "\(run)")
+            }
+            if run.text.contains("🍕") { #expect(run.family == emojiFontFamily, "\(run)") }
+        }
+        #expect(runs.first?.text.hasPrefix("Attention") == true && runs.first?.family == latinFontFamily)
+        #expect(runs.contains { $0.text.contains("🍕") })
+    }
+
+    @Test func aRotatedCJKLabelIsTallerThanWideAndItsCharactersStandUpright() throws {
+        let m = TextMeasurer()
+        let label = "我是学生"
+        let box = m.metrics(label, size: 20, rotation: 90).bounds(at: .zero, rotation: 90)
+        #expect(box.height > 2 * box.width, "\(box)")
+        // 一 is one horizontal stroke: upright in a vertical label its ink stays wide and flat;
+        // laid on its side (Cairo's toy text, or Pango at 45°) it would be tall and narrow.
+        for (rotation, wide) in [(90.0, true), (0.0, true)] {
+            let canvas = try Canvas(size: Size(width: 80, height: 80), scale: 2)
+            canvas.fillBackground()
+            canvas.text("一", at: Point(x: 40, y: 40), size: 40, alignment: .center, verticalAlignment: .middle,
+                        rotation: rotation)
+            let image = try PNGImage(data: canvas.pngData())
+            var minX = Int.max, maxX = Int.min, minY = Int.max, maxY = Int.min
+            for y in 0..<image.height {
+                for x in 0..<image.width where image.pixel(x: x, y: y).0 < 128 {
+                    minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+                }
+            }
+            #expect(maxX >= minX, "no ink at rotation \(rotation)")
+            let inkWidth = maxX - minX + 1, inkHeight = maxY - minY + 1
+            #expect((inkWidth > 3 * inkHeight) == wide, "rotation \(rotation): ink \(inkWidth)×\(inkHeight)")
+        }
     }
 
     @Test func chineseHasNoMissingGlyphsInTheChosenFont() {
@@ -24,7 +64,7 @@ struct FontTests {
     }
 
     @Test func theSameChineseInDejaVuSansIsMissingGlyphs() {
-        // This is what goes wrong without the per-string font choice: six boxes.
+        // This is what goes wrong without font fallback: six boxes.
         #expect(missingGlyphCount(in: "我是一个学生", family: "DejaVu Sans") == 6)
         #expect(missingGlyphCount(in: "我是一个学生", family: "WenQuanYi Micro Hei") == 0)
     }
@@ -35,7 +75,7 @@ struct FontTests {
         }
     }
 
-    @Test func measuringUsesTheChosenFont() {
+    @Test func measuringFollowsTheFallbackFonts() {
         let m = TextMeasurer()
         let chinese = m.metrics("我是", size: 20)
         #expect(chinese.width > 30 && chinese.width < 50)   // two roughly square 20-pt ideographs

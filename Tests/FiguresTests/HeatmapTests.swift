@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Figures
 
@@ -66,6 +67,58 @@ struct HeatmapTests {
         // The finite cells keep their colours: the range comes from the finite values only.
         let ok = image.pixel(at: map.cellRect(row: 1, column: 1, in: frame).center, scale: 2)
         #expect(channelDistance(ok, ColorMap.viridis.color(at: 2.0 / 3.0)) <= 1)
+    }
+
+    /// A causal weights heatmap: the keys above the diagonal were hidden, not given a learned 0, so
+    /// every one of those cells shows the hatch and none the colour map's 0 or a "0.00".
+    @Test func causalWeightsHatchEveryHiddenCellAndPrintNoZero() throws {
+        let n = 5
+        let labels = ["<s>", "I", "am", "a", "student"]
+        // Softmax of arbitrary scores over the visible keys 0…i: exact zeros above the diagonal.
+        var weights: [[Float]] = []
+        for i in 0..<n {
+            var e = [Float](repeating: 0, count: n)
+            for j in 0...i { e[j] = Float(exp(Double((i * 7 + j * 3) % 5) / 2)) }
+            let total = e.reduce(0, +)
+            weights.append(e.map { $0 / total })
+        }
+        let hidden = (0..<n).map { i in (0..<n).map { j in j > i } }
+        let map = Heatmap(values: weights, rowLabels: labels, columnLabels: labels, title: "causal weights",
+                          valueRange: 0...1, showValues: true, xAxisTitle: "key", yAxisTitle: "query", hidden: hidden)
+        let size = map.preferredSize
+        let canvas = try Canvas(size: size, scale: 2)
+        canvas.fillBackground()
+        try map.draw(on: canvas, in: Rect(origin: .zero, size: size))
+        let image = try PNGImage(data: canvas.pngData())
+        let frame = Rect(origin: .zero, size: size)
+        let zero = ColorMap.viridis.color(at: 0)
+        for i in 0..<n {
+            for j in 0..<n {
+                let cell = map.cellRect(row: i, column: j, in: frame).insetBy(1)
+                var hatch = 0, zeroColour = 0
+                for y in Int(cell.minY * 2)..<Int(cell.maxY * 2) {
+                    for x in Int(cell.minX * 2)..<Int(cell.maxX * 2) {
+                        let p = image.pixel(x: x, y: y)
+                        if channelDistance(p, FigureStyle.maskedHatch) <= 2 { hatch += 1 }
+                        if channelDistance(p, zero) <= 8 { zeroColour += 1 }
+                    }
+                }
+                if j > i {
+                    #expect(hatch > 20, "cell (\(i), \(j)) above the diagonal has no hatch")
+                    #expect(zeroColour == 0, "cell (\(i), \(j)) above the diagonal has viridis(0) pixels")
+                } else {
+                    #expect(hatch == 0, "visible cell (\(i), \(j)) is hatched")
+                }
+            }
+        }
+        let texts = canvas.textBoxes.map(\.text)
+        #expect(!texts.contains("0.00"))
+        #expect(texts.contains("masked"))
+        #expect(texts.contains("1.00"))   // row 0 gives its only visible key all the weight
+        // Wrong-shaped flags are refused.
+        var bad = map
+        bad.hidden = [[true]]
+        #expect(throws: FigureError.self) { try bad.validate() }
     }
 
     @Test func highlightedRowHasAnOutline() throws {

@@ -155,4 +155,21 @@ struct PNGEncoderTests {
         let second = try renderPNGData(Self.heatmap)
         #expect(first == second)
     }
+
+    /// Slide programs size an image by its pHYs chunk: a 2× figure says 144 pixels per inch, so it
+    /// opens at the size it was drawn. The title rides along for the gallery.
+    @Test func renderedFiguresCarryTheirResolutionAndTitle() throws {
+        let map = Heatmap(values: [[0.25, 0.75]], rowLabels: ["a"], columnLabels: ["b", "c"], title: "注意力 weights")
+        let png = try renderPNGData(map, scale: 2)
+        guard let start = png.indices.dropLast(4).first(where: { Array(png[$0..<($0 + 4)]) == Array("pHYs".utf8) }) else {
+            Issue.record("no pHYs chunk")
+            return
+        }
+        let field = { (o: Int) in png[(start + 4 + o)..<(start + 8 + o)].reduce(0) { $0 << 8 | Int($1) } }
+        #expect(field(0) == 5669 && field(4) == 5669)   // 144 / 0.0254 pixels per metre
+        #expect(png[start + 12] == 1)                   // unit: metre
+        #expect(pngTitle(png) == "注意力 weights")
+        #expect(pngTitle(try renderPNGData(map, scale: 1)) == "注意力 weights")
+        #expect(pngTitle(Array(png.prefix(40))) == nil)
+    }
 }

@@ -1,8 +1,11 @@
+import Figures
 import Foundation
 import ModelIO
 import Testing
 @testable import Lessons
 import Terminal
+import TensorCore
+import Transformer
 
 @Suite("Lesson catalog")
 struct CatalogTests {
@@ -120,9 +123,15 @@ struct EveryLessonTests {
     func writesItsFiguresAndRerendersThemByteForByte(number: Int) throws {
         let lesson = try LessonCatalog.lookup(String(number))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("every-\(UUID().uuidString)").path
-        let first = try lesson.run(LessonContext(seed: 3, outputRoot: root + "/a"))
+        let log = RenderLog()
+        let first = try RenderLog.$current.withValue(log) {
+            try lesson.run(LessonContext(seed: 3, outputRoot: root + "/a"))
+        }
         _ = try lesson.run(LessonContext(seed: 3, outputRoot: root + "/b"))
         #expect(first.steps.count >= 4)
+        // Every figure's text stays on its canvas and no two labels collide.
+        #expect(log.entries.count == first.figures.count)
+        for fault in figureLayoutFaults(log) { Issue.record("\(fault)") }
         #expect(!first.figures.isEmpty)
         for figure in first.figures {
             #expect(figure.hasPrefix(root + "/a/" + lesson.directoryName + "/"))
@@ -292,5 +301,69 @@ struct DecodingLessonTests {
         let topK = try #require(run.steps.first { $0.title.hasPrefix("Top-k") })
         // k = 3 leaves exactly three non-zero rows in the first table.
         #expect(topK.body.contains("0.352") && topK.body.contains("0.347") && topK.body.contains("0.301"))
+    }
+}
+
+@Suite("Lesson 3's overview is a pipeline")
+struct AttentionOverviewTests {
+    /// Panel 4 is the softmax of panel 3's masked scores: its cells have exactly the colours of a
+    /// heatmap of softmax(masked scores) computed here and rendered on its own, and its hidden keys
+    /// are hatched. The three score panels share one colour scale.
+    @Test func theSoftmaxPanelIsTheSoftmaxOfTheMaskedScores() throws {
+        let demo = try AttentionDemo(text: AttentionLesson.sentence, seed: 7,
+                                     options: .init(modelDimension: AttentionLesson.modelDimension,
+                                                    keyDimension: AttentionLesson.keyDimension))
+        let tokens = demo.tokens, n = tokens.count
+        let causal = try scaledDotProductAttention(query: demo.stages.query, key: demo.stages.key,
+                                                   value: demo.stages.value, mask: causalMask(size: n))
+        let overview = AttentionLesson.overview(stages: demo.stages, causal: causal, tokens: tokens, seedNote: "seed 7")
+        // The reference: softmax of the masked scores, row by row, in Double.
+        let masked = causal.maskedScores.rows
+        let reference: [[Float]] = masked.map { row in
+            let top = row.filter(\.isFinite).max() ?? 0
+            let e = row.map { $0.isFinite ? exp(Double($0 - top)) : 0 }
+            let total = e.reduce(0, +)
+            return e.map { Float($0 / total) }
+        }
+        let hidden = masked.map { $0.map { !$0.isFinite } }
+        let alone = Heatmap(values: reference, rowLabels: tokens, columnLabels: tokens, title: "reference",
+                            colorMap: .viridis, valueRange: 0...1, showValues: false, hidden: hidden)
+        let aloneImage = try PNGImage(data: renderPNGData(alone))
+        let aloneFrame = Rect(origin: .zero, size: alone.preferredSize)
+
+        let image = try PNGImage(data: renderPNGData(overview))
+        let frame = Rect(origin: .zero, size: overview.preferredSize)
+        guard let panel = overview.panels[3] as? Heatmap else {
+            Issue.record("panel 4 is not a heatmap")
+            return
+        }
+        #expect(panel.hidden == hidden)
+        let target = overview.panelRect(3, in: frame)
+        let natural = panel.preferredSize
+        let s = target.width / natural.width
+        func pixel(_ image: PNGImage, _ p: Point) -> (UInt8, UInt8, UInt8) {
+            image.pixel(x: Int(p.x * 2), y: Int(p.y * 2))
+        }
+        for i in 0..<n {
+            for j in 0..<n {
+                // A corner of the cell, clear of the number printed at its centre.
+                let cell = panel.cellRect(row: i, column: j, in: Rect(origin: .zero, size: natural))
+                let p = Point(x: target.minX + (cell.minX + 0.12 * cell.width) * s,
+                              y: target.minY + (cell.minY + 0.12 * cell.height) * s)
+                let refCell = alone.cellRect(row: i, column: j, in: aloneFrame)
+                let q = Point(x: refCell.minX + 0.12 * refCell.width, y: refCell.minY + 0.12 * refCell.height)
+                if hidden[i][j] {
+                    let grey = pixel(image, p)
+                    #expect(grey.0 == grey.1 && grey.1 == grey.2, "hidden cell (\(i), \(j)) is not hatched grey")
+                } else {
+                    let a = pixel(image, p), b = pixel(aloneImage, q)
+                    let distance = max(abs(Int(a.0) - Int(b.0)), abs(Int(a.1) - Int(b.1)), abs(Int(a.2) - Int(b.2)))
+                    #expect(distance <= 2, "cell (\(i), \(j)): overview \(a) vs softmax of the masked scores \(b)")
+                }
+            }
+        }
+        // One colour scale for the raw, scaled and masked scores.
+        let scales = overview.panels.prefix(3).compactMap { ($0 as? Heatmap)?.resolvedRange }
+        #expect(scales.count == 3 && Set(scales.map(\.upperBound)).count == 1 && Set(scales.map(\.lowerBound)).count == 1)
     }
 }

@@ -104,7 +104,12 @@ struct RealModelLessonsTests {
     /// A second run writes byte-identical figures, each named in the text.
     func expectReproducible(_ run: LessonRun, lesson: String, root: String) throws {
         let other = folder()
-        let again = try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
+        // The second run also checks every figure's layout (text on the canvas, no collisions).
+        let log = RenderLog()
+        let again = try RenderLog.$current.withValue(log) {
+            try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
+        }
+        for fault in figureLayoutFaults(log) { Issue.record("\(fault)") }
         #expect(again.figures.count == run.figures.count)
         let text = run.steps.map(\.body).joined(separator: "\n")
         for (a, b) in zip(run.figures, again.figures) {

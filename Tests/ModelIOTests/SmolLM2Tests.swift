@@ -69,6 +69,24 @@ struct SmolLM2Tests {
         #expect(tokenizer.tokenStrings(tokenizer.encode("The capital")) == ["The", "␣capital"])
         // Tokens that are only part of a UTF-8 character show their bytes; special tokens as written.
         #expect(tokenizer.tokenStrings([135, 1, 198]) == ["<0xBA>", "<|im_start|>", "↵"])
+        // Byte tokens that spell a character together are labelled with it and their part.
+        for text in ["我是猫", "🍕 pizza", "注意力"] {
+            let ids = tokenizer.encode(text)
+            let labels = tokenizer.tokenStrings(ids)
+            #expect(!labels.contains { $0.contains("<0x") }, "\(text): \(labels)")
+            // Keeping each run's first part, without its mark, gives the text back.
+            var rebuilt = ""
+            for label in labels {
+                let words = label.split(separator: " ", omittingEmptySubsequences: false)
+                if words.count >= 2, let part = words.last, part.contains("/"),
+                   part.split(separator: "/").allSatisfy({ Int($0) != nil }) {
+                    if part.hasPrefix("1/") { rebuilt += words.dropLast().joined(separator: " ") }
+                } else {
+                    rebuilt += label
+                }
+            }
+            #expect(rebuilt.replacingOccurrences(of: "␣", with: " ") == text, "\(labels)")
+        }
     }
 
     @Test func dequantisedWeightsMatchGGUFPy() throws {
