@@ -185,8 +185,9 @@ struct AttentionLesson {
             from overflowing.)
             """) + "\n\n" + MatrixPrinter(decimals: 2, showRowSums: true, style: style)
             .format(stages.weights.rows, rowLabels: tokens, columnLabels: tokens) + "\n\n" + prose("""
-            Row "it" puts most weight on \(ranked). A trained head would concentrate on "animal"; \
-            this random one has no reason to.
+            Row "it" puts most weight on \(ranked). This random head has no reason to prefer \
+            "animal". Would a trained one? Lesson 14 searches every head of a real trained model \
+            for one that points "it" at "animal" and finds no head that simply does.
 
             """) + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
                                  symmetric: false, range: 0...1) + "\n\n" + figureLine(weightsPath) + "\n\n" + prose("""
@@ -263,8 +264,8 @@ struct AttentionLesson {
 
             Figures written:
             """) + "\n" + figures.written.map { "    " + $0 }.joined(separator: "\n") + "\n\n" + prose("""
-            Next: positional encoding (lesson 2) gives words a place in the sentence; masks (lesson 4) \
-            and multi-head attention (lesson 5) build on what you have seen here. Try another seed \
+            Next: lesson 4 hides keys with masks (padding and the future), and lesson 5 runs several \
+            of these heads side by side. Try another seed \
             with --seed, or your own sentence with: tx attention --text "…" --out Output/mine.png
             """)))
 

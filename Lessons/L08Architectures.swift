@@ -135,8 +135,8 @@ struct ArchitecturesLesson {
             (The three vocabularies differ in size, which moves the counts a little.)
 
             Summary: same blocks, different masks. Bidirectional attention understands, causal \
-            attention generates, and cross-attention connects a reader to a writer. Lesson 7 follows \
-            the encoder–decoder as it translates, one word at a time.
+            attention generates, and cross-attention connects a reader to a writer. Lesson 9 shows \
+            how an encoder-only model like BERT gets its training data.
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)
