@@ -186,8 +186,8 @@ struct EncoderDecoderLesson {
             most at it\(aligned.isEmpty ? "" : " (" + aligned.map { "\"\($0.word)\" → \($0.strongest)" }.joined(separator: ", ") + ")"), \
             even where the order differs from English. \(misses.isEmpty ? "" : "The others do not: \(missText).") \
             So the alignment is partial. Nobody told the model which character means which word; \
-            what alignment there is came out of learning to translate, and a 2-layer model \
-            trained for seconds on a few hundred sentences learns only part of it. Cross-attention \
+            what alignment there is came out of learning to translate, and a model this small, \
+            trained on this project's small corpus, learns only part of it. Cross-attention \
             does not have to be a clean word-to-word map anyway: a head can gather whatever helps \
             predict the next word, and the decoder's own self-attention carries the rest. (Rows \
             are labelled by the word being written: the query of the position that produces it.)

@@ -68,8 +68,9 @@ struct MaskedLM: ParsableCommand {
 
             \(lines.joined(separator: "\n"))
 
-            \(corruption.example.maskedPositions.count) of \(corruption.example.candidateCount) candidate positions chosen \
-            (BERT: 15%, rounded; [CLS] and [SEP] are never chosen).
+            \(corruption.example.maskedPositions.count) of \(corruption.example.candidateCount) candidate positions chosen: \
+            BERT's rule, round(0.15 × \(corruption.originalTokens.count) tokens, [CLS] and [SEP] counted), at most \
+            \(BertDataDemo.maxPredictionsPerSequence); [CLS] and [SEP] are never chosen.
             Wrote \(out)
 
             """)
