@@ -7,7 +7,9 @@ struct Narrator {
     let style: TerminalStyle
 
     /// Prose wrapped to the screen (at most 96 columns, so lines stay readable).
-    func prose(_ text: String) -> String { wrap(text, width: max(40, min(style.width, 96))) }
+    /// Prose is marked for the pager, which wraps it to the screen as it is when the page is
+    /// shown (at most 96 columns, so lines stay readable).
+    func prose(_ text: String) -> String { reflowable(text) }
 
     func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
 

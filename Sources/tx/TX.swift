@@ -79,6 +79,16 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// With TX_ASCII=1 everything tx prints has its ambiguous-width glyphs replaced by ASCII.
+private let asciiOutput = TerminalStyle.detect().ascii
+
+/// Results: standard output.
 func writeOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    FileHandle.standardOutput.write(Data((asciiOutput ? asciiFallback(text) : text).utf8))
+}
+
+/// Notes and progress: standard error, so that the results on standard output can be piped
+/// or compared on their own.
+func writeErr(_ text: String) {
+    FileHandle.standardError.write(Data((asciiOutput ? asciiFallback(text) : text).utf8))
 }
