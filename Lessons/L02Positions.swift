@@ -155,7 +155,7 @@ struct PositionsLesson {
             weight. It can fit whatever the data wants, but it knows only the positions it was \
             trained on: ask a table of 8 positions for a ninth and you get
 
-                \(overflow)
+                \(narrator.hanging(overflow, continuation: 4))
 
             The sinusoidal formula gives a vector for any position, which is why the original paper \
             chose it. Newer models (Llama, SmolLM) use rotary embeddings (RoPE), which apply the same \

@@ -74,7 +74,7 @@ struct AttentionLesson {
             d_model = \(Self.modelDimension) numbers (its embedding). Stacked as rows they form the \
             input matrix X, \(tokens.count) tokens × \(Self.modelDimension) dimensions:
 
-                \(tokenList)
+                \(Narrator(style: style).hanging(tokenList, continuation: 4))
             """) + "\n\n" + matrix(demo.input, rows: tokens, columns: (1...Self.modelDimension).map { "e\($0)" }) + "\n\n" + prose("""
             Look at rows "The" and "the": they are identical. Our toy embedding gives one vector per \
             word, and nothing here says where a word stands. Attention on its own is blind to word \
@@ -112,7 +112,7 @@ struct AttentionLesson {
 
             One cell worked out, query "it" against key "animal":
 
-                q(it) · k(animal) = \(products)
+                q(it) · k(animal) = \(Narrator(style: style).hanging(products, indent: 24, continuation: 24))
                                   = \(formatNumber(stages.scores[focus, animal], decimals: 3))
             """) + "\n\n" + heat(stages.scores, tokens: tokens, colors: TerminalColors.diverging, decimals: 1,
                                  symmetric: true) + "\n\n" + figureLine(scoresPath)))
@@ -254,7 +254,8 @@ struct AttentionLesson {
         steps.append(PagerStep(title: "Summary", body: prose("""
             What you just did, in one line:
 
-                Z = softmax( Q Kᵀ / √d_k  [+ mask] ) · V     with  Q = X W_Q,  K = X W_K,  V = X W_V
+                Z = softmax( Q Kᵀ / √d_k  [+ mask] ) · V
+                    with  Q = X W_Q,  K = X W_K,  V = X W_V
 
             - Q Kᵀ scores every pair of words: how well word i's question fits word j's label.
             - Dividing by √d_k keeps those scores at a size softmax can work with.
@@ -340,7 +341,8 @@ struct ScaleExperiment {
         return MatrixPrinter(decimals: 2, maxLabelWidth: 10, style: style).format(
             values, rowLabels: rows.map { "d_k=\($0.keyDimension)" },
             columnLabels: ["√d_k", "spread", "H raw", "H scaled", "max raw", "max scaled"])
-            + "\n" + style.dim("spread = standard deviation of q·k;  H = entropy of the weights (nats);  max = largest weight")
+            + "\n" + style.dim("spread = standard deviation of q·k;  H = entropy of the weights (nats);")
+            + "\n" + style.dim("max = largest weight")
     }
 
     var chart: LineChart {

@@ -127,7 +127,7 @@ struct EncoderDecoderLesson {
         let perturbed = try translator.model.fullPrefixLogits(source: sourceIDs, decoderInput: changed)
         let differences = zip(original, perturbed).map { a, b in zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
         let differenceLines = differences.enumerated().map { position, difference in
-            "    position \(position) (\(pad(decoderInput[position], to: 8))): largest change in the logits "
+            "    position \(position) (\(pad(decoderInput[position], to: 8))): largest logit change "
                 + String(format: "%.2e", difference) + (position < replaced ? "" : position == replaced ? "  ← replaced here" : "")
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "Position t never sees t+1", body: prose("""

@@ -49,12 +49,20 @@ struct ArchitecturesLesson {
 
         // Masks in the terminal.
         func grid(_ mask: [[Bool]], rows: [String], columns: [String]) -> String {
-            let width = max(2, columns.map(displayWidth).max() ?? 1)
             let labelWidth = rows.map(displayWidth).max() ?? 0
-            var lines = [pad("", to: labelWidth) + " " + columns.map { pad($0, to: width + 1, alignRight: true) }.joined()]
+            // Labels on top when they fit the screen; otherwise numbered columns and a key.
+            let fullWidth = max(2, columns.map(displayWidth).max() ?? 1)
+            let numbered = labelWidth + 1 + columns.count * (fullWidth + 1) > context.style.width
+            let width = numbered ? max(2, String(columns.count).count) : fullWidth
+            let names = numbered ? columns.indices.map { String($0 + 1) } : columns
+            var lines = [pad("", to: labelWidth) + " " + names.map { pad($0, to: width + 1, alignRight: true) }.joined()]
             for (index, row) in mask.enumerated() {
                 lines.append(pad(rows[index], to: labelWidth) + " "
                              + row.map { pad($0 ? "●" : "·", to: width + 1, alignRight: true) }.joined())
+            }
+            if numbered {
+                let key = columns.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
+                lines.append(wrapHanging("columns: " + key, width: context.style.width, indent: 0, continuation: 9))
             }
             return lines.joined(separator: "\n")
         }

@@ -42,7 +42,7 @@ struct BertDataLesson {
         // WordPiece.
         let examples = [Self.sentence, "The gardener was unhappily watering the tomatoes", "我是一个学生。"]
         let pieces = examples.map { text in
-            "    " + text + "\n      → " + tokenizer.tokenize(text).joined(separator: " ")
+            "    " + text + "\n      → " + narrator.hanging(tokenizer.tokenize(text).joined(separator: " "), indent: 8, continuation: 8)
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "WordPiece: words, pieces and characters", body: prose("""
             BERT reads word pieces. Its vocabulary (30,522 entries for BERT-base) holds common words \
@@ -199,7 +199,7 @@ struct BertDataLesson {
             as: "03-next-sentence.png")
         let isNextShare = Double(pairs.filter(\.isNext).count) / Double(pairs.count) * 100
         let pairText = shown.prefix(2).map { pair in
-            "    " + pair.tokens.joined(separator: " ") + "\n    segments: " + pair.segmentIDs.map(String.init).joined(separator: " ")
+            "    " + narrator.hanging(pair.tokens.joined(separator: " "), continuation: 4) + "\n    segments: " + pair.segmentIDs.map(String.init).joined(separator: " ")
                 + "\n    label: " + (pair.isNext ? "IsNext" : "NotNext")
         }.joined(separator: "\n\n")
         steps.append(PagerStep(title: "Next-sentence prediction", body: prose("""

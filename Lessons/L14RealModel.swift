@@ -177,7 +177,7 @@ struct RealModelLesson {
         let animal = tokens.firstIndex(of: "animal") ?? 0, street = tokens.firstIndex(of: "street") ?? 0
         func describe(_ s: HeadScore) -> String {
             "    layer \(s.layer + 1), head \(s.head + 1):  tired: animal \(formatNumber(s.toAnimal, decimals: 3)), "
-                + "street \(formatNumber(s.wrongInTired, decimals: 3))   wide: street \(formatNumber(s.toStreet, decimals: 3)), "
+                + "street \(formatNumber(s.wrongInTired, decimals: 3))\n                       wide:  street \(formatNumber(s.toStreet, decimals: 3)), "
                 + "animal \(formatNumber(s.wrongInWide, decimals: 3))"
         }
         let followers = ranked.filter(\.followsMeaning)

@@ -13,6 +13,12 @@ struct Narrator {
 
     func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
 
+    /// A long formula, vector or token list that sits `indent` columns in (4 inside prose),
+    /// wrapped at spaces to the screen with its continuation lines `continuation` columns in.
+    func hanging(_ text: String, indent: Int = 4, continuation: Int = 8) -> String {
+        wrapHanging(text, width: min(style.width, 100), indent: indent, continuation: continuation)
+    }
+
     /// 63082496 → "63,082,496": big counts are read, not deciphered.
     func grouped(_ number: Int) -> String {
         let digits = String(number.magnitude)

@@ -227,9 +227,9 @@ public struct StepPager {
         if hasMore {
             enter = "Enter more (lines \(firstLine + 1)–\(lastLine) of \(totalLines))"
         } else {
-            enter = index == count - 1 ? "Enter finish" : "Enter next step"
+            enter = index == count - 1 ? "Enter finish" : "Enter next"
         }
-        return "[\(enter) · b back · 1–\(count) jumps to a step · q quit]"
+        return "[\(enter) · b back · a number 1–\(count) jumps · q quit]"
     }
 
     /// Where the screen before the one starting at `offset` starts.

@@ -122,13 +122,15 @@ public struct TerminalHeatmap: Sendable {
         }
         if signedScale != nil {
             let sign = value < 0 ? "-" : value > 0 ? "+" : " "
-            return String(repeating: String(shade), count: max(1, width - 2)) + sign
+            return String(repeating: String(shade), count: max(1, width - 2)) + sign + " "
         }
         return String(repeating: String(shade), count: width - 1) + " "
     }
 
     private func legend(low: Float, high: Float, labelWidth: Int, signedScale: Float?) -> String {
-        let steps = 12
+        // Twelve swatches of two columns, fewer when the screen is narrow.
+        let text = !style.useColor && signedScale != nil ? 56 : 30   // the words and numbers around the swatches
+        let steps = max(4, min(12, (style.width - labelWidth - text) / 2))
         var bar = ""
         if !style.useColor, let largest = signedScale {
             // Shades show the size; the sign is printed with each value.

@@ -160,3 +160,13 @@ public func reflow(_ text: String, width: Int, proseWidth: Int = 96) -> String {
         return wrap(String(line.filter { $0 != reflowMarker }), width: limit)
     }.joined(separator: "\n")
 }
+
+/// `text` wrapped for a line that already starts `indent` columns in, continuation lines
+/// indented by `continuation` spaces: for long vectors, token lists and sums printed under
+/// prose, so that they break at a space instead of running off the screen.
+public func wrapHanging(_ text: String, width: Int, indent: Int, continuation: Int) -> String {
+    let room = max(20, width - max(indent, continuation))
+    let lines = wrap(text, width: room).split(separator: "\n", omittingEmptySubsequences: false)
+    let padding = String(repeating: " ", count: continuation)
+    return lines.enumerated().map { $0.offset == 0 ? String($0.element) : padding + $0.element }.joined(separator: "\n")
+}

@@ -172,7 +172,7 @@ final class LlamaGenerator: NextTokenModel {
     /// character (byte-level tokens often split a Chinese character or an emoji).
     func token(_ id: Int) -> String {
         guard let bytes = try? model.tokenizer.bytes(of: id) else { return "#\(id)" }
-        guard let text = String(validating: bytes, as: UTF8.self) else { return Self.byteLabels(bytes) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return byteLabels(bytes) }
         return text.replacingOccurrences(of: "\n", with: "⏎")
     }
 
@@ -181,39 +181,21 @@ final class LlamaGenerator: NextTokenModel {
     /// are shown as bytes.
     func generatedText(_ ids: [Int]) -> String {
         let bytes = ids.flatMap { (try? model.tokenizer.bytes(of: $0)) ?? [] }
-        let (text, pending) = Self.splitCompleteCharacters(bytes)
-        return text.replacingOccurrences(of: "\n", with: "⏎") + Self.byteLabels(pending)
-    }
-
-    /// `bytes` as text up to the last complete character, and the 1–3 bytes of an unfinished
-    /// one after it (invalid bytes elsewhere become U+FFFD, as in any UTF-8 decoder).
-    static func splitCompleteCharacters(_ bytes: [UInt8]) -> (text: String, pending: [UInt8]) {
-        // A UTF-8 character is at most 4 bytes: look at most 3 back for an unfinished lead byte.
-        var cut = bytes.count
-        for back in stride(from: 1, through: min(3, bytes.count), by: 1) {
-            let byte = bytes[bytes.count - back]
-            if byte & 0xC0 == 0x80 { continue }                       // a continuation byte
-            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
-            if length > back { cut = bytes.count - back }
-            break
-        }
-        return (String(decoding: bytes[..<cut], as: UTF8.self), Array(bytes[cut...]))
+        let (text, pending) = splitCompleteCharacters(bytes)
+        return text.replacingOccurrences(of: "\n", with: "⏎") + byteLabels(pending)
     }
 
     /// A candidate that completes a character left unfinished by the text so far shows the
     /// character too: "<0x8E> (美)".
     func candidate(_ id: Int, after generated: [Int]) -> String {
         let label = token(id)
-        let pending = Self.splitCompleteCharacters(generated.flatMap { (try? model.tokenizer.bytes(of: $0)) ?? [] }).pending
+        let pending = splitCompleteCharacters(generated.flatMap { (try? model.tokenizer.bytes(of: $0)) ?? [] }).pending
         guard !pending.isEmpty, let bytes = try? model.tokenizer.bytes(of: id) else { return label }
-        let joined = Self.splitCompleteCharacters(pending + bytes)
+        let joined = splitCompleteCharacters(pending + bytes)
         guard joined.pending.isEmpty, !joined.text.contains("\u{FFFD}") else { return label }
         return label + " (" + joined.text.replacingOccurrences(of: "\n", with: "⏎") + ")"
     }
 
-    static func byteLabels(_ bytes: [UInt8]) -> String {
-        bytes.map { "<0x" + (String($0, radix: 16, uppercase: true).count == 1 ? "0" : "") + String($0, radix: 16, uppercase: true) + ">" }.joined()
-    }
 }
 
 struct Generate: ParsableCommand {

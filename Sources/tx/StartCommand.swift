@@ -77,8 +77,8 @@ struct Start: ParsableCommand {
         }
         let gallery = try writeGallery()
         let numbers = LessonCatalog.available.map { String($0.number) }.joined(separator: ", ")
-        writeOut("\nDone: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; "
-                 + "open \(gallery) to see them all on one page.\n")
+        writeOut("\n" + wrap("Done: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; "
+                              + "open \(gallery) to see them all on one page.", width: TerminalStyle.currentWidth()) + "\n")
     }
 
     /// An HTML page with every figure under the output folder, grouped by lesson.
