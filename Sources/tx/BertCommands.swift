@@ -100,14 +100,15 @@ struct Params: ParsableCommand {
         let style = TerminalStyle.detect(noColorFlag: noColor)
         guard let name = model else {
             writeOut(ModelSizes.table(PublishedModel.catalog, style: style) + "\n\n"
-                     + "L layers · d d_model · h heads · ctx context · paper = published count · ratio = computed / paper\n")
+                     + wrap("L layers · d d_model · h heads · ctx context · paper = published count · ratio = computed / paper",
+                            width: style.width) + "\n")
             return
         }
         guard let found = PublishedModel.named(name.lowercased()) else {
             let names = PublishedModel.catalog.map(\.name).joined(separator: ", ")
             throw CLIError("unknown model '\(name)'; known: \(names)")
         }
-        var lines = ["\(style.bold(found.displayName)) (\(found.year)): \(found.source)", ""]
+        var lines = [wrap("\(style.bold(found.displayName)) (\(found.year)): \(found.source)", width: style.width), ""]
         var groups: [(String, Int, [Int], Int)] = []   // name pattern, count of tensors, shape, total
         for (tensorName, shape) in weightShapes(of: found) {
             // Fold "layers.N." so each kind of tensor is listed once, with how many layers repeat it.
@@ -129,8 +130,8 @@ struct Params: ParsableCommand {
         let breakdown = ModelSizes.breakdown(found)
         lines.append("")
         lines.append("total: \(found.computedParameters) (\(ModelSizes.short(found.computedParameters))); published: \(found.publishedLabel)")
-        lines.append(zip(ModelSizes.Breakdown.categories, breakdown.shares)
-            .map { "\($0) \(formatNumber(Float($1 * 100), decimals: 1))%" }.joined(separator: " · "))
+        lines.append(wrap(zip(ModelSizes.Breakdown.categories, breakdown.shares)
+            .map { "\($0) \(formatNumber(Float($1 * 100), decimals: 1))%" }.joined(separator: " · "), width: style.width))
         if !found.notes.isEmpty { lines.append(""); lines.append(wrap(found.notes, width: max(40, min(style.width, 96)))) }
         writeOut(lines.joined(separator: "\n") + "\n")
     }

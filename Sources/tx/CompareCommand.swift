@@ -1,6 +1,7 @@
 import ArgumentParser
 import Figures
 import Lessons
+import Terminal
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,9 +51,10 @@ struct Compare: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        let width = TerminalStyle.currentWidth()
         writeOut("""
-            Source (encoder):  \(demo.sourceTokens.joined(separator: " · "))
-            Decoder input:     \(demo.decoderInputTokens.joined(separator: " · "))
+            Source (encoder):  \(wrapHanging(demo.sourceTokens.joined(separator: " · "), width: width, indent: 19, continuation: 19))
+            Decoder input:     \(wrapHanging(demo.decoderInputTokens.joined(separator: " · "), width: width, indent: 19, continuation: 19))
             Parameters: encoder-only \(demo.parameterCounts[.encoder]!), decoder-only \(demo.parameterCounts[.decoder]!), \
             encoder–decoder \(demo.parameterCounts[.encoderDecoder]!)
             \(demo.weights == .trained ? "The models are the trained ones shipped with the package (tx train)." : "The models are untrained (seed \(seed)): the masks are exact, the attention patterns are noise.")

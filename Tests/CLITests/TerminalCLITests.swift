@@ -67,9 +67,6 @@ struct EightyColumnTests {
         ["params"],
         ["params", "--model", "gpt2-medium"],
         ["models"],
-        ["--help"], ["list", "--help"], ["start", "--help"], ["lesson", "--help"], ["attention", "--help"],
-        ["compare", "--help"], ["shift", "--help"], ["generate", "--help"], ["mlm", "--help"], ["params", "--help"],
-        ["train", "--help"], ["embed", "--help"], ["models", "--help"],
     ]
 
     @Test(arguments: commands)
@@ -207,7 +204,7 @@ struct PseudoTerminalPagerTests {
         #expect(first.contains("step 1/10"))
         #expect(first.contains("Enter more (lines 1–"))
         let lines = first.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let title = lines[2]
+        let title = lines.count > 2 ? lines[2] : ""
         #expect(!title.isEmpty)
         // No line on the screen is wider than the window, and the screen fits its height.
         #expect(lines.allSatisfy { terminalColumns($0) <= 80 })

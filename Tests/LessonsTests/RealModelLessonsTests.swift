@@ -128,7 +128,8 @@ struct RealModelLessonsTests {
         let again = try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
         #expect(again.figures.count == run.figures.count)
         // Printed at 80 columns, no line is wider.
-        #expect(overlong(run, width: 80).isEmpty, "lesson \(lesson): \(overlong(run, width: 80).joined(separator: "\n"))")
+        let wide = overlong(run, width: 80, root: root)
+        #expect(wide.isEmpty, "lesson \(lesson) at 80 columns:\n\(wide.joined(separator: "\n"))")
         let text = run.steps.map(\.body).joined(separator: "\n")
         for (a, b) in zip(run.figures, again.figures) {
             #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b), "\(a)")
