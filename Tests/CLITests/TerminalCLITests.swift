@@ -162,7 +162,10 @@ final class PseudoTerminal {
     var screenCount: Int { output.components(separatedBy: "\u{1B}[2J\u{1B}[H").count - 1 }
 
     /// What is on the screen now: everything after the last clear-screen sequence.
-    var screen: String { output.components(separatedBy: "\u{1B}[2J\u{1B}[H").last ?? "" }
+    /// (The terminal turns "\n" into "\r\n"; the "\r" are dropped.)
+    var screen: String {
+        (output.components(separatedBy: "\u{1B}[2J\u{1B}[H").last ?? "").replacingOccurrences(of: "\r", with: "")
+    }
 
     func type(_ text: String) {
         let bytes = Array(text.utf8)
