@@ -36,8 +36,9 @@ struct BertDataLesson {
             followed the first.
 
             This lesson builds both kinds of training examples from a small corpus written for this \
-            project (\(TeachingCorpus.documents.count) short documents in English and Chinese), exactly as \
-            BERT's reference code does.
+            project (\(TeachingCorpus.documents.count) short documents in English and Chinese), following \
+            BERT's reference code (create_pretraining_data.py); where this project departs from it, \
+            the step says so.
             """)))
 
         // WordPiece.

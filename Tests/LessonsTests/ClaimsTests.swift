@@ -5,6 +5,9 @@ import Testing
 import TensorCore
 import Terminal
 import TrainedModels
+import Catalog
+import Tokenizers
+import Training
 import Transformer
 
 /// Columns a line takes in a terminal: wide (CJK) characters 2, escapes 0.
