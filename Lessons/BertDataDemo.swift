@@ -23,6 +23,8 @@ public struct BertDataDemo: Sendable {
     }
 
     public static let maximumPieces = 120
+    /// `max_predictions_per_seq` of BERT's reference, at its default (20, for sequences of 128).
+    public static let maxPredictionsPerSequence = 20
 
     public init(extraText: String = "") throws {
         let corpus = TeachingCorpus.documents.flatMap { $0 }
@@ -56,14 +58,17 @@ public struct BertDataDemo: Sendable {
         public let example: MaskedLMExample
     }
 
-    /// "[CLS] text [SEP]", corrupted as BERT does, with `seed`.
-    public func corrupt(_ text: String, seed: UInt64) throws -> Corruption {
+    /// "[CLS] text [SEP]", corrupted as BERT does, with `seed`: by default the reference's
+    /// counting rule, `min(20, max(1, round(0.15 × tokens)))` with [CLS] and [SEP] counted.
+    public func corrupt(_ text: String, seed: UInt64, counting: MaskCountRule = .reference) throws -> Corruption {
         let pieces = tokenizer.tokenize(text)
         guard !pieces.isEmpty else { throw DemoError.emptyText }
         guard pieces.count <= Self.maximumPieces else { throw DemoError.tooLong(pieces.count) }
         let ids = tokenizer.encodePair(text, nil).ids                      // [CLS] … [SEP]
         var generator = SeededGenerator(seed: seed)
-        let example = try corruptForMaskedLM(ids: ids, vocabulary: vocabulary, using: &generator)
+        let example = try corruptForMaskedLM(ids: ids, vocabulary: vocabulary,
+                                             maxPredictions: Self.maxPredictionsPerSequence, counting: counting,
+                                             using: &generator)
         let name = { (id: Int) in vocabulary.token(for: id) ?? "?" }
         return Corruption(originalTokens: ids.map(name), inputTokens: example.inputIDs.map(name),
                           labels: example.labels.map { $0 == MaskedLMExample.ignoreIndex ? nil : name($0) },

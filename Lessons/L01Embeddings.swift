@@ -130,7 +130,7 @@ struct EmbeddingsLesson {
                 multiplying the one-hot vector by the table does (without the \
                 \(narrator.grouped(c.vocabularySize)) multiplications by zero):
 
-                    one-hot(king) · E  =  E[\(kingID)]  =  [\(kingPreview), … \(c.hiddenSize - 8) more]
+                    \(narrator.hanging("one-hot(king) · E  =  E[\(kingID)]  =  [\(kingPreview), … \(c.hiddenSize - 8) more]", continuation: 27))
 
                 \(c.hiddenSize) numbers instead of \(narrator.grouped(c.vocabularySize)), and now the \
                 numbers can carry meaning: training pulls the rows of words used in similar places \

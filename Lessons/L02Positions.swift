@@ -27,7 +27,9 @@ struct PositionsLesson {
         let dogGap = maxDifference(plainFirst.row(0), plainSecond.row(2))
         steps.append(PagerStep(title: "Attention cannot see word order", body: prose("""
             "dog bites man" and "man bites dog" use the same three words and mean opposite things. \
-            Run both through the attention head of lesson 3 and compare the output vector for "dog":
+            Run both through one attention head (lesson 3 takes it apart stage by stage; here it is \
+            enough that it compares every word with every other and adds up the results) and \
+            compare the output vector for "dog":
             """) + "\n\n" + rowLine("dog bites man → z(dog)", plainFirst.row(0)) + "\n"
             + rowLine("man bites dog → z(dog)", plainSecond.row(2)) + "\n\n" + prose("""
             They are identical (largest difference \(formatNumber(dogGap, decimals: 6))). Attention \
@@ -153,11 +155,11 @@ struct PositionsLesson {
             weight. It can fit whatever the data wants, but it knows only the positions it was \
             trained on: ask a table of 8 positions for a ninth and you get
 
-                \(overflow)
+                \(narrator.hanging(overflow, continuation: 4))
 
             The sinusoidal formula gives a vector for any position, which is why the original paper \
             chose it. Newer models (Llama, SmolLM) use rotary embeddings (RoPE), which apply the same \
-            rotation idea directly to queries and keys; a later lesson looks inside one.
+            rotation idea directly to queries and keys; lesson 14 rotates a real query of SmolLM2.
 
             Summary: attention is blind to order; add a position vector to each embedding; sines and \
             cosines make offsets into rotations; learned tables are the other common choice.

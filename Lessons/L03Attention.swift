@@ -74,7 +74,7 @@ struct AttentionLesson {
             d_model = \(Self.modelDimension) numbers (its embedding). Stacked as rows they form the \
             input matrix X, \(tokens.count) tokens × \(Self.modelDimension) dimensions:
 
-                \(tokenList)
+                \(Narrator(style: style).hanging(tokenList, continuation: 4))
             """) + "\n\n" + matrix(demo.input, rows: tokens, columns: (1...Self.modelDimension).map { "e\($0)" }) + "\n\n" + prose("""
             Look at rows "The" and "the": they are identical. Our toy embedding gives one vector per \
             word, and nothing here says where a word stands. Attention on its own is blind to word \
@@ -115,7 +115,7 @@ struct AttentionLesson {
 
             One cell worked out, query "it" against key "animal":
 
-                q(it) · k(animal) = \(products)
+                q(it) · k(animal) = \(Narrator(style: style).hanging(products, indent: 24, continuation: 24))
                                   = \(formatNumber(stages.scores[focus, animal], decimals: 3))
             """) + "\n\n" + heat(stages.scores, tokens: tokens, colors: TerminalColors.diverging, decimals: 1,
                                  symmetric: true) + "\n\n" + figureLine(scoresPath)))
@@ -189,8 +189,9 @@ struct AttentionLesson {
             from overflowing.)
             """) + "\n\n" + MatrixPrinter(decimals: 2, showRowSums: true, style: style)
             .format(stages.weights.rows, rowLabels: tokens, columnLabels: tokens) + "\n\n" + prose("""
-            Row "it" puts most weight on \(ranked). A trained head would concentrate on "animal"; \
-            this random one has no reason to.
+            Row "it" puts most weight on \(ranked). This random head has no reason to prefer \
+            "animal". Would a trained one? Lesson 14 searches every head of a real trained model \
+            for one that points "it" at "animal" and finds no head that simply does.
 
             """) + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
                                  symmetric: false, range: 0...1) + "\n\n" + figureLine(weightsPath) + "\n\n" + prose("""
@@ -251,7 +252,8 @@ struct AttentionLesson {
         steps.append(PagerStep(title: "Summary", body: prose("""
             What you just did, in one line:
 
-                Z = softmax( Q Kᵀ / √d_k  [+ mask] ) · V     with  Q = X W_Q,  K = X W_K,  V = X W_V
+                Z = softmax( Q Kᵀ / √d_k  [+ mask] ) · V
+                    with  Q = X W_Q,  K = X W_K,  V = X W_V
 
             - Q Kᵀ scores every pair of words: how well word i's question fits word j's label.
             - Dividing by √d_k keeps those scores at a size softmax can work with.
@@ -261,8 +263,8 @@ struct AttentionLesson {
 
             Figures written:
             """) + "\n" + figures.written.map { "    " + $0 }.joined(separator: "\n") + "\n\n" + prose("""
-            Next: positional encoding (lesson 2) gives words a place in the sentence; masks (lesson 4) \
-            and multi-head attention (lesson 5) build on what you have seen here. Try another seed \
+            Next: lesson 4 hides keys with masks (padding and the future), and lesson 5 runs several \
+            of these heads side by side. Try another seed \
             with --seed, or your own sentence with: tx attention --text "…" --out Output/mine.png
             """)))
 
@@ -375,7 +377,8 @@ struct ScaleExperiment {
         return MatrixPrinter(decimals: 2, maxLabelWidth: 10, style: style).format(
             values, rowLabels: rows.map { "d_k=\($0.keyDimension)" },
             columnLabels: ["√d_k", "spread", "H raw", "H scaled", "max raw", "max scaled"])
-            + "\n" + style.dim("spread = standard deviation of q·k;  H = entropy of the weights (nats);  max = largest weight")
+            + "\n" + style.dim("spread = standard deviation of q·k;  H = entropy of the weights (nats);")
+            + "\n" + style.dim("max = largest weight")
     }
 
     var chart: LineChart {

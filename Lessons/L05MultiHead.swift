@@ -58,7 +58,7 @@ struct MultiHeadLesson {
             transpose to \(h) × \(tokens.count) × \(dh). No numbers change, they are only regrouped. \
             The query of "\(tokens[0])":
 
-                q(\(tokens[0])) = [\(firstRow.joined(separator: ", "))]
+                \(narrator.hanging("q(\(tokens[0])) = [\(firstRow.joined(separator: ", "))]", continuation: 12))
 
             becomes \(h) head queries of \(dh) numbers each:
             """) + "\n\n" + perHead + "\n\n" + prose("""

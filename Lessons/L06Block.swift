@@ -59,7 +59,8 @@ struct BlockLesson {
             4 × d_model: 512 → 2048 in the original paper, here \(d) → \(4 * d)), applies a \
             non-linearity, and narrows it back. It is applied to every position separately with the \
             same weights: attention moves information between tokens, the feed-forward layer \
-            transforms what each token now holds. Most of a Transformer's parameters sit here.
+            transforms what each token now holds. Within one layer it is the biggest part; the last \
+            step counts how big, per layer and over the whole model.
             """) + "\n\n" + narrator.matrix(table, rows: ["ReLU", "GELU"], columns: samples.map { "x=\(formatNumber($0, decimals: 1))" })
             + "\n\n" + prose("This feed-forward layer has \(feedForward.parameterCount) parameters: \(d)·\(4 * d) + \(4 * d) + \(4 * d)·\(d) + \(d).")
             + "\n\n" + figureLine(activationsPath)))
@@ -151,7 +152,13 @@ struct BlockLesson {
 
             Six of each plus one shared 37,000-token embedding table (also used as the output layer): \
             \(g(total)) parameters, about \(total / 1_000_000) million. The paper reports 65 million; the small gap \
-            is down to details such as its exact vocabulary. Lesson 10 does the same sum for GPT-1, \
+            is down to details such as its exact vocabulary.
+
+            Where do they sit? The feed-forward layer is \(Self.percent(ffnCount, of: encoderLayer.parameterCount)) of \
+            an encoder layer and \(Self.percent(ffnCount, of: decoderLayer.parameterCount)) of a decoder layer (which \
+            has a second attention), but over the whole model, with the embedding table, the 12 \
+            feed-forward layers hold \(Self.percent(12 * ffnCount, of: total)) of the parameters: the biggest \
+            single part of each layer, not most of the Transformer. Lesson 10 does the same sum for GPT-1, \
             GPT-2, GPT-3 and BERT.
 
             Summary: a block is attention (tokens talk) + feed-forward (each token thinks), each with \
@@ -160,5 +167,9 @@ struct BlockLesson {
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> String {
+        formatNumber(Float(Double(part) / Double(max(1, whole)) * 100), decimals: 0) + "%"
     }
 }

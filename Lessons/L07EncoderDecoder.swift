@@ -14,6 +14,34 @@ struct EncoderDecoderLesson {
     let context: LessonContext
     static let source = "我是一个学生。"
     static let reordered = "我昨天在花园里看到了一只猫。"
+    /// Which characters of `reordered` translate which English word: a dictionary fact, used
+    /// to check what the heads attend to. Words with no character of their own ("the",
+    /// "</s>") are not listed.
+    static let gloss: [String: String] = ["i": "我", "yesterday": "昨天", "in": "在里", "garden": "花园",
+                                          "saw": "看到了", "a": "一只", "cat": "猫", ".": "。"]
+
+    /// Per written word with a gloss: the source character it looks at most, and whether
+    /// that character is (part of) its translation.
+    struct AlignmentCheck: Equatable {
+        let word: String
+        let strongest: String
+        let weight: Float
+        let onTranslation: Bool
+        /// The weight on all characters of its translation together.
+        let translationWeight: Float
+    }
+
+    static func checkAlignment(_ weights: [[Float]], outputs: [String], source: [String]) -> [AlignmentCheck] {
+        outputs.indices.compactMap { t in
+            guard let gloss = gloss[outputs[t].lowercased()], t < weights.count else { return nil }
+            let row = weights[t]
+            let best = row.indices.max { row[$0] < row[$1] } ?? 0
+            let inGloss = { (index: Int) in source[index].allSatisfy { gloss.contains($0) } }
+            let mass = row.indices.filter(inGloss).reduce(Float(0)) { $0 + row[$1] }
+            return AlignmentCheck(word: outputs[t], strongest: source[best], weight: row[best],
+                                  onTranslation: inGloss(best), translationWeight: mass)
+        }
+    }
 
     func run() throws -> LessonRun {
         let lesson = try LessonCatalog.lookup("encoder-decoder")
@@ -100,7 +128,7 @@ struct EncoderDecoderLesson {
         let perturbed = try translator.model.fullPrefixLogits(source: sourceIDs, decoderInput: changed)
         let differences = zip(original, perturbed).map { a, b in zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
         let differenceLines = differences.enumerated().map { position, difference in
-            "    position \(position) (\(pad(decoderInput[position], to: 8))): largest change in the logits "
+            "    position \(position) (\(pad(decoderInput[position], to: 8))): largest logit change "
                 + String(format: "%.2e", difference) + (position < replaced ? "" : position == replaced ? "  ← replaced here" : "")
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "Position t never sees t+1", body: prose("""
@@ -129,10 +157,21 @@ struct EncoderDecoderLesson {
                     colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
                     xAxisTitle: "source (read by the encoder)", yAxisTitle: "word being written"),
             as: "02-cross-attention-alignment.png")
+        let checks = Self.checkAlignment(alignment, outputs: outputs, source: longSource)
         let strongest = outputs.indices.map { t -> String in
             let best = alignment[t].indices.max { alignment[t][$0] < alignment[t][$1] }!
-            return "    \(pad(outputs[t], to: 10)) looks most at \(longSource[best]) (\(String(format: "%.2f", alignment[t][best])))"
+            var line = "    \(pad(outputs[t], to: 10)) looks most at \(longSource[best]) (\(String(format: "%.2f", alignment[t][best])))"
+            if let check = checks.first(where: { $0.word == outputs[t] }), let gloss = Self.gloss[outputs[t].lowercased()] {
+                line += check.onTranslation ? "  ✓ its translation" : "  ✗ its translation is \(gloss)"
+                line += " (\(String(format: "%.2f", check.translationWeight)) there)"
+            } else {
+                line += "  (no character of its own)"
+            }
+            return line
         }.joined(separator: "\n")
+        let aligned = checks.filter(\.onTranslation)
+        let misses = checks.filter { !$0.onTranslation }
+        let missText = misses.map { "\"\($0.word)\" → \($0.strongest)" }.joined(separator: ", ")
         steps.append(PagerStep(title: "Cross-attention: the decoder asks, the encoder answers", body: prose("""
             In cross-attention the queries come from the decoder (what am I about to write?) and the \
             keys and values from the encoder's output (what does the source say?). Q is \
@@ -140,12 +179,19 @@ struct EncoderDecoderLesson {
             target × source matrix: for every word being written, a distribution over the source.
 
             Chinese puts the time first and English puts it last: "\(Self.reordered)" → \
-            "\(longTarget.joined(separator: " "))". The trained model follows the meaning, not the \
-            position:
+            "\(longTarget.joined(separator: " "))". For each word written, the character the \
+            heads look at most (mean of the 4 heads of the last layer), checked against a \
+            dictionary:
             """) + "\n\n" + strongest + "\n\n" + prose("""
-            Nobody told it which character means which word: the alignment comes out of learning to \
-            translate. (Rows are labelled by the word being written: the query of the position \
-            that produces it.)
+            \(aligned.count) of the \(checks.count) words that have a translation in the source look \
+            most at it\(aligned.isEmpty ? "" : " (" + aligned.map { "\"\($0.word)\" → \($0.strongest)" }.joined(separator: ", ") + ")"), \
+            even where the order differs from English. \(misses.isEmpty ? "" : "The others do not: \(missText).") \
+            So the alignment is partial. Nobody told the model which character means which word; \
+            what alignment there is came out of learning to translate, and a model this small, \
+            trained on this project's small corpus, learns only part of it. Cross-attention \
+            does not have to be a clean word-to-word map anyway: a head can gather whatever helps \
+            predict the next word, and the decoder's own self-attention carries the rest. (Rows \
+            are labelled by the word being written: the query of the position that produces it.)
             """) + "\n\n" + figureLine(alignmentPath)))
 
         // Greedy decoding, step by step.
@@ -186,7 +232,7 @@ struct EncoderDecoderLesson {
             - Training: decoder input = <s> + target, labels = target + </s>, all positions at \
             once, the causal mask keeps each from seeing its own answer.
             - Cross-attention connects the two stacks: decoder queries, encoder keys and values; \
-            trained, it aligns words across languages ("我爱你。" → "\(love.joined(separator: " "))").
+            trained, it partly aligns words across languages ("我爱你。" → "\(love.joined(separator: " "))").
             - Inference: start from <s>, predict, append, repeat until </s>.
 
             Try your own: tx shift --source "我是一个学生" --target "I am a student" draws the \

@@ -49,12 +49,20 @@ struct ArchitecturesLesson {
 
         // Masks in the terminal.
         func grid(_ mask: [[Bool]], rows: [String], columns: [String]) -> String {
-            let width = max(2, columns.map(displayWidth).max() ?? 1)
             let labelWidth = rows.map(displayWidth).max() ?? 0
-            var lines = [pad("", to: labelWidth) + " " + columns.map { pad($0, to: width + 1, alignRight: true) }.joined()]
+            // Labels on top when they fit the screen; otherwise numbered columns and a key.
+            let fullWidth = max(2, columns.map(displayWidth).max() ?? 1)
+            let numbered = labelWidth + 1 + columns.count * (fullWidth + 1) > context.style.width
+            let width = numbered ? max(2, String(columns.count).count) : fullWidth
+            let names = numbered ? columns.indices.map { String($0 + 1) } : columns
+            var lines = [pad("", to: labelWidth) + " " + names.map { pad($0, to: width + 1, alignRight: true) }.joined()]
             for (index, row) in mask.enumerated() {
                 lines.append(pad(rows[index], to: labelWidth) + " "
                              + row.map { pad($0 ? "●" : "·", to: width + 1, alignRight: true) }.joined())
+            }
+            if numbered {
+                let key = columns.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
+                lines.append(wrapHanging("columns: " + key, width: context.style.width, indent: 0, continuation: 9))
             }
             return lines.joined(separator: "\n")
         }
@@ -135,8 +143,8 @@ struct ArchitecturesLesson {
             (The three vocabularies differ in size, which moves the counts a little.)
 
             Summary: same blocks, different masks. Bidirectional attention understands, causal \
-            attention generates, and cross-attention connects a reader to a writer. Lesson 7 follows \
-            the encoder–decoder as it translates, one word at a time.
+            attention generates, and cross-attention connects a reader to a writer. Lesson 9 shows \
+            how an encoder-only model like BERT gets its training data.
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)

@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import TensorCore
 import Terminal
+import TrainedModels
 import Transformer
 import Training
 
@@ -35,14 +36,15 @@ struct BertDataLesson {
             followed the first.
 
             This lesson builds both kinds of training examples from a small corpus written for this \
-            project (\(TeachingCorpus.documents.count) short documents in English and Chinese), exactly as \
-            BERT's reference code does.
+            project (\(TeachingCorpus.documents.count) short documents in English and Chinese), following \
+            BERT's reference code (create_pretraining_data.py); where this project departs from it, \
+            the step says so.
             """)))
 
         // WordPiece.
         let examples = [Self.sentence, "The gardener was unhappily watering the tomatoes", "我是一个学生。"]
         let pieces = examples.map { text in
-            "    " + text + "\n      → " + tokenizer.tokenize(text).joined(separator: " ")
+            "    " + text + "\n      → " + narrator.hanging(tokenizer.tokenize(text).joined(separator: " "), indent: 8, continuation: 8)
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "WordPiece: words, pieces and characters", body: prose("""
             BERT reads word pieces. Its vocabulary (30,522 entries for BERT-base) holds common words \
@@ -91,8 +93,12 @@ struct BertDataLesson {
         let seedNote = shownSeed == context.seed ? "seed \(shownSeed)"
             : "seed \(shownSeed), the first from your seed \(context.seed) on that shows all three treatments"
         steps.append(PagerStep(title: "Masked LM: choose 15%, then 80 / 10 / 10", body: prose("""
-            From the positions that are not special tokens, BERT chooses 15% at random. Each chosen \
-            position then gets one of three treatments:
+            BERT's reference code (create_pretraining_data.py) first decides how many positions to \
+            predict: round(15% × the length of the sequence), where the length counts [CLS] and \
+            [SEP] too, at least 1 and at most max_predictions_per_seq (its default: \
+            \(BertDataDemo.maxPredictionsPerSequence)). This lesson uses exactly that rule. It then \
+            shuffles the positions that are not special tokens (the candidates) and takes that many. \
+            Each chosen position then gets one of three treatments:
 
             - 80%: replaced by [MASK];
             - 10%: replaced by a random word piece;
@@ -105,8 +111,10 @@ struct BertDataLesson {
             knows which visible words are genuine.
 
             The first document of the corpus, packed into one sequence as BERT packs sentences, \
-            with \(seedNote): \(corruption.example.candidateCount) candidate positions, \
-            \(corruption.example.maskedPositions.count) chosen. What the model reads:
+            with \(seedNote): \(corruption.originalTokens.count) tokens, \(corruption.example.candidateCount) of them \
+            candidates; round(0.15 × \(corruption.originalTokens.count)) = \
+            round(\(Self.product(corruption.originalTokens.count))) = \(corruption.example.maskedPositions.count) chosen. \
+            What the model reads:
             """) + "\n\n" + prose(corruption.inputTokens.joined(separator: " ")) + "\n\n"
             + prose("The chosen positions and what the model must predict there:") + "\n\n" + table
             + "\n\n" + figureLine(stripPath)))
@@ -123,7 +131,8 @@ struct BertDataLesson {
         for index in 0..<sequences {
             let start = (index * 37) % max(1, corpusIDs.count - length)
             let ids = [classification] + corpusIDs[start..<(start + length)] + [separator]
-            tally.add(try corruptForMaskedLM(ids: ids, vocabulary: demo.vocabulary, using: &generator))
+            tally.add(try corruptForMaskedLM(ids: ids, vocabulary: demo.vocabulary,
+                                             maxPredictions: BertDataDemo.maxPredictionsPerSequence, using: &generator))
         }
         let measured = [tally.chosenShare, tally.share(of: .mask), tally.share(of: .random), tally.share(of: .kept)].map { $0 * 100 }
         let ratesPath = try figures.write(GroupedBarChart(
@@ -133,22 +142,45 @@ struct BertDataLesson {
             series: [.init(name: "measured", values: measured, color: RGB(hex: 0x2166AC)),
                      .init(name: "BERT", values: [15, 80, 10, 10], color: RGB(hex: 0xBBBBBB))],
             yLabel: "percent", valueFormat: "%.1f%%", yRange: 0...100), as: "02-rates.png")
-        let short = try demo.corrupt("the cat sat on the mat", seed: context.seed)
+        // The two counting rules side by side on sequences of several lengths.
+        let rateTokens = length + 2
+        let rateCount = MaskCountRule.reference.count(length: rateTokens, candidates: length, rate: 0.15,
+                                                      maxPredictions: BertDataDemo.maxPredictionsPerSequence)
+        let samples: [(name: String, tokens: Int, candidates: Int)] = try [
+            ("\"the cat sat on the mat\"", "the cat sat on the mat"), ("lesson sentence", Self.sentence), ("document 1", passage),
+        ].map { name, text in
+            let corrupted = try demo.corrupt(text, seed: context.seed)
+            return (name, corrupted.originalTokens.count, corrupted.example.candidateCount)
+        } + [("30 pieces", 32, 30), ("\(length) pieces", rateTokens, length), ("BERT, 128 tokens", 128, 126)]
+        let comparison = Self.countingTable(samples, style: context.style)
+        let short = samples[0]
+        let shortReference = Self.count(.reference, short.tokens, short.candidates)
+        let shortCandidates = Self.count(.candidates, short.tokens, short.candidates)
+        let differing = samples.filter { Self.count(.reference, $0.tokens, $0.candidates) != Self.count(.candidates, $0.tokens, $0.candidates) }
         steps.append(PagerStep(title: "Do the rates come out right?", body: prose("""
-            Corrupt \(sequences) sequences of \(length) word pieces and count (\(tally.candidates) candidate positions):
+            Corrupt \(sequences) sequences of \(length) word pieces (\(rateTokens) tokens with [CLS] and \
+            [SEP]) and count (\(tally.candidates) candidate positions):
             """) + "\n\n" + """
                 chosen   \(percent(measured[0]))   of all candidates  (BERT: 15%)
                 [MASK]   \(percent(measured[1]))   of the chosen      (80%)
                 random   \(percent(measured[2]))   of the chosen      (10%)
                 kept     \(percent(measured[3]))   of the chosen      (10%)
             """ + "\n\n" + prose("""
-            The chosen share is exactly 15% because BERT's reference code does not flip a coin per \
-            token: it shuffles the candidate positions and takes round(15% × count) of them, here \
-            15 of every 100. On a short sentence the rounding shows: "the cat sat on the mat" has \
-            \(short.example.candidateCount) candidates, 15% of that is 0.9, and one position \
-            (\(formatNumber(Float(100) / Float(max(1, short.example.candidateCount)), decimals: 1))%) is chosen. Real BERT \
-            packs sentences into sequences of up to 512 pieces, where rounding hardly matters. The \
-            80/10/10 split is drawn per chosen position, so it only comes out close, not exact.
+            The chosen count is fixed, not a coin flip per token: every one of these sequences \
+            gets round(0.15 × \(rateTokens)) = round(\(Self.product(rateTokens))) = \(rateCount) of its \
+            \(length) candidates, \(formatNumber(Float(rateCount * 100) / Float(length), decimals: 2))%. \
+            Other lengths give other shares, because the rule rounds and counts [CLS] and [SEP], \
+            which can never be chosen. Beside it, the simpler rule "15% of the candidates" (what \
+            this project's tiny BERT was trained with, tx train bert):
+            """) + "\n\n" + comparison + "\n\n" + prose("""
+            \(differing.isEmpty ? "On these lengths the two rules agree." : "They differ on " + differing.map(\.name).joined(separator: ", ") + ": the reference chooses more, since its length includes [CLS] and [SEP].") \
+            "the cat sat on the mat" has \(short.tokens) tokens and \(short.candidates) candidates: the \
+            reference chooses \(shortReference), 15% of the candidates would be \(shortCandidates). \
+            (Python 3's round, which the reference uses, rounds halves to even: 1.5 → 2, 4.5 → 4.) \
+            Real BERT packs sentences into sequences of 128 tokens (512 at the end of training), \
+            where the rounding matters little and the cap of \(BertDataDemo.maxPredictionsPerSequence) \
+            can bite. The 80/10/10 split is drawn per chosen position, so it only comes out \
+            close, not exact.
             """) + "\n\n" + figureLine(ratesPath)))
 
         // Next-sentence prediction.
@@ -169,7 +201,7 @@ struct BertDataLesson {
             as: "03-next-sentence.png")
         let isNextShare = Double(pairs.filter(\.isNext).count) / Double(pairs.count) * 100
         let pairText = shown.prefix(2).map { pair in
-            "    " + pair.tokens.joined(separator: " ") + "\n    segments: " + pair.segmentIDs.map(String.init).joined(separator: " ")
+            "    " + narrator.hanging(pair.tokens.joined(separator: " "), continuation: 4) + "\n    segments: " + pair.segmentIDs.map(String.init).joined(separator: " ")
                 + "\n    label: " + (pair.isNext ? "IsNext" : "NotNext")
         }.joined(separator: "\n\n")
         steps.append(PagerStep(title: "Next-sentence prediction", body: prose("""
@@ -184,19 +216,99 @@ struct BertDataLesson {
             Later work (RoBERTa, 2019) found this task adds little and dropped it; masked LM stayed.
             """) + "\n\n" + figureLine(nspPath)))
 
+        // A trained tiny BERT fills in blanks.
+        let fill = try Self.fillIn()
+        let fillPath = try figures.write(PanelGrid(
+            title: "The tiny BERT fills in [MASK]: the 5 most likely tokens at each masked position",
+            columns: fill.count, panels: fill.map { entry in
+                BarChart(title: "[MASK] = \"\(entry.original)\"?", categories: entry.guesses.map(\.token),
+                         values: entry.guesses.map(\.probability), xLabel: "token", yLabel: "probability",
+                         highlightIndex: entry.guesses.firstIndex { $0.token == entry.original }, yRange: 0...1)
+            }, subtitle: "tx train bert · input: \(fill.first?.input.joined(separator: " ") ?? "")"),
+            as: "04-tiny-bert-fills-in.png")
+        let fillLines = fill.map { entry in
+            "    [MASK] at position \(entry.position), the original \"\(entry.original)\":\n        "
+                + entry.guesses.map { "\($0.token) \(formatNumber($0.probability, decimals: 2))" }.joined(separator: " · ")
+        }.joined(separator: "\n")
+        let rightFirst = fill.filter { $0.guesses.first?.token == $0.original }
+        let inTopFive = fill.filter { entry in entry.guesses.contains { $0.token == entry.original } }
+        steps.append(PagerStep(title: "A trained tiny BERT fills in the blanks", body: prose("""
+            What does a model learn from such data? This project ships a tiny BERT trained on it \
+            (tx train bert: \(fill.first.map { String($0.layers) } ?? "?") layers, on sentence pairs \
+            "[CLS] Chinese [SEP] English [SEP]" from the corpus). Hide \(fill.count) tokens of a pair it \
+            never saw in training, all at once, and read its output at each [MASK]:
+            """) + "\n\n" + prose(fill.first?.input.joined(separator: " ") ?? "") + "\n\n" + fillLines + "\n\n" + prose("""
+            The right token is its first guess at \(rightFirst.count) of \(fill.count) positions and among \
+            its five at \(inTopFive.count). It has both sides of each blank to go on, and the other \
+            language as well: that is what an encoder trained on masked LM learns to use.
+            """) + "\n\n" + figureLine(fillPath)))
+
         steps.append(PagerStep(title: "Summary", body: prose("""
             - BERT reads WordPiece tokens: common words whole, rare words in ## pieces, Chinese \
             character by character, with [CLS], [SEP], [PAD], [UNK] and [MASK] for special jobs.
-            - Masked LM: choose 15% of the non-special positions; 80% become [MASK], 10% a random \
-            token, 10% stay; predict the original at every chosen position.
+            - Masked LM: choose round(15% × length) of the non-special positions, [CLS] and [SEP] \
+            counted in the length; 80% become [MASK], 10% a random token, 10% stay; predict the \
+            original at every chosen position.
             - Next-sentence prediction: [CLS] A [SEP] B [SEP] with segment ids, half real \
             neighbours, half not.
 
-            Watching a trained toy BERT fill in the blanks needs trained models, which come in a \
-            later version of TransformerExplorer. Try your own sentence now: \
-            tx mlm --text "…" --seed 1 --out Output/mine.png
+            Try your own sentence: tx mlm --text "…" --seed 1 --out Output/mine.png
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)
     }
+
+    /// 0.15 × n as the lesson prints it.
+    static func product(_ n: Int) -> String { formatNumber(Float(0.15 * Double(n)), decimals: 2) }
+
+    static func count(_ rule: MaskCountRule, _ tokens: Int, _ candidates: Int) -> Int {
+        rule.count(length: tokens, candidates: candidates, rate: 0.15, maxPredictions: BertDataDemo.maxPredictionsPerSequence)
+    }
+
+    /// The reference rule and "15% of the candidates" side by side, one row per sequence.
+    static func countingTable(_ rows: [(name: String, tokens: Int, candidates: Int)], style: TerminalStyle) -> String {
+        func share(_ chosen: Int, _ candidates: Int) -> String {
+            formatNumber(Float(chosen * 100) / Float(max(1, candidates)), decimals: 1) + "%"
+        }
+        let header = "    " + pad("", to: 26) + pad("tokens", to: 7, alignRight: true) + pad("cand.", to: 7, alignRight: true)
+            + pad("reference", to: 11, alignRight: true) + pad("15% of cand.", to: 14, alignRight: true)
+        let lines = rows.map { row -> String in
+            let reference = count(.reference, row.tokens, row.candidates)
+            let candidates = count(.candidates, row.tokens, row.candidates)
+            return "    " + pad(truncate(row.name, to: 25), to: 26) + pad(String(row.tokens), to: 7, alignRight: true)
+                + pad(String(row.candidates), to: 7, alignRight: true)
+                + pad("\(reference) ", to: 5, alignRight: true) + pad(share(reference, row.candidates), to: 6, alignRight: true)
+                + pad("\(candidates) ", to: 8, alignRight: true) + pad(share(candidates, row.candidates), to: 6, alignRight: true)
+        }
+        return ([style.bold(header)] + lines).joined(separator: "\n")
+    }
+
+    /// One filled-in [MASK]: where, what was there, the model's five best guesses.
+    struct FillIn {
+        let input: [String]
+        let position: Int
+        let original: String
+        let guesses: [(token: String, probability: Float)]
+        let layers: Int
+    }
+
+    /// The shipped tiny BERT on a held-out pair with three tokens masked at once.
+    static func fillIn() throws -> [FillIn] {
+        let bert = try TrainedModels.tinyBERT()
+        let pair = bert.encodePair(ParallelCorpus.tokenizeChinese(fillSource), ParallelCorpus.tokenizeEnglish(fillTarget))
+        var ids = pair.ids
+        let positions = fillMasked.compactMap { word in pair.tokens.firstIndex(of: word) }
+        for position in positions { ids[position] = bert.maskID }
+        let input = pair.tokens.indices.map { positions.contains($0) ? "[MASK]" : pair.tokens[$0] }
+        return try positions.map { position in
+            FillIn(input: input, position: position, original: pair.tokens[position],
+                   guesses: try bert.predictions(ids: ids, segments: pair.segments, position: position, count: 5),
+                   layers: bert.model.layers.count)
+        }
+    }
+
+    /// A pair the tiny BERT never saw whole in training (她 + 在图书馆), and the tokens hidden.
+    static let fillSource = "她昨天在图书馆买了一本书。"
+    static let fillTarget = "she bought a book in the library yesterday."
+    static let fillMasked = ["买", "book", "yesterday"]
 }

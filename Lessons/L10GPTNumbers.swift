@@ -18,8 +18,14 @@ struct GPTNumbersLesson {
         let catalog = PublishedModel.catalog
         func model(_ name: String) -> PublishedModel { PublishedModel.named(name)! }
 
+        // Growth factors from the published sizes of the largest model of each generation.
+        let gpt1 = model("gpt-1"), gpt2 = model("gpt2-xl"), gpt3 = model("gpt3-175b")
+        let growth2 = Double(gpt2.publishedParameters) / Double(gpt1.publishedParameters)
+        let growth3 = Double(gpt3.publishedParameters) / Double(gpt2.publishedParameters)
         steps.append(PagerStep(title: "From 117 million to 175 billion", body: prose("""
-            Three years, three GPTs, each about ten times the last:
+            Three years, three GPTs, each far larger than the last: the largest GPT-2 \
+            (\(gpt2.publishedLabel)) is \(Self.times(growth2)) GPT-1 (\(gpt1.publishedLabel)), and GPT-3 \
+            (\(gpt3.publishedLabel)) is \(Self.times(growth3)) that GPT-2.
 
             - GPT-1 (2018): 12 decoder layers, d_model 768, 12 heads, feed-forward 3072, about 117 \
             million parameters, trained on BooksCorpus (about 7,000 unpublished books). Pre-train on \
@@ -68,15 +74,18 @@ struct GPTNumbersLesson {
         steps.append(PagerStep(title: "Where the parameters go", body: prose("""
             GPT-2 small (\(g(small.computedParameters))):
             """) + "\n\n" + describe(small) + "\n\n" + prose("""
-            Its token table alone is \(v) × \(d) = \(g(v * d)), almost a third of the model; the same table is \
+            Its token table alone is \(v) × \(d) = \(g(v * d)), \(Self.percent(v * d, of: small.computedParameters)) \
+            of the model; the same table is \
             reused as the output layer (tied), so it is counted once. Each of the 12 layers holds \
             4·(d² + d) = \(g(4 * (d * d + d))) for attention and 2·d·4d + 5d = \(g(8 * d * d + 5 * d)) for the \
             feed-forward layer.
 
             GPT-3 175B (\(g(huge.computedParameters))):
             """) + "\n\n" + describe(huge) + "\n\n" + prose("""
-            At this size the embeddings hardly matter: each layer is about 12·d² (4d² attention + \
-            8d² feed-forward), and 96 layers × 12 × 12,288² ≈ 174 billion. Making a model wider \
+            At this size the embeddings hardly matter (\(Self.percent(ModelSizes.breakdown(huge).embeddings, of: huge.computedParameters))): \
+            each layer is about 12·d² (4d² attention + 8d² feed-forward), and \(huge.layers) layers × 12 × \
+            \(g(huge.modelDimension))² ≈ \(ModelSizes.short(12 * huge.layers * huge.modelDimension * huge.modelDimension)). \
+            Making a model wider \
             grows it with the square of d_model; deeper, only linearly with the layer count.
             """) + "\n\n" + figureLine(sharesPath)))
 
@@ -142,5 +151,14 @@ struct GPTNumbersLesson {
             + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    /// 13.18 → "13 times", 1.5 → "1.5 times": a growth factor read aloud.
+    static func times(_ factor: Double) -> String {
+        (factor >= 10 ? String(Int(factor.rounded())) : formatNumber(Float(factor), decimals: 1)) + " times"
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> String {
+        formatNumber(Float(Double(part) / Double(max(1, whole)) * 100), decimals: 1) + "%"
     }
 }

@@ -16,6 +16,14 @@ struct InContextLesson {
         let instruction: String
         let examples: [String]
         let query: String
+        /// The answer a person would give (compared with the first word the model writes).
+        let expected: String
+
+        /// Whether a greedy answer is the expected one (its first word, case and punctuation aside).
+        func isRight(_ answer: String) -> Bool {
+            let first = answer.split(separator: " ").first.map(String.init) ?? ""
+            return first.lowercased().filter(\.isLetter) == expected
+        }
 
         /// Zero-shot: the instruction and the query; one-shot and few-shot add examples.
         func prompt(shots: Int) -> String {
@@ -26,10 +34,10 @@ struct InContextLesson {
     static let tasks = [
         Task(name: "English → French", instruction: "Translate English to French:",
              examples: ["sea otter => loutre de mer", "peppermint => menthe poivrée", "plush giraffe => girafe en peluche"],
-             query: "cheese =>"),
+             query: "cheese =>", expected: "fromage"),
         Task(name: "opposites", instruction: "Give the opposite of each word:",
              examples: ["happy => sad", "tall => short", "fast => slow"],
-             query: "hot =>"),
+             query: "hot =>", expected: "cold"),
     ]
     static let shots = [(0, "zero-shot"), (1, "one-shot"), (3, "few-shot")]
 
@@ -67,11 +75,13 @@ struct InContextLesson {
             decoder with \(configuration.layerCount) layers, \(configuration.headCount) query heads \
             sharing \(configuration.keyValueHeadCount) key/value heads, d_model \
             \(configuration.hiddenSize), quantised to 4 bits (GGUF Q4_1), run by this \
-            project's Swift code. It is tiny by GPT-3's standard (175 billion parameters), so \
-            watch how much the examples help it.
+            project's Swift code. It is tiny by GPT-3's standard (175 billion parameters), and \
+            the GPT-3 paper found that the gain from examples grows with model size, so watch \
+            whether the examples help this one at all, and with what.
             """)))
 
         var fewShotAnswers: [String] = []
+        var rightCount = [Int](repeating: 0, count: Self.shots.count)
         for (taskIndex, task) in Self.tasks.enumerated() {
             var panels: [any Chart] = []
             var sections: [String] = []
@@ -99,6 +109,7 @@ struct InContextLesson {
                                                          chosen: 0, style: context.style)
                                 + "\n    greedy answer: \"\(answer)\"")
                 if shots == Self.shots.last?.0 { fewShotAnswers.append("\(task.query) \(answer)") }
+                if task.isRight(answer), let index = Self.shots.firstIndex(where: { $0.0 == shots }) { rightCount[index] += 1 }
                 panels.append(BarChart(title: "\(label): \"\(answer)\"", categories: names,
                                        values: top.map { probabilities[$0] }, xLabel: "next token",
                                        yLabel: "probability", highlightIndex: 0, yRange: 0...1))
@@ -115,19 +126,28 @@ struct InContextLesson {
                 """) + "\n\n" + sections.joined(separator: "\n\n") + "\n\n" + figureLine(path)))
         }
 
+        let tally = Self.shots.indices.map { "\(Self.shots[$0].1) \(rightCount[$0]) of \(Self.tasks.count)" }
+            .joined(separator: ", ")
+        let expectedList = Self.tasks.map { "\"\($0.query) \($0.expected)\"" }.joined(separator: " and ")
+        let improved = rightCount.last ?? 0 > rightCount.first ?? 0
         steps.append(PagerStep(title: "What changed, and what did not", body: prose("""
             Across the three prompts of a task nothing in the model changed: the same weights, \
             the same code. The examples change the input, and attention lets every later token \
             read them: the query "\(Self.tasks[0].query)" can look back at "=>" lines and copy \
-            their format and their kind of answer. With three examples this small model wrote \
-            \(fewShotAnswers.map { "\"\($0)\"" }.joined(separator: " and ")): the examples make \
-            the format and the kind of answer clear, but 135 million parameters do not hold much \
-            French (the answer wanted is "fromage"). Larger models do this far better; GPT-3's \
-            few-shot results came close to models fine-tuned on each task.
+            their format and their kind of answer.
+
+            Did it work here? The answers wanted are \(expectedList). Right greedy answers: \
+            \(tally). With three examples the model wrote \
+            \(fewShotAnswers.map { "\"\($0)\"" }.joined(separator: " and ")). \
+            \(improved ? "The examples helped, but only partly: what they fix first is the format (a short answer after =>, then a new line), not the knowledge." : "So for this model the examples did not produce the right answers. What they change is mostly the format (a short answer after =>, then a new line): the knowledge has to come from pre-training, and 135 million parameters hold little French.") \
+            That is what the GPT-3 paper reports too: few-shot prompting gave small models little, \
+            and its gains grew with size, until at 175 billion parameters it came close to models \
+            fine-tuned on some tasks. In-context learning is something large models do well, not \
+            a property of every decoder.
 
             In a decoder this is the whole interface: instructions, examples and the question are \
-            all just the prefix of lesson 0's word-chain game. Lesson 13 shows how chat models are \
-            then fine-tuned to follow instructions without examples.
+            all just the prefix of lesson 0's word-chain game. Chat models are then fine-tuned to \
+            follow instructions without examples.
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
         return LessonRun(steps: steps, figures: figures.written)
     }

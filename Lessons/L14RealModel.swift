@@ -178,7 +178,7 @@ struct RealModelLesson {
         let animal = tokens.firstIndex(of: "animal") ?? 0, street = tokens.firstIndex(of: "street") ?? 0
         func describe(_ s: HeadScore) -> String {
             "    layer \(s.layer + 1), head \(s.head + 1):  tired: animal \(formatNumber(s.toAnimal, decimals: 3)), "
-                + "street \(formatNumber(s.wrongInTired, decimals: 3))   wide: street \(formatNumber(s.toStreet, decimals: 3)), "
+                + "street \(formatNumber(s.wrongInTired, decimals: 3))\n                       wide:  street \(formatNumber(s.toStreet, decimals: 3)), "
                 + "animal \(formatNumber(s.wrongInWide, decimals: 3))"
         }
         let followers = ranked.filter(\.followsMeaning)
@@ -343,7 +343,131 @@ struct RealModelLesson {
             place (an "attention sink") for heads that have nothing useful to read. The model view \
             shows it as a bright first column in most thumbnails of layers \
             \(shown.map { "\($0 + 1)" }.joined(separator: ", ")).
-            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath))]
+            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath)),
+                try insideStep(model, ids: ids, labels: labels, narrator)]
+    }
+
+    /// RoPE rotates each adjacent pair (v[2i], v[2i+1]) of a head by position · θ^(−2i/d_head).
+    /// Written out here as the lesson explains it; the lesson checks it against the model's own.
+    static func rotate(_ head: [Float], position: Int, base: Double) -> [Float] {
+        var out = head
+        for i in 0..<(head.count / 2) {
+            let angle = Double(position) * pow(base, -2 * Double(i) / Double(head.count))
+            let cos = Float(Foundation.cos(angle)), sin = Float(Foundation.sin(angle))
+            out[2 * i] = head[2 * i] * cos - head[2 * i + 1] * sin
+            out[2 * i + 1] = head[2 * i] * sin + head[2 * i + 1] * cos
+        }
+        return out
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+    static func length(_ a: [Float]) -> Float { dot(a, a).squareRoot() }
+
+    /// RMSNorm, RoPE, grouped-query attention and SwiGLU, each on SmolLM2's real tensors.
+    private func insideStep(_ model: LlamaModel, ids: [Int], labels: [String], _ narrator: Narrator) throws -> PagerStep {
+        let prose = narrator.prose, g = narrator.grouped
+        let c = model.configuration
+        let look = try model.inspectFirstLayer(ids: ids)
+        let last = ids.count - 1, hd = c.headDimension, base = c.ropeFrequencyBase
+        func n(_ value: Float, _ decimals: Int = 3) -> String { formatNumber(value, decimals: decimals) }
+        func shape(_ name: String) -> String {
+            (look.shapes.first { $0.name == name }?.shape ?? []).map(String.init).joined(separator: " × ")
+        }
+
+        // RMSNorm on the last token's embedding.
+        let x = look.input[last]
+        let mean = x.reduce(0, +) / Float(x.count)
+        let rms = (x.reduce(0) { $0 + $1 * $1 } / Float(x.count)).squareRoot()
+        let shown = 0..<4
+        let rmsLines = [("x (the embedding)", x), ("x / RMS(x)", x.map { $0 / rms }),
+                        ("· g = RMSNorm(x)", look.normalized[last])].map { label, values in
+            "    " + pad(label, to: 20) + shown.map { pad(n(values[$0]), to: 8, alignRight: true) }.joined() + "  …"
+        }.joined(separator: "\n")
+
+        // RoPE on query head 1 of the last token.
+        let query = Array(look.queryBeforeRotation[last][0..<hd])
+        let rotated = Array(look.queryAfterRotation[last][0..<hd])
+        let ours = Self.rotate(query, position: last, base: base)
+        let agreement = zip(ours, rotated).map { abs($0 - $1) }.max() ?? 0
+        let pairs = [0, hd / 4, hd / 2 - 1]
+        let ropeLines = pairs.map { i -> String in
+            let angle = Double(last) * pow(base, -2 * Double(i) / Double(hd))
+            return "    pair \(pad(String(i + 1), to: 2, alignRight: true))  angle \(pad(n(Float(angle), 4), to: 8, alignRight: true)) rad   "
+                + "(\(n(query[2 * i])), \(n(query[2 * i + 1]))) → (\(n(rotated[2 * i])), \(n(rotated[2 * i + 1])))"
+        }.joined(separator: "\n")
+        let key = Array(look.keyAfterRotation[0][0..<hd])   // the first token's key, kv head 1, unrotated at position 0
+        let keyRaw = key                                        // position 0: the rotation is the identity
+        let shift = 100
+        let scoreHere = Self.dot(Self.rotate(query, position: last, base: base), Self.rotate(keyRaw, position: 0, base: base))
+        let scoreShifted = Self.dot(Self.rotate(query, position: last + shift, base: base),
+                                    Self.rotate(keyRaw, position: shift, base: base))
+
+        // Grouped-query attention.
+        let group = c.headCount / c.keyValueHeadCount
+        let groups = (0..<c.keyValueHeadCount).map { kv in
+            "query heads \((kv * group + 1))–\((kv + 1) * group)"
+                + " → key/value head \(kv + 1)"
+        }.joined(separator: "; ")
+        let cachePerToken = 2 * c.layerCount * c.keyValueSize
+        let cacheFull = 2 * c.layerCount * c.headCount * hd
+
+        // SwiGLU on the last token.
+        let ff = c.feedForwardSize
+        let negative = look.gate.filter { $0 < 0 }.count
+        let silu = { (v: Float) in v / (1 + Foundation.exp(-v)) }
+        let small = look.gate.filter { abs(silu($0)) < 0.1 }.count
+        let swigluParameters = 3 * c.hiddenSize * ff
+        let geluWidth = 4 * c.hiddenSize
+        let geluParameters = 2 * c.hiddenSize * geluWidth
+
+        return PagerStep(title: "What SmolLM2 changes: RMSNorm, RoPE, grouped-query attention, SwiGLU", body: prose("""
+            SmolLM2 is still a stack of attention and feed-forward blocks, but four parts differ \
+            from the 2017 Transformer of lessons 2–6. Here each one is shown on the model's real \
+            tensors, in layer 1, on "\(Self.prompt)".
+
+            1. RMSNorm instead of layer norm. Layer norm subtracts the mean, divides by the \
+            standard deviation, then scales by γ and shifts by β. RMSNorm skips the mean and β: \
+            RMSNorm(x) = x / √(mean(x²) + ε) · g, with one learned g of \(shape("attn_norm")) numbers. \
+            Cheaper, and it trains as well. The embedding of "\(labels[last])" has mean \(n(mean, 4)) \
+            (left in place) and RMS \(n(rms, 4)); its first four values:
+            """) + "\n\n" + rmsLines + "\n\n" + prose("""
+            2. RoPE (rotary position embedding) instead of adding a position vector (lesson 2). \
+            Nothing is added to the embeddings. Instead, every query and key head of \(hd) numbers \
+            is cut into \(hd / 2) pairs, and pair i is rotated by the angle position · θ^(−2i/\(hd)), \
+            with θ = \(g(Int(base))). Early pairs turn fast, late pairs barely move: the same \
+            family of frequencies as lesson 2's sines. Query head 1 of "\(labels[last])", \
+            position \(last) (counting from 0):
+            """) + "\n\n" + ropeLines + "\n\n" + prose("""
+            A rotation keeps the length (\(n(Self.length(query))) before, \(n(Self.length(rotated))) \
+            after). The point is the dot product: rotate a query at position m and a key at n, and \
+            q·k depends only on m − n. This query against the key of "\(labels[0])" gives \
+            \(n(scoreHere, 4)) at positions \(last) and 0, and \(n(scoreShifted, 4)) with both moved \
+            \(shift) places on: attention sees how far apart two tokens are, not where they are. \
+            (The rotation written out in this lesson and the model's own differ by at most \
+            \(formatNumber(agreement, decimals: 6)).)
+
+            3. Grouped-query attention. attn_q is \(shape("attn_q")): \(c.headCount) query heads of \
+            \(hd). But attn_k and attn_v are only \(shape("attn_k")): \(c.keyValueHeadCount) key/value \
+            heads. Each group of \(group) query heads shares one: \(groups). Every query head \
+            still asks its own question; they read the same keys and values. That shrinks the \
+            KV cache a decoder keeps while generating (lesson 7) from \(g(cacheFull)) to \
+            \(g(cachePerToken)) numbers per token over the \(c.layerCount) layers, \
+            \(c.headCount / c.keyValueHeadCount) times less memory.
+
+            4. SwiGLU instead of a ReLU/GELU feed-forward. Three matrices instead of two: \
+            FFN(x) = W_down · (SiLU(W_gate x) ⊙ W_up x), with SiLU(v) = v · σ(v). W_gate and W_up are \
+            \(shape("ffn_gate")), W_down \(shape("ffn_down")). One branch decides how much of \
+            each of the \(g(ff)) hidden units gets through, the other supplies the value. For \
+            "\(labels[last])" in layer 1, \(negative) of the \(g(ff)) gate values are negative. SiLU \
+            turns a negative gate into a factor between −0.28 and 0 (its minimum is −0.278), so \
+            those units pass only a small, sign-flipped share of their up value; \(small) of them \
+            come out below 0.1 in size. The \(ff - negative) positive gates pass theirs nearly as \
+            large as the gate itself. With d_ff = \
+            \(g(ff)) the three matrices hold 3 · \(c.hiddenSize) · \(g(ff)) = \(g(swigluParameters)) \
+            parameters, \(swigluParameters == geluParameters ? "exactly as many as" : "close to the \(g(geluParameters)) of") \
+            a two-matrix layer of the usual width 4 · \(c.hiddenSize) = \(g(geluWidth)): d_ff is \
+            chosen as two thirds of that width to keep the count.
+            """))
     }
 
     private func pct(_ x: Float) -> String { formatNumber(x * 100, decimals: 0) + "%" }

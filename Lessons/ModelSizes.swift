@@ -18,8 +18,12 @@ public enum ModelSizes {
         var result = Breakdown()
         for (name, shape) in weightShapes(of: model) {
             let count = shape.reduce(1, *)
+            // Layer norms first: their names contain the sublayer they follow
+            // ("feedForwardNorm", "attentionNorm", "embeddingNorm"), and they are not part of it.
             let lower = name.lowercased()
-            if lower.contains("embedding") && !lower.contains("norm") {
+            if lower.contains("norm") {
+                result.normsAndOther += count
+            } else if lower.contains("embedding") {
                 result.embeddings += count
             } else if lower.contains("attention.") {
                 result.attention += count

@@ -7,9 +7,17 @@ struct Narrator {
     let style: TerminalStyle
 
     /// Prose wrapped to the screen (at most 96 columns, so lines stay readable).
-    func prose(_ text: String) -> String { wrap(text, width: max(40, min(style.width, 96))) }
+    /// Prose is marked for the pager, which wraps it to the screen as it is when the page is
+    /// shown (at most 96 columns, so lines stay readable).
+    func prose(_ text: String) -> String { reflowable(text) }
 
     func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
+
+    /// A long formula, vector or token list that sits `indent` columns in (4 inside prose),
+    /// wrapped at spaces to the screen with its continuation lines `continuation` columns in.
+    func hanging(_ text: String, indent: Int = 4, continuation: Int = 8) -> String {
+        wrapHanging(text, width: min(style.width, 100), indent: indent, continuation: continuation)
+    }
 
     /// 63082496 → "63,082,496": big counts are read, not deciphered.
     func grouped(_ number: Int) -> String {

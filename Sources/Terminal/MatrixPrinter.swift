@@ -37,6 +37,13 @@ public struct MatrixPrinter: Sendable {
         self.style = style
     }
 
+    /// A number as a cell: "-∞" for a masked score, "-inf" with the ASCII fallback (∞ is
+    /// ambiguous-width, and the cell widths are measured before printing).
+    func cellText(_ value: Float) -> String {
+        let text = formatNumber(value, decimals: decimals)
+        return style.ascii ? String(text.flatMap { $0 == "∞" ? Array("inf") : [$0] }) : text
+    }
+
     public func format(_ values: [[Float]], rowLabels: [String]? = nil,
                        columnLabels: [String]? = nil) -> String {
         let rowCount = values.count
@@ -48,7 +55,7 @@ public struct MatrixPrinter: Sendable {
             truncate(columnLabels.flatMap { index < $0.count ? $0[index] : nil } ?? String(index), to: maxLabelWidth)
         }
         let cells = values.map { row in
-            (0..<columnCount).map { $0 < row.count ? formatNumber(row[$0], decimals: decimals) : "" }
+            (0..<columnCount).map { $0 < row.count ? cellText(row[$0]) : "" }
         }
         let columnWidths = (0..<columnCount).map { column in
             max(displayWidth(columnNames[column]), cells.map { displayWidth($0[column]) }.max() ?? 0)

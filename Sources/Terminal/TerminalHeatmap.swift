@@ -46,20 +46,35 @@ public struct TerminalHeatmap: Sendable {
         // Column labels that fit go on top; when one would be cut beyond recognition, the
         // columns are numbered and a key line below says which number is which token.
         let numbered = columnLabels.contains { displayWidth($0) > max(cellWidth - 1, 4) }
-        var header = pad("", to: labelWidth) + " "
-        for (index, label) in columnLabels.enumerated() {
-            let text = numbered ? String(index + 1) : truncate(label, to: cellWidth - 1)
-            header += pad(text, to: cellWidth - 1, alignRight: true) + " "
-        }
-        lines.append(style.bold(header))
-        for (rowIndex, row) in values.enumerated() {
-            var line = pad(rowIndex < rowNames.count ? rowNames[rowIndex] : "", to: labelWidth) + " "
-            for value in row {
-                line += cell(value, width: cellWidth, position: value.isFinite ? position(value) : nil)
+        // A scale with both signs: without colour, shades show the size and the sign is printed.
+        let signedScale: Float? = low < 0 && high > 0 ? max(abs(low), abs(high)) : nil
+        // Columns in blocks that fit the screen, each block a complete grid.
+        let columnCount = max(columnLabels.count, values.map(\.count).max() ?? 0)
+        let perBlock = max(1, (style.width - labelWidth - 1) / cellWidth)
+        for blockStart in stride(from: 0, to: max(columnCount, 1), by: perBlock) {
+            let block = blockStart..<min(columnCount, blockStart + perBlock)
+            if columnCount > perBlock {
+                if blockStart > 0 { lines.append("") }
+                lines.append(style.dim("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)"))
             }
-            lines.append(line)
+            var header = pad("", to: labelWidth) + " "
+            for index in block {
+                let label = index < columnLabels.count ? columnLabels[index] : String(index + 1)
+                let text = numbered ? String(index + 1) : truncate(label, to: cellWidth - 1)
+                header += pad(text, to: cellWidth - 1, alignRight: true) + " "
+            }
+            lines.append(style.bold(header))
+            for (rowIndex, row) in values.enumerated() {
+                var line = pad(rowIndex < rowNames.count ? rowNames[rowIndex] : "", to: labelWidth) + " "
+                for index in block where index < row.count {
+                    let value = row[index]
+                    line += cell(value, width: cellWidth, position: value.isFinite ? position(value) : nil,
+                                 signedScale: signedScale)
+                }
+                lines.append(line)
+            }
         }
-        lines.append(legend(low: low, high: high, labelWidth: labelWidth))
+        lines.append(legend(low: low, high: high, labelWidth: labelWidth, signedScale: signedScale))
         if numbered {
             let key = columnLabels.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
             let indent = pad("", to: labelWidth) + " "
@@ -71,36 +86,65 @@ public struct TerminalHeatmap: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private func cell(_ value: Float, width: Int, position: Double?) -> String {
-        let text = showValues ? pad(formatNumber(value, decimals: decimals), to: width - 1, alignRight: true) + " "
+    /// The shade characters without colour, from nothing to full.
+    static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
+
+    /// The shade for a share t of the scale: 0 stays blank, anything above it gets at least
+    /// the lightest shade, so a weight of 0.05 on a 0…1 scale is still visible.
+    static func shade(_ t: Double) -> Character {
+        guard t > 0 else { return shades[0] }
+        return shades[max(1, min(shades.count - 1, Int((t * Double(shades.count - 1)).rounded(.up))))]
+    }
+
+    private func cell(_ value: Float, width: Int, position: Double?, signedScale: Float?) -> String {
+        let number = formatNumber(value, decimals: decimals)
+        let text = showValues ? pad(number, to: width - 1, alignRight: true) + " "
                               : String(repeating: " ", count: width)
         guard let position else {
             // Masked (−∞) cells: no colour, a visible marker.
-            return style.dim(pad(showValues ? "-∞" : "·", to: width - 1, alignRight: true) + " ")
+            return style.dim(pad(showValues ? (style.ascii ? "-inf" : "-∞") : "·", to: width - 1, alignRight: true) + " ")
         }
         if style.useColor {
             let (r, g, b) = color(position)
             return style.onBackground(text, red: r, green: g, blue: b)
         }
-        let shades: [Character] = [" ", "░", "▒", "▓", "█"]
-        let shade = shades[min(shades.count - 1, Int(position * Double(shades.count - 1) + 0.5))]
+        // Without colour: on a signed scale the shade is the size |value| / largest and the
+        // sign is printed (in the number, or as + / − beside the shade); otherwise the shade is
+        // the position on the scale.
+        let shade: Character
+        if let largest = signedScale {
+            shade = Self.shade(Double(abs(value) / largest))
+        } else {
+            shade = Self.shade(position)
+        }
         if showValues {
-            return pad(formatNumber(value, decimals: decimals), to: width - 2, alignRight: true) + String(shade) + " "
+            return pad(number, to: width - 2, alignRight: true) + String(shade) + " "
+        }
+        if signedScale != nil {
+            let sign = value < 0 ? "-" : value > 0 ? "+" : " "
+            return String(repeating: String(shade), count: max(1, width - 2)) + sign + " "
         }
         return String(repeating: String(shade), count: width - 1) + " "
     }
 
-    private func legend(low: Float, high: Float, labelWidth: Int) -> String {
-        let steps = 12
+    private func legend(low: Float, high: Float, labelWidth: Int, signedScale: Float?) -> String {
+        // Twelve swatches of two columns, fewer when the screen is narrow.
+        let text = !style.useColor && signedScale != nil ? 56 : 30   // the words and numbers around the swatches
+        let steps = max(4, min(12, (style.width - labelWidth - text) / 2))
         var bar = ""
+        if !style.useColor, let largest = signedScale {
+            // Shades show the size; the sign is printed with each value.
+            for step in 0..<steps { bar += String(repeating: String(Self.shade(Double(step) / Double(steps - 1))), count: 2) }
+            return pad("", to: labelWidth) + " " + style.dim("size |value| ") + "0 " + bar + " "
+                + formatNumber(largest, decimals: decimals) + style.dim("  (sign shown with each cell)")
+        }
         for step in 0..<steps {
             let t = Double(step) / Double(steps - 1)
             if style.useColor {
                 let (r, g, b) = color(t)
                 bar += style.onBackground("  ", red: r, green: g, blue: b)
             } else {
-                let shades: [Character] = [" ", "░", "▒", "▓", "█"]
-                bar += String(repeating: String(shades[Int(t * 4 + 0.5)]), count: 2)
+                bar += String(repeating: String(Self.shade(t)), count: 2)
             }
         }
         return pad("", to: labelWidth) + " " + style.dim("scale ")

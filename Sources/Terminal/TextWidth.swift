@@ -52,9 +52,13 @@ public func truncate(_ text: String, to width: Int) -> String {
     return result + "…"
 }
 
-/// Wraps plain prose to `width` columns at spaces. Blank lines separate paragraphs and are
-/// kept; lines that start with spaces (code, formulas, lists) are kept as they are.
+/// Wraps plain prose to `width` display columns. Lines break at spaces, and also between two
+/// Chinese, Japanese or Korean characters (which are written without spaces), never inside a
+/// word or a character; a single word wider than the line is cut between characters. Blank
+/// lines separate paragraphs and are kept; lines that start with spaces (code, formulas,
+/// lists) are kept as they are. A list item ("- ", "• ") keeps a hanging indent.
 public func wrap(_ text: String, width: Int) -> String {
+    let width = max(1, width)
     var output: [String] = []
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         let line = String(line)
@@ -62,20 +66,107 @@ public func wrap(_ text: String, width: Int) -> String {
             output.append(line)
             continue
         }
-        // Keep a list marker's hanging indent ("- " or "1. ") on continuation lines.
-        var indent = ""
-        if line.hasPrefix("- ") || line.hasPrefix("• ") { indent = "  " }
+        let indent = line.hasPrefix("- ") || line.hasPrefix("• ") ? "  " : ""
         var current = ""
-        for word in line.split(separator: " ", omittingEmptySubsequences: true) {
-            let candidate = current.isEmpty ? String(word) : current + " " + word
-            if displayWidth(candidate) > width && !current.isEmpty {
-                output.append(current)
-                current = indent + word
+        var currentWidth = 0
+        var atStart = true
+        func flush() {
+            while current.last == " " { current.removeLast() }   // no trailing spaces at a break
+            output.append(current)
+            current = indent
+            currentWidth = displayWidth(indent)
+            atStart = true
+        }
+        for piece in breakablePieces(line) {
+            if piece.isSpace {
+                if !atStart { current += " "; currentWidth += 1 }
+                continue
+            }
+            let pieceWidth = displayWidth(piece.text)
+            if !atStart && currentWidth + pieceWidth > width { flush() }
+            if pieceWidth > width - currentWidth {
+                // A word longer than a whole line: cut it between characters.
+                for character in piece.text {
+                    let w = displayWidth(String(character))
+                    if !atStart && currentWidth + w > width { flush() }
+                    current.append(character)
+                    currentWidth += w
+                    atStart = false
+                }
             } else {
-                current = candidate
+                current += piece.text
+                currentWidth += pieceWidth
+                atStart = false
             }
         }
-        if !current.isEmpty { output.append(current) }
+        if !atStart {
+            while current.last == " " { current.removeLast() }
+            output.append(current)
+        }
     }
     return output.joined(separator: "\n")
+}
+
+/// A line cut where it may break: each space alone, each run of other characters, and each
+/// wide (CJK) character on its own, except that closing punctuation (。，、！？）」 and the
+/// like) stays with the character before it.
+private func breakablePieces(_ line: String) -> [(text: String, isSpace: Bool)] {
+    var pieces: [(text: String, isSpace: Bool)] = []
+    var word = ""
+    let noBreakBefore: Set<Character> = ["。", "，", "、", "！", "？", "：", "；", "）", "」", "』", "》", "〉", "…", ",", ".", "!", "?", ":", ";", ")", "”", "’", "\""]
+    func endWord() { if !word.isEmpty { pieces.append((word, false)); word = "" } }
+    for character in line {
+        if character == " " {
+            endWord()
+            pieces.append((" ", true))
+        } else if isWide(character) && !noBreakBefore.contains(character) {
+            endWord()
+            word = String(character)
+        } else if noBreakBefore.contains(character) || !(word.last.map(isWide) ?? false) {
+            word.append(character)
+        } else {
+            // An ordinary character right after a wide one: a break is allowed between them.
+            endWord()
+            word = String(character)
+        }
+    }
+    endWord()
+    return pieces
+}
+
+/// True for a character that takes two columns (CJK).
+func isWide(_ character: Character) -> Bool {
+    character.unicodeScalars.first.map { columns(of: $0) == 2 } ?? false
+}
+
+/// Marks a line of prose that the pager may re-wrap to the width of the screen at the moment
+/// it is shown (a private-use character, stripped before printing).
+public let reflowMarker: Character = "\u{E000}"
+
+/// Prose whose paragraphs are re-wrapped when shown: every line that is not blank and not
+/// indented is marked for `reflow`, and left unwrapped.
+public func reflowable(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        line.isEmpty || line.hasPrefix(" ") || line.hasPrefix("\t") ? String(line) : String(reflowMarker) + line
+    }.joined(separator: "\n")
+}
+
+/// `text` ready for a screen `width` columns wide: marked prose lines wrapped to
+/// `proseWidth` (at most `width`), everything else as it is.
+public func reflow(_ text: String, width: Int, proseWidth: Int = 96) -> String {
+    let limit = max(20, min(width, proseWidth))
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        guard line.contains(reflowMarker) else { return String(line) }
+        return wrap(String(line.filter { $0 != reflowMarker }), width: limit)
+    }.joined(separator: "\n")
+}
+
+/// `text` wrapped for a line that already starts `indent` columns in, continuation lines
+/// indented by `continuation` spaces: for long vectors, token lists and sums printed under
+/// prose, so that they break at a space instead of running off the screen.
+public func wrapHanging(_ text: String, width: Int, indent: Int, continuation: Int) -> String {
+    let room = max(20, width - max(indent, continuation))
+    let lines = wrap(text, width: room).split(separator: "\n", omittingEmptySubsequences: false)
+    let padding = String(repeating: " ", count: continuation)
+    return lines.enumerated().map { $0.offset == 0 ? String($0.element) : padding + $0.element }.joined(separator: "\n")
 }

@@ -153,8 +153,11 @@ func maskedPairs(_ pairs: [ParallelCorpus.Pair], bert: TinyBERT,
                  using generator: inout SeededGenerator) throws -> [(example: MaskedLMExample, segments: [Int])] {
     try pairs.map { pair in
         let encoded = bert.encodePair(pair.source, pair.target)
+        // `.candidates`: the shipped tiny BERT was trained (and is scored) with 15% of the
+        // candidates; changing the rule would no longer reproduce it from its seed.
         let example = try corruptForMaskedLM(ids: encoded.ids, maskID: bert.maskID, specialIDs: bert.specialIDs,
-                                             vocabularySize: bert.vocabulary.count, using: &generator)
+                                             vocabularySize: bert.vocabulary.count, counting: .candidates,
+                                             using: &generator)
         return (example, encoded.segments)
     }
 }

@@ -22,6 +22,29 @@ public enum MaskChoice: String, Sendable, CaseIterable, Codable {
     case kept
 }
 
+/// How many positions of a sequence are chosen for prediction.
+public enum MaskCountRule: String, Sendable, CaseIterable {
+    /// BERT's `create_pretraining_data.py`:
+    /// `min(max_predictions_per_seq, max(1, round(len(tokens) × masked_lm_prob)))`, where
+    /// `tokens` is the whole sequence, [CLS] and [SEP] included. The reference counts before
+    /// padding, so [PAD] positions are not counted here either.
+    case reference
+    /// `min(maxPredictions, max(1, round(candidates × rate)))`: the same formula on the
+    /// number of candidates only, so that exactly 15% of the maskable positions are chosen.
+    case candidates
+
+    /// The number of positions to choose: `length` is the sequence length the reference counts
+    /// ([PAD] excluded), `candidates` the positions that may be chosen. Never more than
+    /// `candidates`; 0 when `rate` is 0. Rounding is half to even, as Python 3's `round`.
+    public func count(length: Int, candidates: Int, rate: Double, maxPredictions: Int?) -> Int {
+        guard rate > 0, candidates > 0 else { return 0 }
+        let base = self == .reference ? length : candidates
+        var count = max(1, Int((Double(base) * rate).rounded(.toNearestOrEven)))
+        if let maxPredictions { count = min(count, maxPredictions) }
+        return min(count, candidates)
+    }
+}
+
 /// One corrupted sequence and what the model must predict.
 public struct MaskedLMExample: Sendable, Equatable {
     /// The label at positions the loss ignores (PyTorch's cross-entropy default).
@@ -55,14 +78,15 @@ public struct MaskedLMExample: Sendable, Equatable {
 ///    vocabulary has): [CLS], [SEP] and [PAD] are never chosen, nor are [MASK] and [UNK].
 ///    (The reference excludes only [CLS] and [SEP].)
 /// 2. The candidates are shuffled (Fisher–Yates with the seeded generator).
-/// 3. The number to predict is `min(maxPredictions, max(1, round(candidates × maskingRate)))`,
-///    and never more than there are candidates; a `maskingRate` of 0 chooses nothing.
+/// 3. The number to predict is `min(maxPredictions, max(1, round(length × maskingRate)))` with
+///    `counting: .reference` (the default): `length` is the whole sequence, [CLS] and [SEP]
+///    included, [PAD] not (the reference counts before padding), exactly as
+///    `create_pretraining_data.py`. `counting: .candidates` multiplies the number of candidates
+///    instead, so that exactly 15% of the maskable positions are chosen. Either way never more
+///    than there are candidates; a `maskingRate` of 0 chooses nothing.
 ///    **Rounding**: half to even, on the same Double product Python computes, because that is
-///    what the reference's `round()` does under Python 3 (30 candidates × 0.15 = 4.5 → 4;
-///    Python 2, which the reference also ran on, rounded halves away from zero and gave 5). Only
-///    exact halves are affected. **Count**: the reference multiplies the length of the whole
-///    sequence, [CLS] and [SEP] included; this multiplies the number of candidates, so that
-///    the share of maskable tokens chosen is 15% whatever the padding, as the lesson states.
+///    what the reference's `round()` does under Python 3 (30 × 0.15 = 4.5 → 4; Python 2, which
+///    the reference also ran on, rounded halves away from zero and gave 5).
 /// 4. The first that many shuffled candidates are chosen. For each, a uniform draw below 0.8
 ///    gives [MASK]; otherwise a second draw below 0.5 keeps the token, and the rest get a random
 ///    token. **Random pool**: drawn uniformly from the non-special ids of the vocabulary (every
@@ -78,18 +102,23 @@ public struct MaskedLMExample: Sendable, Equatable {
 /// `TransformerError.invalidConfiguration` for a masking rate outside [0, 1], a negative
 /// `maxPredictions`, or a vocabulary with no ordinary token to draw.
 public func corruptForMaskedLM(ids: [Int], vocabulary: Vocabulary, maskingRate: Double = 0.15,
-                               maxPredictions: Int? = nil,
+                               maxPredictions: Int? = nil, counting: MaskCountRule = .reference,
                                using generator: inout SeededGenerator) throws -> MaskedLMExample {
     try corruptForMaskedLM(ids: ids, maskID: vocabulary.requireID(of: .mask),
                            specialIDs: vocabulary.presentSpecialTokenIDs, vocabularySize: vocabulary.count,
-                           maskingRate: maskingRate, maxPredictions: maxPredictions, using: &generator)
+                           padID: vocabulary.id(of: SpecialToken.pad),
+                           maskingRate: maskingRate, maxPredictions: maxPredictions, counting: counting,
+                           using: &generator)
 }
 
 /// The same corruption given the ids directly: `maskID` is [MASK]'s id, `specialIDs` the ids
 /// never chosen and never drawn as random replacements ([MASK]'s id counts as special whether
-/// or not it is listed), and ids run over 0..<vocabularySize.
+/// or not it is listed), `padID` the padding id the reference's length does not count, and ids
+/// run over 0..<vocabularySize.
 public func corruptForMaskedLM(ids: [Int], maskID: Int, specialIDs: Set<Int>, vocabularySize: Int,
+                               padID: Int? = nil,
                                maskingRate: Double = 0.15, maxPredictions: Int? = nil,
+                               counting: MaskCountRule = .reference,
                                using generator: inout SeededGenerator) throws -> MaskedLMExample {
     let operation = "corruptForMaskedLM"
     guard maskingRate.isFinite, (0...1).contains(maskingRate) else {
@@ -129,10 +158,9 @@ public func corruptForMaskedLM(ids: [Int], maskID: Int, specialIDs: Set<Int>, vo
     let candidateCount = candidates.count
     PretrainingRandom.shuffle(&candidates, using: &generator)
 
-    var count = Int((Double(candidateCount) * maskingRate).rounded(.toNearestOrEven))
-    if maskingRate > 0 { count = max(1, count) }
-    if let maxPredictions { count = min(count, maxPredictions) }
-    count = min(count, candidateCount)
+    let length = ids.filter { $0 != padID }.count
+    let count = counting.count(length: length, candidates: candidateCount, rate: maskingRate,
+                               maxPredictions: maxPredictions)
 
     var inputIDs = ids
     var labels = [Int](repeating: MaskedLMExample.ignoreIndex, count: ids.count)

@@ -162,11 +162,11 @@ struct Attention: ParsableCommand {
 
             \(grid)
 
-            Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. \
-            For trained attention add --arch (e.g. --text "我昨天在花园里看到了一只猫" --arch encoder-decoder).
             Wrote \(out)
 
             """)
+        writeErr("Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. "
+                 + "For trained attention add --arch (e.g. --text \"我昨天在花园里看到了一只猫\" --arch encoder-decoder).\n")
     }
 }
 
@@ -231,9 +231,13 @@ extension Attention {
 
             \(grid)
 
-            \(demo.weights == .trained ? "This is the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator") shipped with the package (tx train)." : "Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. Use a sentence from the project's corpus for the trained models.")
+            \(demo.weights == .trained ? "This is the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator") shipped with the package (tx train).\n" : "")\
             Wrote \(out)\(json.map { "\nWrote \($0) (the whole trace; schema in docs/trace-schema.md)" } ?? "")
 
             """)
+        if demo.weights != .trained {
+            writeErr("Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. "
+                     + "Use a sentence from the project's corpus for the trained models.\n")
+        }
     }
 }

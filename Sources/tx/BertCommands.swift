@@ -69,8 +69,9 @@ struct MaskedLM: ParsableCommand {
 
             \(lines.joined(separator: "\n"))
 
-            \(corruption.example.maskedPositions.count) of \(corruption.example.candidateCount) candidate positions chosen \
-            (BERT: 15%, rounded; [CLS] and [SEP] are never chosen).
+            \(corruption.example.maskedPositions.count) of \(corruption.example.candidateCount) candidate positions chosen: \
+            BERT's rule, round(0.15 × \(corruption.originalTokens.count) tokens, [CLS] and [SEP] counted), at most \
+            \(BertDataDemo.maxPredictionsPerSequence); [CLS] and [SEP] are never chosen.
             Wrote \(out)
 
             """)
@@ -100,14 +101,15 @@ struct Params: ParsableCommand {
         let style = TerminalStyle.detect(noColorFlag: noColor)
         guard let name = model else {
             writeOut(ModelSizes.table(PublishedModel.catalog, style: style) + "\n\n"
-                     + "L layers · d d_model · h heads · ctx context · paper = published count · ratio = computed / paper\n")
+                     + wrap("L layers · d d_model · h heads · ctx context · paper = published count · ratio = computed / paper",
+                            width: style.width) + "\n")
             return
         }
         guard let found = PublishedModel.named(name.lowercased()) else {
             let names = PublishedModel.catalog.map(\.name).joined(separator: ", ")
             throw CLIError("unknown model '\(name)'; known: \(names)")
         }
-        var lines = ["\(style.bold(found.displayName)) (\(found.year)): \(found.source)", ""]
+        var lines = [wrap("\(style.bold(found.displayName)) (\(found.year)): \(found.source)", width: style.width), ""]
         var groups: [(String, Int, [Int], Int)] = []   // name pattern, count of tensors, shape, total
         for (tensorName, shape) in weightShapes(of: found) {
             // Fold "layers.N." so each kind of tensor is listed once, with how many layers repeat it.
@@ -129,8 +131,8 @@ struct Params: ParsableCommand {
         let breakdown = ModelSizes.breakdown(found)
         lines.append("")
         lines.append("total: \(found.computedParameters) (\(ModelSizes.short(found.computedParameters))); published: \(found.publishedLabel)")
-        lines.append(zip(ModelSizes.Breakdown.categories, breakdown.shares)
-            .map { "\($0) \(formatNumber(Float($1 * 100), decimals: 1))%" }.joined(separator: " · "))
+        lines.append(wrap(zip(ModelSizes.Breakdown.categories, breakdown.shares)
+            .map { "\($0) \(formatNumber(Float($1 * 100), decimals: 1))%" }.joined(separator: " · "), width: style.width))
         if !found.notes.isEmpty { lines.append(""); lines.append(wrap(found.notes, width: max(40, min(style.width, 96)))) }
         writeOut(lines.joined(separator: "\n") + "\n")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Figures
 import Lessons
+import Terminal
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,9 +52,10 @@ struct Compare: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        let width = TerminalStyle.currentWidth()
         writeOut("""
-            Source (encoder):  \(demo.sourceTokens.joined(separator: " · "))
-            Decoder input:     \(demo.decoderInputTokens.joined(separator: " · "))
+            Source (encoder):  \(wrapHanging(demo.sourceTokens.joined(separator: " · "), width: width, indent: 19, continuation: 19))
+            Decoder input:     \(wrapHanging(demo.decoderInputTokens.joined(separator: " · "), width: width, indent: 19, continuation: 19))
             Parameters: encoder-only \(demo.parameterCounts[.encoder]!), decoder-only \(demo.parameterCounts[.decoder]!), \
             encoder–decoder \(demo.parameterCounts[.encoderDecoder]!)
             \(demo.weights == .trained ? "The models are the trained ones shipped with the package (tx train)." : "The models are untrained (seed \(seed)): the masks are exact, the attention patterns are noise.")
@@ -85,7 +87,7 @@ func makeArchitectureDemo(text: String, target: String?, seed: UInt64,
                        + "project's corpus (e.g. --text \"我昨天在花园里看到了一只猫\"); use --weights random for any text")
     }
     if weights == nil, !covered {
-        writeOut("Note: the trained models do not know every word of this text, so tiny untrained models are used "
+        writeErr("Note: the trained models do not know every word of this text, so tiny untrained models are used "
                  + "(--weights random). Try a sentence like 我昨天在花园里看到了一只猫 for the trained ones.\n")
     }
     do {

@@ -107,6 +107,15 @@ protocol NextTokenModel {
     var separator: String { get }
     /// What the generated text continues ("" when the output starts afresh).
     var promptText: String { get }
+    /// The text of the generated ids, joined as the model joins them.
+    func generatedText(_ ids: [Int]) -> String
+    /// A candidate as it would read appended after `generated`.
+    func candidate(_ id: Int, after generated: [Int]) -> String
+}
+
+extension NextTokenModel {
+    func generatedText(_ ids: [Int]) -> String { ids.map(token).joined(separator: separator) }
+    func candidate(_ id: Int, after generated: [Int]) -> String { token(id) }
 }
 
 /// The trained decoder-only language model continues an English sentence start.
@@ -163,11 +172,36 @@ final class LlamaGenerator: NextTokenModel {
         if ids.count > session.count { lastLogits = try session.append(Array(ids[session.count...])) }
         return lastLogits
     }
-    /// The token's text as printed and drawn: a line break as ⏎, every other control character
-    /// (a GGUF's token text is outside input: it may hold ESC sequences) as a visible escape.
+    /// One candidate: its text, or its bytes ("<0xE4><0xB8>") when it is only part of a
+    /// character (byte-level tokens often split a Chinese character or an emoji). A line break
+    /// shows as ⏎, every other control character (a GGUF's token text is outside input: it may
+    /// hold ESC sequences) as a visible escape.
     func token(_ id: Int) -> String {
-        shown(((try? model.tokenizer.decode([id])) ?? "#\(id)").replacingOccurrences(of: "\n", with: "⏎"))
+        guard let bytes = try? model.tokenizer.bytes(of: id) else { return "#\(id)" }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return byteLabels(bytes) }
+        return shown(text.replacingOccurrences(of: "\n", with: "⏎"))
     }
+
+    /// The generated text from the bytes of all its tokens together, so that a character split
+    /// across tokens comes out whole; bytes at the end that do not complete a character yet
+    /// are shown as bytes.
+    func generatedText(_ ids: [Int]) -> String {
+        let bytes = ids.flatMap { (try? model.tokenizer.bytes(of: $0)) ?? [] }
+        let (text, pending) = splitCompleteCharacters(bytes)
+        return shown(text.replacingOccurrences(of: "\n", with: "⏎")) + byteLabels(pending)
+    }
+
+    /// A candidate that completes a character left unfinished by the text so far shows the
+    /// character too: "<0x8E> (美)".
+    func candidate(_ id: Int, after generated: [Int]) -> String {
+        let label = token(id)
+        let pending = splitCompleteCharacters(generated.flatMap { (try? model.tokenizer.bytes(of: $0)) ?? [] }).pending
+        guard !pending.isEmpty, let bytes = try? model.tokenizer.bytes(of: id) else { return label }
+        let joined = splitCompleteCharacters(pending + bytes)
+        guard joined.pending.isEmpty, !joined.text.contains("\u{FFFD}") else { return label }
+        return label + " (" + shown(joined.text.replacingOccurrences(of: "\n", with: "⏎")) + ")"
+    }
+
 }
 
 struct Generate: ParsableCommand {
@@ -253,7 +287,7 @@ struct Generate: ParsableCommand {
                  + (greedy ? "Greedy: always the most likely token.\n"
                     : "Sampling: temperature \(temperature)\(topK.map { ", top-k \($0)" } ?? "")\(topP.map { ", top-p \($0)" } ?? ""), seed \(seed)\n"))
         var ids = generator.prompt
-        var generated: [String] = []
+        var generated: [Int] = []
         for step in 1...steps {
             let logits = try generator.logits(after: ids)
             try checkFinite(logits: logits, modelName: "the model", step: step)
@@ -266,13 +300,13 @@ struct Generate: ParsableCommand {
             let ranked = rankedTokenIDs(sampled.original).prefix(5)
             let kept = sampled.final.filter { $0 > 0 }.count
             writeOut("\nstep \(step): " + (greedy ? "the most likely of \(logits.count) tokens\n" : "\(kept) of \(logits.count) tokens left after the filters\n")
-                     + probabilityBars(tokens: ranked.map(generator.token), probabilities: ranked.map { sampled.final[$0] },
+                     + probabilityBars(tokens: ranked.map { generator.candidate($0, after: generated) }, probabilities: ranked.map { sampled.final[$0] },
                                        chosen: ranked.firstIndex(of: chosen), style: style) + "\n")
             if let outDirectory {
                 let shown = Array(rankedTokenIDs(sampled.original).prefix(8))
                 let figure = SamplingFigure(
                     title: "Step \(step): choosing the next token",
-                    subtitle: "after \"\(([generator.promptText] + generated).filter { !$0.isEmpty }.joined(separator: generator.separator))\" · the 8 most likely tokens",
+                    subtitle: "after \"\(([generator.promptText, generator.generatedText(generated)]).filter { !$0.isEmpty }.joined(separator: generator.separator))\" · the 8 most likely tokens",
                     tokens: shown.map(generator.token), original: shown.map { sampled.original[$0] },
                     temperature: temperature, afterTemperature: shown.map { sampled.afterTemperature[$0] },
                     k: topK, afterTopK: shown.map { sampled.afterTopK[$0] }, p: topP,
@@ -282,13 +316,13 @@ struct Generate: ParsableCommand {
             }
             if chosen == generator.endID { writeOut("(end of text)\n"); break }
             ids.append(chosen)
-            generated.append(generator.token(chosen))
+            generated.append(chosen)
             writeOut("text: " + generator.promptText + (generator.promptText.isEmpty ? "" : generator.separator)
-                     + style.bold(generated.joined(separator: generator.separator)) + "\n")
+                     + style.bold(generator.generatedText(generated)) + "\n")
         }
         do { try outputs.publish() } catch { throw CLIError("\(error) (no chart was written)") }
         let prefix = generator.promptText.isEmpty ? "" : generator.promptText + generator.separator
-        writeOut("\nGenerated: \(prefix)\(generated.joined(separator: generator.separator))\n")
+        writeOut("\nGenerated: \(prefix)\(generator.generatedText(generated))\n")
     }
 
     func makeGenerator() throws -> NextTokenModel {

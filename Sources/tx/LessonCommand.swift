@@ -7,8 +7,12 @@ struct LessonCommand: ParsableCommand {
         commandName: "lesson",
         abstract: "Step through one lesson in the terminal and write its figures.",
         discussion: """
-            Enter = next step, b = back, q = quit. With --no-pause, or when stdin is not a terminal, \
-            every step is printed at once. Figures go to <output-dir>/<NN-name>/.
+            Enter = next screen or step, b = back, a step number + Enter jumps there, q = quit. A step \
+            longer than the window is shown a screen at a time under its title. With --no-pause, or \
+            when stdin is not a terminal, every step is printed at once. Figures go to \
+            <output-dir>/<NN-name>/. TX_ASCII=1 prints rules and grids in ASCII (for terminals in \
+            CJK locales, which draw ─ · ░ ▒ two columns wide); NO_COLOR=1 or --no-color turns colour \
+            off; COLORTERM=truecolor selects 24-bit colour (otherwise the 256-colour palette).
 
             Examples:
               tx lesson attention
@@ -24,7 +28,8 @@ struct LessonCommand: ParsableCommand {
 
     func run() throws {
         let lesson = try findLesson(name)
-        _ = try present(lesson, options: options)
+        var input = StandardInputLines()
+        _ = try present(lesson, options: options, input: &input)
     }
 }
 
@@ -37,7 +42,7 @@ func findLesson(_ name: String) throws -> Lesson {
 }
 
 /// Runs a lesson and shows it in the pager; returns how the pager ended.
-func present(_ lesson: Lesson, options: LessonOptions) throws -> StepPager.Outcome {
+func present(_ lesson: Lesson, options: LessonOptions, input: inout StandardInputLines) throws -> StepPager.Outcome {
     let context = try options.context()
     let run: LessonRun
     do {
@@ -45,7 +50,7 @@ func present(_ lesson: Lesson, options: LessonOptions) throws -> StepPager.Outco
     } catch {
         throw CLIError("lesson \(lesson.number) (\(lesson.slug)): \(error)")
     }
+    if options.interactive { ResizeSignal.install() }
     let pager = StepPager(style: context.style, interactive: options.interactive)
-    var input = StandardInputLines()
     return pager.run(heading: "Lesson \(lesson.number) · \(lesson.title)", steps: run.steps, input: &input) { writeOut($0) }
 }

@@ -23,12 +23,13 @@ struct List: ParsableCommand {
     }
 }
 
-func lessonList(style: TerminalStyle) -> String {
+/// The syllabus, one line per lesson; lessons in `finished` are marked "✓ done".
+func lessonList(style: TerminalStyle, finished: Set<Int> = []) -> String {
     var lines = [style.bold("TransformerExplorer lessons")]
     for lesson in LessonCatalog.all {
         let number = pad(String(lesson.number), to: 3, alignRight: true)
         let name = pad(lesson.slug, to: 17)
-        let status = lesson.isAvailable ? "" : "  (planned)"
+        let status = !lesson.isAvailable ? "  (planned)" : finished.contains(lesson.number) ? "  ✓ done" : ""
         // One line per lesson, cut to the screen so the list never wraps.
         let text = truncate("\(lesson.title) — \(lesson.summary)", to: max(20, style.width - 24 - displayWidth(status)))
         let line = "\(number)  \(name) \(text)\(status)"

@@ -30,33 +30,55 @@ struct Start: ParsableCommand {
     }
 
     private func menu() throws {
-        let style = options.style
-        let first = LessonCatalog.available.first
+        ResizeSignal.install()
+        var input = StandardInputLines()
+        var finished: Set<Int> = []
+        var last: Int?
+        var message: String?
         while true {
-            writeOut("\u{1B}[2J\u{1B}[H" + lessonList(style: style) + "\n\n")
-            writeOut("Lesson number or name" + (first.map { " (Enter = \($0.number))" } ?? "") + ", q to quit: ")
-            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { return }
+            var style = options.style
+            style.width = TerminalStyle.currentWidth()
+            let next = Self.nextLesson(after: last, finished: finished)
+            var screen = "\u{1B}[2J\u{1B}[H" + lessonList(style: style, finished: finished) + "\n\n"
+            if let message { screen += style.warning(message) + "\n" }
+            screen += "Lesson number or name" + (next.map { " (Enter = \($0.number), \($0.slug))" } ?? "") + ", q to quit: "
+            writeOut(style.glyphs(screen))
+            message = nil
+            let answer: String
+            switch input.nextEvent() {
+            case .end: writeOut("\n"); return
+            case .resized: continue
+            case .line(let line): answer = line.trimmingCharacters(in: .whitespaces)
+            }
             if ["q", "quit", "exit"].contains(answer.lowercased()) { return }
-            let name = answer.isEmpty ? first.map { String($0.number) } ?? "" : answer
+            let name = answer.isEmpty ? next.map { String($0.number) } ?? "" : answer
             do {
                 let lesson = try LessonCatalog.lookup(name)
-                _ = try present(lesson, options: options)
+                if try present(lesson, options: options, input: &input) == .finished { finished.insert(lesson.number) }
+                last = lesson.number
                 try writeGallery()
             } catch {
-                writeOut(style.warning("\(error)") + "\nPress Enter to continue. ")
-                _ = readLine()
+                message = "\(error)"
             }
         }
     }
 
+    /// The lesson Enter opens in the menu: the first written one after the last opened that is
+    /// not finished yet, else the first unfinished one.
+    static func nextLesson(after last: Int?, finished: Set<Int>) -> Lesson? {
+        let open = LessonCatalog.available.filter { !finished.contains($0.number) }
+        return open.first { $0.number > (last ?? -1) } ?? open.first
+    }
+
     private func runAll() throws {
+        var input = StandardInputLines()
         for lesson in LessonCatalog.available {
-            _ = try present(lesson, options: options)
+            _ = try present(lesson, options: options, input: &input)
         }
         let gallery = try writeGallery()
         let numbers = LessonCatalog.available.map { String($0.number) }.joined(separator: ", ")
-        writeOut("\nDone: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; "
-                 + "open \(gallery) to see them all on one page.\n")
+        writeOut("\n" + wrap("Done: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; "
+                              + "open \(gallery) to see them all on one page.", width: TerminalStyle.currentWidth()) + "\n")
     }
 
     /// An HTML page with every figure under the output folder, grouped by lesson.

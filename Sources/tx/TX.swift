@@ -96,6 +96,29 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// With TX_ASCII=1 everything tx prints has its ambiguous-width glyphs replaced by ASCII.
+private let asciiOutput = TerminalStyle.detect().ascii
+
+/// Results: standard output.
 func writeOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    FileHandle.standardOutput.write(Data(fitToScreen(asciiOutput ? asciiFallback(text) : text).utf8))
+}
+
+/// Notes and progress: standard error, so that the results on standard output can be piped
+/// or compared on their own.
+func writeErr(_ text: String) {
+    FileHandle.standardError.write(Data(fitToScreen(asciiOutput ? asciiFallback(text) : text).utf8))
+}
+
+/// Sentences tx prints start at the left edge; one wider than the screen is wrapped at word
+/// boundaries by display width. Indented lines (tables, grids, code) are left alone: they are
+/// laid out to fit by whoever prints them. The pager's screens are already fitted.
+func fitToScreen(_ text: String) -> String {
+    let width = TerminalStyle.currentWidth()
+    guard text.split(separator: "\n", omittingEmptySubsequences: false).contains(where: { displayWidth(String($0)) > width }),
+          !text.contains("\u{1B}[2J") else { return text }
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        let line = String(line)
+        return displayWidth(line) > width && !line.hasPrefix(" ") && !line.hasPrefix("\r") ? wrap(line, width: width) : line
+    }.joined(separator: "\n")
 }

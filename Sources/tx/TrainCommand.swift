@@ -107,7 +107,7 @@ struct Train: ParsableCommand {
         // The weights and both figures are published together at the end, or none of them.
         let outputs = StagedOutputs()
 
-        let terminal = isatty(STDOUT_FILENO) == 1
+        let terminal = isatty(STDERR_FILENO) == 1
         let shape = kind == .translator ? "\(options.layers) + \(options.layers) layers" : "\(options.layers) layers"
         writeOut("Training the \(kind.title): \(shape), d_model \(options.modelDimension), "
                  + "\(options.heads) heads, d_ff \(options.feedForwardDimension); \(options.steps) steps of "
@@ -258,18 +258,18 @@ struct ProgressDisplay {
             let now = clock.now
             if let lastDrawn, now - lastDrawn < .milliseconds(100), progress.step != progress.totalSteps { return }
             lastDrawn = now
-            writeOut("\r\u{1B}[2K" + Self.line(progress))
+            writeErr("\r\u{1B}[2K" + Self.line(progress))
             drewInPlace = true
         } else {
             let every = max(1, progress.totalSteps / 10)
             if progress.step % every == 0 || progress.step == progress.totalSteps || progress.step == 1 {
-                writeOut(Self.line(progress) + "\n")
+                writeErr(Self.line(progress) + "\n")
             }
         }
     }
 
     /// Ends the in-place line.
     mutating func finish() {
-        if drewInPlace { writeOut("\n"); drewInPlace = false }
+        if drewInPlace { writeErr("\n"); drewInPlace = false }
     }
 }

@@ -152,7 +152,8 @@ struct CLIUseTests {
         let tx = try TX()
         let first = try tx.run(["attention", "--text", sentence, "--seed", "7", "--out", "one.png"])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("untrained"))
+        #expect(first.stderr.contains("untrained"))   // the note goes to standard error
+        #expect(!first.stdout.contains("Note:"))
         #expect(first.stdout.contains("Wrote one.png"))
         let second = try tx.run(["attention", "--text", sentence, "--seed", "7", "--out", "two.png"])
         #expect(second.status == 0)
@@ -245,7 +246,7 @@ struct CLIArchitectureTests {
         // Words the trained models never saw: untrained models, with a note; forcing trained fails.
         let other = try tx.run(["compare", "--text", "The cat sat on the mat", "--out", "u.png"])
         #expect(other.status == 0)
-        #expect(other.stdout.contains("tiny untrained models are used"))
+        #expect(other.stderr.contains("tiny untrained models are used"))
         let forced = try tx.run(["compare", "--text", "The cat sat on the mat", "--weights", "trained", "--out", "v.png"])
         #expect(forced.status != 0)
         #expect(forced.stderrLines.count == 1 && forced.stderr.contains("--weights random"))

@@ -128,6 +128,12 @@ struct EveryLessonTests {
             try lesson.run(LessonContext(seed: 3, outputRoot: root + "/a"))
         }
         _ = try lesson.run(LessonContext(seed: 3, outputRoot: root + "/b"))
+        // Printed as the pager prints it, no line is wider than 80 columns (East Asian wide
+        // characters count 2), nor than 120 in a wider window, and no reflow marker leaks.
+        let wide = overlong(first, width: 80, root: root + "/a")
+        #expect(wide.isEmpty, "lesson \(number) at 80 columns:\n\(wide.joined(separator: "\n"))")
+        #expect(overlong(first, width: 120, root: root + "/a").isEmpty)
+        #expect(!pages(first, width: 80).contains(reflowMarker))
         #expect(first.steps.count >= 4)
         // Every figure's text stays on its canvas and no two labels collide.
         #expect(log.entries.count == first.figures.count)

@@ -63,7 +63,7 @@ struct RealModelLessonsTests {
     func lessonFourteenDrawsBothModels() throws {
         let root = folder()
         let run = try LessonCatalog.lookup("14").run(LessonContext(seed: 7, outputRoot: root))
-        #expect(run.steps.count == 4)
+        #expect(run.steps.count == 5)
         #expect(run.figures.map { ($0 as NSString).lastPathComponent } == [
             "01-minilm-model-view.png", "02-head-view-tired.png", "03-head-view-wide.png",
             "04-best-head-tired.png", "05-best-head-wide.png", "06-smollm2-head.png", "07-smollm2-model-view.png"])
@@ -71,6 +71,27 @@ struct RealModelLessonsTests {
         #expect(text.contains("The clearest head is layer 5, head 1"))
         #expect(text.contains("1. \" Paris\""))
         #expect(text.contains("layer 24, head 5"))
+        // The inside step: RoPE as written in the lesson equals the model's own rotation, q·k
+        // depends only on the distance, and the grouped-query and SwiGLU shapes are the file's.
+        let inside = flat(try #require(run.steps.last).body)
+        let model = try LlamaModel.loadInstalled()
+        let ids = model.tokenizer.encode(RealModelLesson.prompt)
+        let look = try model.inspectFirstLayer(ids: ids)
+        let hd = model.configuration.headDimension, last = ids.count - 1, base = model.configuration.ropeFrequencyBase
+        let ours = RealModelLesson.rotate(Array(look.queryBeforeRotation[last][0..<hd]), position: last, base: base)
+        #expect(zip(ours, look.queryAfterRotation[last][0..<hd]).allSatisfy { abs($0 - $1) < 1e-5 })
+        let q = Array(look.queryBeforeRotation[last][0..<hd]), k = Array(look.keyAfterRotation[0][0..<hd])
+        let near = RealModelLesson.dot(RealModelLesson.rotate(q, position: 4, base: base), RealModelLesson.rotate(k, position: 0, base: base))
+        let far = RealModelLesson.dot(RealModelLesson.rotate(q, position: 104, base: base), RealModelLesson.rotate(k, position: 100, base: base))
+        #expect(abs(near - far) < 1e-3 * max(1, abs(near)))
+        #expect(inside.contains("attn_q is 576 × 576: 9 query heads of 64"))
+        #expect(inside.contains("attn_k and attn_v are only 192 × 576: 3 key/value heads"))
+        #expect(inside.contains("query heads 1–3 → key/value head 1"))
+        #expect(inside.contains("from 34,560 to 11,520 numbers per token"))
+        #expect(inside.contains("3 · 576 · 1,536 = 2,654,208 parameters, exactly as many as"))
+        let negative = look.gate.filter { $0 < 0 }.count
+        #expect(inside.contains("\(negative) of the 1,536 gate values are negative"))
+        #expect(look.shapes.first { $0.name == "ffn_gate" }?.shape == [1536, 576])
         // The model views: 6 × 12 thumbnails for MiniLM, 4 layers × 9 heads for SmolLM2, written at
         // the size of exactly those charts.
         let bert = try BertEncoderModel.loadInstalled()
@@ -111,6 +132,9 @@ struct RealModelLessonsTests {
         }
         for fault in figureLayoutFaults(log) { Issue.record("\(fault)") }
         #expect(again.figures.count == run.figures.count)
+        // Printed at 80 columns, no line is wider.
+        let wide = overlong(run, width: 80, root: root)
+        #expect(wide.isEmpty, "lesson \(lesson) at 80 columns:\n\(wide.joined(separator: "\n"))")
         let text = run.steps.map(\.body).joined(separator: "\n")
         for (a, b) in zip(run.figures, again.figures) {
             #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b), "\(a)")
