@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Terminal", targets: ["Terminal"]),
         .library(name: "TrainedModels", targets: ["TrainedModels"]),
         .library(name: "Lessons", targets: ["Lessons"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "InteractiveViews", targets: ["InteractiveViews"]),
         .executable(name: "tx", targets: ["tx"]),
     ],
     dependencies: [
@@ -34,6 +36,13 @@ let package = Package(
             dependencies: ["TensorCore", "Transformer", "ModelIO"],
             resources: [.copy("Weights")]
         ),
+        // What the attention does, measured: rollout and flow, the logit lens, head ablation,
+        // on any model of the project through one probe (residual stream, queries and keys,
+        // heads silenced on request).
+        .target(name: "Analysis", dependencies: ["TensorCore", "Transformer", "ModelIO"]),
+        // The self-contained interactive HTML page of an attention trace (head, model and
+        // neuron views): inline JS and CSS, the trace embedded as JSON, no network.
+        .target(name: "InteractiveViews", dependencies: ["Transformer"]),
         // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
         .systemLibrary(
             name: "CCairo",
@@ -54,6 +63,7 @@ let package = Package(
             name: "tx",
             dependencies: [
                 "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO", "TrainedModels",
+                "Analysis", "InteractiveViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,6 +99,8 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ModelIO", "Transformer", "TensorCore", "TrainedModels"]),
+        .testTarget(name: "InteractiveViewsTests", dependencies: ["InteractiveViews", "Transformer"]),
         .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.

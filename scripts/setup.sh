@@ -7,9 +7,12 @@
 #   fonts-wqy-microhei  a CJK font, so Chinese labels render as glyphs, not boxes
 #   fonts-dejavu-core   the Latin font the figures use
 #   tmux            not needed to run; lets you step through lessons in a split terminal
+# With --browser it also installs Debian's chromium, which only the headless-browser test of
+# the interactive HTML view needs (scripts/test.sh asks for it).
 set -euo pipefail
 
 needed=(libcairo2-dev zlib1g-dev pkg-config fonts-wqy-microhei fonts-dejavu-core)
+if [ "${1:-}" = "--browser" ]; then needed+=(chromium); fi
 missing=()
 for pkg in "${needed[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
