@@ -89,6 +89,12 @@ struct Attention: ParsableCommand {
     @Option(help: "With --arch or --model: also write the attention trace as JSON to this path.")
     var json: String?
 
+    @Option(help: "Also write one interactive HTML page (head, model and neuron views; a single offline file) to this path.")
+    var html: String?
+
+    @Flag(name: .customLong("with-qk"), help: "Put every head's queries and keys in the trace (--json, --html): the neuron view's data. Large.")
+    var withQueriesKeys = false
+
     @Flag(help: "No ANSI colour.")
     var noColor = false
 
@@ -113,6 +119,7 @@ struct Attention: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        try checkTraceDestinations()
         let demo: AttentionDemo
         do {
             demo = try AttentionDemo(text: text, seed: seed,
@@ -133,6 +140,9 @@ struct Attention: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        if html != nil || json != nil {
+            try writeTraceFiles(try singleHeadTrace(demo), title: "One randomly initialised head (\(kind))")
+        }
         let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,
                                    color: { ColorMap.viridis.color(at: $0).bytes })
             .format(demo.stages.weights.rows, rowLabels: tokens, columnLabels: tokens, range: 0...1)
@@ -144,7 +154,7 @@ struct Attention: ParsableCommand {
 
             Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. \
             For trained attention add --arch (e.g. --text "我昨天在花园里看到了一只猫" --arch encoder-decoder).
-            Wrote \(out)
+            Wrote \(out)\(tracePaths)
 
             """)
     }
@@ -157,12 +167,13 @@ extension Attention {
     /// --arch: a tiny model of one architecture, drawn in the chosen view.
     func runModel(_ architecture: ArchitectureDemo.Architecture, style: TerminalStyle) throws {
         try checkDestination(out)
+        try checkTraceDestinations()
         if let json {
             guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
             try checkDestination(json.dropLast(5) + ".png")   // the same folder checks, without the extension rule
         }
         let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights)
-        let trace = demo.trace(architecture)
+        let trace = try architectureTrace(demo, architecture)
         let kind = kind ?? architecture.defaultKind
         let kinds = AttentionKind.allCases.filter { !trace.entries(kind: $0).isEmpty }
         guard kinds.contains(kind) else {
@@ -195,7 +206,7 @@ extension Attention {
         }
         do {
             try render(chart, to: out)
-            if let json { try writeFileAtomically(Array(trace.jsonData()), to: json) }
+            try writeTraceFiles(trace, title: "\(architecture.title): attention over \"\(text)\"")
         } catch {
             throw CLIError("\(error)")
         }
@@ -208,7 +219,7 @@ extension Attention {
             \(grid)
 
             \(demo.weights == .trained ? "This is the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator") shipped with the package (tx train)." : "Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. Use a sentence from the project's corpus for the trained models.")
-            Wrote \(out)\(json.map { "\nWrote \($0) (the whole trace; schema in docs/trace-schema.md)" } ?? "")
+            Wrote \(out)\(tracePaths)
 
             """)
     }

@@ -25,6 +25,7 @@ struct RealModelAttention {
             guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
             try checkDestination(json.dropLast(5) + ".png")
         }
+        try c.checkTraceDestinations()
         guard !c.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw CLIError("--text is empty: give the sentence to run the model on")
         }
@@ -44,10 +45,19 @@ struct RealModelAttention {
         let reason = model.positionLimit <= Self.figureTokenLimit
             ? "\(model.name) has positions for" : "an attention figure shows"
         let tokens = try realModelTokens(model, text: c.text, limit: limit, limitReason: reason, truncate: c.truncate)
-        let trace: AttentionTrace
-        do { trace = try model.trace(tokens.ids) } catch let error as CLIError { throw error } catch {
+        var trace: AttentionTrace
+        do {
+            if c.withQueriesKeys {
+                trace = try model.probed.run(ids: tokens.ids, labels: tokens.labels, recordQueriesKeys: true).trace
+            } else {
+                trace = try model.trace(tokens.ids)
+            }
+        } catch let error as CLIError { throw error } catch {
             throw CLIError("running \(model.name): \(error)")
         }
+        trace.model = model.name
+        trace.text = c.text
+        trace.tokenIDs = tokens.ids
 
         let kind = model.attentionKind
         let entries = trace.entries(kind: kind).filter { $0.layer == c.layer - 1 }.sorted { $0.head < $1.head }
@@ -79,7 +89,7 @@ struct RealModelAttention {
         }
         do {
             try render(chart, to: c.out)
-            if let json = c.json { try writeFileAtomically(Array(trace.jsonData()), to: json) }
+            try c.writeTraceFiles(trace, title: "\(model.name): attention over \"\(c.text)\"")
         } catch {
             throw CLIError("\(error)")
         }
@@ -103,7 +113,7 @@ struct RealModelAttention {
             }
         }
         report += "\nWrote \(c.out)"
-        if let json = c.json { report += "\nWrote \(json) (the whole trace; schema in docs/trace-schema.md)" }
+        report += c.tracePaths
         writeOut(report + "\n")
     }
 
