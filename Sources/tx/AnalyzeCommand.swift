@@ -22,7 +22,7 @@ struct Analyze: ParsableCommand {
               tx analyze lens --model smollm2 --text "The capital of France is"
               tx analyze ablate --model smollm2 --layer 4 --head 2 --text "The capital of France is"
               tx analyze ablate --model bert --layer 2 --head 1 --text "我是学生 [SEP] I am a [MASK]"
-              tx analyze sweep --model lm --text "the teacher reads a"
+              tx analyze sweep --model lm --text "i saw a ball in the"
             """,
         subcommands: [Rollout.self, Flow.self, Lens.self, Ablate.self, Sweep.self]
     )
@@ -65,7 +65,7 @@ struct AnalysisInput {
             let unknown = words.filter { !lm.vocabulary.contains($0) }
             guard unknown.isEmpty, !words.isEmpty else {
                 throw CLIError("the language model does not know \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); "
-                               + "it knows the words of the project's corpus, e.g. --text \"the teacher reads a\"")
+                               + "it knows the words of the project's corpus, e.g. --text \"i saw a ball in the\"")
             }
             let ids = lm.input(words)
             guard ids.count <= tokenLimit else { throw CLIError("the text is \(ids.count) tokens long; the limit is \(tokenLimit)") }
