@@ -56,7 +56,8 @@ let package = Package(
         // The lessons: one file per lesson, a list of steps.
         .target(
             name: "Lessons",
-            dependencies: ["TensorCore", "Transformer", "Figures", "Terminal", "TrainedModels", "ModelIO"],
+            dependencies: ["TensorCore", "Transformer", "Figures", "Terminal", "TrainedModels", "ModelIO", "Analysis",
+                           "InteractiveViews"],
             path: "Lessons"
         ),
         .executableTarget(
@@ -102,7 +103,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ModelIO", "Transformer", "TensorCore", "TrainedModels"]),
         .testTarget(name: "InteractiveViewsTests", dependencies: ["InteractiveViews", "Transformer"]),
         .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Analysis"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
     ]

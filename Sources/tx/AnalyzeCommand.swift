@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import Figures
 import Foundation
+import Lessons
 import ModelIO
 import Terminal
 import TrainedModels
@@ -164,24 +165,13 @@ struct RolloutReport {
             try input.model.run(ids: input.ids, labels: input.labels, segments: input.segments)
         }
         let layers = input.layers(run)
-        let raw = layers.map { heads in
-            (0..<input.labels.count).map { j in heads.reduce(Float(0)) { $0 + $1[position][j] } / Float(heads.count) }
-        }
+        let raw = RolloutFigure.meanAttention(of: position, layers: layers)
         let rollout = AttentionRollout.rollout(layers).map { $0[position].map(Float.init) }
         let flow = withFlow ? AttentionRollout.flow(layers, query: position).map { $0.map(Float.init) } : nil
-        let layerLabels = (1...layers.count).map { "layer \($0)" }
         let token = input.labels[position]
-        func panel(_ values: [[Float]], _ title: String) -> Heatmap {
-            Heatmap(values: values, rowLabels: layerLabels, columnLabels: input.labels, title: title,
-                    colorMap: .viridis, showValues: input.labels.count <= 14, colorBarLabel: "share",
-                    columnLabelPosition: .bottom)
-        }
-        var panels: [any Chart] = [panel(raw, "Raw attention of \"\(token)\" (mean of the heads)"),
-                                   panel(rollout, "Rollout: input tokens in \"\(token)\"")]
-        if let flow { panels.append(panel(flow, "Flow: max-flow from each input token")) }
-        let chart = PanelGrid(title: "\(input.name): where \"\(token)\" gets its information, layer by layer",
-                              columns: panels.count, panels: panels,
-                              subtitle: input.quotedText + " · rollout multiplies 0.5·A + 0.5·I over the layers (Abnar & Zuidema 2020)")
+        let chart = RolloutFigure.make(title: "\(input.name): where \"\(token)\" gets its information, layer by layer",
+                                       subtitle: input.quotedText + " · rollout multiplies 0.5·A + 0.5·I over the layers (Abnar & Zuidema 2020)",
+                                       labels: input.labels, query: position, raw: raw, rollout: rollout, flow: flow)
         try analysisStep("drawing") { try render(chart, to: out) }
 
         var report = "\(input.name), query \"\(token)\" (position \(position)):\n\n"
