@@ -74,8 +74,8 @@ struct RealModelLessonsTests {
         let rolloutStep = try #require(run.steps.first { $0.title == "What rollout changes for \"it\"" })
         let minilm = try BertEncoderModel.loadInstalled()
         let tokens = minilm.tokenize(RealModelLesson.tired)
-        let trace = try #require(try minilm.forward(ids: minilm.encode(RealModelLesson.tired), recordTrace: true).trace)
-        let layers = (0..<6).map { l in (0..<12).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf)! } }
+        let tiredTrace = try #require(try minilm.forward(ids: minilm.encode(RealModelLesson.tired), recordTrace: true).trace)
+        let layers = (0..<6).map { l in (0..<12).map { h in tiredTrace.weights(layer: l, head: h, kind: .encoderSelf)! } }
         let it = try #require(tokens.firstIndex(of: "it"))
         let rolled = AttentionRollout.rollout(layers)[5][it]
         let prose = rolloutStep.body.replacingOccurrences(of: "\n", with: " ")
