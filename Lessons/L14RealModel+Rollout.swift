@@ -19,7 +19,7 @@ public enum RolloutFigure {
         }
         var panels: [any Chart] = [panel(raw, "Raw attention of \"\(token)\" (mean of the heads)"),
                                    panel(rollout, "Rollout: the input tokens in \"\(token)\"")]
-        if let flow { panels.append(panel(flow, "Flow: max-flow from each input token")) }
+        if let flow { panels.append(panel(flow, "Flow: max-flow from each input token (each alone, at most 1)")) }
         return PanelGrid(title: title, columns: panels.count, panels: panels, subtitle: subtitle)
     }
 

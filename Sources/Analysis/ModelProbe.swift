@@ -164,7 +164,7 @@ public enum ProbedModel: Sendable {
 
     /// Runs `layers` as `EncoderLayer.callAsFunction` does, recording every head and silencing
     /// the heads in `ablated` (before W_O). Returns the input, then each layer's output.
-    private static func runLayers(_ layers: [EncoderLayer], input: Tensor, mask: Tensor?, labels: [String],
+    static func runLayers(_ layers: [EncoderLayer], input: Tensor, mask: Tensor?, labels: [String],
                                   kind: AttentionKind, ablated: Set<HeadIndex>, recordQueriesKeys: Bool,
                                   trace: inout AttentionTrace) throws -> [Tensor] {
         var x = input
@@ -196,7 +196,7 @@ public enum ProbedModel: Sendable {
     }
 
     /// Per-head outputs [(1,) h, T, d_h] with the listed heads set to zero.
-    private static func silence(_ perHead: Tensor, heads: [Int]) throws -> Tensor {
+    static func silence(_ perHead: Tensor, heads: [Int]) throws -> Tensor {
         let shape = perHead.shape, rank = shape.count
         let h = shape[rank - 3], block = shape[rank - 2] * shape[rank - 1]
         var scalars = perHead.scalars

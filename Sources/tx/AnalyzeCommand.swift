@@ -14,7 +14,7 @@ struct Analyze: ParsableCommand {
         abstract: "Attention rollout and flow, the logit lens, head ablation.",
         discussion: """
             Models: minilm, smollm2, lm (the trained language model), bert (the trained tiny BERT), \
-            or a path to a .gguf / .safetensors model. Rollout and flow are for encoders, the lens \
+            translator (ablate only), or a path to a .gguf / .safetensors model. Rollout and flow are for encoders, the lens \
             for decoders; ablation works on every one.
 
             Examples:
@@ -23,6 +23,7 @@ struct Analyze: ParsableCommand {
               tx analyze lens --model smollm2 --text "The capital of France is"
               tx analyze ablate --model smollm2 --layer 4 --head 2 --text "The capital of France is"
               tx analyze ablate --model bert --layer 2 --head 1 --text "我是学生 [SEP] I am a [MASK]"
+              tx analyze ablate --model translator --kind cross --layer 2 --head 3 --text "我昨天在花园里看到了一只猫"
               tx analyze sweep --model lm --text "i saw a ball in the"
             """,
         subcommands: [Rollout.self, Flow.self, Lens.self, Ablate.self, Sweep.self]
@@ -266,8 +267,12 @@ extension Analyze {
         var layer: Int
         @Option(help: "The head to silence, from 1.")
         var head: Int
+        @Option(help: "With --model translator: which attention the head belongs to: encoder-self, decoder-causal-self or cross (default).")
+        var kind: AttentionKind?
 
         func run() throws {
+            if options.model.lowercased() == "translator" { return try runTranslator() }
+            if kind != nil { throw CLIError("--kind goes with --model translator; the other models have one kind of attention") }
             let input = try AnalysisInput.load(options)
             guard (1...input.model.layerCount).contains(layer) else {
                 throw CLIError("--layer \(layer) is out of range: \(input.name) has layers 1…\(input.model.layerCount)")
@@ -305,6 +310,39 @@ extension Analyze {
             report += before[0].id == after[0].id ? "; the top token stays \"\(before[0].token)\".\n"
                 : "; the top token changes from \"\(before[0].token)\" to \"\(after[0].token)\".\n"
             writeOut(report)
+        }
+
+        /// The translator: the output sentence before and after.
+        func runTranslator() throws {
+            let translator: Translator
+            do { translator = try TrainedModels.translator() } catch { throw CLIError("cannot load the translator: \(error)") }
+            let source = ParallelCorpus.tokenizeChinese(options.text)
+            guard !source.isEmpty else { throw CLIError("--text is empty: give a Chinese sentence, e.g. --text \"我是一个学生\"") }
+            let unknown = source.filter { !translator.sourceVocabulary.contains($0) }
+            guard unknown.isEmpty else {
+                throw CLIError("the translator does not know \(unknown.joined(separator: " ")); use the corpus's characters, e.g. --text \"我们每天在学校画一朵花\"")
+            }
+            let c = translator.model.configuration
+            guard (1...c.layers).contains(layer) else { throw CLIError("--layer \(layer) is out of range: the translator has layers 1…\(c.layers)") }
+            guard (1...c.heads).contains(head) else { throw CLIError("--head \(head) is out of range: the translator has heads 1…\(c.heads)") }
+            let kind = kind ?? .cross
+            let ids = translator.sourceIDs(source)
+            func translate(_ heads: Set<TranslatorAblation.Head>) throws -> String {
+                let out = try analysisStep("translating") {
+                    try TranslatorAblation(model: translator.model, silencing: heads)
+                        .translate(source: ids, startID: translator.startID, endID: translator.endID, maxLength: 32)
+                }
+                return out.filter { $0 != translator.endID }.map { translator.targetVocabulary[$0] }.joined(separator: " ")
+            }
+            let before = try translate([]), after = try translate([.init(kind: kind, layer: layer - 1, head: head - 1)])
+            writeOut("""
+                the trained translator, \(source.joined()) with layer \(layer), head \(head) of the \(kind.rawValue) attention silenced:
+
+                  before: \(before)
+                  after:  \(after)
+                \(before == after ? "The sentence does not change." : "The sentence changes.")
+
+                """)
         }
     }
 

@@ -215,3 +215,30 @@ struct SmolLM2ProbeTests {
         #expect(some.divergence > 1e-4)
     }
 }
+
+@Suite struct TranslatorAblationTests {
+    @Test func nothingSilencedTranslatesAsTheModelAndSilencingMatchesZeroedRows() throws {
+        let translator = try TrainedModels.translator()
+        let source = translator.sourceIDs("我昨天在花园里看到了一只猫".map(String.init))
+        let own = try translator.model.greedyDecode(source: source, startID: translator.startID, endID: translator.endID, maxLength: 20)
+        let intact = try TranslatorAblation(model: translator.model, silencing: [])
+            .translate(source: source, startID: translator.startID, endID: translator.endID, maxLength: 20)
+        #expect(intact == own)
+
+        // Silence every cross-attention head of layer 2: the same as zeroing all of its W_O.
+        let heads = Set((0..<4).map { TranslatorAblation.Head(kind: .cross, layer: 1, head: $0) })
+        let silenced = try TranslatorAblation(model: translator.model, silencing: heads)
+            .translate(source: source, startID: translator.startID, endID: translator.endID, maxLength: 20)
+        let copy = try TrainableSeq2Seq(configuration: translator.model.configuration,
+                                        sourceVocabularySize: translator.model.sourceVocabularySize,
+                                        targetVocabularySize: translator.model.targetVocabularySize, seed: 0)
+        var values: [String: Tensor] = [:]
+        for (name, variable) in translator.model.parameters.entries { values[name] = variable.value }
+        let name = "decoderLayers.1.crossAttention.output.weight"
+        let w = try #require(values[name], "parameter names: \(values.keys.sorted().prefix(40))")
+        values[name] = Tensor.zeros(w.shape)
+        try copy.parameters.load(values)
+        let zeroed = try copy.greedyDecode(source: source, startID: translator.startID, endID: translator.endID, maxLength: 20)
+        #expect(silenced == zeroed)
+    }
+}
