@@ -2,6 +2,7 @@ import Foundation
 import ModelIO
 import TensorCore
 import Transformer
+import Training
 
 /// Head ablation (as in Michel, Levy & Neubig 2019, "Are Sixteen Heads Really Better than One?"):
 /// silence one head, or a set, and measure what the model's prediction loses. A head whose

@@ -2,6 +2,7 @@ import Foundation
 import ModelIO
 import TensorCore
 import Transformer
+import Training
 
 /// The logit lens (nostalgebraist 2020, "interpreting GPT: the logit lens"): a decoder's
 /// residual stream after each layer, put through the model's own final norm and unembedding as

@@ -1,6 +1,7 @@
 import ModelIO
 import TensorCore
 import Transformer
+import Training
 
 /// One pass of any single-stack model of the project with what the analyses need recorded: the
 /// residual stream after the embedding and after each layer, the logits (when the model has an

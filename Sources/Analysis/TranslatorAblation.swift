@@ -1,6 +1,7 @@
 import ModelIO
 import TensorCore
 import Transformer
+import Training
 
 /// Head ablation for the encoder–decoder translator: greedy translation with chosen heads
 /// silenced (their output before W_O set to zero), in the encoder's self-attention, the

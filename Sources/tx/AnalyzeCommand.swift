@@ -7,6 +7,7 @@ import ModelIO
 import Terminal
 import TrainedModels
 import Transformer
+import Training
 
 /// `tx analyze …`: what attention does, measured, on any model the project runs.
 struct Analyze: ParsableCommand {

@@ -7,6 +7,7 @@ import ModelIO
 import TensorCore
 import TrainedModels
 import Transformer
+import Training
 
 /// `tx attention --json / --html / --with-qk`: the trace files written beside the figure.
 extension Attention {

@@ -5,6 +5,7 @@ import ModelIO
 import TensorCore
 import TrainedModels
 import Transformer
+import Training
 
 /// A copy of a trained stack whose W_O has the d_h input rows of `head` in `layer` set to zero.
 func stackWithZeroedHead(_ model: TrainableSelfAttentionStack, layer: Int, head: Int) throws -> TrainableSelfAttentionStack {
