@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Terminal", targets: ["Terminal"]),
         .library(name: "TrainedModels", targets: ["TrainedModels"]),
         .library(name: "Lessons", targets: ["Lessons"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "InteractiveViews", targets: ["InteractiveViews"]),
         .executable(name: "tx", targets: ["tx"]),
     ],
     dependencies: [
@@ -48,6 +50,13 @@ let package = Package(
             dependencies: ["TensorCore", "Transformer", "Tokenizers", "Training", "ModelIO"],
             resources: [.copy("Weights")]
         ),
+        // What the attention does, measured: rollout and flow, the logit lens, head ablation,
+        // on any model of the project through one probe (residual stream, queries and keys,
+        // heads silenced on request).
+        .target(name: "Analysis", dependencies: ["TensorCore", "Transformer", "Training", "ModelIO"]),
+        // The self-contained interactive HTML page of an attention trace (head, model and
+        // neuron views): inline JS and CSS, the trace embedded as JSON, no network.
+        .target(name: "InteractiveViews", dependencies: ["Transformer"]),
         // Cairo and Pango (pangocairo, which pulls in cairo) through pkg-config; scripts/setup.sh
         // installs libcairo2-dev and libpango1.0-dev.
         .systemLibrary(
@@ -63,14 +72,14 @@ let package = Package(
         .target(
             name: "Lessons",
             dependencies: ["TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
-                           "TrainedModels", "ModelIO"],
+                           "TrainedModels", "ModelIO", "Analysis", "InteractiveViews"],
             path: "Lessons"
         ),
         .executableTarget(
             name: "tx",
             dependencies: [
                 "Lessons", "TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
-                "ModelIO", "TrainedModels",
+                "ModelIO", "TrainedModels", "Analysis", "InteractiveViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,10 +120,14 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "AnalysisTests",
+                    dependencies: ["Analysis", "ModelIO", "Transformer", "Training", "TensorCore", "TrainedModels"]),
+        .testTarget(name: "InteractiveViewsTests", dependencies: ["InteractiveViews", "Transformer"]),
         .testTarget(name: "TrainedModelsTests",
                     dependencies: ["TrainedModels", "Transformer", "Tokenizers", "Training", "ModelIO", "TensorCore"]),
         .testTarget(name: "LessonsTests",
-                    dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training", "TensorCore"]),
+                    dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training",
+                                   "TensorCore", "Analysis"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
     ]

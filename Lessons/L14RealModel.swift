@@ -264,6 +264,7 @@ struct RealModelLesson {
             with no single head doing it visibly. The head views draw every head of layer \
             \(focusLayer + 1) from "it" (one colour per head), then the chosen head alone.
             """) + "\n\n" + ([tiredPath, widePath] + bestPaths).map(figureLine).joined(separator: "\n")))
+        steps.append(try rolloutStep(figures, narrator, model: model, trace: tiredTrace, tokens: tokens))
         return steps
     }
 

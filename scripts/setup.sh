@@ -9,10 +9,13 @@
 #   fonts-dejavu-core   the Latin font the figures use
 #   fonts-noto-color-emoji  an emoji font, so 🍕 in a label is a pizza, not a box
 #   tmux            not needed to run; lets you step through lessons in a split terminal
+# With --browser it also installs Debian's chromium, which only the headless-browser test of
+# the interactive HTML view needs (scripts/test.sh asks for it).
 set -euo pipefail
 
 needed=(libcairo2-dev libpango1.0-dev zlib1g-dev pkg-config fonts-wqy-microhei fonts-dejavu-core
         fonts-noto-color-emoji)
+if [ "${1:-}" = "--browser" ]; then needed+=(chromium); fi
 missing=()
 for pkg in "${needed[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

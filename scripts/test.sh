@@ -3,7 +3,8 @@
 # as part of it so they never rot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+# --browser: also chromium, for the headless-browser test of `tx attention --html`.
+./scripts/setup.sh --browser
 # The real-model tests compare against golden fixtures and need the two models. In CI a
 # missing model is a failure; elsewhere those tests report that they were skipped.
 if ! ./scripts/fetch-models.sh; then

@@ -39,8 +39,10 @@ public final class LlamaSession: @unchecked Sendable {
     }
 
     /// The core pass. `labels` name every cached + new position when a trace is recorded.
+    /// `probe` (optional, for the analyses) records the residual stream and each head's queries
+    /// and keys, and zeroes the heads it names before W_O.
     func run(_ ids: [Int], allPositions: Bool, trace: inout AttentionTrace?, labels: [String],
-             operation: String) throws -> [Float] {
+             operation: String, probe: LlamaProbe? = nil) throws -> [Float] {
         let c = model.configuration
         guard !ids.isEmpty else { throw LlamaError.emptyInput(operation: operation) }
         for (position, id) in ids.enumerated() where id < 0 || id >= c.vocabularySize {
@@ -65,6 +67,7 @@ public final class LlamaSession: @unchecked Sendable {
             model.tokenEmbedding.copyRow(id, into: x + t * d)
         }
         let rotations = (0..<T).map { model.cosSin(position: start + $0) }
+        probe?.recordResidual(x, count: T * d)
 
         for (layerIndex, layer) in model.layers.enumerated() {
             // Attention block.
@@ -76,6 +79,7 @@ public final class LlamaSession: @unchecked Sendable {
             }
             keys[layerIndex].append(contentsOf: UnsafeBufferPointer(start: k, count: T * kvSize))
             values[layerIndex].append(contentsOf: UnsafeBufferPointer(start: v, count: T * kvSize))
+            probe?.recordQueriesKeys(queries: q, count: T * qSize, keys: keys[layerIndex])
 
             var recorded: [Float] = trace == nil ? [] : [Float](repeating: 0, count: heads * T * total)
             keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
@@ -118,6 +122,7 @@ public final class LlamaSession: @unchecked Sendable {
                 try trace!.record(weights: try Tensor(shape: [heads, T, total], scalars: recorded), layer: layerIndex,
                                   kind: .decoderSelf, queryTokens: Array(labels[start..<total]), keyTokens: labels)
             }
+            probe?.ablate(layer: layerIndex, attended: attended, rows: T, heads: heads, headDimension: hd)
             layer.attentionOutput.multiply(x: attended, rows: T, y: h, threads: threads)
             for i in 0..<(T * d) { x[i] += h[i] }
 
@@ -130,6 +135,7 @@ public final class LlamaSession: @unchecked Sendable {
             }
             layer.down.multiply(x: gate, rows: T, y: h, threads: threads)
             for i in 0..<(T * d) { x[i] += h[i] }
+            probe?.recordResidual(x, count: T * d)
         }
         count = total
 

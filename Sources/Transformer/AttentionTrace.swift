@@ -29,6 +29,20 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
     public var architecture: String
     /// Ordered by stack (encoder first), then layer, then kind (self before cross), then head.
     public var entries: [Entry]
+    /// The version of docs/trace-schema.md this trace follows (`currentSchemaVersion` for new
+    /// traces; nil in files written before the field existed, which are version 1).
+    public var schemaVersion: Int?
+    /// The model that produced the trace ("all-MiniLM-L6-v2", "language model", …), when known.
+    public var model: String?
+    /// The input as the user gave it, when known.
+    public var text: String?
+    /// The token ids of the (first) sequence the model read, when known: one per query label of
+    /// a self-attention entry.
+    public var tokenIDs: [Int]?
+
+    /// 2: adds `schemaVersion`, `model`, `text`, `tokenIDs` and the optional per-entry
+    /// `queries`, `keys` and `scale` (the neuron view's data).
+    public static let currentSchemaVersion = 2
 
     /// One head of one layer.
     public struct Entry: Codable, Sendable, Equatable {
@@ -47,6 +61,14 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         /// (its weight is 0 because it was never looked at, not because attention chose 0).
         /// nil when the recorder did not say; `hiddenKeys` then derives the causal mask.
         public var hidden: [[Bool]]?
+        /// The head's query vectors, one per query token ([queryTokens.count][d_h]), as they
+        /// enter the score (after RoPE for a Llama model); nil unless asked for (they are large).
+        public var queries: [[Float]]?
+        /// The head's key vectors, one per key token ([keyTokens.count][d_h]); nil unless asked for.
+        public var keys: [[Float]]?
+        /// What q·k is multiplied by to give the score before the softmax (1/√d_h); set with
+        /// `queries` and `keys`.
+        public var scale: Float?
 
         public init(layer: Int, head: Int, kind: AttentionKind, queryTokens: [String], keyTokens: [String],
                     weights: [[Float]], hidden: [[Bool]]? = nil) {
@@ -75,6 +97,7 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
     public init(architecture: String, entries: [Entry] = []) {
         self.architecture = architecture
         self.entries = entries
+        self.schemaVersion = Self.currentSchemaVersion
     }
 
     // MARK: Recording
@@ -174,6 +197,18 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         self = try JSONDecoder().decode(AttentionTrace.self, from: jsonData)
         // A file is outside input: check what the readers of a trace rely on.
         for (index, entry) in entries.enumerated() {
+            let vectorsFit = [entry.queries.map { ($0, entry.queryTokens.count) }, entry.keys.map { ($0, entry.keyTokens.count) }]
+                .allSatisfy { pair in
+                    guard let (rows, count) = pair else { return true }
+                    return rows.count == count && Set(rows.map(\.count)).count <= 1
+                        && rows.allSatisfy { $0.allSatisfy(\.isFinite) }
+                }
+            guard vectorsFit, entry.weights.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+                throw TransformerError.invalidInput(
+                    operation: "AttentionTrace(jsonData:)",
+                    reason: "entry \(index) (layer \(entry.layer), head \(entry.head)) has queries or keys that are not "
+                        + "one finite vector of one length per token, or a weight that is not finite")
+            }
             guard entry.weights.count == entry.queryTokens.count,
                   entry.weights.allSatisfy({ $0.count == entry.keyTokens.count }),
                   entry.hidden.map({ $0.count == entry.queryTokens.count

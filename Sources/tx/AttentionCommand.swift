@@ -89,6 +89,12 @@ struct Attention: ParsableCommand {
     @Option(help: "With --arch or --model: also write the attention trace as JSON to this path.")
     var json: String?
 
+    @Option(help: "Also write one interactive HTML page (head, model and neuron views; a single offline file) to this path.")
+    var html: String?
+
+    @Flag(name: .customLong("with-qk"), help: "Put every head's queries and keys in the trace (--json, --html): the neuron view's data. Large.")
+    var withQueriesKeys = false
+
     @Flag(help: "No ANSI colour.")
     var noColor = false
 
@@ -128,8 +134,9 @@ struct Attention: ParsableCommand {
         if !modelOnly.isEmpty {
             throw CLIError("\(modelOnly.joined(separator: ", ")) needs a model: add --arch encoder|decoder|encoder-decoder or --model NAME")
         }
-        // Check the destination before computing anything, so a bad path fails fast and cleanly.
+        // Check the destinations before computing anything, so a bad path fails fast and cleanly.
         try checkDestination(out)
+        try checkTraceDestinations()
         try OptionBounds.check(modelDimension, in: OptionBounds.toyModelDimension, option: "--d-model")
         try OptionBounds.check(keyDimension, in: OptionBounds.toyKeyDimension, option: "--d-k")
         let demo: AttentionDemo
@@ -149,9 +156,13 @@ struct Attention: ParsableCommand {
                               yAxisTitle: "query (the word looking)",
                               hidden: causal ? demo.stages.maskedScores.rows.map { $0.map { !$0.isFinite } } : nil)
         do {
-            try render(heatmap, to: out)
+            // The figure and the trace files are published together, or none of them.
+            let outputs = StagedOutputs()
+            try outputs.stage(heatmap, to: out)
+            try stageTraceFiles(try singleHeadTrace(demo), title: "One randomly initialised head (\(kind))", into: outputs)
+            try outputs.publish()
         } catch {
-            throw CLIError("\(error)")
+            throw CLIError("\(error) (nothing was written)")
         }
         let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,
                                    color: { ColorMap.viridis.color(at: $0).bytes })
@@ -162,7 +173,7 @@ struct Attention: ParsableCommand {
 
             \(grid)
 
-            Wrote \(out)
+            Wrote \(out)\(tracePaths)
 
             """)
         writeErr("Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. "
@@ -177,12 +188,13 @@ extension Attention {
     /// --arch: a tiny model of one architecture, drawn in the chosen view.
     func runModel(_ architecture: ArchitectureDemo.Architecture, style: TerminalStyle) throws {
         try checkDestination(out)
+        try checkTraceDestinations()
         if let json {
             guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
             try checkDestination(json.dropLast(5) + ".png")   // the same folder checks, without the extension rule
         }
         let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights)
-        let trace = demo.trace(architecture)
+        let trace = try architectureTrace(demo, architecture)
         let kind = kind ?? architecture.defaultKind
         let kinds = AttentionKind.allCases.filter { !trace.entries(kind: $0).isEmpty }
         guard kinds.contains(kind) else {
@@ -215,10 +227,10 @@ extension Attention {
                              queryTokens: rows, keyTokens: columns, heads: entries.map(\.weights))
         }
         do {
-            // The figure and the trace are published together, or neither.
+            // The figure and the trace files are published together, or none of them.
             let outputs = StagedOutputs()
             try outputs.stage(chart, to: out)
-            if let json { try outputs.stage(try safeJSON(trace), to: json) }
+            try stageTraceFiles(trace, title: "\(architecture.title): attention over \"\(text)\"", into: outputs)
             try outputs.publish()
         } catch {
             throw CLIError("\(error) (nothing was written)")
@@ -232,7 +244,7 @@ extension Attention {
             \(grid)
 
             \(demo.weights == .trained ? "This is the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator") shipped with the package (tx train).\n" : "")\
-            Wrote \(out)\(json.map { "\nWrote \($0) (the whole trace; schema in docs/trace-schema.md)" } ?? "")
+            Wrote \(out)\(tracePaths)
 
             """)
         if demo.weights != .trained {

@@ -25,6 +25,7 @@ struct RealModelAttention {
             guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
             try checkDestination(json.dropLast(5) + ".png")
         }
+        try c.checkTraceDestinations()
         guard !c.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw CLIError("--text is empty: give the sentence to run the model on")
         }
@@ -44,12 +45,21 @@ struct RealModelAttention {
         let reason = model.positionLimit <= Self.figureTokenLimit
             ? "\(model.name) has positions for" : "an attention figure shows"
         let tokens = try realModelTokens(model, text: c.text, limit: limit, limitReason: reason, truncate: c.truncate)
-        let trace: AttentionTrace
-        do { trace = try model.trace(tokens.ids) } catch let error as CLIError { throw error } catch {
+        var trace: AttentionTrace
+        do {
+            if c.withQueriesKeys {
+                trace = try model.probed.run(ids: tokens.ids, labels: tokens.labels, recordQueriesKeys: true).trace
+            } else {
+                trace = try model.trace(tokens.ids)
+            }
+        } catch let error as CLIError { throw error } catch {
             throw CLIError("running \(model.name): \(error)")
         }
         // Before anything is printed, drawn or written as JSON.
         try checkFinite(trace, modelName: model.name)
+        trace.model = model.name
+        trace.text = c.text
+        trace.tokenIDs = tokens.ids
 
         let kind = model.attentionKind
         let entries = trace.entries(kind: kind).filter { $0.layer == c.layer - 1 }.sorted { $0.head < $1.head }
@@ -81,10 +91,10 @@ struct RealModelAttention {
                              queryTokens: labels, keyTokens: labels, heads: entries.map(\.weights))
         }
         do {
-            // The figure and the trace are published together, or neither.
+            // The figure and the trace files are published together, or none of them.
             let outputs = StagedOutputs()
             try outputs.stage(chart, to: c.out)
-            if let json = c.json { try outputs.stage(try safeJSON(trace), to: json) }
+            try c.stageTraceFiles(trace, title: "\(model.name): attention over \"\(c.text)\"", into: outputs)
             try outputs.publish()
         } catch {
             throw CLIError("\(error) (nothing was written)")
@@ -109,7 +119,7 @@ struct RealModelAttention {
             }
         }
         report += "\nWrote \(c.out)"
-        if let json = c.json { report += "\nWrote \(json) (the whole trace; schema in docs/trace-schema.md)" }
+        report += c.tracePaths
         writeOut(report + "\n")
     }
 

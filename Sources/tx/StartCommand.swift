@@ -91,8 +91,15 @@ struct Start: ParsableCommand {
             let folder = (root as NSString).appendingPathComponent(lesson.directoryName)
             guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
             let images = names.filter { $0.hasSuffix(".png") }.sorted()
-            guard !images.isEmpty else { continue }
+            // Interactive pages (tx attention --html) a lesson wrote: linked, not embedded.
+            let pages = names.filter { $0.hasSuffix(".html") }.sorted()
+            guard !images.isEmpty || !pages.isEmpty else { continue }
             sections += "<section><h2>\(lesson.number). \(escape(lesson.title))</h2>\n"
+            for page in pages {
+                let link = "\(lesson.directoryName)/\(page)"
+                sections += "<p class=\"interactive\"><a href=\"\(link)\">Interactive attention: \(escape(page))</a> "
+                    + "(head, model and neuron views; works offline)</p>\n"
+            }
             for image in images {
                 let source = "\(lesson.directoryName)/\(image)"
                 // The caption is the figure's own title, which render() stores in the PNG.

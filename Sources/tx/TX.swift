@@ -27,9 +27,10 @@ struct TX: ParsableCommand {
               tx train translator --seed 7              train a small Chinese → English translator
               tx embed "king - man + woman"             embedding arithmetic on a real model
               tx models                                 the real models: where, installed, intact
+              tx analyze lens --model smollm2 --text "The capital of France is"
             """,
         subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, Shift.self, Generate.self,
-                      MaskedLM.self, Params.self, Train.self, Embed.self, Models.self],
+                      MaskedLM.self, Params.self, Train.self, Embed.self, Models.self, Analyze.self],
         defaultSubcommand: List.self
     )
 

@@ -1,6 +1,8 @@
+import Analysis
 import Foundation
 import Figures
 import ModelIO
+import Terminal
 import Testing
 @testable import Lessons
 
@@ -66,7 +68,20 @@ struct RealModelLessonsTests {
         #expect(run.steps.count == 5)
         #expect(run.figures.map { ($0 as NSString).lastPathComponent } == [
             "01-minilm-model-view.png", "02-head-view-tired.png", "03-head-view-wide.png",
-            "04-best-head-tired.png", "05-best-head-wide.png", "06-smollm2-head.png", "07-smollm2-model-view.png"])
+            "04-best-head-tired.png", "05-best-head-wide.png", "08-rollout-it.png",
+            "06-smollm2-head.png", "07-smollm2-model-view.png"])
+        // The rollout step states the rollout of "it" that Analysis computes from the same trace.
+        let rolloutStep = try #require(run.steps.first { $0.title == "What rollout changes for \"it\"" })
+        let minilm = try BertEncoderModel.loadInstalled()
+        let tokens = minilm.tokenize(RealModelLesson.tired)
+        let tiredTrace = try #require(try minilm.forward(ids: minilm.encode(RealModelLesson.tired), recordTrace: true).trace)
+        let layers = (0..<6).map { l in (0..<12).map { h in tiredTrace.weights(layer: l, head: h, kind: .encoderSelf)! } }
+        let it = try #require(tokens.firstIndex(of: "it"))
+        let rolled = AttentionRollout.rollout(layers)[5][it]
+        let prose = rolloutStep.body.replacingOccurrences(of: "\n", with: " ")
+        #expect(prose.contains("[CLS] \(formatNumber(Float(rolled[0]), decimals: 2))"))
+        #expect(prose.contains("\"animal\" \(formatNumber(Float(rolled[tokens.firstIndex(of: "animal")!]), decimals: 2))"))
+        #expect(FileManager.default.fileExists(atPath: root + "/14-real-model/minilm-attention.html"))
         let text = run.steps.map(\.body).joined(separator: "\n")
         #expect(text.contains("The clearest head is layer 5, head 1"))
         #expect(text.contains("1. \" Paris\""))

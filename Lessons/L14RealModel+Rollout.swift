@@ -1,0 +1,102 @@
+import Analysis
+import Foundation
+import Figures
+import InteractiveViews
+import ModelIO
+import Terminal
+import Transformer
+
+/// The figure of lesson 14's rollout step, which `tx analyze rollout|flow` draws too.
+public enum RolloutFigure {
+    /// Raw attention of one query (mean of the heads) per layer, beside its rollout (and flow).
+    public static func make(title: String, subtitle: String, labels: [String], query: Int,
+                                     raw: [[Float]], rollout: [[Float]], flow: [[Float]]? = nil) -> PanelGrid {
+        let layerLabels = (1...max(1, raw.count)).map { "layer \($0)" }
+        let token = labels[query]
+        func panel(_ values: [[Float]], _ title: String) -> Heatmap {
+            Heatmap(values: values, rowLabels: layerLabels, columnLabels: labels, title: title, colorMap: .viridis,
+                    showValues: labels.count <= 14, colorBarLabel: "share")
+        }
+        var panels: [any Chart] = [panel(raw, "Raw attention of \"\(token)\" (mean of the heads)"),
+                                   panel(rollout, "Rollout: the input tokens in \"\(token)\"")]
+        if let flow { panels.append(panel(flow, "Flow: max-flow from each input token (each alone, at most 1)")) }
+        return PanelGrid(title: title, columns: panels.count, panels: panels, subtitle: subtitle)
+    }
+
+    /// Row `query` of every layer's head-averaged weights: [L][T].
+    public static func meanAttention(of query: Int, layers: [[[[Float]]]]) -> [[Float]] {
+        layers.map { heads in
+            (0..<(heads.first?[query].count ?? 0)).map { j in heads.reduce(Float(0)) { $0 + $1[query][j] } / Float(heads.count) }
+        }
+    }
+}
+
+/// Lesson 14's step on attention rollout (Abnar & Zuidema 2020).
+extension RealModelLesson {
+
+    func rolloutStep(_ figures: FigureWriter, _ narrator: Narrator, model: BertEncoderModel, trace: AttentionTrace,
+                     tokens: [String]) throws -> PagerStep {
+        let prose = narrator.prose
+        guard let it = tokens.firstIndex(of: "it") else {
+            return PagerStep(title: "Rollout", body: prose("The sentence has no \"it\" to follow."))
+        }
+        let c = model.configuration
+        let layers = (0..<c.layerCount).map { l in (0..<c.headCount).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } }
+        let raw = RolloutFigure.meanAttention(of: it, layers: layers)
+        let rollout = AttentionRollout.rollout(layers).map { $0[it].map(Float.init) }
+        let path = try figures.write(RolloutFigure.make(
+            title: "all-MiniLM-L6-v2: where \"it\" gets its information, layer by layer",
+            subtitle: "\"\(Self.tired)\" · rollout multiplies 0.5·A + 0.5·I over the layers (Abnar & Zuidema 2020)",
+            labels: tokens, query: it, raw: raw, rollout: rollout), as: "08-rollout-it.png")
+        // The interactive page of the same trace, with queries and keys for its neuron view.
+        let withQK = try ProbedModel.bert(model).run(ids: model.encode(Self.tired), labels: tokens, recordQueriesKeys: true).trace
+        var pageTrace = withQK
+        pageTrace.model = "all-MiniLM-L6-v2"
+        pageTrace.text = Self.tired
+        pageTrace.tokenIDs = model.encode(Self.tired)
+        let page = (figures.directory as NSString).appendingPathComponent("minilm-attention.html")
+        try writeFileAtomically(Array(AttentionPage.html(trace: pageTrace, title: "all-MiniLM-L6-v2: \"\(Self.tired)\"").utf8),
+                                to: page)
+
+        let last = c.layerCount - 1
+        func share(_ row: [Float], _ token: String) -> String {
+            guard let j = tokens.firstIndex(of: token) else { return "–" }
+            return formatNumber(row[j], decimals: 2)
+        }
+        func best(_ row: [Float]) -> String {
+            let order = row.indices.sorted { row[$0] > row[$1] }
+            return order.prefix(3).map { "\(tokens[$0]) \(formatNumber(row[$0], decimals: 2))" }.joined(separator: ", ")
+        }
+        let rolledTop = rollout[last].indices.max { rollout[last][$0] < rollout[last][$1] } ?? 0
+        let sinks = ["[CLS]", "[SEP]"].compactMap { tokens.firstIndex(of: $0) }
+        let rolledSinks = sinks.reduce(Float(0)) { $0 + rollout[last][$1] }
+        let rawSinks = sinks.reduce(Float(0)) { $0 + raw[last][$1] }
+        func nouns(_ row: [Float]) -> String {
+            guard let a = tokens.firstIndex(of: "animal"), let s = tokens.firstIndex(of: "street") else { return "" }
+            return row[a] > row[s] ? "favours \"animal\"" : row[a] < row[s] ? "favours \"street\"" : "splits evenly"
+        }
+        let sinkSentence = sinks.contains(rolledTop) && rolledSinks > rawSinks
+            ? "Rollout hands \(tokens[rolledTop]) the largest share: [CLS] and [SEP] together hold \(formatNumber(rolledSinks, decimals: 2)) of \"it\" by rollout against \(formatNumber(rawSinks, decimals: 2)) of the last layer's raw attention, because the habit of parking attention on them (the model view) compounds when the layers are multiplied. Read rollout as \"how much of the whole sentence has been pooled into it\", not as an answer to which noun it is."
+            : "Rollout's largest share goes to \"\(tokens[rolledTop])\"."
+        return PagerStep(title: "What rollout changes for \"it\"", body: prose("""
+            A head's weights say where "it" looks in one layer, but in layer \(c.layerCount) "it" looks at \
+            vectors that the layers below have already mixed. Attention rollout (Abnar & Zuidema 2020) follows \
+            the mixing back to the input words: average each layer's heads, add the residual \
+            connection as 0.5·A + 0.5·I, and multiply the layers. Attention flow treats the same \
+            layers as a network of pipes and computes the maximum flow from each word: exact, but \
+            one max-flow problem per word (tx analyze flow), where rollout is one matrix product \
+            per layer.
+
+            In the last layer the raw attention of "it" (mean of the \(c.headCount) heads) goes most to \
+            \(best(raw[last])); "animal" gets \(share(raw[last], "animal")), "street" \
+            \(share(raw[last], "street")), so it \(nouns(raw[last])). The rollout of the same row, what \
+            "it" is made of after all \(c.layerCount) layers: \(best(rollout[last])); "animal" \
+            \(share(rollout[last], "animal")), "street" \(share(rollout[last], "street")), so it \
+            \(nouns(rollout[last])). \(sinkSentence)
+
+            The same attention as an interactive page (head view: hover a token; model view: \
+            click a head; neuron view: one query, one key, their product and the weight): open \
+            \(page) in a browser. It works offline.
+            """) + "\n\n" + narrator.figureLine(path))
+    }
+}
