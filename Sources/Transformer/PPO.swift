@@ -21,7 +21,7 @@ import TensorCore
 public struct PPOOptions: Sendable, Equatable {
     public var seed: UInt64 = 7
     /// Policy updates (each on a fresh batch of sampled answers).
-    public var steps = 120
+    public var steps = 200
     public var requestsPerStep = 8
     /// Answers per request: the group whose mean reward is the baseline.
     public var answersPerRequest = 4

@@ -107,7 +107,7 @@ public struct RewardModelOptions: Sendable, Equatable {
     /// Answers sampled per request in a round; every pair of them is compared.
     public var answersPerRequest = 4
     /// Rounds over the training requests (pairs: rounds × requests × K(K−1)/2).
-    public var trainingRounds = 12
+    public var trainingRounds = 6
     /// Rounds over the held-out requests, for the held-out accuracy.
     public var heldOutRounds = 8
 

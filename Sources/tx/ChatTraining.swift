@@ -75,7 +75,6 @@ enum ChatTraining {
             case .rewardModel:
                 var options = RewardModelOptions()
                 options.seed = seed
-                if let r = ProcessInfo.processInfo.environment["EXP_ROUNDS"].flatMap(Int.init) { options.trainingRounds = r }
                 if let steps { options.steps = steps }
                 let sft = try TrainedModels.chatModel(.sft)
                 writeOut("Stage 3, reward model: the SFT body + a scalar head, Bradley–Terry loss on the labeller's "
@@ -99,8 +98,6 @@ enum ChatTraining {
             case .ppo, .ppoWithoutKL:
                 var options = PPOOptions()
                 options.seed = seed
-                if let r = ProcessInfo.processInfo.environment["EXP_LR"].flatMap(Float.init) { options.learningRate = r }
-                if let r = ProcessInfo.processInfo.environment["EXP_MAXTOK"].flatMap(Int.init) { options.maxAnswerTokens = r }
                 if let steps { options.steps = steps }
                 if let beta { options.beta = Float(beta) }
                 let sft = try TrainedModels.chatModel(.sft)
