@@ -202,9 +202,11 @@ struct ChatGPTTrainingLesson {
                           yRange: 0...1, plotSize: Size(width: 420, height: 280)),
             ], subtitle: "\(rewardRecord["trainingPairs"] ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps"),
             as: "04-reward-model-training.png")
-        let pairs = try collectPreferences(from: sft, requests: heldOut, answersPerRequest: 4, rounds: 2,
-                                           labeller: labeller, seed: context.seed)
-        let measured = try pairwiseAccuracy(rewardModel, on: pairs, chat: sft, labeller: labeller, seed: context.seed &+ 1)
+        // The held-out pairs `tx train reward` measured (same seeds), recomputed from the shipped weights.
+        let trainingSeed = UInt64(rewardRecord["seed"] ?? "") ?? RewardModelOptions().seed
+        let pairs = try collectPreferences(from: sft, requests: heldOut, answersPerRequest: RewardModelOptions().answersPerRequest,
+                                           rounds: RewardModelOptions().heldOutRounds, labeller: labeller, seed: trainingSeed &+ 10)
+        let measured = try pairwiseAccuracy(rewardModel, on: pairs, chat: sft, labeller: labeller, seed: trainingSeed &+ 20)
         let accuracy = measured.accuracy
         let allScores = measured.preferredScores + measured.rejectedScores
         let low = Double(allScores.min() ?? 0), high = Double(allScores.max() ?? 1)
@@ -231,7 +233,7 @@ struct ChatGPTTrainingLesson {
             single number read at the last token, trained with the Bradley–Terry loss \
             −log σ(r(preferred) − r(rejected)): only the difference of two scores matters.
 
-            On \(accuracy.pairs) fresh pairs of answers to the held-out requests it ranks \
+            On \(accuracy.pairs) pairs of answers to the held-out requests, never trained on, it ranks \
             \(percent(accuracy.rewardModel)) the way the labeller did. No judge can reach 100% \
             against noisy verdicts: one who knew the hidden rule exactly would agree \
             \(percent(accuracy.ceiling)) of the time (many pairs are equally good answers, a coin \
@@ -284,11 +286,16 @@ struct ChatGPTTrainingLesson {
             """) + "\n\n" + figureLine(curvesPath)))
 
         // 7. β = 0: reward hacking.
-        let hackedExamples = hackedStage.answers.prefix(Self.samplesPerRequest * 2).enumerated()
-            .filter { $0.offset % Self.samplesPerRequest < 2 }.map { $0.element }
-        let hackedLines = hackedExamples.map { answer in
-            "    \(pad(answer.request.description, to: 14)) \(pad(truncate(answer.text, to: 56), to: 56)) "
-                + String(format: "reward %+.2f  quality %.1f", (try? rewardModel.reward(sft.sequence(answer.request, answer: answer.ids, finished: answer.finished))) ?? .nan,
+        // The β = 0 answers the reward model likes best among those the labeller does not.
+        let hackedScores = try rewardModel.rewards(hackedStage.answers.map { sft.sequence($0.request, answer: $0.ids, finished: $0.finished) }).value.scalars
+        let flawed = hackedStage.answers.indices.filter {
+            labeller.quality(of: hackedStage.answers[$0].words, finished: hackedStage.answers[$0].finished, for: hackedStage.answers[$0].request) < 1
+        }.sorted { hackedScores[$0] > hackedScores[$1] }
+        var seenTexts: Set<String> = []
+        let hackedLines = flawed.filter { seenTexts.insert(hackedStage.answers[$0].text).inserted }.prefix(4).map { index in
+            let answer = hackedStage.answers[index]
+            return "    \(pad(answer.request.description, to: 14)) \(pad(truncate(answer.text, to: 52), to: 52)) "
+                + String(format: "reward %+.2f  quality %.1f", hackedScores[index],
                          labeller.quality(of: answer.words, finished: answer.finished, for: answer.request))
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "Without the KL penalty: reward hacking", body: prose("""
@@ -297,11 +304,13 @@ struct ChatGPTTrainingLesson {
             Over \(hackedRewards.count) updates its reward rose from \(String(format: "%+.2f", hackedStart.reward)) \
             to \(String(format: "%+.2f", hackedEnd.reward)), while its true quality, \
             \(percent(hackedStart.quality)) at the start and \(percent(hackedPeak)) at best, ended at \
-            \(percent(hackedEnd.quality)). On the held-out requests its answers score \
+            \(percent(hackedEnd.quality)); with β = \(beta) the same reward came with a true quality of \
+            \(percent(average(ppoQuality.suffix(windowSize)))). On the held-out requests its answers score \
             \(String(format: "%+.2f", hackedStage.meanReward)) with the reward model (SFT: \
             \(String(format: "%+.2f", tuned.meanReward)), β = \(beta): \(String(format: "%+.2f", optimised.meanReward))) \
             but have true quality \(percent(hackedStage.quality.meanQuality)), at a KL of \
-            \(String(format: "%.2f", hackedStage.kl ?? .nan)) nats per token from SFT. Some of them:
+            \(String(format: "%.2f", hackedStage.kl ?? .nan)) nats per token from SFT. The answers it \
+            writes that the reward model rates highest but the labeller does not like:
             """) + "\n\n" + hackedLines + "\n\n" + prose("""
             The policy found what the reward model over-rewards and stopped writing what the \
             labeller wants. This is why InstructGPT keeps the KL term: it trades a little reward \

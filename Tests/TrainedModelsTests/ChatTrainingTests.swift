@@ -187,3 +187,39 @@ import TrainedModels
         #expect(after > before + 0.1, "mean reward \(before) → \(after)")
     }
 }
+
+/// The four shipped weight files of lesson 13 (`tx train sft|reward|ppo`, default options,
+/// seed 7; `tx train ppo --beta 0` for the last).
+@Suite struct ShippedChatModelsTests {
+    /// Answers to "cat garden" and the shipped reward model's scores for them, recorded when the
+    /// weights were committed. Any change to the weights, the loader or the forward pass moves them.
+    static let answers = ["she saw a cat in the garden .", "she saw a cat at school .", "i like cats .",
+                          "we saw a flower in the last week ."]
+    static let recordedRewards: [Float] = [0, 0, 0, 0]
+
+    @Test func theShippedRewardModelReproducesItsRecordedRewards() throws {
+        let sft = try TrainedModels.chatModel(.sft)
+        let rewardModel = try TrainedModels.rewardModel()
+        let request = ChatRequest(object: "cat", place: "garden")
+        let sequences = Self.answers.map { sft.sequence(request, answer: sft.languageModel.ids(ParallelCorpus.tokenizeEnglish($0))) }
+        let rewards = try rewardModel.rewards(sequences).value.scalars
+        for (reward, recorded) in zip(rewards, Self.recordedRewards) {
+            #expect(abs(reward - recorded) <= 1e-4, "rewards \(rewards)")
+        }
+        // The perfect answer beats the half-right ones.
+        #expect(rewards[0] > rewards[1] && rewards[0] > rewards[2])
+        #expect(try TrainedModels.metadata(of: .ppo)["beta"] == "0.1")
+        #expect(try TrainedModels.metadata(of: .ppoWithoutKL)["beta"] == "0.0")
+        #expect(try TrainedModels.metadata(of: .rewardModel)["trainingPairs"] == "1152")
+    }
+
+    /// The PPO policy answers held-out requests far better than the SFT model it started from.
+    @Test func thePPOPolicyBeatsSFTOnHeldOutRequests() throws {
+        let labeller = Labeller()
+        let sft = try measureAnswers(TrainedModels.chatModel(.sft), requests: ChatTask.heldOutRequests, samplesPerRequest: 4,
+                                     labeller: labeller, seed: 5).quality
+        let ppo = try measureAnswers(TrainedModels.chatModel(.ppo), requests: ChatTask.heldOutRequests, samplesPerRequest: 4,
+                                     labeller: labeller, seed: 5).quality
+        #expect(ppo.meanQuality > sft.meanQuality + 0.2, "SFT \(sft.meanQuality), PPO \(ppo.meanQuality)")
+    }
+}
