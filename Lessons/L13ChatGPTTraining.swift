@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Terminal
 import TrainedModels
+import Training
 import Transformer
 
 /// Lesson 13: how ChatGPT is trained, every stage run on the project's own small models:

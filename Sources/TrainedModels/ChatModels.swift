@@ -1,6 +1,7 @@
 import Foundation
 import ModelIO
 import TensorCore
+import Training
 import Transformer
 
 /// The weight files of lesson 13's stages after pre-training (`tx train sft|reward|ppo`).

@@ -3,6 +3,7 @@ import Foundation
 import ModelIO
 import TensorCore
 import TrainedModels
+import Training
 import Transformer
 
 // `tx train sft|reward|ppo`: lesson 13's stages after pre-training. Each stage reads the one

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TensorCore
 import TrainedModels
-@testable import Transformer
+@testable import Training
+import Transformer
 
 /// Lesson 13's pipeline: the labeller, the KL estimate, gradients through the reward model and
 /// the PPO loss, small training runs, and the shipped weights.

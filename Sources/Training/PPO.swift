@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Transformer
 
 // Stage 4 of lesson 13: reinforcement learning against the reward model with PPO (proximal
 // policy optimisation), as InstructGPT did. Each update:

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Transformer
 
 // Stage 2 of lesson 13: supervised fine-tuning (SFT). The pre-trained language model has only
 // ever continued sentences; it is shown a few hundred requests with a good answer each and

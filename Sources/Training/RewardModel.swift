@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Transformer
 
 // Stage 3 of lesson 13: a reward model, the "teacher model" that imitates the labeller's
 // judgement so that reinforcement learning can ask it millions of times instead of a person.

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Transformer
 
 // Lesson 13's toy "chat" task and its human. A request names two things, an object and a place
 // ("cat garden"); an answer is one English sentence from the corpus's world. The labeller stands
