@@ -159,14 +159,15 @@ import Transformer
     @Test func aBrieflyTrainedRewardModelBeatsChance() throws {
         let sft = try TrainedModels.chatModel(.sft)
         var options = RewardModelOptions()
-        options.steps = 40
-        options.trainingRounds = 2
+        options.steps = 25
+        options.batchSize = 16
+        options.trainingRounds = 1
         options.heldOutRounds = 2
         options.peakLearningRate = 2e-3
         options.warmupSteps = 5
         let report = try trainRewardModel(sft: sft, options: options).report
         #expect(report.heldOut.pairs == ChatTask.heldOutRequests.count * 6 * 2)
-        #expect(report.heldOut.rewardModel > 0.6, "held-out accuracy \(report.heldOut.rewardModel)")
+        #expect(report.heldOut.rewardModel > 0.58, "held-out accuracy \(report.heldOut.rewardModel)")
         #expect(report.heldOut.ceiling > report.heldOut.rewardModel - 0.05)
     }
 
@@ -175,7 +176,7 @@ import Transformer
         let sft = try TrainedModels.chatModel(.sft)
         let rewardModel = try TrainedModels.rewardModel()
         var options = PPOOptions()
-        options.steps = 6
+        options.steps = 4
         options.learningRate = 2e-3
         let policy = try trainPPO(sft: sft, rewardModel: rewardModel, options: options).policy
         func meanReward(_ chat: ChatModel) throws -> Float {
