@@ -79,14 +79,23 @@ public enum TrainedModels {
     /// The weight file of `kind` that lessons use: from `$TX_TRAINED_MODELS` when that folder
     /// has it, otherwise the shipped one.
     public static func url(of kind: TrainedModelKind) throws -> URL {
+        try url(fileName: kind.fileName)
+    }
+
+    /// The file `fileName` from `$TX_TRAINED_MODELS` when that folder has it, otherwise the shipped one.
+    static func url(fileName: String) throws -> URL {
         if let folder = ProcessInfo.processInfo.environment[directoryVariable], !folder.isEmpty {
-            let file = URL(fileURLWithPath: folder).appendingPathComponent(kind.fileName)
+            let file = URL(fileURLWithPath: folder).appendingPathComponent(fileName)
             if FileManager.default.isReadableFile(atPath: file.path) { return file }
         }
-        return try shippedURL(of: kind)
+        return try shippedURL(fileName: fileName)
     }
 
     public static func shippedURL(of kind: TrainedModelKind) throws -> URL {
+        try shippedURL(fileName: kind.fileName)
+    }
+
+    static func shippedURL(fileName: String) throws -> URL {
         let bundleName = "TransformerExplorer_TrainedModels.resources"
         var candidates: [URL] = []
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
@@ -97,10 +106,10 @@ public enum TrainedModels {
         }
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Weights"))
         for folder in candidates {
-            let file = folder.appendingPathComponent(kind.fileName)
+            let file = folder.appendingPathComponent(fileName)
             if FileManager.default.isReadableFile(atPath: file.path) { return file }
         }
-        throw TrainedModelError.shippedWeightsMissing(file: kind.fileName, looked: candidates.map(\.path))
+        throw TrainedModelError.shippedWeightsMissing(file: fileName, looked: candidates.map(\.path))
     }
 
     public static func translator(from path: String? = nil) throws -> Translator {
@@ -150,7 +159,7 @@ public enum TrainedModels {
         return (file, path)
     }
 
-    private static func configuration(_ file: SafeTensors, path: String) throws -> TransformerConfiguration {
+    static func configuration(_ file: SafeTensors, path: String) throws -> TransformerConfiguration {
         func integer(_ key: String) throws -> Int {
             guard let text = file.metadata[key], let value = Int(text), value > 0, value <= 4096 else {
                 throw TrainedModelError.wrongFile(path: path, problem: "metadata \"\(key)\" must be a whole number from 1 to 4096")
@@ -174,7 +183,7 @@ public enum TrainedModels {
         return configuration
     }
 
-    private static func vocabulary(_ file: SafeTensors, key: String, path: String) throws -> [String] {
+    static func vocabulary(_ file: SafeTensors, key: String, path: String) throws -> [String] {
         guard let text = file.metadata[key], !text.isEmpty else {
             throw TrainedModelError.wrongFile(path: path, problem: "metadata \"\(key)\" is missing")
         }
@@ -188,7 +197,7 @@ public enum TrainedModels {
         return tokens
     }
 
-    private static func load(_ file: SafeTensors, into parameters: ParameterCollection, path: String) throws {
+    static func load(_ file: SafeTensors, into parameters: ParameterCollection, path: String) throws {
         var values: [String: Tensor] = [:]
         for name in file.tensorNames { values[name] = try file.tensor(named: name) }
         do {

@@ -82,6 +82,14 @@ public struct TrainableSelfAttentionStack: Sendable {
     /// embeddings, gives 0 (sentence A) or 1 (sentence B) per token; missing means all 0.
     public func forward(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
         -> (logits: Variable, attention: [Tensor]) {
+        let (h, weights) = try hiddenStates(batch, segments: segments, padID: padID)       // (B, T, d)
+        return (try h.matmul(tokenEmbedding.weight.transposed()), weights)                 // (B, T, V)
+    }
+
+    /// The last layer's output after the final norm, [B, T, d], before the tied output projection
+    /// (what a reward model reads), and every layer's attention weights. Arguments as `forward`.
+    public func hiddenStates(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
+        -> (hidden: Variable, attention: [Tensor]) {
         let operation = "TrainableSelfAttentionStack.forward"
         let padded = try TrainableSeq2Seq.padded(batch, padID: padID, operation: operation)
         let length = padded[0].count
@@ -106,7 +114,7 @@ public struct TrainableSelfAttentionStack: Sendable {
             weights.append(step.weights)
         }
         if let finalNorm { h = try finalNorm(h) }                                          // (B, T, d)
-        return (try h.matmul(tokenEmbedding.weight.transposed()), weights)                 // (B, T, V)
+        return (h, weights)
     }
 
     /// Mean cross-entropy of `labels` (one per input token; `ignoreIndex` where nothing is to be

@@ -216,7 +216,8 @@ struct Generate: ParsableCommand {
 
             Models: lm (the project's trained language model; continues English made of the \
             corpus's words, e.g. "she likes"), translator (the trained translator; --text is a \
-            Chinese sentence), smollm2 (SmolLM2-135M-Instruct, a real pre-trained model; any \
+            Chinese sentence), sft and ppo (lesson 13's chat models; --text is a request of an \
+            object and a place, e.g. "cat garden"), smollm2 (SmolLM2-135M-Instruct, a real pre-trained model; any \
             text; needs ./scripts/fetch-models.sh, which ./scripts/start.sh runs), or a path to \
             your own .gguf file of a Llama-family decoder (F32, F16, Q8_0, Q4_0 or Q4_1 weights).
 
@@ -228,7 +229,7 @@ struct Generate: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("lm, translator, smollm2, or a path to a .gguf file (a Llama-family decoder).", valueName: "name-or-path"))
+    @Option(help: ArgumentHelp("lm, translator, sft, ppo, smollm2, or a path to a .gguf file (a Llama-family decoder).", valueName: "name-or-path"))
     var model: String = "lm"
 
     @Flag(help: "With a real model: keep the first tokens of a prompt longer than the model's context, instead of stopping.")
@@ -337,6 +338,8 @@ struct Generate: ParsableCommand {
                                    + "it knows the \(languageModel.vocabulary.count - 4) words of the project's corpus, e.g. --text \"the teacher\"")
                 }
                 return LanguageModelGenerator(model: languageModel, prompt: languageModel.input(words))
+            case "sft", "ppo":
+                return try ChatGenerator.make(model.lowercased(), text: text)
             case "translator":
                 let translator = try TrainedModels.translator()
                 let source = ParallelCorpus.tokenizeChinese(text)
@@ -350,7 +353,7 @@ struct Generate: ParsableCommand {
                 // A real model: smollm2 or a path. Bare words that name nothing get the list of
                 // every model this command knows.
                 if ModelStore.Name(rawValue: model.lowercased()) == nil, !model.contains("/"), !model.contains(".") {
-                    throw CLIError("unknown model '\(model)'; available: lm, translator, smollm2, or a path to a .gguf file")
+                    throw CLIError("unknown model '\(model)'; available: lm, translator, sft, ppo, smollm2, or a path to a .gguf file")
                 }
                 guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw CLIError("--text is empty: give a prompt, e.g. --text \"The capital of France is\"")

@@ -36,13 +36,25 @@ struct Train: ParsableCommand {
               tx train lm --seed 3
               tx train bert --steps 2000 --out Output/my-bert.safetensors
               tx train translator --steps 100 --d-model 32 --layers 1
+
+            Lesson 13's stages after pre-training, each from the one before (shipped, or --models FOLDER):
+              sft         fine-tune the language model on 300 demonstrations of the labeller's taste
+              reward      a reward model (the SFT body + a scalar head) from the labeller's comparisons
+              ppo         PPO against the reward model with a KL penalty β (--beta; 0 shows reward hacking)
+              tx train sft && tx train reward --models Output && tx train ppo --models Output
             """
     )
 
     static let models = ["translator", "lm", "bert"]
 
-    @Argument(help: "What to train: translator, lm or bert.")
+    @Argument(help: "What to train: translator, lm or bert; or lesson 13's stages sft, reward, ppo.")
     var model: String
+
+    @Option(parsing: .unconditional, help: "tx train ppo: the weight β of the per-token KL penalty toward the SFT model (default 0.1; 0 writes Output/ppo-beta0.safetensors).")
+    var beta: Double?
+
+    @Option(help: "tx train sft|reward|ppo: a folder with the earlier stages' weights (from tx train --out) instead of the shipped ones.")
+    var models: String?
 
     @Option(parsing: .unconditional, help: "Seed for the corpus sample, the initial weights, the order of the batches (and the masking).")
     var seed: UInt64 = TrainingOptions().seed
@@ -64,8 +76,11 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let name = model.lowercased()
+        if let stage = ChatTraining.stage(name) {
+            return try ChatTraining.run(stage, seed: seed, steps: steps, beta: beta, out: out, models: models)
+        }
         guard let kind = TrainedModelKind(command: name) else {
-            throw CLIError("unknown model '\(model)'; available: \(Self.models.joined(separator: ", "))")
+            throw CLIError("unknown model '\(model)'; available: \((Self.models + ChatTraining.stages).joined(separator: ", "))")
         }
         var options: TrainingOptions = switch kind {
         case .translator: TrainingOptions()

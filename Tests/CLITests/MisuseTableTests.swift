@@ -48,7 +48,7 @@ let misuseTable: [Misuse] = [
     Misuse(name: "unknown model name (attention)", arguments: ["attention", "--model", "gpt9", "--text", sentence, "--out", "a.png"],
            message: ["unknown model \"gpt9\"", "the known models are minilm, smollm2"]),
     Misuse(name: "unknown model name (generate)", arguments: ["generate", "--model", "gpt9", "--text", "hi"],
-           message: ["unknown model 'gpt9'", "lm, translator, smollm2"]),
+           message: ["unknown model 'gpt9'", "lm, translator, sft, ppo, smollm2"]),
     Misuse(name: "model path that does not exist", arguments: ["attention", "--model", "nosuch/model.gguf", "--text", sentence, "--out", "a.png"],
            message: ["no such file or folder: nosuch/model.gguf"]),
     Misuse(name: "a file that is no model", arguments: ["attention", "--model", "notes.txt", "--text", sentence, "--out", "a.png"],
@@ -99,6 +99,14 @@ let misuseTable: [Misuse] = [
            message: ["extension .bmp is not supported; use .png, .svg or .pdf"]),
     Misuse(name: "encoder where a decoder is needed", arguments: ["generate", "--model", "minilm", "--text", "hi"],
            message: ["all-MiniLM-L6-v2 is an encoder (BERT); it has no next-token head"], needs: .minilm),
+    Misuse(name: "KL weight that is not a number", arguments: ["train", "ppo", "--beta", "nan"],
+           message: ["--beta must be a number from 0 to 100 (got nan)"]),
+    Misuse(name: "KL weight for a stage without one", arguments: ["train", "sft", "--beta", "0.1"],
+           message: ["--beta is PPO's KL weight; only tx train ppo takes it"]),
+    Misuse(name: "earlier stages from a missing folder", arguments: ["train", "reward", "--models", "nosuch"],
+           message: ["--models nosuch: no such folder"]),
+    Misuse(name: "a chat request the task does not know", arguments: ["generate", "--model", "sft", "--text", "cat moon"],
+           message: ["--model sft answers a request of two words, an object and a place"]),
 ]
 
 @Suite("tx misuse, the whole table")
