@@ -35,11 +35,10 @@ import Tokenizers
 public final class LlamaModel: @unchecked Sendable {
     public let configuration: LlamaConfiguration
     public let tokenizer: ByteLevelBPE
-    /// Threads for the matrix products (results are bit-identical for any count). 1 by default,
-    /// from measurement: a token is about 120 products of a few tens of microseconds each, and
-    /// handing each one to a second thread (a wake-up and a context switch every time) cost more
-    /// than it saved: about 120–130 tokens/s on two threads against 140 on one, even on an
-    /// otherwise idle machine. Long prompts, whose products are larger, may gain from 2.
+    /// Threads for the matrix products and the prompt's attention heads (results are
+    /// bit-identical for any count). 1 by default. Two threads run on `WorkerPool.shared`, whose
+    /// helpers spin briefly between products instead of being woken through Dispatch for each
+    /// of a token's ~120 short products (which used to make two threads slower than one).
     public var threadCount: Int
     /// Whether the output projection reuses the token embedding (no `output.weight` in the file).
     public let tiedOutput: Bool
