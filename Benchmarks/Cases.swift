@@ -23,6 +23,11 @@ final class Bench {
     let outputDirectory: String
     let scratchDirectory: String
     private(set) var rows: [Row] = []
+    /// The machine's measured limits (filled by `probe()` before the benchmarks).
+    var limits = MachineLimits()
+    /// llama.cpp's llama-bench, when it could be built; nil rows say why.
+    var llama: LlamaBench?
+    var llamaMissing = "llama-bench not built"
     /// Extra lines for the Markdown file (how the comparisons were made).
     private(set) var notes: [String] = []
 
@@ -40,20 +45,36 @@ final class Bench {
     func note(_ line: String) { notes.append(line) }
 
     /// Measures ours against a baseline run by the worker with `threads` threads, adds the row and prints it.
+    @discardableResult
     func measure(_ name: String, metric: Metric, target: Double, threads: Int = 1, plan: Plan,
                  baseline: (bench: String, params: [String: Any])?, baselineName: String = "numpy",
-                 work: Work) throws {
+                 limit: ((Double) -> Double, String)? = nil, work: Work) throws -> Row {
         let worker = baseline == nil ? nil : baselines.worker(threads: threads)
         let sampler = baseline.flatMap { b in worker.map { $0.sampler(b.bench, params: b.params) } }
+        return try measure(name, metric: metric, target: target, plan: plan, sampler: sampler,
+                           baselineName: baselineName, limit: limit, work: work)
+    }
+
+    /// The same with any baseline sampler (seconds per call), e.g. llama-bench.
+    @discardableResult
+    func measure(_ name: String, metric: Metric, target: Double, plan: Plan,
+                 sampler: ((Int, Bool) throws -> Double)?, baselineName: String,
+                 limit: ((Double) -> Double, String)? = nil, missing: String? = nil, work: Work) throws -> Row {
         let result = try compare(work, plan: plan, baseline: sampler)
         var row = Row(benchmark: name, metric: metric, ours: median(result.ours).map { metric.value(seconds: $0) },
                       baseline: result.baseline.flatMap(median).map { metric.value(seconds: $0) },
                       baselineName: baselineName, target: target)
         if row.baseline == nil {
-            row.note = result.baselineError ?? baselines.startError.map { _ in "baseline not available" }
+            row.note = result.baselineError ?? missing ?? baselines.startError.map { _ in "baseline not available" }
                 ?? (baselines.enabled ? "no baseline" : "--no-baseline")
         }
+        if let (fraction, name) = limit {
+            row.oursOfLimit = row.ours.map(fraction)
+            row.baselineOfLimit = row.baseline.map(fraction)
+            row.limitName = name
+        }
         add(row)
+        return row
     }
 
     func add(_ row: Row) {
@@ -78,6 +99,36 @@ final class Bench {
     func skip(_ name: String, metric: Metric, target: Double, baselineName: String = "numpy", reason: String) {
         add(Row(benchmark: name, metric: metric, ours: nil, baseline: nil, baselineName: baselineName,
                 target: target, note: reason))
+    }
+
+    /// GFLOP/s as a fraction of the measured FMA peak at `threads` threads.
+    func peakFraction(threads: Int) -> ((Double) -> Double, String)? {
+        guard let peak = limits.peakGigaflops[threads], peak > 0 else { return nil }
+        return ({ $0 / peak }, "FMA peak")
+    }
+
+    // MARK: Limits
+
+    /// Measures the FMA peak and the read bandwidth for every thread count of the run.
+    func probe() {
+        for threads in threadCounts {
+            let peak = MachineLimits.measurePeak(threads: threads)
+            let bandwidth = MachineLimits.measureBandwidth(threads: threads)
+            limits.peakGigaflops[threads] = peak
+            limits.bandwidth[threads] = bandwidth
+            let line = String(format: "  %d thread%@: FMA peak %.0f GFLOP/s, read bandwidth %.1f GB/s (load %@)",
+                              threads, threads == 1 ? "" : "s", peak, bandwidth, loadNow())
+            print(line)
+            note("limits, \(threads) thread\(threads == 1 ? "" : "s"): FMA peak "
+                + String(format: "%.0f GFLOP/s", peak) + ", read bandwidth " + String(format: "%.1f GB/s", bandwidth)
+                + " (MachineLimits in Benchmarks/Probes.swift: 12 chains of SIMD16 fused multiply-adds per thread; "
+                + "SIMD16 loads summing a 512 MiB buffer split between the threads; best of 5).")
+        }
+    }
+
+    func loadNow() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     // MARK: Matmul
@@ -105,7 +156,8 @@ final class Bench {
                 try measure("matmul \(shape.label), \(threads) thread\(threads == 1 ? "" : "s")",
                             metric: .gigaflops(flops: 2 * Double(m * n * k)), target: 0.95, threads: threads,
                             plan: Plan(rounds: quick ? 3 : 7, inner: inner),
-                            baseline: ("matmul", ["m": m, "n": n, "k": k]), work: work)
+                            baseline: ("matmul", ["m": m, "n": n, "k": k]),
+                            limit: peakFraction(threads: threads), work: work)
             }
         }
         note("matmul: C = A·B in Float, row-major, C preallocated; ours is MatmulKernel.multiply, numpy is "
@@ -233,47 +285,93 @@ final class Bench {
     }
 
     func smollm2() throws {
-        let llamaCpp: [Int: Double] = [1: 89, 2: 125]
-        let tokens = quick ? 16 : 32
+        let decodeTokens = quick ? 32 : 128
+        let promptLengths = [16, 128, 512]
         let model: LlamaModel
         do {
             model = try LlamaModel.loadInstalled()
         } catch {
             let why = Bench.reason(error)
             for t in threadCounts {
-                skip("SmolLM2 decode, \(t) thread\(t == 1 ? "" : "s")", metric: .tokensPerSecond(tokens: tokens),
-                     target: 2.5, reason: why)
+                skip("SmolLM2 decode, \(t) thread\(t == 1 ? "" : "s")", metric: .tokensPerSecond(tokens: decodeTokens),
+                     target: 1.2, reason: why)
             }
             return
         }
-        let prompt = model.tokenizer.encode("The capital of France is")
+        let modelPath = try ModelStore.require(.smollm2).appendingPathComponent(ModelStore.Name.smollm2.files[0]).path
+        let fileBytes = Double((try? FileManager.default.attributesOfItem(atPath: modelPath)[.size] as? Int) ?? 0)
+        let flopsPerToken = 2 * Double(model.multiplyAddsPerToken)
+        let oursBytes = Double(model.weightBytesPerToken)
+        var generator = SeededGenerator(seed: 5)
+        let chat = model.tokenizer.encode("The capital of France is")
         for threads in threadCounts {
             let label = "\(threads) thread\(threads == 1 ? "" : "s")"
             model.threadCount = threads
             let session = model.makeSession()
-            let work: Work = {
+            let peak = limits.peakGigaflops[threads], bandwidth = limits.bandwidth[threads]
+
+            // Prompt processing: the whole prompt in one append (batched products), from an empty cache.
+            var lengths = promptLengths
+            if !quick && threads == threadCounts.last { lengths.append(4096) }
+            for n in lengths {
+                let prompt = (0..<n).map { _ in Int.random(in: 200..<49_000, using: &generator) }
+                let work: Work = {
+                    session.reset()
+                    let start = now()
+                    _ = try session.append(prompt)
+                    return now() - start
+                }
+                let sampler: ((Int, Bool) throws -> Double)? = llama.map { llama in
+                    { _, _ in Double(n) / (try llama.tokensPerSecond(prompt: n, generate: 0, threads: threads)) }
+                }
+                let limit: ((Double) -> Double, String)? = peak.map { peak in
+                    ({ $0 * flopsPerToken / 1e9 / peak }, "FMA peak")
+                }
+                print("    (load \(loadNow()))")
+                try measure("SmolLM2 prompt \(n) tokens, \(label)", metric: .tokensPerSecond(tokens: n),
+                            target: n == 4096 ? 1 : (threads >= 2 ? 1.2 : 1.0),
+                            plan: Plan(rounds: quick || n == 4096 ? 2 : 3, inner: 1), sampler: sampler,
+                            baselineName: "llama.cpp", limit: limit, missing: llamaMissing, work: work)
+            }
+
+            // Decoding: prompt not timed, then `decodeTokens` greedy tokens one at a time.
+            let decode: Work = {
                 session.reset()
-                var logits = try session.append(prompt)
+                var logits = try session.append(chat)
                 let start = now()
-                for _ in 0..<tokens {
+                for _ in 0..<decodeTokens {
                     logits = try session.append([LlamaModel.argmax(logits)])
                 }
                 return now() - start
             }
-            let before = rows.count
-            try measure("SmolLM2 decode, \(label)", metric: .tokensPerSecond(tokens: tokens), target: 2.5, threads: threads,
-                        plan: Plan(rounds: quick ? 2 : 3, inner: 1),
-                        baseline: ("smollm2", ["prompt": prompt, "tokens": tokens]), work: work)
-            if let reference = llamaCpp[threads], rows.count > before, let ours = rows[before].ours {
-                add(Row(benchmark: "SmolLM2 decode vs llama.cpp, \(label)", metric: .tokensPerSecond(tokens: tokens),
-                        ours: ours, baseline: reference, baselineName: "llama.cpp, published", target: 0.6))
+            let sampler: ((Int, Bool) throws -> Double)? = llama.map { llama in
+                { _, _ in Double(decodeTokens) / (try llama.tokensPerSecond(prompt: 0, generate: decodeTokens, threads: threads)) }
             }
+            print("    (load \(loadNow()))")
+            let row = try measure("SmolLM2 decode \(decodeTokens) tokens vs llama.cpp, \(label)",
+                                  metric: .tokensPerSecond(tokens: decodeTokens), target: threads >= 2 ? 1.3 : 1.2,
+                                  plan: Plan(rounds: quick ? 2 : 3, inner: 1), sampler: sampler,
+                                  baselineName: "llama.cpp", missing: llamaMissing, work: decode)
+            if let bandwidth, bandwidth > 0 {
+                // Each side's tok/s × the bytes it reads per token, over the bandwidth.
+                rows[rows.count - 1].oursOfLimit = row.ours.map { $0 * oursBytes / 1e9 / bandwidth }
+                rows[rows.count - 1].baselineOfLimit = row.baseline.map { $0 * fileBytes / 1e9 / bandwidth }
+                rows[rows.count - 1].limitName = "bandwidth"
+            }
+            try measure("SmolLM2 decode \(decodeTokens) tokens vs numpy, \(label)",
+                        metric: .tokensPerSecond(tokens: decodeTokens), target: 2.5, threads: threads,
+                        plan: Plan(rounds: quick ? 2 : 3, inner: 1),
+                        baseline: ("smollm2", ["prompt": chat, "tokens": decodeTokens]), work: decode)
         }
         model.threadCount = 1
-        note("SmolLM2 decode: SmolLM2-135M-Instruct (Q4_1 GGUF, dequantised to Float at load on both sides), prompt "
-            + "\"The capital of France is\" (\(prompt.count) tokens, not timed), then \(tokens) greedy tokens one at a "
-            + "time with a KV cache, timed; ours is LlamaSession with LlamaModel.threadCount = the row's threads, numpy "
-            + "is scripts/bench/smollm2.py. llama.cpp rows compare with the constant published for this machine "
-            + "(89 tok/s on 1 thread, 125 on 2), not measured here.")
+        if let build = llama?.build { note("llama.cpp: \(build), vendored by llama-cpp-python \(LlamaBench.packageVersion), built by scripts/bench/build-llama-cpp.sh (CPU backend, GGML_NATIVE, Release).") }
+        note("SmolLM2: SmolLM2-135M-Instruct, the same Q4_1 GGUF file for ours and llama.cpp. Prompt rows: a prompt of n "
+            + "seeded random token ids run in one LlamaSession.append from an empty cache (batched products from the "
+            + "quantised blocks, blockwise causal attention), against llama-bench -p n (one process per sample, its own "
+            + "warm-up). Decode rows: \(decodeTokens) greedy tokens after \"The capital of France is\" (not timed), one at a "
+            + "time with a KV cache, against llama-bench -n \(decodeTokens) and scripts/bench/smollm2.py (numpy, float32). "
+            + "Samples alternate ours / baseline. Share of the limit: prompt GFLOP/s (2 × \(model.multiplyAddsPerToken / 1_000_000) M "
+            + "multiply-adds per token, attention not counted) over the FMA peak; decode: tok/s × bytes read per token "
+            + "(ours \(Int(oursBytes / 1e6)) MB as held in memory, llama.cpp the file's \(Int(fileBytes / 1e6)) MB) over the read bandwidth.")
     }
 }

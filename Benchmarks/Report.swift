@@ -51,6 +51,18 @@ struct Row {
     var target: Double
     /// Why a value is missing, or anything the reader should know.
     var note: String = ""
+    /// Ours and the baseline's as a fraction of the machine's limit (`limitName`), when known.
+    var oursOfLimit: Double?
+    var baselineOfLimit: Double?
+    /// "FMA peak" or "memory bandwidth".
+    var limitName: String = ""
+
+    /// "81% / 45% of FMA peak", or "–".
+    var limitText: String {
+        guard oursOfLimit != nil || baselineOfLimit != nil else { return "–" }
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", 100 * $0) } ?? "–" }
+        return "\(percent(oursOfLimit)) / \(percent(baselineOfLimit)) of \(limitName)"
+    }
 
     var ratio: Double? {
         guard let ours, let baseline, ours > 0, baseline > 0 else { return nil }
@@ -75,15 +87,15 @@ func formatValue(_ value: Double) -> String {
 
 /// The table as GitHub Markdown: | benchmark | ours | baseline | ratio | target | met |.
 func markdownTable(_ rows: [Row]) -> String {
-    var lines = ["| benchmark | ours | baseline | ratio | target | met |",
-                 "| --- | ---: | ---: | ---: | ---: | :---: |"]
+    var lines = ["| benchmark | ours | baseline | ratio | target | met | ours / baseline of the limit |",
+                 "| --- | ---: | ---: | ---: | ---: | :---: | ---: |"]
     for row in rows {
         let ours = row.ours.map { "\(formatValue($0)) \(row.metric.unit)" } ?? "–"
         var baseline = row.baseline.map { "\(formatValue($0)) \(row.metric.unit) (\(row.baselineName))" } ?? "–"
         if row.baseline == nil, !row.note.isEmpty { baseline = "– (\(row.note))" }
         let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
         let target = String(format: "≥ %g×", row.target)
-        lines.append("| \(row.benchmark) | \(ours) | \(baseline) | \(ratio) | \(target) | \(row.met) |")
+        lines.append("| \(row.benchmark) | \(ours) | \(baseline) | \(ratio) | \(target) | \(row.met) | \(row.limitText) |")
     }
     return lines.joined(separator: "\n")
 }

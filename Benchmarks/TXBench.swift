@@ -1,6 +1,7 @@
 import ArgumentParser
 import Figures
 import Foundation
+import ModelIO
 
 /// tx-bench: TransformerExplorer against numpy, matplotlib and llama.cpp (issue 8, "Speed").
 @main
@@ -45,6 +46,15 @@ struct TXBench: ParsableCommand {
     @Option(help: "The folder holding the Python baselines.")
     var scripts = "scripts/bench"
 
+    @Option(help: "llama.cpp's llama-bench (scripts/bench.sh builds it); without it the llama.cpp rows are reported missing.")
+    var llamaBench: String?
+
+    @Option(help: "Why llama-bench is missing, for the table (scripts/bench.sh passes the build's error).")
+    var llamaMissing: String?
+
+    @Flag(help: "Skip the FMA-peak and bandwidth probes.")
+    var noProbes = false
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
         for name in selected where !Self.benchmarks.contains(name) {
@@ -85,7 +95,19 @@ struct TXBench: ParsableCommand {
                 load, cores)
             print("warning: load average \(loadAtStart) on \(cores) cores: the machine is busy, timings will be noisy")
         }
+        if let llamaBench, FileManager.default.isExecutableFile(atPath: llamaBench),
+           let store = try? ModelStore.require(.smollm2) {
+            bench.llama = LlamaBench(binary: llamaBench,
+                                     model: store.appendingPathComponent(ModelStore.Name.smollm2.files[0]).path)
+        } else {
+            bench.llamaMissing = llamaMissing ?? (llamaBench.map { "no llama-bench at \($0)" }
+                ?? "llama.cpp not built: run scripts/bench.sh")
+        }
         let chosen = Set(selected)
+        if !noProbes {
+            print("machine limits")
+            bench.probe()
+        }
         var costSection: String?
         if chosen.contains("matmul") { print("matmul"); try bench.matmul() }
         if chosen.contains("mha") { print("multi-head attention"); try bench.attention() }
@@ -126,6 +148,7 @@ struct TXBench: ParsableCommand {
         var line = "\(formatter.string(from: started)) · \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores · "
             + "tx-bench\(quick ? " --quick" : "")"
         if let numpy { line += " · numpy \(numpy)" }
+        line += " · llama.cpp from llama-cpp-python \(LlamaBench.packageVersion)"
         return line + " · load average (1, 5, 15 min) at the start: \(loadAtStart), at the end: \(loadAverage())"
     }
 

@@ -220,6 +220,12 @@ public struct BertEncoderModel: Sendable {
         let labels = recordTrace ? ids.map { vocabulary.token(for: $0) ?? SpecialToken.unknown.rawValue } : []
         if recordTrace { trace = AttentionTrace(architecture: "encoder-only") }
         for (index, layer) in layers.enumerated() {
+            if trace == nil {
+                // Nobody looks at the weights: blockwise attention, no T × T matrices kept.
+                x = try layer.output(x)                     // (T, d)
+                hiddenStates.append(x)
+                continue
+            }
             let result = try layer(x)                       // no mask: one unpadded sequence
             x = result.output                               // (T, d)
             hiddenStates.append(x)

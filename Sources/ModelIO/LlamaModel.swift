@@ -35,11 +35,10 @@ import Tokenizers
 public final class LlamaModel: @unchecked Sendable {
     public let configuration: LlamaConfiguration
     public let tokenizer: ByteLevelBPE
-    /// Threads for the matrix products (results are bit-identical for any count). 1 by default,
-    /// from measurement: a token is about 120 products of a few tens of microseconds each, and
-    /// handing each one to a second thread (a wake-up and a context switch every time) cost more
-    /// than it saved: about 120–130 tokens/s on two threads against 140 on one, even on an
-    /// otherwise idle machine. Long prompts, whose products are larger, may gain from 2.
+    /// Threads for the matrix products and the prompt's attention heads (results are
+    /// bit-identical for any count). 1 by default. Two threads run on `WorkerPool.shared`, whose
+    /// helpers spin briefly between products instead of being woken through Dispatch for each
+    /// of a token's ~120 short products (which used to make two threads slower than one).
     public var threadCount: Int
     /// Whether the output projection reuses the token embedding (no `output.weight` in the file).
     public let tiedOutput: Bool
@@ -154,6 +153,24 @@ public final class LlamaModel: @unchecked Sendable {
         return try load(from: folder.appendingPathComponent(ModelStore.Name.smollm2.files[0]))
     }
 
+    /// Multiply-adds of the layers' weight products for one token (what a prompt token costs
+    /// besides attention; the output projection runs only for the last prompt token).
+    public var multiplyAddsPerToken: Int {
+        layers.reduce(0) { total, layer in
+            total + [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down]
+                .reduce(0) { $0 + $1.rows * $1.columns }
+        }
+    }
+
+    /// Bytes of weights one decoded token reads: every layer's matrices and the output projection,
+    /// as held in memory (quantised blocks with Float scales, or Floats).
+    public var weightBytesPerToken: Int {
+        layers.reduce(output.byteCount) { total, layer in
+            total + [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down]
+                .reduce(0) { $0 + $1.byteCount }
+        }
+    }
+
     // MARK: Running
 
     /// A fresh key-value cache for generating token by token.
@@ -222,6 +239,14 @@ enum Projection: @unchecked Sendable {
         }
     }
 
+    /// Bytes held in memory for the weights.
+    var byteCount: Int {
+        switch self {
+        case .quantized(let matrix): return matrix.byteCount
+        case .dense(let matrix): return matrix.rows * matrix.columns * MemoryLayout<Float>.stride
+        }
+    }
+
     /// Y[rows × self.rows] = X[rows × columns] · Wᵀ.
     func multiply(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, threads: Int) {
         Projection.multiply([(self, y)], x: x, rows: rows, threads: threads)
@@ -234,6 +259,11 @@ enum Projection: @unchecked Sendable {
         for job in jobs {
             switch job.weight {
             case .quantized(let matrix): quantized.append((matrix, job.y))
+            case .dense(let matrix) where rows >= QuantizedMatrix.batchedRows:
+                // A prompt: one matrix product, X · Wᵀ with W read as a transposed B.
+                MatmulKernel.multiply(m: rows, n: matrix.rows, k: matrix.columns, a: x, lda: matrix.columns,
+                                      b: matrix.pointer, ldb: matrix.columns, c: job.y, ldc: matrix.rows,
+                                      transposedB: true, threads: threads)
             case .dense(let matrix):
                 MatvecKernel.multiply(x: x, rows: rows, w: matrix.pointer, outputs: matrix.rows, inputs: matrix.columns,
                                       y: job.y, threads: threads)

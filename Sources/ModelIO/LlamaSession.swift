@@ -81,46 +81,30 @@ public final class LlamaSession: @unchecked Sendable {
             values[layerIndex].append(contentsOf: UnsafeBufferPointer(start: v, count: T * kvSize))
             probe?.recordQueriesKeys(queries: q, count: T * qSize, keys: keys[layerIndex])
 
-            var recorded: [Float] = trace == nil ? [] : [Float](repeating: 0, count: heads * T * total)
-            keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
-                values[layerIndex].withUnsafeBufferPointer { valueBuffer in
-                    let K = keyBuffer.baseAddress!, V = valueBuffer.baseAddress!
-                    for head in 0..<heads {
-                        let kvOffset = (head / group) * hd          // grouped-query: 3 query heads per kv head
-                        for t in 0..<T {
-                            let query = q + t * qSize + head * hd
-                            let visible = start + t + 1                  // causal: positions 0…start+t
-                            var maximum = -Float.infinity
-                            for s in 0..<visible {
-                                let score = MatvecKernel.dot(query, K + s * kvSize + kvOffset, count: hd) * scale
-                                scores[s] = score
-                                maximum = max(maximum, score)
-                            }
-                            var sum: Float = 0
-                            for s in 0..<visible {
-                                let e = Foundation.exp(scores[s] - maximum)
-                                scores[s] = e
-                                sum += e
-                            }
-                            let out = attended + t * qSize + head * hd
-                            out.update(repeating: 0, count: hd)
-                            for s in 0..<visible {
-                                let weight = scores[s] / sum
-                                scores[s] = weight
-                                let value = V + s * kvSize + kvOffset
-                                for j in 0..<hd { out[j] += weight * value[j] }
-                            }
-                            if trace != nil {
-                                let row = (head * T + t) * total
-                                for s in 0..<visible { recorded[row + s] = scores[s] }
+            if trace == nil && T > 1 {
+                // A prompt with nobody looking at the weights: every query at once, blockwise,
+                // without the T × total score matrix (AttentionKernel). The heads are split
+                // between the threads in a fixed way; each head's result is the same whoever
+                // computes it.
+                keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
+                    values[layerIndex].withUnsafeBufferPointer { valueBuffer in
+                        nonisolated(unsafe) let K = keyBuffer.baseAddress!, V = valueBuffer.baseAddress!
+                        nonisolated(unsafe) let queries = UnsafePointer(q), out = attended
+                        let workers = max(1, min(threads, heads, WorkerPool.shared.maximumWorkers))
+                        WorkerPool.shared.run(workers: workers) { worker in
+                            for head in stride(from: worker, to: heads, by: workers) {
+                                let kvOffset = (head / group) * hd
+                                AttentionKernel.attend(queries: T, keys: total, dimension: hd, scale: scale,
+                                                       q: queries + head * hd, qStride: qSize,
+                                                       k: K + kvOffset, kStride: kvSize, v: V + kvOffset, vStride: kvSize,
+                                                       out: out + head * hd, outStride: qSize, causalOffset: start)
                             }
                         }
                     }
                 }
-            }
-            if trace != nil {
-                try trace!.record(weights: try Tensor(shape: [heads, T, total], scalars: recorded), layer: layerIndex,
-                                  kind: .decoderSelf, queryTokens: Array(labels[start..<total]), keyTokens: labels)
+            } else {
+                try attendOneByOne(layerIndex: layerIndex, T: T, start: start, q: q, attended: attended,
+                                   scores: scores, trace: &trace, labels: labels)
             }
             probe?.ablate(layer: layerIndex, attended: attended, rows: T, heads: heads, headDimension: hd)
             layer.attentionOutput.multiply(x: attended, rows: T, y: h, threads: threads)
@@ -129,10 +113,7 @@ public final class LlamaSession: @unchecked Sendable {
             // Feed-forward block (SwiGLU).
             LlamaSession.rmsNorm(x, rows: T, width: d, weight: layer.feedForwardNorm.pointer, epsilon: epsilon, into: h)
             Projection.multiply([(layer.gate, gate), (layer.up, up)], x: h, rows: T, threads: threads)
-            for i in 0..<(T * ff) {
-                let g = gate[i]
-                gate[i] = g / (1 + Foundation.exp(-g)) * up[i]
-            }
+            FastMath.siluProduct(gate, up, count: T * ff)
             layer.down.multiply(x: gate, rows: T, y: h, threads: threads)
             for i in 0..<(T * d) { x[i] += h[i] }
             probe?.recordResidual(x, count: T * d)
@@ -147,6 +128,58 @@ public final class LlamaSession: @unchecked Sendable {
         return [Float](unsafeUninitializedCapacity: rows * vocabulary) { buffer, initialized in
             model.output.multiply(x: h, rows: rows, y: buffer.baseAddress!, threads: threads)
             initialized = rows * vocabulary
+        }
+    }
+
+    /// Attention query by query, keeping every weight row: the path for a single new token and
+    /// for a recorded trace (the weights are what the trace is made of).
+    private func attendOneByOne(layerIndex: Int, T: Int, start: Int, q: UnsafeMutablePointer<Float>,
+                                attended: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                                trace: inout AttentionTrace?, labels: [String]) throws {
+        let c = model.configuration
+        let total = start + T, hd = c.headDimension, heads = c.headCount, kvSize = c.keyValueSize
+        let qSize = heads * hd, group = c.headCount / c.keyValueHeadCount
+        let scale = 1 / Float(hd).squareRoot()
+        var recorded: [Float] = trace == nil ? [] : [Float](repeating: 0, count: heads * T * total)
+        keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
+            values[layerIndex].withUnsafeBufferPointer { valueBuffer in
+                let K = keyBuffer.baseAddress!, V = valueBuffer.baseAddress!
+                for head in 0..<heads {
+                    let kvOffset = (head / group) * hd          // grouped-query: 3 query heads per kv head
+                    for t in 0..<T {
+                        let query = q + t * qSize + head * hd
+                        let visible = start + t + 1                  // causal: positions 0…start+t
+                        var maximum = -Float.infinity
+                        for s in 0..<visible {
+                            let score = MatvecKernel.dot(query, K + s * kvSize + kvOffset, count: hd) * scale
+                            scores[s] = score
+                            maximum = max(maximum, score)
+                        }
+                        var sum: Float = 0
+                        for s in 0..<visible {
+                            let e = Foundation.exp(scores[s] - maximum)
+                            scores[s] = e
+                            sum += e
+                        }
+                        let out = attended + t * qSize + head * hd
+                        out.update(repeating: 0, count: hd)
+                        for s in 0..<visible {
+                            let weight = scores[s] / sum
+                            scores[s] = weight
+                            let value = V + s * kvSize + kvOffset
+                            for j in 0..<hd { out[j] += weight * value[j] }
+                        }
+                        if trace != nil {
+                            let row = (head * T + t) * total
+                            for s in 0..<visible { recorded[row + s] = scores[s] }
+                        }
+                    }
+                }
+            }
+        }
+        if trace != nil {
+            try trace!.record(weights: try Tensor(shape: [heads, T, total], scalars: recorded), layer: layerIndex,
+                              kind: .decoderSelf, queryTokens: Array(labels[start..<total]), keyTokens: labels)
         }
     }
 

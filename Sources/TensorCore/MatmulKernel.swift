@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 
 /// The one place where matrices are multiplied. Everything else in TensorCore aims to be
 /// readable; this file aims to be fast, so here is how it is organised (the structure is the
@@ -134,8 +133,8 @@ public enum MatmulKernel {
         nonisolated(unsafe) let a = a, b = b, c = c
         let counter = ChunkCounter()
         defer { counter.deallocate() }
-        let workers = min(threads, chunks)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let workers = min(threads, chunks, WorkerPool.shared.maximumWorkers)
+        WorkerPool.shared.run(workers: workers) { _ in
             let scratch = Scratch(columns: n, depth: k)
             defer { scratch.deallocate() }
             while true {
@@ -239,7 +238,7 @@ public enum MatmulKernel {
         }
     }
 
-    private static func multiplyBlocks(m: Int, n: Int, k: Int,
+    static func multiplyBlocks(m: Int, n: Int, k: Int,
                                        a: UnsafePointer<Float>, lda: Int,
                                        b: UnsafePointer<Float>, bRow: Int, bColumn: Int,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, scratch: Scratch) {
@@ -323,7 +322,7 @@ public enum MatmulKernel {
 
     /// C tile (rows × columns, at most 6 × 32) = or += A[rows × depth] · panel[depth × 32].
     @inline(__always)
-    private static func microKernel(rows: Int, columns: Int, depth: Int,
+    static func microKernel(rows: Int, columns: Int, depth: Int,
                                     a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer, panelStride: Int,
                                     c: UnsafeMutablePointer<Float>, ldc: Int,
                                     accumulate: Bool, tile: UnsafeMutablePointer<Float>) {
@@ -392,7 +391,7 @@ public enum MatmulKernel {
 
     /// Writes (or adds) two vectors to 32 consecutive scalars of C, which need not be aligned.
     @inline(__always)
-    private static func store(_ left: Vector, _ right: Vector, to c: UnsafeMutablePointer<Float>,
+    static func store(_ left: Vector, _ right: Vector, to c: UnsafeMutablePointer<Float>,
                               accumulate: Bool) {
         let raw = UnsafeMutableRawPointer(c)
         let vectorBytes = MemoryLayout<Vector>.stride

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Products of a few row vectors with a large weight matrix stored one output per row, the hot
 /// path of generating text with a decoder: `y[t, o] = Σᵢ x[t, i] · w[o, i]`, i.e. Y = X · Wᵀ.
 ///
@@ -21,13 +19,13 @@ public enum MatvecKernel {
                                 outputs: Int, inputs: Int, y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         precondition(rows >= 0 && outputs >= 0 && inputs >= 0, "MatvecKernel.multiply: negative size")
         if rows == 0 || outputs == 0 { return }
-        let workers = max(1, min(threads, outputs / 64))
+        let workers = max(1, min(threads, outputs / 64, WorkerPool.shared.maximumWorkers))
         if workers == 1 {
             multiplySlice(x: x, rows: rows, w: w, outputs: outputs, inputs: inputs, y: y, range: 0..<outputs)
             return
         }
         nonisolated(unsafe) let x = x, w = w, y = y
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        WorkerPool.shared.run(workers: workers) { worker in
             let begin = outputs * worker / workers, end = outputs * (worker + 1) / workers
             multiplySlice(x: x, rows: rows, w: w, outputs: outputs, inputs: inputs, y: y, range: begin..<end)
         }

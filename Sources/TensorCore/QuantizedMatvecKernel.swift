@@ -1,5 +1,3 @@
-import Dispatch
-
 /// A weight matrix kept in ggml's 4- or 8-bit blocks, multiplied without ever expanding it to
 /// Float: `y[t, o] = Σᵢ x[t, i] · w[o, i]`, like `MatvecKernel`, for the decoder's projections.
 ///
@@ -26,10 +24,12 @@ import Dispatch
 /// of 16 expanded nibbles with 16 inputs each. This differs from dequantising and then taking the dot product only by float
 /// rounding (about 1e-6 relative).
 ///
-/// **Threads.** Outputs are handed out in chunks from a shared counter; each output is one call
-/// of the same row routine over the same bytes, so the results are bit-identical whatever the
-/// thread count, and a row's result does not depend on how many input rows came along (rows of
-/// X are processed four at a time, each exactly as it would be alone).
+/// **Threads.** The outputs are split between the workers of `WorkerPool.shared` in fixed
+/// contiguous ranges; each output is one call of the same row routine over the same bytes, so
+/// the results are bit-identical whatever the thread count, and (below `batchedRows` rows) a
+/// row's result does not depend on how many input rows came along (rows of X are processed four
+/// at a time, each exactly as it would be alone). From `batchedRows` rows on, the product is a
+/// GEMM (QuantizedMatmulKernel.swift), equal to the row routines up to float rounding.
 ///
 /// Release builds use SIMD16; debug builds (`DEBUG`) use plain scalar loops, which unoptimised
 /// code runs about ten times faster. The two sum in different orders, so debug and release may
@@ -183,6 +183,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
         let totalOutputs = jobs.reduce(0) { $0 + $1.matrix.rows }
         if totalOutputs == 0 { return }
 
+        if inputRows >= batchedRows {
+            multiplyBatched(jobs, x: x, rows: inputRows, threads: threads)
+            return
+        }
+
         // Σ of each block of 32 inputs, per input row: the minimum's share of every Q4_1 block.
         let blockSums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, inputRows * blocksPerRow))
         defer { blockSums.deallocate() }
@@ -195,37 +200,25 @@ public final class QuantizedMatrix: @unchecked Sendable {
             }
         }
 
-        // Chunks of outputs: about four per thread for balance, at least 16 rows each so a
-        // chunk is worth the hand-off. A chunk never spans two matrices.
-        let workers = max(1, min(threads, totalOutputs / 16))
-        let chunkRows = workers == 1 ? Int.max : max(16, totalOutputs / (4 * workers))
-        var chunks: [(job: Int, range: Range<Int>)] = []
-        for (index, job) in jobs.enumerated() {
-            for start in stride(from: 0, to: job.matrix.rows, by: min(chunkRows, max(1, job.matrix.rows))) {
-                chunks.append((index, start..<min(job.matrix.rows, start + chunkRows)))
-            }
-        }
-        let chunkList = chunks
+        // A fixed split: worker w takes outputs total·w/W ..< total·(w+1)/W of all the jobs'
+        // outputs laid end to end (at least 64 outputs per worker, so tiny products stay on one
+        // thread). Each output is one call of the same row routine whoever computes it.
+        let pool = WorkerPool.shared
+        let workers = max(1, min(threads, pool.maximumWorkers, totalOutputs / 64))
         nonisolated(unsafe) let x = x
         nonisolated(unsafe) let sums = blockSums
         let outputs = jobs.map { UncheckedPointer(pointer: $0.y) }
         let matrices = jobs.map(\.matrix)
-        if workers == 1 {
-            for chunk in chunkList {
-                matrices[chunk.job].multiplySlice(x: x, inputRows: inputRows, blockSums: sums,
-                                                  y: outputs[chunk.job].pointer, range: chunk.range)
-            }
-            return
-        }
-        let counter = ChunkCounter()
-        defer { counter.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let index = counter.next()
-                if index >= chunkList.count { break }
-                let chunk = chunkList[index]
-                matrices[chunk.job].multiplySlice(x: x, inputRows: inputRows, blockSums: sums,
-                                                  y: outputs[chunk.job].pointer, range: chunk.range)
+        pool.run(workers: workers) { worker in
+            let begin = totalOutputs * worker / workers, end = totalOutputs * (worker + 1) / workers
+            var offset = 0
+            for (index, matrix) in matrices.enumerated() {
+                let lower = max(begin, offset), upper = min(end, offset + matrix.rows)
+                if lower < upper {
+                    matrix.multiplySlice(x: x, inputRows: inputRows, blockSums: sums, y: outputs[index].pointer,
+                                         range: (lower - offset)..<(upper - offset))
+                }
+                offset += matrix.rows
             }
         }
     }

@@ -77,7 +77,7 @@ extension Tensor {
                     let transposingOther = transposingOther
                     let counter = ChunkCounter()
                     defer { counter.deallocate() }
-                    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    WorkerPool.shared.run(workers: min(workers, WorkerPool.shared.maximumWorkers)) { _ in
                         while true {
                             let batch = counter.next()
                             if batch >= batches { break }

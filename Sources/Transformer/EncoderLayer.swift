@@ -62,6 +62,16 @@ public struct EncoderLayer: Sendable {
         return EncoderLayerOutput(output: output, attention: attended)
     }
 
+    /// The layer's output alone for one unpadded sequence x [T, d]: attention through
+    /// `MultiHeadAttention.selfAttentionOutput` (no weights kept, memory linear in T). Equal to
+    /// `callAsFunction(x).output` up to float rounding.
+    public func output(_ x: Tensor) throws -> Tensor {
+        let attended = try attention.selfAttentionOutput(normPlacement.sublayerInput(x, norm: attentionNorm))
+        let h = try normPlacement.residual(x, attended, norm: attentionNorm)
+        let transformed = try feedForward(normPlacement.sublayerInput(h, norm: feedForwardNorm))
+        return try normPlacement.residual(h, transformed, norm: feedForwardNorm)
+    }
+
     /// "attention.…", "attentionNorm.…", "feedForward.…", "feedForwardNorm.…".
     public var parameters: [(name: String, tensor: Tensor)] {
         prefixed("attention", attention.parameters) + prefixed("attentionNorm", attentionNorm.parameters)

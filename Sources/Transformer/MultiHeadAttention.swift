@@ -138,6 +138,43 @@ public struct MultiHeadAttention: Sendable {
         return MultiHeadOutput(output: result, weights: stages.weights, stages: stages)
     }
 
+    /// Self-attention of one unmasked sequence x [T, d] when only the output is wanted (no trace,
+    /// no figure): the same arithmetic as `callAsFunction(_:)` up to float rounding, but no stage
+    /// is kept and no T × T matrix is made (`AttentionKernel`: blockwise online softmax, memory
+    /// constant in T). The heads are split between threads in a fixed way above a size where
+    /// that pays; each head's result is the same whoever computes it.
+    public func selfAttentionOutput(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 2, x.shape[1] == modelDimension else {
+            throw TensorError.invalidShape(operation: "MultiHeadAttention.selfAttentionOutput", shape: x.shape,
+                                           reason: "expects one sequence [T, \(modelDimension)]")
+        }
+        let tokens = x.shape[0], d = modelDimension, dh = headDimension, heads = self.heads
+        let q = try query(x), k = try key(x), v = try value(x)     // (T, d): head i owns columns i·d_h ..< (i+1)·d_h
+        let scale = 1 / Float(dh).squareRoot()
+        let threads = MatmulKernel.automaticThreads(m: tokens, n: tokens, k: d)
+        let concatenated = [Float](unsafeUninitializedCapacity: tokens * d) { buffer, initialized in
+            q.scalars.withUnsafeBufferPointer { qb in
+                k.scalars.withUnsafeBufferPointer { kb in
+                    v.scalars.withUnsafeBufferPointer { vb in
+                        nonisolated(unsafe) let qp = qb.baseAddress, kp = kb.baseAddress, vp = vb.baseAddress
+                        nonisolated(unsafe) let out = buffer.baseAddress
+                        guard let qp, let kp, let vp, let out else { return }
+                        let workers = max(1, min(threads, heads, WorkerPool.shared.maximumWorkers))
+                        WorkerPool.shared.run(workers: workers) { worker in
+                            for head in stride(from: worker, to: heads, by: workers) {
+                                AttentionKernel.attend(queries: tokens, keys: tokens, dimension: dh, scale: scale,
+                                                       q: qp + head * dh, qStride: d, k: kp + head * dh, kStride: d,
+                                                       v: vp + head * dh, vStride: d, out: out + head * dh, outStride: d)
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = tokens * d
+        }
+        return try output(try Tensor(shape: [tokens, d], scalars: concatenated))
+    }
+
     /// Self-attention: queries, keys and values all come from `x`.
     public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) throws -> MultiHeadOutput {
         try callAsFunction(query: x, keyValue: x, mask: mask)
