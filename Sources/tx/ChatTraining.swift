@@ -29,7 +29,7 @@ enum ChatTraining {
         if let models {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: models, isDirectory: &isFolder), isFolder.boolValue else {
-                throw CLIError("--models \(shown(models)): no such folder (give the folder tx train --out wrote into)")
+                throw CLIError("--models \(models): no such folder (give the folder tx train --out wrote into)")
             }
             setenv(TrainedModels.directoryVariable, models, 1)
         }
