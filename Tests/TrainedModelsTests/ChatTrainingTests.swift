@@ -224,9 +224,14 @@ import Transformer
         #expect(try TrainedModels.metadata(of: .rewardModel)["trainingPairs"] == "1152")
         // The perfect answer to "cat garden" scores above the half-right ones.
         let request = ChatRequest(object: "cat", place: "garden")
-        let fixed = ["she saw a cat in the garden .", "she saw a cat at school .", "i like cats ."]
+        // Recorded when the weights were committed; the last is a β = 0 policy's answer that the
+        // reward model over-rates (quality 0, reward above the perfect answer's).
+        let fixed = ["she saw a cat in the garden .", "she saw a cat at school .", "i like cats .",
+                     "we saw a flower in the last week ."]
+        let recorded: [Float] = [3.0811222, -1.1844271, -3.2271748, 3.421148]
         let rewards = try rewardModel.rewards(fixed.map { sft.sequence(request, answer: sft.languageModel.ids(ParallelCorpus.tokenizeEnglish($0))) })
             .value.scalars
+        for (reward, expected) in zip(rewards, recorded) { #expect(abs(reward - expected) <= 1e-4, "\(rewards)") }
         #expect(rewards[0] > rewards[1] && rewards[0] > rewards[2], "\(rewards)")
     }
 
