@@ -193,26 +193,46 @@ import Transformer
 /// The four shipped weight files of lesson 13 (`tx train sft|reward|ppo`, default options,
 /// seed 7; `tx train ppo --beta 0` for the last).
 @Suite struct ShippedChatModelsTests {
-    /// Answers to "cat garden" and the shipped reward model's scores for them, recorded when the
-    /// weights were committed. Any change to the weights, the loader or the forward pass moves them.
-    static let answers = ["she saw a cat in the garden .", "she saw a cat at school .", "i like cats .",
-                          "we saw a flower in the last week ."]
-    static let recordedRewards: [Float] = [0, 0, 0, 0]
-
-    @Test func theShippedRewardModelReproducesItsRecordedRewards() throws {
+    /// PPO's first update sampled 8 requests × 4 answers from the SFT model (the policy starts as
+    /// a copy of it) and recorded the shipped reward model's mean score and the labeller's mean
+    /// quality in the weight files' history. The same prompts and seed, sampled again from the
+    /// shipped SFT model and scored by the shipped reward model, must give the same numbers.
+    @Test func theShippedWeightsReproduceTheRewardsRecordedInTraining() throws {
         let sft = try TrainedModels.chatModel(.sft)
         let rewardModel = try TrainedModels.rewardModel()
-        let request = ChatRequest(object: "cat", place: "garden")
-        let sequences = Self.answers.map { sft.sequence(request, answer: sft.languageModel.ids(ParallelCorpus.tokenizeEnglish($0))) }
-        let rewards = try rewardModel.rewards(sequences).value.scalars
-        for (reward, recorded) in zip(rewards, Self.recordedRewards) {
-            #expect(abs(reward - recorded) <= 1e-4, "rewards \(rewards)")
+        let options = PPOOptions()
+        var requestOrder = EpochBatcher(count: ChatTask.trainingRequests.count, batchSize: options.requestsPerStep,
+                                        seed: options.seed &+ 1)
+        let requests = requestOrder.next().map { ChatTask.trainingRequests[$0] }
+        var sampling = SeededGenerator(seed: options.seed)
+        let answers = try sft.sampleAnswers(requests.flatMap { Array(repeating: $0, count: options.answersPerRequest) },
+                                            maxTokens: options.maxAnswerTokens, using: &sampling)
+        let scores = try rewardModel.rewards(answers.map { sft.sequence($0.request, answer: $0.ids, finished: $0.finished) })
+            .value.scalars.map(Double.init)
+        let meanReward = scores.reduce(0, +) / Double(scores.count)
+        let meanQuality = answers.map { Labeller().quality(of: $0.words, finished: $0.finished, for: $0.request) }
+            .reduce(0, +) / Double(answers.count)
+        for stage in [ChatStage.ppo, .ppoWithoutKL] {
+            let record = try TrainedModels.metadata(of: stage)
+            let recordedReward = try #require(decodeList(record["historyReward"])?.first)
+            let recordedQuality = try #require(decodeList(record["historyQuality"])?.first)
+            #expect(abs(meanReward - recordedReward) <= 1e-6, "\(stage): \(meanReward) against \(recordedReward)")
+            #expect(meanQuality == recordedQuality, "\(stage)")
         }
-        // The perfect answer beats the half-right ones.
-        #expect(rewards[0] > rewards[1] && rewards[0] > rewards[2])
         #expect(try TrainedModels.metadata(of: .ppo)["beta"] == "0.1")
         #expect(try TrainedModels.metadata(of: .ppoWithoutKL)["beta"] == "0.0")
         #expect(try TrainedModels.metadata(of: .rewardModel)["trainingPairs"] == "1152")
+        // The perfect answer to "cat garden" scores above the half-right ones.
+        let request = ChatRequest(object: "cat", place: "garden")
+        // Recorded when the weights were committed; the last is a β = 0 policy's answer that the
+        // reward model over-rates (quality 0, reward above the perfect answer's).
+        let fixed = ["she saw a cat in the garden .", "she saw a cat at school .", "i like cats .",
+                     "we saw a flower in the last week ."]
+        let recorded: [Float] = [3.0811222, -1.1844271, -3.2271748, 3.421148]
+        let rewards = try rewardModel.rewards(fixed.map { sft.sequence(request, answer: sft.languageModel.ids(ParallelCorpus.tokenizeEnglish($0))) })
+            .value.scalars
+        for (reward, expected) in zip(rewards, recorded) { #expect(abs(reward - expected) <= 1e-4, "\(rewards)") }
+        #expect(rewards[0] > rewards[1] && rewards[0] > rewards[2], "\(rewards)")
     }
 
     /// The PPO policy answers held-out requests far better than the SFT model it started from.
