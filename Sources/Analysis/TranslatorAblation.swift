@@ -37,8 +37,8 @@ public struct TranslatorAblation: Sendable {
         return try (rows + Variable(sinusoidalPositionalEncoding(length: ids.count, dimension: d), name: "positions")).value
     }
 
-    /// Greedy translation of source ids: the generated target ids (without the start token),
-    /// ending with `endID` when the model produced it within `maxLength` tokens.
+    /// Greedy translation of source ids, as `TrainableSeq2Seq.greedyDecode`: the generated
+    /// target ids, without the start and end tokens, at most `maxLength`.
     public func translate(source: [Int], startID: Int, endID: Int, maxLength: Int) throws -> [Int] {
         guard model.configuration.normPlacement == .pre else {
             throw TransformerError.invalidInput(operation: "TranslatorAblation", reason: "only pre-norm translators can be probed")
@@ -72,8 +72,8 @@ public struct TranslatorAblation: Sendable {
             let v = logits.shape[2]
             let last = Array(logits.scalars[((prefix.count - 1) * v)..<(prefix.count * v)])
             let next = argmaxIndex(last)
-            generated.append(next)
             if next == endID { break }
+            generated.append(next)
             prefix.append(next)
         }
         return generated

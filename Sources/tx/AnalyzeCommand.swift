@@ -333,7 +333,7 @@ extension Analyze {
                     try TranslatorAblation(model: translator.model, silencing: heads)
                         .translate(source: ids, startID: translator.startID, endID: translator.endID, maxLength: 32)
                 }
-                return out.filter { $0 != translator.endID }.map { translator.targetVocabulary[$0] }.joined(separator: " ")
+                return out.map { translator.targetVocabulary[$0] }.joined(separator: " ")
             }
             let before = try translate([]), after = try translate([.init(kind: kind, layer: layer - 1, head: head - 1)])
             writeOut("""

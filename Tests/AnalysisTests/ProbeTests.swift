@@ -235,7 +235,7 @@ struct SmolLM2ProbeTests {
                                         targetVocabularySize: translator.model.targetVocabularySize, seed: 0)
         var values: [String: Tensor] = [:]
         for (name, variable) in translator.model.parameters.entries { values[name] = variable.value }
-        let name = "decoderLayers.1.crossAttention.output.weight"
+        let name = "decoder.layers.1.crossAttention.output.weight"
         let w = try #require(values[name], "parameter names: \(values.keys.sorted().prefix(40))")
         values[name] = Tensor.zeros(w.shape)
         try copy.parameters.load(values)

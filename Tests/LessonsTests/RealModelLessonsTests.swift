@@ -119,7 +119,7 @@ struct RealModelLessonsTests {
         let smolView = RealModelLesson.decoderModelView(decoderTrace, layers: RealModelLesson.decoderLayers, of: 30, heads: 9)
         #expect(smolView.layerCount == 4 && smolView.headCount == 9)
         #expect(smolView.resolvedLayerLabels == ["Layer 1", "Layer 11", "Layer 21", "Layer 30"])
-        #expect(try pngSize(run.figures[6]) == pixels(smolView))
+        #expect(try pngSize(run.figures[7]) == pixels(smolView))
         try expectReproducible(run, lesson: "14", root: root)
     }
 
