@@ -148,7 +148,10 @@ struct SmolLM2Tests {
         for step in 0..<3 {
             let full = try model.forward(ids: ids).logits.row(ids.count - 1)
             let difference = zip(logits, full).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(difference < 1e-4, "step \(step): cached and full logits differ by \(difference)")
+            // The full pass runs the prompt as batched products with blockwise attention, the
+            // cached steps one token at a time: the same arithmetic summed in different orders,
+            // so logits of about ±20 differ by float rounding accumulated over 30 layers.
+            #expect(difference < 2e-3, "step \(step): cached and full logits differ by \(difference)")
             let next = LlamaModel.argmax(logits)
             #expect(next == fixture.greedy[step])
             ids.append(next)
