@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Figures", targets: ["Figures"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Terminal", targets: ["Terminal"]),
+        .library(name: "Explorer", targets: ["Explorer"]),
         .library(name: "TrainedModels", targets: ["TrainedModels"]),
         .library(name: "Lessons", targets: ["Lessons"]),
         .executable(name: "tx", targets: ["tx"]),
@@ -44,6 +45,10 @@ let package = Package(
         .target(name: "Figures", dependencies: ["CCairo"]),
         // ANSI output: aligned matrices, colour heatmaps, the step pager.
         .target(name: "Terminal"),
+        // `tx explore`: the interactive attention explorer's state, its text rendering and the
+        // raw-mode terminal it runs in. The state and rendering are plain values, tested without
+        // a terminal.
+        .target(name: "Explorer", dependencies: ["Transformer", "Terminal", "Figures"]),
         // The lessons: one file per lesson, a list of steps.
         .target(
             name: "Lessons",
@@ -53,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "tx",
             dependencies: [
-                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO", "TrainedModels",
+                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO", "TrainedModels", "Explorer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,6 +92,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Transformer"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
