@@ -84,6 +84,11 @@ public final class RawTerminal: @unchecked Sendable {
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
         sigaction(SIGWINCH, &action, nil)
+        // A parent may have started us with SIGWINCH blocked (the signal mask is inherited).
+        var resize = sigset_t()
+        sigemptyset(&resize)
+        sigaddset(&resize, SIGWINCH)
+        pthread_sigmask(SIG_UNBLOCK, &resize, nil)
         active = true
         writeAll("\u{1B}[?1049h\u{1B}[?25l\u{1B}[2J")
     }

@@ -50,8 +50,8 @@ struct Explore: ParsableCommand {
     @Option(help: "With translator or bert: the English sentence (default: the translator's own translation).")
     var target: String?
 
-    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist).")
-    var outDirectory: String = "Output"
+    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output).")
+    var outDirectory: String?
 
     @Flag(help: "With a real model: keep the first tokens of a text too long for the figures, instead of stopping.")
     var truncate = false
@@ -61,8 +61,7 @@ struct Explore: ParsableCommand {
 
     func run() throws {
         // Everything that can fail cheaply fails before the screen opens, as one line.
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: outDirectory, isDirectory: &isFolder), isFolder.boolValue else {
+        if let outDirectory, !isFolder(outDirectory) {
             throw CLIError("--out-dir \(outDirectory): no such folder (s and j save there)")
         }
         let terminal: RawTerminal
@@ -80,7 +79,7 @@ struct Explore: ParsableCommand {
         let status: Int32
         do {
             status = try ExploreLoop(terminal: terminal, session: session, renderer: renderer,
-                                     outDirectory: outDirectory).run(&state)
+                                     outDirectory: outDirectory ?? "Output").run(&state)
         } catch {
             terminal.restore()   // first the screen closes, then the message is printed
             throw error is CLIError ? error : CLIError("\(error)")
@@ -127,7 +126,7 @@ struct ExploreLoop {
                         do {
                             try session.append(candidate)
                             try state.replaceTrace(session.trace)
-                            state.status = "appended \"\(candidate.label)\": \(session.tokenCount) tokens; n for the next one"
+                            state.status = "appended \"\(candidate.label)\" (now \(state.queryTokens.count) tokens); n for the next one"
                         } catch {
                             state.showCandidates([])
                             state.status = "\(error)"
@@ -145,7 +144,13 @@ struct ExploreLoop {
         terminal.draw((clear ? "\u{1B}[2J" : "") + frame)
     }
 
+    /// Why nothing can be saved, or nil when the folder is there.
+    private func missingFolder() -> String? {
+        isFolder(outDirectory) ? nil : "no folder \(outDirectory) to save into: create it, or start with --out-dir"
+    }
+
     private func savePNG(_ state: ExplorerState) -> String {
+        if let missing = missingFolder() { return missing }
         let view: Attention.View = switch state.view {
         case .heatmap: .heatmap
         case .lines: .lines
@@ -166,6 +171,7 @@ struct ExploreLoop {
     }
 
     private func saveJSON() -> String {
+        if let missing = missingFolder() { return missing }
         let path = (outDirectory as NSString).appendingPathComponent("explore-\(session.slug)-trace.json")
         do {
             try writeFileAtomically(Array(session.trace.jsonData()), to: path)
@@ -273,8 +279,6 @@ final class ExploreSession {
         return kept.isEmpty ? "model" : String(String.UnicodeScalarView(kept))
     }
 
-    var tokenCount: Int { trace.entries.first?.queryTokens.count ?? 0 }
-
     /// The figure `tx attention` draws for this view, kind, layer and head (1-based; head nil:
     /// the mean of the layer's heads, drawn the same way).
     func chart(_ view: Attention.View, kind: AttentionKind, layer: Int, head: Int?) throws -> any Chart {
@@ -364,4 +368,9 @@ final class ExploreSession {
             lastLogits = output.logits.row(ids.count - 1)
         }
     }
+}
+
+private func isFolder(_ path: String) -> Bool {
+    var folder: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
 }
