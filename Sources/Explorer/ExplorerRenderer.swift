@@ -1,5 +1,6 @@
 import Figures
 import Terminal
+import Transformer
 
 /// Draws an `ExplorerState` into a `ScreenGrid` of any size from the minimum up:
 ///
@@ -84,13 +85,21 @@ public struct ExplorerRenderer: Sendable {
     // MARK: Title, tokens, footer
 
     private func drawTitle(_ state: ExplorerState, into grid: inout ScreenGrid) {
-        let title = " \(state.modelName) · \(ExplorerState.describe(state.kind)) · "
+        let title = " \(state.modelName) · \(Self.shortName(state.kind)) · "
             + "\(state.positionText) · \(state.view.title)"
         let bar = CellStyle(bold: true, reverse: true)
         grid.fill(row: 0, from: 0, to: grid.width, style: bar)
         let help = " ? keys "
         grid.put(title, row: 0, column: 0, style: bar, limit: grid.width - displayWidth(help))
         grid.put(help, row: 0, column: grid.width - displayWidth(help), style: bar)
+    }
+
+    static func shortName(_ kind: AttentionKind) -> String {
+        switch kind {
+        case .encoderSelf: "encoder self"
+        case .decoderSelf: "causal self"
+        case .cross: "cross"
+        }
     }
 
     /// The query tokens in one line, scrolled so the chosen one is visible.
@@ -157,7 +166,7 @@ public struct ExplorerRenderer: Sendable {
     private func drawHeatmap(_ state: ExplorerState, in area: Area, into grid: inout ScreenGrid) {
         let weights = state.currentWeights
         let queries = state.queryTokens, keys = state.keyTokens
-        let labelWidth = min(12, queries.map { displayWidth($0) }.max() ?? 1) + 2
+        let labelWidth = min(12, queries.map { displayWidth($0) }.max() ?? 1) + 3   // "▶ " + label + gap
         // Two to four columns per key, as the room allows.
         let cellWidth = max(2, min(4, (area.width - labelWidth) / keys.count))
         let keyWindow = window(count: keys.count, capacity: max(1, (area.width - labelWidth) / cellWidth),
@@ -214,7 +223,7 @@ public struct ExplorerRenderer: Sendable {
     private func drawLines(_ state: ExplorerState, in area: Area, into grid: inout ScreenGrid) {
         let weights = state.currentWeights
         let queries = state.queryTokens, keys = state.keyTokens
-        let leftWidth = min(12, queries.map { displayWidth($0) }.max() ?? 1) + 2
+        let leftWidth = min(12, queries.map { displayWidth($0) }.max() ?? 1) + 3
         let rightWidth = min(12, keys.map { displayWidth($0) }.max() ?? 1)
         let weightWidth = 7
         let gap = area.width - leftWidth - rightWidth - weightWidth - 1

@@ -34,7 +34,7 @@ public struct ExplorerState: Sendable {
         public var title: String {
             switch self {
             case .heatmap: "heatmap"
-            case .lines: "head view (lines)"
+            case .lines: "lines"
             case .model: "model view"
             }
         }

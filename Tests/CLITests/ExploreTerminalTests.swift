@@ -135,7 +135,7 @@ struct ExploreTerminalTests {
         let tx = try TX()
         try FileManager.default.createDirectory(at: tx.directory.appendingPathComponent("Output"), withIntermediateDirectories: true)
         let pty = try PseudoTerminal(Self.arguments, in: tx.directory)
-        #expect(pty.read(until: { $0.contains("cross-attention · layer 1/2 · head 1/4 · heatmap") }))
+        #expect(pty.read(until: { $0.contains("cross · layer 1/2 · head 1/4 · heatmap") }))
         // ← query, ] head 2, ↓ layer 2, then save the PNG and the JSON.
         pty.send("\u{1B}[D")
         pty.send("]")
@@ -147,7 +147,7 @@ struct ExploreTerminalTests {
         pty.send("j")
         #expect(pty.read(until: { $0.contains("saved Output/explore-translator-trace.json") }))
         pty.send("v")   // the lines view: its PNG is tx attention's --view lines
-        #expect(pty.read(until: { $0.contains("head view (lines)") }))
+        #expect(pty.read(until: { $0.contains("· lines") }))
         pty.send("s")
         #expect(pty.read(until: { $0.contains("saved Output/explore-translator-cross-lines-layer2.png") }))
         pty.send("q")
@@ -175,7 +175,7 @@ struct ExploreTerminalTests {
         let pty = try PseudoTerminal(Self.arguments, in: tx.directory)
         #expect(pty.read(until: { $0.contains("heatmap") }))
         pty.send("v")
-        #expect(pty.read(until: { $0.contains("head view (lines)") }))
+        #expect(pty.read(until: { $0.contains("· lines") }))
         pty.process.terminate()   // SIGTERM
         #expect(pty.waitForExit())
         #expect(pty.process.terminationReason == .uncaughtSignal && pty.process.terminationStatus == SIGTERM)

@@ -163,16 +163,16 @@ struct ExplorerRenderingTests {
     @Test func heatmapRowsAndTopKeys() throws {
         let state = try ExplorerState(trace: handTrace(), modelName: "test", canPredict: true)
         let grid = renderer.render(state, width: 80, height: 24)
-        #expect(grid.lines[0].hasPrefix(" test · causal self-attention · layer 1/2 · head 1/2 · heatmap"))
+        #expect(grid.lines[0].hasPrefix(" test · causal self · layer 1/2 · head 1/2 · heatmap"))
         #expect(grid.lines[0].hasSuffix("? keys"))
         #expect(grid.lines[1] == "query 4/4: <s> 我 是 cat")
         // Layer 1, head 1, by hand: four columns per key (room allows), shades ░ < 0.2 ≤ ▒ < 0.4 ≤ ▓ < 0.7 ≤ █,
-        // · for a key the query may not see. Labels take 3 + 2 columns.
-        #expect(cells(grid, row: 2, from: 0, to: 21) == "key→ <s> 我  是  cat ")
-        #expect(cells(grid, row: 3, from: 0, to: 21) == "  <s>████············")
-        #expect(cells(grid, row: 4, from: 0, to: 21) == "  我 ▒▒▒▒████········")
-        #expect(cells(grid, row: 5, from: 0, to: 21) == "  是 ▓▓▓▓░░░░▓▓▓▓····")
-        #expect(cells(grid, row: 6, from: 0, to: 21) == "▶ cat░░░░▒▒▒▒▒▒▒▒▓▓▓▓")
+        // · for a key the query may not see. Labels take "▶ " + 3 + 1 columns.
+        #expect(cells(grid, row: 2, from: 0, to: 22) == "key→  <s> 我  是  cat ")
+        #expect(cells(grid, row: 3, from: 0, to: 22) == "  <s> ████············")
+        #expect(cells(grid, row: 4, from: 0, to: 22) == "  我  ▒▒▒▒████········")
+        #expect(cells(grid, row: 5, from: 0, to: 22) == "  是  ▓▓▓▓░░░░▓▓▓▓····")
+        #expect(cells(grid, row: 6, from: 0, to: 22) == "▶ cat ░░░░▒▒▒▒▒▒▒▒▓▓▓▓")
         // The side panel: the chosen query's keys, strongest first, with weights from the trace.
         let row = handTrace().weights(layer: 0, head: 0, kind: .decoderSelf)![3]
         let panel = (2..<8).map { cells(grid, row: $0, from: 55, to: 80).trimmingCharacters(in: .whitespaces) }
@@ -210,11 +210,11 @@ struct ExplorerRenderingTests {
         _ = state.handle(.left)             // query "是" (index 2)
         _ = state.handle(.character("v"))   // lines
         let grid = renderer.render(state, width: 80, height: 24)
-        #expect(grid.lines[0].contains("head view (lines)"))
+        #expect(grid.lines[0].contains("· lines"))
         let row = handTrace().weights(layer: 0, head: 0, kind: .decoderSelf)![2]   // [0.5, 0.1, 0.4, 0]
         let main = (3..<7).map { cells(grid, row: $0, from: 0, to: 53).replacingOccurrences(of: " +$", with: "", options: .regularExpression) }
         // Left: the queries, the chosen one marked and joined to the trunk by a heavy stroke.
-        #expect(main[2].hasPrefix("▶ 是 ━━━━━━━━━━━"))
+        #expect(main[2].hasPrefix("▶ 是  ━━━━━━━━━━━━"))
         // Right: each key with its weight; strokes by weight (━ ≥ 0.4, ╌ ≥ 0.05); the masked key has none.
         #expect(main[0].hasSuffix("━ <s>   \(twoDecimals(row[0]))"))
         #expect(main[1].hasSuffix("╌ 我    \(twoDecimals(row[1]))"))
