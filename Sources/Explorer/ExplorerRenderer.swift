@@ -50,7 +50,7 @@ public struct ExplorerRenderer: Sendable {
         case .candidates:
             let lines = state.candidates.enumerated().map { rank, candidate in
                 pad("\(rank + 1).", to: 4) + pad(candidate.label, to: 16) + " "
-                    + formatPercent(candidate.probability)
+                    + pad(formatPercent(candidate.probability), to: 6, alignRight: true)
             }
             drawBox(title: "next token after the text · ↑↓ choose · Enter append · Esc close",
                     lines: lines, selected: state.candidateIndex, into: &grid)
@@ -77,7 +77,12 @@ public struct ExplorerRenderer: Sendable {
     func weightCell(_ weight: Float, width: Int) -> (String, CellStyle) {
         if color {
             let (r, g, b) = ColorMap.viridis.color(at: Double(weight)).bytes
-            return (String(repeating: " ", count: width), CellStyle(background: CellColor(r, g, b)))
+            // Wide cells also print the weight (".76"), in black or white for contrast.
+            guard width >= 5 else { return (String(repeating: " ", count: width), CellStyle(background: CellColor(r, g, b))) }
+            let light = 0.2126 * Double(r) + 0.7152 * Double(g) + 0.0722 * Double(b) > 140
+            let number = String(formatWeight(weight).drop { $0 == "0" })
+            return (pad(" " + number, to: width),
+                    CellStyle(foreground: light ? CellColor(0, 0, 0) : CellColor(255, 255, 255), background: CellColor(r, g, b)))
         }
         return (String(repeating: Self.shade(weight), count: width), .plain)
     }
@@ -134,7 +139,7 @@ public struct ExplorerRenderer: Sendable {
         if state.kinds.count > 1 { keys.append("Tab kind") }
         keys += ["v view", "s png", "j json"]
         if state.canPredict { keys.append("n next") }
-        keys += ["? keys", "q quit"]
+        keys.append("q quit")   // "? keys" is in the title bar
         grid.put(truncate(keys.joined(separator: "  "), to: grid.width), row: row, column: 0, style: .faint)
     }
 
@@ -167,8 +172,8 @@ public struct ExplorerRenderer: Sendable {
         let weights = state.currentWeights
         let queries = state.queryTokens, keys = state.keyTokens
         let labelWidth = min(12, queries.map { displayWidth($0) }.max() ?? 1) + 3   // "▶ " + label + gap
-        // Two to four columns per key, as the room allows.
-        let cellWidth = max(2, min(4, (area.width - labelWidth) / keys.count))
+        // Two to four columns per key (five with colour, to print the weight), as the room allows.
+        let cellWidth = max(2, min(color ? 5 : 4, (area.width - labelWidth) / keys.count))
         let keyWindow = window(count: keys.count, capacity: max(1, (area.width - labelWidth) / cellWidth),
                                focus: focusKey(state))
         let queryWindow = window(count: queries.count, capacity: area.height - 1, focus: state.query)
@@ -306,8 +311,9 @@ public struct ExplorerRenderer: Sendable {
             thumbWidth = 2
             headWindow = window(count: heads, capacity: max(1, available / 3), focus: state.head)
         }
-        let thumbHeight = max(1, min(5, thumbWidth / 2))
-        let stride = layers * (thumbHeight + 1) <= area.height - 1 || thumbHeight > 1 ? thumbHeight + 1 : thumbHeight
+        // A character is about twice as tall as wide: half as many rows as columns looks square.
+        let thumbHeight = max(1, min(5, (thumbWidth + 1) / 2))
+        let stride = thumbHeight + 1   // a blank row between layers
         let layerWindow = window(count: layers, capacity: max(1, (area.height - 1) / stride), focus: state.layer)
         grid.put("L\\H", row: area.y, column: area.x, style: .faint)
         for (column, head) in headWindow.enumerated() {

@@ -255,8 +255,8 @@ struct ExplorerRenderingTests {
         _ = state.handle(.down)
         let grid = renderer.render(state, width: 80, height: 24)
         let text = grid.lines.joined(separator: "\n")
-        #expect(text.contains("1.  ␣Paris           42.1%"))
-        #expect(text.contains("2.  ␣a               5.0%"))
+        #expect(text.contains("1.  ␣Paris" + String(repeating: " ", count: 12) + "42.1%"))
+        #expect(text.contains("2.  ␣a" + String(repeating: " ", count: 17) + "5.0%"))
         // The chosen line is drawn in reverse video.
         let row = grid.lines.firstIndex { $0.contains("␣a ") }!
         let column = Array(grid.text(row: row)).firstIndex(of: "2")!
