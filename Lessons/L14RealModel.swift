@@ -333,8 +333,14 @@ struct RealModelLesson {
             place (an "attention sink") for heads that have nothing useful to read. The model view \
             shows it as a bright first column in most thumbnails of layers \
             \(shown.map { "\($0 + 1)" }.joined(separator: ", ")).
-            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath))]
+            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath)
+            + "\n\n" + Self.exploreLine)]
     }
+
+    /// The lesson's last line: the command that opens what it showed in the interactive explorer.
+    static let exploreLine = "Explore every layer and head yourself, key by key (for SmolLM2, n and Enter continue the text):\n"
+        + "    tx explore --model smollm2 --text \"\(prompt)\"\n"
+        + "    tx explore --model minilm --text \"\(tired)\""
 
     private func pct(_ x: Float) -> String { formatNumber(x * 100, decimals: 0) + "%" }
 }

@@ -71,6 +71,9 @@ struct RealModelLessonsTests {
         #expect(text.contains("The clearest head is layer 5, head 1"))
         #expect(text.contains("1. \" Paris\""))
         #expect(text.contains("layer 24, head 5"))
+        // The lesson ends by naming the explorer command for what it showed.
+        #expect(run.steps.last?.body.hasSuffix(RealModelLesson.exploreLine) == true)
+        #expect(RealModelLesson.exploreLine.contains("tx explore --model smollm2 --text \"The capital of France is\""))
         // The model views: 6 × 12 thumbnails for MiniLM, 4 layers × 9 heads for SmolLM2, written at
         // the size of exactly those charts.
         let bert = try BertEncoderModel.loadInstalled()
