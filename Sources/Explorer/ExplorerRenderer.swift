@@ -140,7 +140,9 @@ public struct ExplorerRenderer: Sendable {
         keys += ["v view", "s png", "j json"]
         if state.canPredict { keys.append("n next") }
         keys.append("q quit")   // "? keys" is in the title bar
-        grid.put(truncate(keys.joined(separator: "  "), to: grid.width), row: row, column: 0, style: .faint)
+        let spaced = keys.joined(separator: "  ")
+        let line = displayWidth(spaced) <= grid.width ? spaced : keys.joined(separator: " ")
+        grid.put(truncate(line, to: grid.width), row: row, column: 0, style: .faint)
     }
 
     static func helpLines(_ state: ExplorerState) -> [String] {
@@ -305,14 +307,14 @@ public struct ExplorerRenderer: Sendable {
         let layers = state.layerCount, heads = state.headCount
         let labelWidth = 4
         let available = area.width - labelWidth
-        var thumbWidth = min(10, available / heads - 1)
+        var thumbWidth = min(16, available / heads - 1)
         var headWindow = 0..<heads
         if thumbWidth < 2 {
             thumbWidth = 2
             headWindow = window(count: heads, capacity: max(1, available / 3), focus: state.head)
         }
         // A character is about twice as tall as wide: half as many rows as columns looks square.
-        let thumbHeight = max(1, min(5, (thumbWidth + 1) / 2))
+        let thumbHeight = max(1, min(8, (thumbWidth + 1) / 2))
         let stride = thumbHeight + 1   // a blank row between layers
         let layerWindow = window(count: layers, capacity: max(1, (area.height - 1) / stride), focus: state.layer)
         grid.put("L\\H", row: area.y, column: area.x, style: .faint)
