@@ -234,18 +234,18 @@ struct ExplorerRenderingTests {
         for key: ExplorerKey in [.character("v"), .character("v"), .down, .character("]")] { _ = state.handle(key) }
         let grid = renderer.render(state, width: 80, height: 24)
         #expect(grid.lines[0].contains("layer 2/2 · head 2/2 · model view"))
-        // 2 heads in 49 columns: thumbnails 10 wide, 5 tall, one blank row between layers.
-        #expect(cells(grid, row: 2, from: 0, to: 20) == "L\\H 1          2    ")
-        // Layer 2 starts at row 3 + 6; the cursor brackets head 2 (columns 15…24) on each of its rows.
-        for row in 9..<14 {
-            #expect(grid.cells[row][14].text == "[")
-            #expect(grid.cells[row][25].text == "]")
+        // 2 heads in 49 columns: thumbnails 16 wide (the most), 8 tall, one blank row between layers.
+        #expect(cells(grid, row: 2, from: 0, to: 25) == "L\\H 1                2   ")
+        // Layer 2 starts at row 3 + 9; the cursor brackets head 2 (columns 21…36) on each of its rows.
+        for row in 12..<20 {
+            #expect(grid.cells[row][20].text == "[")
+            #expect(grid.cells[row][37].text == "]")
         }
-        #expect(grid.cells[3][14].text != "[")
-        // The top-left character of layer 1, head 1 covers queries 0…0 and keys 0…0: weight 1 → █.
+        #expect(grid.cells[3][20].text != "[")
+        // The top-left character of layer 1, head 1 covers query 0 and key 0: weight 1 → █.
         #expect(grid.cells[3][4].text == "█")
         // Its top-right character covers query 0 and key 3, which query 0 may not see.
-        #expect(grid.cells[3][13].text == "·")
+        #expect(grid.cells[3][19].text == "·")
     }
 
     @Test func candidatesOverlay() throws {
