@@ -117,6 +117,7 @@ struct RealModelLesson {
         if var last = steps.popLast() {
             if !figures.written.isEmpty {
                 last.body += "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")
+                last.body += "\n\n" + Self.exploreLine
             }
             steps.append(last)
         }
@@ -333,8 +334,7 @@ struct RealModelLesson {
             place (an "attention sink") for heads that have nothing useful to read. The model view \
             shows it as a bright first column in most thumbnails of layers \
             \(shown.map { "\($0 + 1)" }.joined(separator: ", ")).
-            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath)
-            + "\n\n" + Self.exploreLine)]
+            """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath))]
     }
 
     /// The lesson's last line: the command that opens what it showed in the interactive explorer.
