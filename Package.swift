@@ -8,6 +8,9 @@ let package = Package(
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "Figures", targets: ["Figures"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Terminal", targets: ["Terminal"]),
@@ -23,16 +26,27 @@ let package = Package(
     targets: [
         // Tensors of Float, the kernels, the seeded RNG. Depends on nothing.
         .target(name: "TensorCore"),
-        // Model pieces built on TensorCore: attention, masks, tokenisers.
+        // The model pieces lessons 2–8 build: attention and masks, multi-head attention,
+        // positions, feed-forward, layers, the three architectures, the attention trace,
+        // sampling. Depends on TensorCore only.
         .target(name: "Transformer", dependencies: ["TensorCore"]),
+        // Text to token ids and back: vocabularies, word-level, WordPiece (BERT) and
+        // byte-level BPE (GPT-2, SmolLM2). Depends on nothing.
+        .target(name: "Tokenizers"),
+        // Learning: the trainable layers (on TensorCore's autograd), the training loops of
+        // the three small models, the corpora, and BERT's pre-training data (MLM, NSP).
+        .target(name: "Training", dependencies: ["TensorCore", "Transformer", "Tokenizers"]),
+        // The published models (GPT-1/2/3, BERT, the Transformer): configurations and
+        // parameter counts from weight shapes.
+        .target(name: "Catalog", dependencies: ["Transformer"]),
         // Model files: safetensors and GGUF, and the real pre-trained models loaded from them
         // into Transformer types (a BERT-family encoder, a Llama-family decoder).
-        .target(name: "ModelIO", dependencies: ["TensorCore", "Transformer"]),
+        .target(name: "ModelIO", dependencies: ["TensorCore", "Transformer", "Tokenizers"]),
         // The three small models `tx train` makes, shipped as safetensors resources so the
         // lessons start instantly, and their loaders.
         .target(
             name: "TrainedModels",
-            dependencies: ["TensorCore", "Transformer", "ModelIO"],
+            dependencies: ["TensorCore", "Transformer", "Tokenizers", "Training", "ModelIO"],
             resources: [.copy("Weights")]
         ),
         // Cairo through pkg-config; scripts/setup.sh installs libcairo2-dev.
@@ -52,13 +66,15 @@ let package = Package(
         // The lessons: one file per lesson, a list of steps.
         .target(
             name: "Lessons",
-            dependencies: ["TensorCore", "Transformer", "Figures", "Terminal", "TrainedModels", "ModelIO"],
+            dependencies: ["TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
+                           "TrainedModels", "ModelIO"],
             path: "Lessons"
         ),
         .executableTarget(
             name: "tx",
             dependencies: [
-                "Lessons", "TensorCore", "Transformer", "Figures", "Terminal", "ModelIO", "TrainedModels", "Explorer",
+                "Lessons", "TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
+                "ModelIO", "TrainedModels", "Explorer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +96,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "CausalDecoderTraceExample",
-            dependencies: ["TensorCore", "Transformer", "Terminal"],
+            dependencies: ["TensorCore", "Transformer", "Tokenizers", "Terminal"],
             path: "Examples/CausalDecoderTrace"
         ),
         .executableTarget(
@@ -89,14 +105,21 @@ let package = Package(
             path: "Examples/TraceToFigure"
         ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore"]),
+        // The trainable twins are checked against the layers they mirror here, so Training too.
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore", "Training"]),
+        // WordPiece is also tested on a vocabulary built from the teaching corpus (Training).
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "Tokenizers", "TensorCore"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Transformer"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Transformer"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer"],
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "TrainedModelsTests", dependencies: ["TrainedModels", "Transformer", "ModelIO", "TensorCore"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer"]),
+        .testTarget(name: "TrainedModelsTests",
+                    dependencies: ["TrainedModels", "Transformer", "Tokenizers", "Training", "ModelIO", "TensorCore"]),
+        .testTarget(name: "LessonsTests",
+                    dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
         .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
     ]

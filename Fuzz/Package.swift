@@ -15,10 +15,10 @@ let package = Package(
                           dependencies: ["FuzzDriver", .product(name: "ModelIO", package: "TransformerExplorer")],
                           path: "Sources/FuzzGGUF"),
         .executableTarget(name: "fuzz-vocab",
-                          dependencies: ["FuzzDriver", .product(name: "Transformer", package: "TransformerExplorer")],
+                          dependencies: ["FuzzDriver", .product(name: "Tokenizers", package: "TransformerExplorer")],
                           path: "Sources/FuzzVocab"),
         .executableTarget(name: "fuzz-bpe",
-                          dependencies: ["FuzzDriver", .product(name: "ModelIO", package: "TransformerExplorer")],
+                          dependencies: ["FuzzDriver", .product(name: "Tokenizers", package: "TransformerExplorer")],
                           path: "Sources/FuzzBPE"),
     ]
 )

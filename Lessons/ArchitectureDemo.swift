@@ -2,6 +2,8 @@ import Figures
 import TensorCore
 import TrainedModels
 import Transformer
+import Tokenizers
+import Training
 
 /// One sentence run through the three architectures. Shared by lesson 8, `tx compare` and
 /// `tx attention --arch`.

@@ -1,5 +1,6 @@
 import TensorCore
 import Transformer
+import Tokenizers
 
 /// One randomly initialised attention head run over a sentence: the shared core of lesson 3
 /// and `tx attention`. Untrained: the pattern it draws is what random weights give, not meaning.

@@ -1,6 +1,8 @@
 import Figures
 import TensorCore
 import Transformer
+import Tokenizers
+import Training
 
 /// The pieces lesson 9 and `tx mlm` share: a small WordPiece vocabulary built from the teaching
 /// corpus (plus every character of the user's own text, so nothing they type becomes [UNK]),

@@ -4,6 +4,7 @@ import ModelIO
 import TensorCore
 import Terminal
 import Transformer
+import Tokenizers
 
 /// Lesson 1: text → word pieces → ids → vectors, on a real pre-trained model (all-MiniLM-L6-v2).
 /// Tokenisation, the embedding table as a look-up, king − man + woman, and static vs contextual

@@ -4,6 +4,8 @@ import TensorCore
 import Terminal
 import TrainedModels
 import Transformer
+import Tokenizers
+import Training
 
 /// Lesson 5: multi-head attention. Split d_model into h heads, attend in each, concatenate,
 /// project with W_O.

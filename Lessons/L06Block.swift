@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Terminal
 import Transformer
+import Tokenizers
 
 /// Lesson 6: the Transformer block: feed-forward, residual connections, layer norm; the encoder
 /// and decoder layers; pre-norm against post-norm; parameter counts.

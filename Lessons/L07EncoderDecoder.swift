@@ -4,6 +4,7 @@ import TensorCore
 import Terminal
 import TrainedModels
 import Transformer
+import Training
 
 /// Lesson 7: the encoder–decoder in motion, with the translator this project trained
 /// (`tx train translator`, shipped with the package): teacher forcing with the target shifted

@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Terminal
 import Transformer
+import Training
 
 /// Lesson 9: how BERT's pre-training data is made: WordPiece, masked LM (15%, then 80/10/10),
 /// and next-sentence pairs.

@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import Terminal
 import Transformer
+import Catalog
 
 /// Lesson 10: the GPT family (and BERT, and the original Transformer) in numbers: configurations,
 /// parameter counts computed from the weight shapes, and how they compare with the published ones.

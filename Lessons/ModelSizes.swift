@@ -1,5 +1,6 @@
 import Terminal
 import Transformer
+import Catalog
 
 /// Parameter counts of published models, shared by lesson 10 and `tx params`.
 public enum ModelSizes {

@@ -7,6 +7,7 @@ import Foundation
 import TensorCore
 import Terminal
 import Transformer
+import Tokenizers
 
 let sentence = CommandLine.arguments.dropFirst().first ?? "I am a student"
 let tokens = WordTokenizer().tokenize(sentence)

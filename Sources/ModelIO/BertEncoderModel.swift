@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import Transformer
+import Tokenizers
 
 /// What one forward pass of a BERT encoder produced.
 public struct BertEncoderOutput: Sendable {

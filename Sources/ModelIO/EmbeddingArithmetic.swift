@@ -1,5 +1,6 @@
 import TensorCore
 import Transformer
+import Tokenizers
 
 // Embedding arithmetic (Mikolov et al. 2013, "Linguistic Regularities in Continuous Space Word
 // Representations"): if the table puts "king" − "man" about where "queen" − "woman" is, then

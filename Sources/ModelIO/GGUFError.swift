@@ -1,3 +1,4 @@
+import Tokenizers
 import Foundation
 
 /// Everything that can be wrong with a GGUF file, or with a request to read something from one.

@@ -1,3 +1,4 @@
+import Tokenizers
 import Foundation
 import TensorCore
 

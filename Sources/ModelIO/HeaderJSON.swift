@@ -1,3 +1,4 @@
+import Tokenizers
 /// A small, strict JSON parser for safetensors headers.
 ///
 /// Why not `JSONSerialization`? Headers are hostile input, and we need three things it does not

@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import Transformer
+import Tokenizers
 
 /// A Llama-family decoder loaded from a GGUF file and run in pure Swift: SmolLM2-135M-Instruct
 /// is the one the lessons use. Based on Meta's Llama reference `model.py` and llama.cpp's

@@ -2,6 +2,7 @@ import Foundation
 import ModelIO
 import TensorCore
 import Transformer
+import Training
 
 /// The three small models this project trains itself (`tx train`), one per architecture.
 public enum TrainedModelKind: String, CaseIterable, Sendable {

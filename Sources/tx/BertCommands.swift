@@ -3,6 +3,7 @@ import Figures
 import Lessons
 import Terminal
 import Transformer
+import Catalog
 
 struct MaskedLM: ParsableCommand {
     static let configuration = CommandConfiguration(

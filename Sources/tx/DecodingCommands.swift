@@ -7,6 +7,8 @@ import TensorCore
 import Terminal
 import TrainedModels
 import Transformer
+import Tokenizers
+import Training
 
 struct Shift: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -8,6 +8,8 @@ import TensorCore
 import Terminal
 import TrainedModels
 import Transformer
+import Tokenizers
+import Training
 
 struct Explore: ParsableCommand {
     static let configuration = CommandConfiguration(

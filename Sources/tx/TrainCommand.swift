@@ -6,6 +6,7 @@ import TensorCore
 import Terminal
 import TrainedModels
 import Transformer
+import Training
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(

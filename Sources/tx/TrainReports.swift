@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import TensorCore
 import Transformer
+import Training
 
 // What `tx train lm` and `tx train bert` print and draw after training.
 extension Train {

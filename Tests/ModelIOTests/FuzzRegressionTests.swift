@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ModelIO
 import Transformer
+import Tokenizers
 
 /// Every input under Fixtures/fuzz-regressions (once a crash, hang or out-of-memory found by
 /// scripts/fuzz.sh) must now give exactly the error listed here, as the fuzz target parses it.

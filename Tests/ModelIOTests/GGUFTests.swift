@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ModelIO
 import TensorCore
+import Tokenizers
 
 // MARK: A tiny GGUF writer (test support)
 

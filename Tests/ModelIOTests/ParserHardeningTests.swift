@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ModelIO
 import TensorCore
+import Tokenizers
 
 // Issue 9: hostile model files give a typed error naming the file, the field and the problem,
 // in one short line; nothing traps, nothing allocates what the file cannot back.

@@ -4,6 +4,7 @@ import ModelIO
 import TensorCore
 import TrainedModels
 import Transformer
+import Training
 
 /// The three models shipped with the package: they load, reproduce the loss recorded when they
 /// were trained (`tx train translator|lm|bert`, default options, seed 7), and do their job on

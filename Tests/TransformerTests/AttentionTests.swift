@@ -1,6 +1,7 @@
 import Testing
 import TensorCore
 @testable import Transformer
+@testable import Tokenizers
 
 /// Worked by hand (and checked with numpy):
 ///   Q = K = [[1,0],[0,1],[1,1]], V = [[1,2],[3,4],[5,6]], d_k = 2

@@ -1,6 +1,7 @@
 import Testing
 import TensorCore
 @testable import Transformer
+@testable import Training
 
 @Suite struct CrossAttentionWeightsTests {
     @Test func onePerDecoderLayerWithRowsThatSumToOne() throws {

@@ -40,13 +40,3 @@ func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
     var generator = SeededGenerator(seed: seed)
     return Tensor.randomNormal(shape, using: &generator)
 }
-
-/// The error a throwing call produced, as text (nil if it did not throw).
-func errorText(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch {
-        return "\(error)"
-    }
-}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TensorCore
 @testable import Transformer
+@testable import Training
 
 @Suite struct TrainableTests {
     // MARK: Layers against their inference twins

@@ -3,7 +3,7 @@
 // "left right" rule per line) and a text to encode. Building the tokenizer must either succeed
 // or throw a ByteLevelBPEError; a tokenizer that builds must encode and decode without trapping.
 import FuzzDriver
-import ModelIO
+import Tokenizers
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,7 +1,7 @@
 // libFuzzer target: any bytes as a WordPiece vocab.txt. Parsing must either succeed or throw a
 // VocabularyError; a vocabulary that parses (and has [UNK], [CLS], [SEP]) then tokenises text.
 import FuzzDriver
-import Transformer
+import Tokenizers
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,0 +1,53 @@
+import TensorCore
+import Transformer
+
+extension TrainableSeq2Seq {
+    /// The decoder's cross-attention for one source sentence and one decoder input, per layer:
+    /// each Tensor is [heads, T_decoder, S_source]. Row t is what position t looked at in the
+    /// source while producing output token t; this is the alignment a trained translator learns.
+    public func crossAttentionWeights(source: [Int], decoderInput: [Int], padID: Int) throws -> [Tensor] {
+        let (memory, memoryMask) = try encode(paddedSource: [source], padID: padID)      // (1, S, d)
+        let selfMask = try combineMasks(causalMask(size: decoderInput.count),
+                                        paddingMask(tokenIDs: [decoderInput], padID: padID))   // (1, 1, T, T)
+        var h = try embed([decoderInput], table: targetEmbedding)                         // (1, T, d)
+        var weights: [Tensor] = []
+        for layer in decoderLayers {
+            let step = try layer(h, memory: memory, selfMask: selfMask, memoryMask: memoryMask)
+            weights.append(try step.crossAttentionWeights.reshaped(Array(step.crossAttentionWeights.shape.dropFirst())))
+            h = step.output
+        }
+        return weights
+    }
+}
+
+extension TrainableSeq2Seq {
+    /// Every attention of the model for one source sentence and one decoder input, as a trace:
+    /// the encoder's self-attention, the decoder's causal self-attention and its
+    /// cross-attention, per layer and head (architecture "encoder-decoder").
+    public func trace(source: [Int], decoderInput: [Int], sourceTokens: [String],
+                      decoderTokens: [String]) throws -> AttentionTrace {
+        let noPadding = -1   // one unpadded sequence each
+        var trace = AttentionTrace(architecture: "encoder-decoder")
+        let sourceMask = paddingMask(tokenIDs: [source], padID: noPadding)               // (1, 1, 1, S)
+        var memory = try embed([source], table: sourceEmbedding)                           // (1, S, d)
+        for (index, layer) in encoderLayers.enumerated() {
+            let step = try layer(memory, mask: sourceMask)
+            try trace.record(weights: step.weights, layer: index, kind: .encoderSelf,
+                             queryTokens: sourceTokens, keyTokens: sourceTokens)
+            memory = step.output
+        }
+        if let encoderFinalNorm { memory = try encoderFinalNorm(memory) }
+        let selfMask = try combineMasks(causalMask(size: decoderInput.count),
+                                        paddingMask(tokenIDs: [decoderInput], padID: noPadding))   // (1, 1, T, T)
+        var h = try embed([decoderInput], table: targetEmbedding)                          // (1, T, d)
+        for (index, layer) in decoderLayers.enumerated() {
+            let step = try layer(h, memory: memory, selfMask: selfMask, memoryMask: sourceMask)
+            try trace.record(weights: step.selfAttentionWeights, layer: index, kind: .decoderSelf,
+                             queryTokens: decoderTokens, keyTokens: decoderTokens)
+            try trace.record(weights: step.crossAttentionWeights, layer: index, kind: .cross,
+                             queryTokens: decoderTokens, keyTokens: sourceTokens)
+            h = step.output
+        }
+        return trace
+    }
+}
