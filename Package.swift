@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Figures", targets: ["Figures"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Terminal", targets: ["Terminal"]),
+        .library(name: "Explorer", targets: ["Explorer"]),
         .library(name: "TrainedModels", targets: ["TrainedModels"]),
         .library(name: "Lessons", targets: ["Lessons"]),
         .library(name: "Analysis", targets: ["Analysis"]),
@@ -68,6 +69,10 @@ let package = Package(
         .target(name: "Figures", dependencies: ["CCairo"]),
         // ANSI output: aligned matrices, colour heatmaps, the step pager.
         .target(name: "Terminal"),
+        // `tx explore`: the interactive attention explorer's state, its text rendering and the
+        // raw-mode terminal it runs in. The state and rendering are plain values, tested without
+        // a terminal.
+        .target(name: "Explorer", dependencies: ["Transformer", "Terminal", "Figures"]),
         // The lessons: one file per lesson, a list of steps.
         .target(
             name: "Lessons",
@@ -79,7 +84,7 @@ let package = Package(
             name: "tx",
             dependencies: [
                 "Lessons", "TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
-                "ModelIO", "TrainedModels", "Analysis", "InteractiveViews",
+                "ModelIO", "TrainedModels", "Analysis", "InteractiveViews", "Explorer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -118,6 +123,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Transformer"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Transformer"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests",

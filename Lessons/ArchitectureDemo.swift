@@ -241,22 +241,29 @@ public struct ArchitectureDemo: Sendable {
 
     /// BertViz-style layers × heads thumbnails for one kind of attention of one architecture.
     public func modelView(_ architecture: Architecture, kind: AttentionKind? = nil) -> ModelView? {
+        Self.modelView(of: trace(architecture), architecture: architecture, kind: kind, weights: weights, seed: seed)
+    }
+
+    /// The model view of any trace of `architecture` (`tx explore` draws the language model's this way).
+    public static func modelView(of trace: AttentionTrace, architecture: Architecture, kind: AttentionKind? = nil,
+                                 weights: Weights, seed: UInt64) -> ModelView? {
         let kind = kind ?? architecture.defaultKind
-        let trace = trace(architecture)
         let entries = trace.entries(kind: kind)
         guard let first = entries.first else { return nil }
         let layers = trace.layers(kind: kind), heads = entries.filter { $0.layer == 0 }.count
-        let weights = (0..<layers).map { layer in
+        let matrices = (0..<layers).map { layer in
             (0..<heads).map { head in trace.weights(layer: layer, head: head, kind: kind) ?? [] }
         }
         return ModelView(title: "\(architecture.title): \(describe(kind)), every layer and head",
                          subtitle: "rows: layers · columns: heads · "
-                             + (self.weights == .trained ? "trained on the project's corpus (tx train), shipped with the package" : "untrained, seed \(seed)"),
-                         weights: weights, rowLabels: first.queryTokens, columnLabels: first.keyTokens,
+                             + (weights == .trained ? "trained on the project's corpus (tx train), shipped with the package" : "untrained, seed \(seed)"),
+                         weights: matrices, rowLabels: first.queryTokens, columnLabels: first.keyTokens,
                          hidden: first.hiddenKeys)
     }
 
-    public func describe(_ kind: AttentionKind) -> String {
+    public func describe(_ kind: AttentionKind) -> String { Self.describe(kind) }
+
+    public static func describe(_ kind: AttentionKind) -> String {
         switch kind {
         case .encoderSelf: return "encoder self-attention"
         case .decoderSelf: return "causal self-attention"

@@ -164,7 +164,9 @@ struct MultiHeadLesson {
             projected by W_O, they give each position what it needs. Lesson 14 looks inside a real \
             pre-trained model.
             """) + "\n\n" + figureLine(trainedPath) + "\n\nFigures written:\n"
-            + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            + figures.written.map { "    " + $0 }.joined(separator: "\n")
+            + "\n\nExplore these heads yourself, key by key (Tab switches to the encoder's and the decoder's own attention):\n"
+            + "    tx explore --model translator --text \"\(chinese.joined())\""))
 
         return LessonRun(steps: steps, figures: figures.written)
     }

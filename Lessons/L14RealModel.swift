@@ -118,6 +118,7 @@ struct RealModelLesson {
         if var last = steps.popLast() {
             if !figures.written.isEmpty {
                 last.body += "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")
+                last.body += "\n\n" + Self.exploreLine
             }
             steps.append(last)
         }
@@ -470,6 +471,11 @@ struct RealModelLesson {
             chosen as two thirds of that width to keep the count.
             """))
     }
+
+    /// The lesson's last line: the command that opens what it showed in the interactive explorer.
+    static let exploreLine = "Explore every layer and head yourself, key by key (for SmolLM2, n and Enter continue the text):\n"
+        + "    tx explore --model smollm2 --text \"\(prompt)\"\n"
+        + "    tx explore --model minilm --text \"\(tired)\""
 
     private func pct(_ x: Float) -> String { formatNumber(x * 100, decimals: 0) + "%" }
 }

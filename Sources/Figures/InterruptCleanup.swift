@@ -15,6 +15,8 @@ public enum InterruptCleanup {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var inFlight: Set<String> = []
     nonisolated(unsafe) private static var installed = false
+    /// Read and written only under `lock` (hence nonisolated(unsafe) is safe).
+    nonisolated(unsafe) private static var exitActions: [@Sendable () -> Void] = []
     /// The write end of the pipe, read by the signal handler (an Int read is signal-safe).
     nonisolated(unsafe) private static var signalPipe: Int32 = -1
 
@@ -79,6 +81,14 @@ public enum InterruptCleanup {
         return signals
     }
 
+    /// Runs `action` on the clean-up thread when a terminating signal arrives (Ctrl-C, SIGTERM, a closed terminal …), before the process
+    /// ends: `tx explore` restores the terminal this way. The action must not write files.
+    public static func addExitAction(_ action: @escaping @Sendable () -> Void) {
+        lock.lock()
+        exitActions.append(action)
+        lock.unlock()
+    }
+
     static func register(_ path: String) {
         lock.lock()
         inFlight.insert(path)
@@ -105,6 +115,7 @@ public enum InterruptCleanup {
     private static func removeInFlightFilesAndExit(_ signalNumber: Int32) {
         lock.lock()   // never released: the process ends below
         for path in inFlight { unlink(path) }
+        for action in exitActions { action() }
         signal(signalNumber, SIG_DFL)
         raise(signalNumber)
         _exit(128 + signalNumber)   // only reached if the default action did not end the process

@@ -207,25 +207,8 @@ extension Attention {
         let entries = trace.entries(kind: kind).filter { $0.layer == layer - 1 }.sorted { $0.head < $1.head }
         let rows = entries[0].queryTokens.map(shown), columns = entries[0].keyTokens.map(shown)
         let what = "\(architecture.title), \(demo.describe(kind))"
-        let note = demo.weights == .trained ? "trained (shipped with the package)" : "untrained, seed \(seed)"
-        let chart: any Chart
-        switch view {
-        case .heatmap:
-            chart = Heatmap(values: entries[head - 1].weights, rowLabels: rows, columnLabels: columns,
-                            title: "\(what): layer \(layer), head \(head)", subtitle: note,
-                            colorMap: .viridis, valueRange: 0...1, showValues: rows.count <= 16, colorBarLabel: "weight",
-                            xAxisTitle: "key", yAxisTitle: "query", hidden: entries[head - 1].hiddenKeys)
-        case .grid:
-            chart = HeadGrid(title: "\(what): every head of layer \(layer)", subtitle: note,
-                             heads: entries.map(\.weights), rowLabels: rows, columnLabels: columns,
-                             hidden: entries[0].hiddenKeys)
-        case .model:
-            guard let modelView = demo.modelView(architecture, kind: kind) else { throw CLIError("no attention of kind \(kind.rawValue)") }
-            chart = modelView
-        case .lines:
-            chart = HeadView(title: "\(what): layer \(layer), lines by head", subtitle: note,
-                             queryTokens: rows, keyTokens: columns, heads: entries.map(\.weights))
-        }
+        let chart = try AttentionCharts.architecture(view, architecture: architecture, trace: trace, kind: kind,
+                                                     layer: layer, head: head, weights: demo.weights, seed: seed)
         do {
             // The figure and the trace files are published together, or none of them.
             let outputs = StagedOutputs()

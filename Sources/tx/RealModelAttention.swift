@@ -65,31 +65,8 @@ struct RealModelAttention {
         let entries = trace.entries(kind: kind).filter { $0.layer == c.layer - 1 }.sorted { $0.head < $1.head }
         guard entries.count == heads else { throw CLIError("the trace of \(model.name) is incomplete") }
         let labels = tokens.labels
-        let quoted = "\"\(shown(c.text.count > 60 ? String(c.text.prefix(57)) + "…" : c.text))\""
-        let causalNote = kind == .decoderSelf ? " · causal: the hatched keys are hidden" : ""
-        let hidden = entries[0].hiddenKeys
-        let chart: any Chart
-        switch c.view {
-        case .heatmap:
-            chart = Heatmap(values: entries[c.head - 1].weights, rowLabels: labels, columnLabels: labels,
-                            title: "\(model.name): layer \(c.layer), head \(c.head)",
-                            subtitle: quoted + causalNote,
-                            colorMap: .viridis, valueRange: 0...1, showValues: labels.count <= 16, colorBarLabel: "weight",
-                            xAxisTitle: "key (looked at)", yAxisTitle: "query (looking)", hidden: hidden)
-        case .grid:
-            chart = HeadGrid(title: "\(model.name): the \(heads) heads of layer \(c.layer)", subtitle: quoted + causalNote,
-                             heads: entries.map(\.weights), rowLabels: labels, columnLabels: labels, hidden: hidden)
-        case .model:
-            let all = (0..<layers).map { l in
-                (0..<heads).map { h in trace.weights(layer: l, head: h, kind: kind) ?? [] }
-            }
-            chart = ModelView(title: "\(model.name): every layer and head", subtitle: quoted + " · rows: queries, columns: keys" + causalNote,
-                              weights: all, rowLabels: labels, columnLabels: labels,
-                              thumbnailSize: layers * heads > 100 ? 56 : 72, hidden: hidden)
-        case .lines:
-            chart = HeadView(title: "\(model.name): layer \(c.layer), lines by head", subtitle: quoted,
-                             queryTokens: labels, keyTokens: labels, heads: entries.map(\.weights))
-        }
+        let chart = AttentionCharts.realModel(c.view, modelName: model.name, text: c.text, trace: trace, kind: kind,
+                                              labels: labels, layer: c.layer, head: c.head)
         do {
             // The figure and the trace files are published together, or none of them.
             let outputs = StagedOutputs()

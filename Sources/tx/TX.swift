@@ -19,6 +19,7 @@ struct TX: ParsableCommand {
               tx start                                  the lesson menu (no terminal: run them all)
               tx lesson attention                       step through lesson 3
               tx attention --text "I love you" --out Output/love.png
+              tx explore --model translator --text "我是一个学生"   move through attention with the keys
               tx compare --text "我是一个学生" --target "I am a student" --out Output/compare.png
               tx mlm --text "The cat sleeps in the warm garden" --seed 3 --out Output/mlm.png
               tx params --model gpt2-medium
@@ -29,8 +30,8 @@ struct TX: ParsableCommand {
               tx models                                 the real models: where, installed, intact
               tx analyze lens --model smollm2 --text "The capital of France is"
             """,
-        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Compare.self, Shift.self, Generate.self,
-                      MaskedLM.self, Params.self, Train.self, Embed.self, Models.self, Analyze.self],
+        subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Explore.self, Compare.self, Shift.self,
+                      Generate.self, MaskedLM.self, Params.self, Train.self, Embed.self, Models.self, Analyze.self],
         defaultSubcommand: List.self
     )
 
