@@ -61,7 +61,7 @@ enum AttentionPageAssets {
     // A key is masked when the model could not look at it: the trace's own mask when it has one,
     // the causal mask of decoder self-attention, and padding.
     function isMasked(e, i, j) {
-      if (Array.isArray(e.masked) && e.masked[i] && e.masked[i][j]) return true;
+      if (Array.isArray(e.hidden) && e.hidden[i] && e.hidden[i][j]) return true;
       if (e.kind === "decoder-causal-self" && j > i) return true;
       return e.keyTokens[j] === "<pad>" || e.keyTokens[j] === "[PAD]";
     }

@@ -100,7 +100,7 @@ struct EightyColumnTests {
 }
 
 /// `tx lesson` in a pseudo-terminal, driven by keys as a person would.
-final class PseudoTerminal {
+final class PagerPseudoTerminal {
     let master: Int32
     let process = Process()
     private(set) var output = ""
@@ -177,7 +177,7 @@ final class PseudoTerminal {
 struct PseudoTerminalPagerTests {
     @Test func enterBackNumberUnknownKeyAndQuit() throws {
         let tx = try TX()
-        let terminal = try PseudoTerminal(["lesson", "3", "--output-dir", "out"], directory: tx.directory, columns: 100, rows: 300)
+        let terminal = try PagerPseudoTerminal(["lesson", "3", "--output-dir", "out"], directory: tx.directory, columns: 100, rows: 300)
         func press(_ keys: String) -> String {
             let before = terminal.screenCount
             terminal.type(keys)
@@ -201,7 +201,7 @@ struct PseudoTerminalPagerTests {
 
     @Test func aLongStepIsPagedInASmallWindowWithItsTitleKept() throws {
         let tx = try TX()
-        let terminal = try PseudoTerminal(["lesson", "3", "--output-dir", "out"], directory: tx.directory, columns: 80, rows: 14)
+        let terminal = try PagerPseudoTerminal(["lesson", "3", "--output-dir", "out"], directory: tx.directory, columns: 80, rows: 14)
         #expect(terminal.waitForNextScreen(after: 0))
         let first = terminal.screen
         #expect(first.contains("step 1/10"))
