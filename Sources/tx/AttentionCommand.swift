@@ -30,14 +30,23 @@ struct Attention: ParsableCommand {
             --truncate keeps the first ones of a longer text.
 
             Examples:
-              tx attention --text "The animal didn't cross the street because it was too tired" --seed 7 --out Output/attention.png
+              tx attention \\
+                  --text "The animal didn't cross the street because it was too tired" \\
+                  --seed 7 --out Output/attention.png
               tx attention --text "我是一个学生" --causal --out Output/causal.svg
-              tx attention --text "The animal didn't cross the street" --arch encoder --view model --out Output/model.png
-              tx attention --text "我是一个学生" --target "I am a student" --arch encoder-decoder --view grid --layer 2 --json Output/trace.json
-              tx attention --text "我昨天在花园里看到了一只猫" --arch encoder-decoder --kind cross --view model
-              tx attention --model minilm --text "The animal didn't cross the street because it was too tired" --view model
-              tx attention --model smollm2 --text "The capital of France is" --layer 12 --head 3
-              tx attention --model ~/models/bert-base-uncased --text "A river bank" --view lines --layer 6
+              tx attention --text "The animal didn't cross the street" --arch encoder \\
+                  --view model --out Output/model.png
+              tx attention --text "我是一个学生" --target "I am a student" \\
+                  --arch encoder-decoder --view grid --layer 2 --json Output/trace.json
+              tx attention --text "我昨天在花园里看到了一只猫" --arch encoder-decoder \\
+                  --kind cross --view model
+              tx attention --model minilm \\
+                  --text "The animal didn't cross the street because it was too tired" \\
+                  --view model
+              tx attention --model smollm2 --text "The capital of France is" --layer 12 \\
+                  --head 3
+              tx attention --model ~/models/bert-base-uncased --text "A river bank" \\
+                  --view lines --layer 6
             """
     )
 

@@ -16,7 +16,8 @@ struct MaskedLM: ParsableCommand {
             reads and what it must predict; --out draws the corruption strip.
 
             Examples:
-              tx mlm --text "The cat sleeps in the warm garden when she is tired" --seed 3 --out Output/mlm.png
+              tx mlm --text "The cat sleeps in the warm garden when she is tired" \\
+                  --seed 3 --out Output/mlm.png
               tx mlm --text "我每天早上坐公交车去学校。" --seed 1 --out Output/mlm-zh.png
             """
     )

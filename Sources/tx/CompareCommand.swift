@@ -23,7 +23,8 @@ struct Compare: ParsableCommand {
 
             Examples:
               tx compare --text "我昨天在花园里看到了一只猫" --out Output/compare.png
-              tx compare --text "我是一个学生" --target "I am a student" --weights random --seed 3
+              tx compare --text "我是一个学生" --target "I am a student" \\
+                  --weights random --seed 3
               tx compare --text "The cat sat on the mat" --out Output/compare.pdf
             """
     )

@@ -23,9 +23,12 @@ struct Shift: ParsableCommand {
             into characters, other text into words.
 
             Examples:
-              tx shift --source "我是一个学生" --target "I am a student" --out Output/shift.png
-              tx shift --source "我昨天在花园里看到了一只猫" --target "I saw a cat in the garden yesterday."
-              tx shift --source "Ich bin ein Student" --target "I am a student" --out Output/de.svg
+              tx shift --source "我是一个学生" --target "I am a student" \\
+                  --out Output/shift.png
+              tx shift --source "我昨天在花园里看到了一只猫" \\
+                  --target "I saw a cat in the garden yesterday."
+              tx shift --source "Ich bin ein Student" --target "I am a student" \\
+                  --out Output/de.svg
             """
     )
 
@@ -222,10 +225,13 @@ struct Generate: ParsableCommand {
             your own .gguf file of a Llama-family decoder (F32, F16, Q8_0, Q4_0 or Q4_1 weights).
 
             Examples:
-              tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --top-p 0.9 --seed 3
+              tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 \\
+                  --top-p 0.9 --seed 3
               tx generate --model translator --text "我们每天在学校画一朵花" --greedy
-              tx generate --model lm --text "i" --temperature 1.5 --steps 12 --out-dir Output/generate
-              tx generate --model smollm2 --text "The capital of France is" --greedy --steps 8
+              tx generate --model lm --text "i" --temperature 1.5 --steps 12 \\
+                  --out-dir Output/generate
+              tx generate --model smollm2 --text "The capital of France is" --greedy \\
+                  --steps 8
             """
     )
 

@@ -23,7 +23,8 @@ struct Embed: ParsableCommand {
 
             Examples:
               tx embed "king - man + woman"
-              tx embed --model minilm "paris - france + italy" --count 5 --out Output/capitals.png
+              tx embed --model minilm "paris - france + italy" --count 5 \\
+                  --out Output/capitals.png
             """
     )
 

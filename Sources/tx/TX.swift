@@ -15,20 +15,25 @@ struct TX: ParsableCommand {
             their figures as PNG under Output/.
 
             Examples:
-              tx list                                   the lessons
-              tx start                                  the lesson menu (no terminal: run them all)
-              tx lesson attention                       step through lesson 3
-              tx attention --text "I love you" --out Output/love.png
-              tx explore --model translator --text "我是一个学生"   move through attention with the keys
-              tx compare --text "我是一个学生" --target "I am a student" --out Output/compare.png
-              tx mlm --text "The cat sleeps in the warm garden" --seed 3 --out Output/mlm.png
+              tx list                     the lessons
+              tx start                    the lesson menu (no terminal: run them all)
+              tx lesson attention         step through lesson 3
+              tx embed "king - man + woman"
               tx params --model gpt2-medium
-              tx shift --source "我是一个学生" --target "I am a student" --out Output/shift.png
-              tx generate --model lm --text "the teacher" --temperature 0.8 --top-k 5 --seed 3
-              tx train translator --seed 7              train a small Chinese → English translator
-              tx embed "king - man + woman"             embedding arithmetic on a real model
-              tx models                                 the real models: where, installed, intact
-              tx analyze lens --model smollm2 --text "The capital of France is"
+              tx train translator         train a small Chinese → English translator
+              tx models                   the real models: where, installed, intact
+              tx attention --text "I love you" --out Output/love.png
+              tx compare --text "我是一个学生" --target "I am a student" \\
+                  --out Output/compare.png
+              tx mlm --text "The cat sleeps in the warm garden" --seed 3 \\
+                  --out Output/mlm.png
+              tx shift --source "我是一个学生" --target "I am a student" \\
+                  --out Output/shift.png
+              tx generate --model lm --text "the teacher" --temperature 0.8 \\
+                  --top-k 5 --seed 3
+              tx explore --model translator --text "我是一个学生"
+              tx analyze lens --model smollm2 \\
+                  --text "The capital of France is"
             """,
         subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Explore.self, Compare.self, Shift.self,
                       Generate.self, MaskedLM.self, Params.self, Train.self, Embed.self, Models.self, Analyze.self],

@@ -69,6 +69,17 @@ struct EightyColumnTests {
         ["models"],
     ]
 
+    @Test func trainHelpKeepsItsTableAtEightyColumns() throws {
+        let help = try TX().run(["train", "--help"], columns: 80).stdout
+        let lines = help.split(separator: "\n").map(String.init)
+        // The three rows start at the left of the table; their continuation lines stay indented.
+        for name in ["translator", "lm", "bert"] {
+            let row = try #require(lines.firstIndex { $0.hasPrefix("  \(name) ") })
+            #expect(lines[row + 1].hasPrefix("              "), "\(lines[row + 1])")
+        }
+        #expect(lines.filter { terminalColumns($0) > 80 && !$0.hasPrefix("USAGE:") }.isEmpty)
+    }
+
     @Test(arguments: commands)
     func normalOutputIsAtMostEightyColumns(arguments: [String]) throws {
         let tx = try TX()
@@ -81,7 +92,8 @@ struct EightyColumnTests {
 
     @Test func helpExamplesAreNeverBrokenMidCommand() throws {
         let tx = try TX()
-        for command in [["--help"], ["generate", "--help"], ["attention", "--help"], ["train", "--help"]] {
+        for command in [["--help"], ["generate", "--help"], ["attention", "--help"], ["train", "--help"], ["compare", "--help"],
+                        ["shift", "--help"], ["mlm", "--help"], ["embed", "--help"]] {
             let help = try tx.run(command, columns: 80).stdout
             let lines = help.split(separator: "\n").map(String.init)
             // Every example line starts with "tx " after its indentation; a command cut in two
@@ -89,11 +101,15 @@ struct EightyColumnTests {
             guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Examples:") }) else {
                 Issue.record("\(command): no Examples section"); continue
             }
+            var continued = false
             for line in lines[(start + 1)...] {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty || !line.hasPrefix("  ") { break }
-                #expect(trimmed.hasPrefix("tx ") || trimmed.hasPrefix(".build/") || trimmed.hasPrefix("#"),
+                // Each example is a whole command, or goes on after a shell continuation "\".
+                #expect(continued || trimmed.hasPrefix("tx ") || trimmed.hasPrefix(".build/"),
                         "\(command): example line \"\(line)\" is a broken-off piece")
+                #expect(terminalColumns(line) <= 80, "\(command): \(line)")
+                continued = trimmed.hasSuffix("\\")
             }
         }
     }
