@@ -114,14 +114,18 @@ func writeOut(_ text: String) {
 /// Notes and progress: standard error, so that the results on standard output can be piped
 /// or compared on their own.
 func writeErr(_ text: String) {
-    FileHandle.standardError.write(Data(fitToScreen(asciiOutput ? asciiFallback(text) : text).utf8))
+    FileHandle.standardError.write(Data((asciiOutput ? asciiFallback(text) : text).utf8))
 }
 
 /// Sentences tx prints start at the left edge; one wider than the screen is wrapped at word
 /// boundaries by display width. Indented lines (tables, grids, code) are left alone: they are
 /// laid out to fit by whoever prints them. The pager's screens are already fitted.
 func fitToScreen(_ text: String) -> String {
-    let width = TerminalStyle.currentWidth()
+    // The width of the terminal, or COLUMNS when output goes elsewhere; with neither (a pipe
+    // into a file), lines are kept whole.
+    let environment = currentEnvironment()
+    guard isatty(STDOUT_FILENO) == 1 || environment["COLUMNS"] != nil else { return text }
+    let width = TerminalStyle.currentWidth(environment: environment)
     guard text.split(separator: "\n", omittingEmptySubsequences: false).contains(where: { displayWidth(String($0)) > width }),
           !text.contains("\u{1B}[2J") else { return text }
     return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
