@@ -108,7 +108,11 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func helperLoop(index: Int) -> Never {
-        var seen = generation.load(ordering: .sequentiallyConsistent)
+        // Jobs are numbered from 1 and the pool starts at generation 0, so a helper starts with
+        // 0 seen. Reading the current generation here instead would lose a job posted between
+        // init and this thread's first instruction: the owner would then wait for it forever
+        // (seen as a hang in the test suite, where the shared pool is used the moment it exists).
+        var seen = 0
         while true {
             // Wait for the next job: spin first, then park.
             var spins = 0

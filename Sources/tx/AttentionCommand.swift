@@ -185,8 +185,10 @@ struct Attention: ParsableCommand {
             Wrote \(out)\(tracePaths)
 
             """)
-        writeErr("Note: this head is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. "
-                 + "For trained attention add --arch (e.g. --text \"我昨天在花园里看到了一只猫\" --arch encoder-decoder).\n")
+        // Three short lines: stderr is not re-wrapped, and the note must fit 80 columns.
+        writeErr("Note: this head is untrained (seed \(seed)); its pattern shows the mechanics,\n"
+                 + "not meaning. For trained attention add --arch, e.g.\n"
+                 + "  --text \"我昨天在花园里看到了一只猫\" --arch encoder-decoder\n")
     }
 }
 
@@ -240,8 +242,8 @@ extension Attention {
 
             """)
         if demo.weights != .trained {
-            writeErr("Note: this model is untrained (seed \(seed)); its pattern shows the mechanics, not meaning. "
-                     + "Use a sentence from the project's corpus for the trained models.\n")
+            writeErr("Note: this model is untrained (seed \(seed)); its pattern shows the mechanics,\n"
+                     + "not meaning. Use a sentence from the project's corpus for the trained models.\n")
         }
     }
 }

@@ -176,7 +176,7 @@ struct ExploreLoop {
         if let missing = missingFolder() { return missing }
         let path = (outDirectory as NSString).appendingPathComponent("explore-\(session.slug)-trace.json")
         do {
-            try writeFileAtomically(Array(session.trace.jsonData()), to: path)
+            try writeFileAtomically(try safeJSON(session.traceForFile), to: path)
             return "saved \(path) (the whole trace; schema in docs/trace-schema.md)"
         } catch {
             return "could not save \(path): \(error)"
@@ -357,6 +357,22 @@ final class ExploreSession {
             english.append(candidate.label)
             trace = try languageModel.trace(english)
         }
+    }
+
+    /// The trace as `tx attention --json` writes it for the same model and text: with the
+    /// model's name, the text and (for a real model) the token ids.
+    var traceForFile: AttentionTrace {
+        var file = trace
+        switch backend {
+        case .real:
+            file.model = name
+            file.tokenIDs = ids
+            file.text = sourceText + appendedText
+        default:
+            file.model = "the trained \(name)"
+            file.text = sourceText
+        }
+        return file
     }
 
     private func runRealModel(_ model: RealModel) throws {

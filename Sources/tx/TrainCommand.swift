@@ -12,16 +12,20 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one of the three small models from scratch and show how well it learned.",
         discussion: """
-            All three learn from the project's generated Chinese–English corpus (3000 sentence \
-            pairs); held-out pairs combine words in ways never seen in training (她 with 在图书馆, \
-            昨天 with 一只鸟, …), so a good score means the model learned to combine, not to remember.
+            All three learn from the project's generated Chinese–English corpus (3000
+            sentence pairs); held-out pairs combine words in ways never seen in training
+            (她 with 在图书馆, 昨天 with 一只鸟, …), so a good score means the model
+            learned to combine, not to remember.
 
-              translator  encoder–decoder (2 + 2 layers, d_model 64, 4 heads), Chinese → English, \
-                          teacher forcing; scored by whole-sentence exact match with greedy decoding.
-              lm          decoder-only (2 causal layers): the next English word; scored by next-word \
-                          accuracy beside the unigram and bigram baselines.
-              bert        encoder-only (2 layers) with masked-LM (15%, 80/10/10) on \
-                          "[CLS] Chinese [SEP] English [SEP]"; scored by top-1 accuracy at the hidden positions.
+              translator  encoder–decoder (2 + 2 layers, d_model 64, 4 heads),
+                          Chinese → English, teacher forcing; scored by
+                          whole-sentence exact match with greedy decoding.
+              lm          decoder-only (2 causal layers): the next English word;
+                          scored by next-word accuracy beside the unigram and
+                          bigram baselines.
+              bert        encoder-only (2 layers) with masked-LM (15%, 80/10/10) on
+                          "[CLS] Chinese [SEP] English [SEP]"; scored by top-1
+                          accuracy at the hidden positions.
 
             AdamW, gradient clipping and a warm-up + cosine learning-rate schedule. The same seed \
             and options write the same bytes. Each takes well under a minute in a release build \
@@ -37,11 +41,17 @@ struct Train: ParsableCommand {
               tx train bert --steps 2000 --out Output/my-bert.safetensors
               tx train translator --steps 100 --d-model 32 --layers 1
 
-            Lesson 13's stages after pre-training, each from the one before (shipped, or --models FOLDER):
-              sft         fine-tune the language model on 300 demonstrations of the labeller's taste
-              reward      a reward model (the SFT body + a scalar head) from the labeller's comparisons
-              ppo         PPO against the reward model with a KL penalty β (--beta; 0 shows reward hacking)
-              tx train sft && tx train reward --models Output && tx train ppo --models Output
+            Lesson 13's stages after pre-training, each from the one before (the shipped
+            weights, or --models FOLDER):
+              sft         fine-tune the language model on 300 demonstrations of the
+                          labeller's taste
+              reward      a reward model (the SFT body + a scalar head) trained on
+                          the labeller's comparisons
+              ppo         PPO against the reward model with a KL penalty β (--beta;
+                          0 shows reward hacking)
+              tx train sft
+              tx train reward --models Output
+              tx train ppo --models Output
             """
     )
 

@@ -337,7 +337,7 @@ struct CLITrainRunTests {
         let first = try tx.run(arguments + ["--out", "a.safetensors"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains(reportLine), "\(first.stdout)")
-        #expect(first.stdout.contains("step 2/2"))
+        #expect(first.stderr.contains("step 2/2"), "progress goes to stderr")
         let second = try tx.run(arguments + ["--out", "b.safetensors"])
         #expect(second.status == 0)
         let a = try #require(tx.data("a.safetensors"))
