@@ -165,7 +165,7 @@ struct MultiHeadLesson {
             pre-trained model.
             """) + "\n\n" + figureLine(trainedPath) + "\n\nFigures written:\n"
             + figures.written.map { "    " + $0 }.joined(separator: "\n")
-            + "\n\nExplore these heads yourself, key by key (Tab switches to the encoder's and the decoder's own attention):\n"
+            + "\n\nExplore these heads yourself, key by key (Tab switches the kind of attention):\n"
             + "    tx explore --model translator --text \"\(chinese.joined())\""))
 
         return LessonRun(steps: steps, figures: figures.written)

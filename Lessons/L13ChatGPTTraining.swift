@@ -111,8 +111,9 @@ struct ChatGPTTrainingLesson {
             let judgement = labeller.judge(example.words, finished: example.finished, for: request)
             let notes = [judgement.mentionsObject ? "object ✓" : "object ✗", judgement.mentionsPlace ? "place ✓" : "place ✗",
                          judgement.complete ? "complete ✓" : "complete ✗", judgement.repetitive ? "repeats ✗" : "no repeats ✓"]
-            return "    \(pad(example.words.joined(separator: " "), to: 44)) \(String(format: "%.1f", judgement.quality))   "
-                + notes.joined(separator: " ")
+            // Two lines per answer, so the table fits an 80-column terminal.
+            return "    \(String(format: "%.1f", judgement.quality))  \(example.words.joined(separator: " "))\n"
+                + "         " + notes.joined(separator: " · ")
         }.joined(separator: "\n")
         let oneApart = labeller.probabilityOfPreferringFirst(1, 0.5)
         steps.append(PagerStep(title: "A labeller with a hidden taste", body: prose("""
