@@ -296,7 +296,9 @@ struct ChatGPTTrainingLesson {
         var seenTexts: Set<String> = []
         let hackedLines = flawed.filter { seenTexts.insert(hackedStage.answers[$0].text).inserted }.prefix(4).map { index in
             let answer = hackedStage.answers[index]
-            return "    \(pad(answer.request.description, to: 14)) \(pad(truncate(answer.text, to: 52), to: 52)) "
+            // Two lines per answer, so the table fits an 80-column terminal.
+            return "    \(pad(answer.request.description, to: 14)) \(truncate(answer.text, to: 60))\n"
+                + String(repeating: " ", count: 19)
                 + String(format: "reward %+.2f  quality %.1f", hackedScores[index],
                          labeller.quality(of: answer.words, finished: answer.finished, for: answer.request))
         }.joined(separator: "\n")
@@ -331,10 +333,10 @@ struct ChatGPTTrainingLesson {
             }
         }
         let summary = stages.map { stage in
-            "    \(pad(stage.name, to: 14)) true quality \(pad(percent(stage.quality.meanQuality), to: 4, alignRight: true))   "
-                + "perfect \(pad(percent(stage.quality.perfectShare), to: 4, alignRight: true))   "
+            "    \(pad(stage.name, to: 14)) true quality \(pad(percent(stage.quality.meanQuality), to: 4, alignRight: true))  "
+                + "perfect \(pad(percent(stage.quality.perfectShare), to: 4, alignRight: true))  "
                 + "reward \(String(format: "%+.2f", stage.meanReward))"
-                + (stage.kl.map { String(format: "   KL/token %.3f", $0) } ?? "")
+                + (stage.kl.map { String(format: "  KL %.3f", $0) } ?? "")
         }.joined(separator: "\n")
         steps.append(PagerStep(title: "One request, four models", body: prose("""
             One sampled answer per stage (seed \(context.seed)) to three requests, with the labeller's \

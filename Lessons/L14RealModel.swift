@@ -473,9 +473,9 @@ struct RealModelLesson {
     }
 
     /// The lesson's last line: the command that opens what it showed in the interactive explorer.
-    static let exploreLine = "Explore every layer and head yourself, key by key (for SmolLM2, n and Enter continue the text):\n"
+    static let exploreLine = "Explore every layer and head yourself, key by key\n(for SmolLM2, n and Enter continue the text):\n"
         + "    tx explore --model smollm2 --text \"\(prompt)\"\n"
-        + "    tx explore --model minilm --text \"\(tired)\""
+        + "    tx explore --model minilm \\\n        --text \"\(tired)\""
 
     private func pct(_ x: Float) -> String { formatNumber(x * 100, decimals: 0) + "%" }
 }

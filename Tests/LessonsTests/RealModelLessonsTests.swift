@@ -65,7 +65,7 @@ struct RealModelLessonsTests {
     func lessonFourteenDrawsBothModels() throws {
         let root = folder()
         let run = try LessonCatalog.lookup("14").run(LessonContext(seed: 7, outputRoot: root))
-        #expect(run.steps.count == 5)
+        #expect(run.steps.count == 6)
         #expect(run.figures.map { ($0 as NSString).lastPathComponent } == [
             "01-minilm-model-view.png", "02-head-view-tired.png", "03-head-view-wide.png",
             "04-best-head-tired.png", "05-best-head-wide.png", "08-rollout-it.png",
