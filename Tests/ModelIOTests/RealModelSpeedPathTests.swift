@@ -23,15 +23,16 @@ struct RealModelSpeedPathTests {
         let session = model.makeSession()
         var stepwise: [Float] = []
         for id in ids { stepwise = try session.append([id]) }
-        // Logits here span about ±20; different summation orders move them by ~1e-4.
+        // Logits here span about ±20; different summation orders move them by a few 1e-5
+        // (3.1e-5 measured here, 5.0e-5 for the traced pass below); the bounds leave 4x.
         let difference = Self.largestDifference(batched, stepwise)
-        #expect(difference < 2e-3, "batched and token-by-token logits differ by \(difference)")
+        #expect(difference < 2e-4, "batched and token-by-token logits differ by \(difference)")
         #expect(LlamaModel.argmax(batched) == LlamaModel.argmax(stepwise))
         // Every position: the fast pass (no trace) against the traced one (weights kept row by row).
         let fast = try model.forward(ids: ids).logits.scalars
         let traced = try model.forward(ids: ids, recordTrace: true).logits.scalars
         let allPositions = Self.largestDifference(fast, traced)
-        #expect(allPositions < 2e-3, "fast and traced logits differ by \(allPositions)")
+        #expect(allPositions < 2e-4, "fast and traced logits differ by \(allPositions)")
     }
 
     @Test func sameBitsForOneAndTwoThreads() throws {

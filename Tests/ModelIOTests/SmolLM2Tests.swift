@@ -150,8 +150,9 @@ struct SmolLM2Tests {
             let difference = zip(logits, full).map { abs($0 - $1) }.max() ?? .infinity
             // The full pass runs the prompt as batched products with blockwise attention, the
             // cached steps one token at a time: the same arithmetic summed in different orders,
-            // so logits of about ±20 differ by float rounding accumulated over 30 layers.
-            #expect(difference < 2e-3, "step \(step): cached and full logits differ by \(difference)")
+            // so logits of about ±20 differ by float rounding accumulated over 30 layers
+            // (measured up to 2.5e-5 on this prompt; the bound leaves 8x for other CPUs).
+            #expect(difference < 2e-4, "step \(step): cached and full logits differ by \(difference)")
             let next = LlamaModel.argmax(logits)
             #expect(next == fixture.greedy[step])
             ids.append(next)
