@@ -351,15 +351,19 @@ struct ChatGPTTrainingLesson {
             far, give every word a probability, append one, repeat. Fine-tuning and reinforcement \
             learning change no part of that loop, only the probabilities: after SFT, "\(request.object)" \
             is the likely next word when the request asks for it, and after PPO the answers the \
-            labeller likes are likelier still. Lesson 11 got a pre-trained model to follow a task \
-            by putting examples in the prompt; the stages here build the habit into the weights, so \
-            that a bare request is enough. ChatGPT's thumbs-up and thumbs-down buttons collect \
+            labeller likes are likelier still. Lesson 11 tried to steer a pre-trained model with \
+            examples in the prompt, which a model that small mostly could not follow; the stages \
+            here build the habit into the weights, so that a bare request is enough. ChatGPT's thumbs-up and thumbs-down buttons collect \
             more comparisons of exactly this kind.
 
-            Train the stages yourself: tx train sft, then tx train reward --models Output, then \
-            tx train ppo --models Output (add --beta 0 to watch the reward hacking), and run \
-            tx lesson 13 --models Output. tx generate --model ppo --text "dog park" shows one \
-            answer word by word.
+            Train the stages yourself (add --beta 0 to the third to watch the reward hacking), then \
+            run this lesson with your weights:
+                tx train sft
+                tx train reward --models Output
+                tx train ppo --models Output
+                tx lesson 13 --models Output
+            One answer of the PPO policy, word by word:
+                tx generate --model ppo --text "dog park"
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
         return LessonRun(steps: steps, figures: figures.written)
     }
