@@ -268,6 +268,10 @@ struct ChatGPTTrainingLesson {
         let hackedStart = (reward: average(hackedRewards.prefix(windowSize)), quality: average(hackedQuality.prefix(windowSize)))
         let hackedEnd = (reward: average(hackedRewards.suffix(windowSize)), quality: average(hackedQuality.suffix(windowSize)))
         let hackedPeak = hackedQuality.indices.map { average(hackedQuality[max(0, $0 - windowSize + 1)...$0]) }.max() ?? 0
+        // What the closing sentence of the reward-hacking step may claim, from these numbers.
+        let hackingShown = hackedEnd.quality < hackedPeak && hackedEnd.reward >= hackedStart.reward
+            && hackedStage.quality.meanQuality < optimised.quality.meanQuality
+            && abs(hackedStage.meanReward - optimised.meanReward) < 0.5
         steps.append(PagerStep(title: "Stage 4: reinforcement learning with PPO", body: prose("""
             Now the model (the policy) learns from its own answers. Each update it answers 8 \
             training requests 4 times; the reward model scores every answer; an answer's advantage \
@@ -316,9 +320,11 @@ struct ChatGPTTrainingLesson {
             \(String(format: "%.2f", hackedStage.kl ?? .nan)) nats per token from SFT. The answers it \
             writes that the reward model rates highest but the labeller does not like:
             """) + "\n\n" + hackedLines + "\n\n" + prose("""
-            The policy found what the reward model over-rewards and stopped writing what the \
-            labeller wants. This is why InstructGPT keeps the KL term: it trades a little reward \
-            for staying where the reward model can be trusted.
+            \(hackingShown
+                ? "The policy found some of what the reward model over-rewards: its true quality fell back from its best while the reward kept rising, and on the held-out requests it stays below the policy with the KL term although the reward model rates the two alike."
+                : "In this run the policy without the penalty did not end worse than the one with it; the gap between reward and true quality is the warning sign to watch.") \
+            This is why InstructGPT keeps the KL term: it trades a little reward for staying where \
+            the reward model can be trusted.
             """)))
 
         // 8. The answers, stage by stage.
