@@ -162,8 +162,8 @@ struct BertDataLesson {
         let shortCandidates = Self.count(.candidates, short.tokens, short.candidates)
         let differing = samples.filter { Self.count(.reference, $0.tokens, $0.candidates) != Self.count(.candidates, $0.tokens, $0.candidates) }
         steps.append(PagerStep(title: "Do the rates come out right?", body: prose("""
-            Corrupt \(sequences) sequences of \(length) word pieces (\(rateTokens) tokens with [CLS] and \
-            [SEP]) and count (\(tally.candidates) candidate positions):
+            Corrupt \(narrator.grouped(sequences)) sequences of \(length) word pieces (\(rateTokens) tokens with [CLS] and \
+            [SEP]) and count (\(narrator.grouped(tally.candidates)) candidate positions):
             """) + "\n\n" + """
                 chosen   \(percent(measured[0]))   of all candidates  (BERT: 15%)
                 [MASK]   \(percent(measured[1]))   of the chosen      (80%)
