@@ -417,7 +417,7 @@ struct RealModelLesson {
         let ff = c.feedForwardSize
         let negative = look.gate.filter { $0 < 0 }.count
         let silu = { (v: Float) in v / (1 + Foundation.exp(-v)) }
-        let small = look.gate.filter { abs(silu($0)) < 0.1 }.count
+        let small = look.gate.filter { $0 < 0 && abs(silu($0)) < 0.1 }.count   // "of them": the negative gates
         let swigluParameters = 3 * c.hiddenSize * ff
         let geluWidth = 4 * c.hiddenSize
         let geluParameters = 2 * c.hiddenSize * geluWidth
