@@ -460,7 +460,7 @@ struct RealModelLesson {
             FFN(x) = W_down · (SiLU(W_gate x) ⊙ W_up x), with SiLU(v) = v · σ(v). W_gate and W_up are \
             \(shape("ffn_gate")), W_down \(shape("ffn_down")). One branch decides how much of \
             each of the \(g(ff)) hidden units gets through, the other supplies the value. For \
-            "\(labels[last])" in layer 1, \(negative) of the \(g(ff)) gate values are negative. SiLU \
+            "\(labels[last])" in layer 1, \(g(negative)) of the \(g(ff)) gate values are negative. SiLU \
             turns a negative gate into a factor between −0.28 and 0 (its minimum is −0.278), so \
             those units pass only a small, sign-flipped share of their up value; \(small) of them \
             come out below 0.1 in size. The \(ff - negative) positive gates v pass v · σ(v), between \
