@@ -116,7 +116,8 @@ struct NextTokenLesson {
             which is why they answer the same question differently. Lesson 12 takes sampling apart: \
             temperature, top-k and top-p.
 
-            Try it: tx generate --model lm --text "she likes" --temperature 0.8 --seed 3
+            Try it:
+                tx generate --model lm --text "she likes" --temperature 0.8 --seed 3
             """)))
 
         var real = try realModelStep(figures, narrator)
@@ -184,7 +185,9 @@ struct NextTokenLesson {
             with better probabilities. Lesson 11 gives this model examples in its prompt, and \
             lesson 14 looks inside it.
 
-            Try it: tx generate --model smollm2 --text "Once upon a time" --temperature 0.8 --seed 3
+            Try it:
+                tx generate --model smollm2 --text "Once upon a time" --temperature 0.8 \\
+                    --seed 3
             """) + "\n\n" + narrator.figureLine(chartPath))
     }
 

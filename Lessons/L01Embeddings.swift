@@ -157,8 +157,8 @@ struct EmbeddingsLesson {
                 This is the example that made Word2Vec famous. Here it is on MiniLM's table: add and \
                 subtract the three rows, then rank all \(narrator.grouped(c.vocabularySize)) rows by \
                 cosine similarity to the result (1 = same direction, 0 = unrelated). The three input \
-                words are left out, because the sum is always close to its own parts (cosines: \
-                \(inputsCosine)).
+                words are left out: the result stays near the words added into it and far from the \
+                one taken out (cosines with the result: \(inputsCosine)).
                 """) + "\n\n" + style.bold("    nearest to king − man + woman   cosine") + "\n" + neighbourTable + "\n\n" + prose(
                 queenRank == 0
                     ? """

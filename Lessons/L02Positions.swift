@@ -88,9 +88,10 @@ struct PositionsLesson {
             as: "02-waves.png")
         let slice = try Tensor(shape: [12, 16], scalars: (0..<12).flatMap { pos in (0..<16).map { encoding[pos, $0] } })
         steps.append(PagerStep(title: "Seeing the waves", body: prose("""
-            As a picture: each row is a position, each column a dimension, red positive, blue \
-            negative. The left columns flicker from row to row, the right ones change slowly. \
-            Here are positions 0–11 and dimensions 0–15:
+            As a picture: each row is a position, each column a dimension, \
+            \(context.style.useColor ? "red positive, blue negative" : "fuller blocks for larger values, + and − for the sign"). \
+            The left columns flicker from row to row, the right ones change slowly. Here are \
+            positions 0–11 and dimensions 0–15:
             """) + "\n\n" + narrator.heat(slice, rows: (0..<12).map { "pos \($0)" }, columns: (0..<16).map { "\($0)" },
                                           colors: TerminalColors.diverging, decimals: 1, range: -1...1, showValues: false)
             + "\n\n" + figureLine(heatmapPath) + "\n" + figureLine(wavesPath)))

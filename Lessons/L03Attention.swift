@@ -64,7 +64,7 @@ struct AttentionLesson {
 
             One honest warning: the weights in this lesson are random (seed \(context.seed)). A random \
             head does all the same arithmetic as a trained one, so every stage is real, but its \
-            pattern carries no meaning. Trained models arrive in a later lesson.
+            pattern carries no meaning. Trained heads come in lesson 5 (a translator this project trains) and lesson 14 (real pre-trained models).
             """)))
 
         // 2. Tokens and X
@@ -263,9 +263,9 @@ struct AttentionLesson {
 
             Figures written:
             """) + "\n" + figures.written.map { "    " + $0 }.joined(separator: "\n") + "\n\n" + prose("""
-            Next: lesson 4 hides keys with masks (padding and the future), and lesson 5 runs several \
-            of these heads side by side. Try another seed \
-            with --seed, or your own sentence with: tx attention --text "…" --out Output/mine.png
+            Lesson 4 hides keys with masks (padding and the future), and lesson 5 runs several of \
+            these heads side by side. Try another seed with --seed, or your own sentence:
+                tx attention --text "…" --out Output/mine.png
             """)))
 
         return LessonRun(steps: steps, figures: figures.written)

@@ -124,7 +124,8 @@ struct MultiHeadLesson {
             \(formatNumber(log(Float(tokens.count))))) that it spreads evenly:
             """) + "\n\n" + tableText + "\n\n" + prose("""
             In trained models heads specialise: some attend to the previous word, some to the \
-            sentence's end, some link pronouns to the nouns they stand for.
+            sentence's end or to punctuation. Whether one links "it" to the noun it stands for is \
+            a question lesson 14 puts to every head of a real pre-trained model.
             """) + "\n\n" + figureLine(linesPath) + "\n" + figureLine(itPath)))
 
         // The same mechanism, trained: the translator's cross-attention heads.

@@ -235,9 +235,10 @@ struct EncoderDecoderLesson {
             trained, it partly aligns words across languages ("我爱你。" → "\(love.joined(separator: " "))").
             - Inference: start from <s>, predict, append, repeat until </s>.
 
-            Try your own: tx shift --source "我是一个学生" --target "I am a student" draws the \
-            diagram, and tx generate --model translator --text "我们每天在学校画一朵花" decodes step \
-            by step.
+            Try your own. The diagram:
+                tx shift --source "我是一个学生" --target "I am a student"
+            and greedy decoding, step by step:
+                tx generate --model translator --text "我们每天在学校画一朵花"
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)

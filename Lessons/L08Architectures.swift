@@ -100,7 +100,7 @@ struct ArchitecturesLesson {
             at 昨天, "garden" at 花园, "cat" at 猫, even though the two word orders differ. In the \
             tiny BERT's map, English tokens look across the [SEP] at their Chinese counterparts: \
             that is how it recovers a hidden word from the other language. (Untrained models give \
-            noise here; tx compare --weights random shows it.)
+            noise here: add --weights random to tx compare to see it.)
             """) + "\n\n" + figureLine(comparisonPath)))
 
         // Model views.
@@ -124,8 +124,9 @@ struct ArchitecturesLesson {
             BERT's self-attention, the language model's causal self-attention and the translator's \
             cross-attention. Heads of one layer differ: some look at the previous token, some at \
             the matching word, some at punctuation or [SEP] (a place to put attention that is not \
-            needed). You can make the same figures for your own sentence with \
-            tx attention --arch … --view model, and save the trace as JSON with --json.
+            needed). You can make the same figures for your own sentence, and save the trace as \
+            JSON with --json:
+                tx attention --arch encoder --view model --text "…"
             """) + "\n\n" + viewPaths.map(figureLine).joined(separator: "\n")))
 
         // Outputs and sizes.

@@ -144,6 +144,10 @@ struct BertDataLesson {
             yLabel: "percent", valueFormat: "%.1f%%", yRange: 0...100), as: "02-rates.png")
         // The two counting rules side by side on sequences of several lengths.
         let rateTokens = length + 2
+        // BERT's own settings: 128 tokens with at most 20 predictions, 512 with at most 76.
+        let bert128 = MaskCountRule.reference.count(length: 128, candidates: 126, rate: 0.15,
+                                                    maxPredictions: BertDataDemo.maxPredictionsPerSequence)
+        let bert512 = MaskCountRule.reference.count(length: 512, candidates: 510, rate: 0.15, maxPredictions: 76)
         let rateCount = MaskCountRule.reference.count(length: rateTokens, candidates: length, rate: 0.15,
                                                       maxPredictions: BertDataDemo.maxPredictionsPerSequence)
         let samples: [(name: String, tokens: Int, candidates: Int)] = try [
@@ -158,8 +162,8 @@ struct BertDataLesson {
         let shortCandidates = Self.count(.candidates, short.tokens, short.candidates)
         let differing = samples.filter { Self.count(.reference, $0.tokens, $0.candidates) != Self.count(.candidates, $0.tokens, $0.candidates) }
         steps.append(PagerStep(title: "Do the rates come out right?", body: prose("""
-            Corrupt \(sequences) sequences of \(length) word pieces (\(rateTokens) tokens with [CLS] and \
-            [SEP]) and count (\(tally.candidates) candidate positions):
+            Corrupt \(narrator.grouped(sequences)) sequences of \(length) word pieces (\(rateTokens) tokens with [CLS] and \
+            [SEP]) and count (\(narrator.grouped(tally.candidates)) candidate positions):
             """) + "\n\n" + """
                 chosen   \(percent(measured[0]))   of all candidates  (BERT: 15%)
                 [MASK]   \(percent(measured[1]))   of the chosen      (80%)
@@ -177,10 +181,11 @@ struct BertDataLesson {
             "the cat sat on the mat" has \(short.tokens) tokens and \(short.candidates) candidates: the \
             reference chooses \(shortReference), 15% of the candidates would be \(shortCandidates). \
             (Python 3's round, which the reference uses, rounds halves to even: 1.5 → 2, 4.5 → 4.) \
-            Real BERT packs sentences into sequences of 128 tokens (512 at the end of training), \
-            where the rounding matters little and the cap of \(BertDataDemo.maxPredictionsPerSequence) \
-            can bite. The 80/10/10 split is drawn per chosen position, so it only comes out \
-            close, not exact.
+            Real BERT packs sentences into sequences of 128 tokens, where the rounding matters \
+            little: round(0.15 × 128) = \(bert128) stays under the cap of \(BertDataDemo.maxPredictionsPerSequence) \
+            predictions per sequence. For its last steps, at 512 tokens, the cap was 76, and \
+            round(0.15 × 512) = round(76.80) = 77 is cut to \(bert512): there the cap bites. The 80/10/10 \
+            split is drawn per chosen position, so it only comes out close, not exact.
             """) + "\n\n" + figureLine(ratesPath)))
 
         // Next-sentence prediction.
@@ -252,7 +257,8 @@ struct BertDataLesson {
             - Next-sentence prediction: [CLS] A [SEP] B [SEP] with segment ids, half real \
             neighbours, half not.
 
-            Try your own sentence: tx mlm --text "…" --seed 1 --out Output/mine.png
+            Try your own sentence:
+                tx mlm --text "…" --seed 1 --out Output/mine.png
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)

@@ -96,11 +96,35 @@ struct GPTNumbersLesson {
                 + pad(ModelSizes.short(rule), to: 10, alignRight: true)
                 + pad(formatNumber(Float(Double(rule) / Double(m.computedParameters)), decimals: 3), to: 8, alignRight: true)
         }.joined(separator: "\n")
+        // Whether the rule's ratio rises with size inside every family (GPT-2 …, GPT-3 …).
+        let decoders = catalog.filter { $0.architecture == .decoderOnly }
+        let ruleImprovesWithSize = Dictionary(grouping: decoders, by: \.family)
+            .values.allSatisfy { family in
+                let ratios = family.sorted { $0.computedParameters < $1.computedParameters }.map { m in
+                    Double(12 * m.layers * m.modelDimension * m.modelDimension + m.vocabularySize * m.modelDimension)
+                        / Double(m.computedParameters)
+                }
+                return zip(ratios, ratios.dropFirst()).allSatisfy { $0 <= $1 + 1e-12 }
+            }
+        func ruleRatio(_ name: String) -> (ratio: Double, context: Int)? {
+            guard let m = decoders.first(where: { $0.displayName == name }), let context = m.contextLength else { return nil }
+            return (Double(12 * m.layers * m.modelDimension * m.modelDimension + m.vocabularySize * m.modelDimension)
+                    / Double(m.computedParameters), context)
+        }
+        var acrossFamilies = ""
+        if let gpt1 = ruleRatio("GPT-1"), let small = ruleRatio("GPT-3 Small"), gpt1.ratio > small.ratio, small.context > gpt1.context {
+            acrossFamilies = " Across families the position table counts: GPT-3 Small reads \(g(small.context)) positions, "
+                + "GPT-1 only \(g(gpt1.context)), so the rule misses more of GPT-3 Small although it is the larger model."
+        }
         steps.append(PagerStep(title: "A rule of thumb: 12·L·d² + V·d", body: prose("""
             Dropping biases, norms and the position table leaves a formula you can do in your head: \
             parameters ≈ 12 · layers · d_model² + vocabulary · d_model.
             """) + "\n\n" + context.style.bold("    model          counted      rule   ratio") + "\n" + ruleRows + "\n\n" + prose("""
-            The larger the model, the better the rule: what it leaves out grows only linearly with d_model.
+            \(ruleImprovesWithSize
+                ? "Within each family (GPT-2, GPT-3), the larger the model, the better the rule"
+                : "The rule is close for every model, though not always closer for a larger one"): \
+            what it leaves out (biases, norms, the position table) grows only linearly with d_model, \
+            its main term with the square.\(acrossFamilies)
             """)))
 
         // Computed vs published.
@@ -146,7 +170,9 @@ struct GPTNumbersLesson {
             published numbers can differ by a few percent for reasons worth reading; GPT-3 is \
             GPT-2's architecture, scaled.
 
-            Try: tx params, or tx params --model gpt2-medium for one model's tensors.
+            Try every model, or one model's tensors:
+                tx params
+                tx params --model gpt2-medium
             """) + "\n\n" + figureLine(depthPath) + "\n" + figureLine(widthPath)
             + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 

@@ -48,6 +48,15 @@ struct SamplingLesson {
             temperatureLines.append("    T = \(pad(String(format: "%.2f", temperature), to: 5)) top token \(String(format: "%.3f", top))   "
                                     + "entropy \(String(format: "%.2f", entropy(reshaped))) nats")
         }
+        // The near-tie the text describes, and how much mass the tail gets, measured.
+        let ranked = rankedTokenIDs(probabilities)
+        let tied = ranked.filter { probabilities[$0] >= probabilities[ranked[0]] / 2 }.count
+        func tailMass(_ temperature: Float) throws -> Double {
+            let reshaped = try softmax(applyTemperature(logits, temperature))
+            return ranked.dropFirst(tied).reduce(0.0) { $0 + Double(reshaped[$1]) }
+        }
+        let topAtQuarter = try softmax(applyTemperature(logits, 0.25))[ranked[0]]
+        let (tailAtOne, tailAtFour) = (try tailMass(1), try tailMass(4))
         steps.append(PagerStep(title: "Temperature: sharper or flatter", body: prose("""
             Temperature divides the logits by T before the softmax: p_i ∝ exp(z_i / T). Below 1 \
             the gaps between logits grow and the favourite takes more of the mass; above 1 they \
@@ -55,9 +64,11 @@ struct SamplingLesson {
             """) + "\n\n" + temperatureLines.joined(separator: "\n") + "\n\n" + prose("""
             (Entropy measures the spread: 0 when one token is certain, ln \(model.vocabulary.count) = \
             \(String(format: "%.2f", log(Double(model.vocabulary.count)))) when all are equally likely.) \
-            Here six objects are almost tied, because the corpus picked objects at random, so even \
-            T = 0.25 leaves them sharing the mass; what low temperatures remove is the tail. At \
-            T = 4 the tail comes back and nonsense tokens get a real chance.
+            Here \(tied) tokens are almost tied (each at least half as likely as the favourite), \
+            because the corpus picked objects at random, so even T = 0.25 leaves the favourite \
+            only \(String(format: "%.3f", topAtQuarter)); what low temperatures remove is the tail. \
+            At a temperature of 4 the tail comes back: the tokens outside the top \(tied) get \
+            \(String(format: "%.3f", tailAtFour)) of the mass, against \(String(format: "%.3f", tailAtOne)) at T = 1.
             """)))
 
         // Top-k and top-p.
@@ -126,8 +137,9 @@ struct SamplingLesson {
             """) + "\n\n" + texts.joined(separator: "\n") + "\n\n" + prose("""
             Low temperature and a nucleus keep the text on safe ground; a high temperature lets \
             unlikely tokens in, and with them mistakes. Chat models are usually run with T between \
-            0.7 and 1 and top-p around 0.9. Try: tx generate --model lm --text "she" --temperature 1.5 \
-            --top-p 0.9 --seed 4 --out-dir Output (one chart per step).
+            0.7 and 1 and top-p around 0.9. Try it (one chart per step):
+                tx generate --model lm --text "she" --temperature 1.5 --top-p 0.9 --seed 4 \\
+                    --out-dir Output
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
         return LessonRun(steps: steps, figures: figures.written)
     }

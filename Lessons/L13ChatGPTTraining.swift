@@ -268,6 +268,10 @@ struct ChatGPTTrainingLesson {
         let hackedStart = (reward: average(hackedRewards.prefix(windowSize)), quality: average(hackedQuality.prefix(windowSize)))
         let hackedEnd = (reward: average(hackedRewards.suffix(windowSize)), quality: average(hackedQuality.suffix(windowSize)))
         let hackedPeak = hackedQuality.indices.map { average(hackedQuality[max(0, $0 - windowSize + 1)...$0]) }.max() ?? 0
+        // What the closing sentence of the reward-hacking step may claim, from these numbers.
+        let hackingShown = hackedEnd.quality < hackedPeak && hackedEnd.reward >= hackedStart.reward
+            && hackedStage.quality.meanQuality < optimised.quality.meanQuality
+            && abs(hackedStage.meanReward - optimised.meanReward) < 0.5
         steps.append(PagerStep(title: "Stage 4: reinforcement learning with PPO", body: prose("""
             Now the model (the policy) learns from its own answers. Each update it answers 8 \
             training requests 4 times; the reward model scores every answer; an answer's advantage \
@@ -316,9 +320,11 @@ struct ChatGPTTrainingLesson {
             \(String(format: "%.2f", hackedStage.kl ?? .nan)) nats per token from SFT. The answers it \
             writes that the reward model rates highest but the labeller does not like:
             """) + "\n\n" + hackedLines + "\n\n" + prose("""
-            The policy found what the reward model over-rewards and stopped writing what the \
-            labeller wants. This is why InstructGPT keeps the KL term: it trades a little reward \
-            for staying where the reward model can be trusted.
+            \(hackingShown
+                ? "The policy found some of what the reward model over-rewards: its true quality fell back from its best while the reward kept rising, and on the held-out requests it stays below the policy with the KL term although the reward model rates the two alike."
+                : "In this run the policy without the penalty did not end worse than the one with it; the gap between reward and true quality is the warning sign to watch.") \
+            This is why InstructGPT keeps the KL term: it trades a little reward for staying where \
+            the reward model can be trusted.
             """)))
 
         // 8. The answers, stage by stage.
@@ -351,15 +357,19 @@ struct ChatGPTTrainingLesson {
             far, give every word a probability, append one, repeat. Fine-tuning and reinforcement \
             learning change no part of that loop, only the probabilities: after SFT, "\(request.object)" \
             is the likely next word when the request asks for it, and after PPO the answers the \
-            labeller likes are likelier still. Lesson 11 got a pre-trained model to follow a task \
-            by putting examples in the prompt; the stages here build the habit into the weights, so \
-            that a bare request is enough. ChatGPT's thumbs-up and thumbs-down buttons collect \
+            labeller likes are likelier still. Lesson 11 tried to steer a pre-trained model with \
+            examples in the prompt, which a model that small mostly could not follow; the stages \
+            here build the habit into the weights, so that a bare request is enough. ChatGPT's thumbs-up and thumbs-down buttons collect \
             more comparisons of exactly this kind.
 
-            Train the stages yourself: tx train sft, then tx train reward --models Output, then \
-            tx train ppo --models Output (add --beta 0 to watch the reward hacking), and run \
-            tx lesson 13 --models Output. tx generate --model ppo --text "dog park" shows one \
-            answer word by word.
+            Train the stages yourself (add --beta 0 to the third to watch the reward hacking), then \
+            run this lesson with your weights:
+                tx train sft
+                tx train reward --models Output
+                tx train ppo --models Output
+                tx lesson 13 --models Output
+            One answer of the PPO policy, word by word:
+                tx generate --model ppo --text "dog park"
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
         return LessonRun(steps: steps, figures: figures.written)
     }

@@ -417,7 +417,7 @@ struct RealModelLesson {
         let ff = c.feedForwardSize
         let negative = look.gate.filter { $0 < 0 }.count
         let silu = { (v: Float) in v / (1 + Foundation.exp(-v)) }
-        let small = look.gate.filter { abs(silu($0)) < 0.1 }.count
+        let small = look.gate.filter { $0 < 0 && abs(silu($0)) < 0.1 }.count   // "of them": the negative gates
         let swigluParameters = 3 * c.hiddenSize * ff
         let geluWidth = 4 * c.hiddenSize
         let geluParameters = 2 * c.hiddenSize * geluWidth
@@ -460,15 +460,15 @@ struct RealModelLesson {
             FFN(x) = W_down · (SiLU(W_gate x) ⊙ W_up x), with SiLU(v) = v · σ(v). W_gate and W_up are \
             \(shape("ffn_gate")), W_down \(shape("ffn_down")). One branch decides how much of \
             each of the \(g(ff)) hidden units gets through, the other supplies the value. For \
-            "\(labels[last])" in layer 1, \(negative) of the \(g(ff)) gate values are negative. SiLU \
+            "\(labels[last])" in layer 1, \(g(negative)) of the \(g(ff)) gate values are negative. SiLU \
             turns a negative gate into a factor between −0.28 and 0 (its minimum is −0.278), so \
             those units pass only a small, sign-flipped share of their up value; \(small) of them \
-            come out below 0.1 in size. The \(ff - negative) positive gates pass theirs nearly as \
-            large as the gate itself. With d_ff = \
+            come out below 0.1 in size. The \(ff - negative) positive gates v pass v · σ(v), between \
+            half of v and all of it (nearly all once v is above 3). With d_ff = \
             \(g(ff)) the three matrices hold 3 · \(c.hiddenSize) · \(g(ff)) = \(g(swigluParameters)) \
             parameters, \(swigluParameters == geluParameters ? "exactly as many as" : "close to the \(g(geluParameters)) of") \
-            a two-matrix layer of the usual width 4 · \(c.hiddenSize) = \(g(geluWidth)): d_ff is \
-            chosen as two thirds of that width to keep the count.
+            a two-matrix layer of the usual width 4 · \(c.hiddenSize) = \(g(geluWidth))\(swigluParameters == geluParameters
+                ? ": d_ff is chosen as two thirds of that width to keep the count" : "").
             """))
     }
 

@@ -40,10 +40,21 @@ public struct Lesson: Sendable {
     /// The folder under Output/ for this lesson's figures, e.g. "03-attention".
     public var directoryName: String { (number < 10 ? "0" : "") + "\(number)-\(slug)" }
 
-    /// Computes everything, writes the figures, and returns the pages.
+    /// Computes everything, writes the figures, and returns the pages. The last page ends with
+    /// where to go next, so that the lessons are a path from 0 to the last one.
     public func run(_ context: LessonContext) throws -> LessonRun {
         guard let build else { throw LessonError.notWritten(self) }
-        return try build(context)
+        var run = try build(context)
+        if let last = run.steps.indices.last { run.steps[last].body += "\n\n" + nextLine }
+        return run
+    }
+
+    /// "Next: lesson 4 · Masks · tx lesson 4", or how to go on after the last lesson.
+    public var nextLine: String {
+        guard let next = LessonCatalog.available.first(where: { $0.number > number }) else {
+            return "This was the last lesson. tx list shows them all; tx start opens the menu."
+        }
+        return "Next: lesson \(next.number) · \(next.title) · tx lesson \(next.number)"
     }
 }
 

@@ -165,8 +165,11 @@ public func reflow(_ text: String, width: Int, proseWidth: Int = 96) -> String {
 /// indented by `continuation` spaces: for long vectors, token lists and sums printed under
 /// prose, so that they break at a space instead of running off the screen.
 public func wrapHanging(_ text: String, width: Int, indent: Int, continuation: Int) -> String {
-    let room = max(20, width - max(indent, continuation))
-    let lines = wrap(text, width: room).split(separator: "\n", omittingEmptySubsequences: false)
+    // The first line has the room after `indent`, the others the room after `continuation`
+    // (a long label before a vector must not squeeze the vector's first line).
+    let first = wrap(text, width: max(20, width - indent)).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+    guard first.count == 2 else { return text }
     let padding = String(repeating: " ", count: continuation)
-    return lines.enumerated().map { $0.offset == 0 ? String($0.element) : padding + $0.element }.joined(separator: "\n")
+    let rest = wrap(String(first[1]), width: max(20, width - continuation)).split(separator: "\n", omittingEmptySubsequences: false)
+    return ([String(first[0])] + rest.map { padding + $0 }).joined(separator: "\n")
 }

@@ -19,12 +19,17 @@ struct Analyze: ParsableCommand {
             for decoders; ablation works on every one.
 
             Examples:
-              tx analyze rollout --model minilm --text "The animal didn't cross the street because it was too tired" --query it
-              tx analyze flow --model minilm --text "The animal didn't cross the street because it was too tired" --query it
+              tx analyze rollout --model minilm --query it \\
+                  --text "The animal didn't cross the street because it was too tired"
+              tx analyze flow --model minilm --query it \\
+                  --text "The animal didn't cross the street because it was too tired"
               tx analyze lens --model smollm2 --text "The capital of France is"
-              tx analyze ablate --model smollm2 --layer 4 --head 2 --text "The capital of France is"
-              tx analyze ablate --model bert --layer 2 --head 1 --text "我是学生 [SEP] I am a [MASK]"
-              tx analyze ablate --model translator --kind cross --layer 2 --head 3 --text "我昨天在花园里看到了一只猫"
+              tx analyze ablate --model smollm2 --layer 4 --head 2 \\
+                  --text "The capital of France is"
+              tx analyze ablate --model bert --layer 2 --head 1 \\
+                  --text "我是学生 [SEP] I am a [MASK]"
+              tx analyze ablate --model translator --kind cross --layer 2 --head 3 \\
+                  --text "我昨天在花园里看到了一只猫"
               tx analyze sweep --model lm --text "i saw a ball in the"
             """,
         subcommands: [Rollout.self, Flow.self, Lens.self, Ablate.self, Sweep.self]

@@ -88,7 +88,7 @@ func makeArchitectureDemo(text: String, target: String?, seed: UInt64,
                        + "project's corpus (e.g. --text \"我昨天在花园里看到了一只猫\"); use --weights random for any text")
     }
     if weights == nil, !covered {
-        writeOut("Note: the trained models do not know every word of this text, so tiny untrained models are used "
+        writeErr("Note: the trained models do not know every word of this text, so tiny untrained models are used "
                  + "(--weights random). Try a sentence like 我昨天在花园里看到了一只猫 for the trained ones.\n")
     }
     do {

@@ -34,7 +34,8 @@ struct Explore: ParsableCommand {
             Without colour (NO_COLOR, --no-color) weights are shade characters ░▒▓█.
 
             Examples:
-              tx explore --model minilm --text "The animal didn't cross the street because it was too tired"
+              tx explore --model minilm \\
+                  --text "The animal didn't cross the street because it was too tired"
               tx explore --model smollm2 --text "The capital of France is"
               tx explore --model translator --text "我昨天在花园里看到了一只猫"
               tx explore --model lm --text "the teacher"

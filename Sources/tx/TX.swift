@@ -54,8 +54,13 @@ struct TX: ParsableCommand {
             try command.run()
         } catch {
             let code = exitCode(for: error)
-            // --help and friends: ArgumentParser prints them to stdout, our text only.
-            if code == .success { exit(withError: error) }
+            // --help and friends go to stdout, as ArgumentParser prints them, except that its
+            // one-line USAGE (up to 200 columns for tx generate) is wrapped to the help's width.
+            if code == .success {
+                let help = fullMessage(for: error)
+                if !help.isEmpty { print(wrapUsage(help, width: helpWidth())) }
+                Foundation.exit(0)
+            }
             let message = error is CLIError ? "Error: " + visibleText("\(error)")
                 : visibleTextKeepingNewlines(fullMessage(for: error))
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
@@ -117,15 +122,70 @@ func writeErr(_ text: String) {
     FileHandle.standardError.write(Data((asciiOutput ? asciiFallback(text) : text).utf8))
 }
 
+/// The width ArgumentParser lays help out in: COLUMNS, else the terminal's, else 80.
+func helpWidth(environment: [String: String] = currentEnvironment()) -> Int {
+    if let text = environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
+    return terminalColumns() ?? 80
+}
+
+/// Help text with its "USAGE: " line wrapped at `width`: it breaks only between whole
+/// arguments ("[--seed <seed>]" stays in one piece) and goes on under the first argument.
+func wrapUsage(_ help: String, width: Int) -> String {
+    help.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        let prefix = "USAGE: "
+        guard line.hasPrefix(prefix), displayWidth(String(line)) > width else { return String(line) }
+        // The arguments: split at spaces outside brackets.
+        var pieces: [String] = [], piece = "", depth = 0
+        for character in line.dropFirst(prefix.count) {
+            if character == "[" || character == "<" { depth += 1 }
+            if character == "]" || character == ">" { depth -= 1 }
+            if character == " " && depth == 0 {
+                if !piece.isEmpty { pieces.append(piece) }
+                piece = ""
+            } else {
+                piece.append(character)
+            }
+        }
+        if !piece.isEmpty { pieces.append(piece) }
+        // "tx <command> [<subcommand>]" stays on the first line with the first argument.
+        let indent = String(repeating: " ", count: prefix.count + 3)
+        var lines: [String] = [], current = prefix
+        for piece in pieces {
+            let candidate = current.hasSuffix(" ") ? current + piece : current + " " + piece
+            if displayWidth(candidate) > width, current != prefix, current != indent {
+                lines.append(current)
+                current = indent + piece
+            } else {
+                current = candidate
+            }
+        }
+        lines.append(current)
+        return lines.joined(separator: "\n")
+    }.joined(separator: "\n")
+}
+
+/// The width of the terminal, or COLUMNS when output goes elsewhere; with neither (a pipe
+/// into a file) nil: lines are kept whole.
+func outputWidth() -> Int? {
+    let environment = currentEnvironment()
+    guard isatty(STDOUT_FILENO) == 1 || environment["COLUMNS"] != nil else { return nil }
+    return TerminalStyle.currentWidth(environment: environment)
+}
+
+/// One indented item of a list ("  source → expected / got ✓"), its continuation lines
+/// indented further, so that it wraps at a space within the screen instead of running off it.
+func listItem(_ text: String, indent: Int = 2) -> String {
+    let item = String(repeating: " ", count: indent) + text
+    guard let width = outputWidth(), displayWidth(item) > width else { return item }
+    return String(repeating: " ", count: indent)
+        + wrapHanging(text, width: width, indent: indent, continuation: indent + 4)
+}
+
 /// Sentences tx prints start at the left edge; one wider than the screen is wrapped at word
 /// boundaries by display width. Indented lines (tables, grids, code) are left alone: they are
 /// laid out to fit by whoever prints them. The pager's screens are already fitted.
 func fitToScreen(_ text: String) -> String {
-    // The width of the terminal, or COLUMNS when output goes elsewhere; with neither (a pipe
-    // into a file), lines are kept whole.
-    let environment = currentEnvironment()
-    guard isatty(STDOUT_FILENO) == 1 || environment["COLUMNS"] != nil else { return text }
-    let width = TerminalStyle.currentWidth(environment: environment)
+    guard let width = outputWidth() else { return text }
     guard text.split(separator: "\n", omittingEmptySubsequences: false).contains(where: { displayWidth(String($0)) > width }),
           !text.contains("\u{1B}[2J") else { return text }
     return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in

@@ -236,13 +236,13 @@ struct Train: ParsableCommand {
             "Held-out examples (source → expected / got):",
         ]
         for example in report.examples {
-            lines.append("  \(example.source) → \(example.expected) / \(example.got) \(example.isExactMatch ? "✓" : "✗")")
+            lines.append(listItem("\(example.source) → \(example.expected) / \(example.got) \(example.isExactMatch ? "✓" : "✗")"))
         }
         let extraMistakes = report.mistakes.filter { mistake in !report.examples.contains(mistake) }
         if !extraMistakes.isEmpty {
             lines.append("Held-out mistakes:")
             for example in extraMistakes {
-                lines.append("  \(example.source) → \(example.expected) / \(example.got) ✗")
+                lines.append(listItem("\(example.source) → \(example.expected) / \(example.got) ✗"))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -20,13 +20,13 @@ extension Train {
                 + "\(String(format: "%.4f", report.finalLoss)) at step \(report.options.steps)",
             "Next-word accuracy on \(score.positions) held-out positions: \(percent(score.accuracy)) "
                 + "(perplexity \(String(format: "%.2f", exp(score.meanLoss))))",
-            "  baselines: always the most frequent word \(percent(score.unigramAccuracy)); "
-                + "the most frequent word after the previous one \(percent(score.bigramAccuracy))",
+            listItem("baselines: always the most frequent word \(percent(score.unigramAccuracy)); "
+                + "the most frequent word after the previous one \(percent(score.bigramAccuracy))"),
             "",
             "Greedy continuations:",
         ]
         for example in report.examples {
-            lines.append("  \(example.start) … → \(example.start) \(example.continuation)")
+            lines.append(listItem("\(example.start) … → \(example.start) \(example.continuation)"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -58,7 +58,7 @@ extension Train {
         for example in report.examples {
             var shown = example.input
             shown[example.position] = "[\(example.original)?]"
-            lines.append("  \(shown.joined(separator: " ")) → \(example.guesses.joined(separator: ", ")) \(example.isRight ? "✓" : "✗")")
+            lines.append(listItem("\(shown.joined(separator: " ")) → \(example.guesses.joined(separator: ", ")) \(example.isRight ? "✓" : "✗")"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

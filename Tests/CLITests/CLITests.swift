@@ -334,10 +334,13 @@ struct CLITrainRunTests {
     func retrainingWritesTheSameBytesAndTheFigures(model: String, reportLine: String) throws {
         let tx = try TX()
         let arguments = ["train", model, "--steps", "2", "--d-model", "16", "--layers", "1", "--batch-size", "4"]
-        let first = try tx.run(arguments + ["--out", "a.safetensors"])
+        let first = try tx.run(arguments + ["--out", "a.safetensors"], columns: 80)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains(reportLine), "\(first.stdout)")
         #expect(first.stderr.contains("step 2/2"), "progress goes to stderr")
+        // An untrained model's continuations are long: they wrap within 80 columns.
+        let wide = linesWiderThan(80, in: first.stdout) + linesWiderThan(80, in: first.stderr)
+        #expect(wide.isEmpty, "\(wide.joined(separator: "\n"))")
         let second = try tx.run(arguments + ["--out", "b.safetensors"])
         #expect(second.status == 0)
         let a = try #require(tx.data("a.safetensors"))
@@ -403,6 +406,53 @@ struct CLISmolLM2Tests {
         // The numpy reference's greedy continuation starts " Paris." (Tests/ModelIOTests/Fixtures/smollm2).
         #expect(result.stdout.contains("Generated: The capital of France is Paris."), "\(result.stdout)")
         #expect(result.stdout.contains("the most likely of 49152 tokens"))
+    }
+
+    /// A byte-level model's tokens can end inside a character: 中 is E4 B8 AD, and SmolLM2 may
+    /// produce E4 B8 as one token and AD as the next. tx generate must join the bytes before
+    /// decoding. The reference is scripts/reference/smollm2_reference.py --chinese: ggml's own
+    /// GGUF reader, Hugging Face's tokenizer and a numpy forward pass in float64, none of them Swift.
+    struct ChineseFixture: Decodable {
+        let text: String
+        let greedy: [Int]
+        let greedyTokenBytes: [[UInt8]]
+        let greedyText: String
+        enum CodingKeys: String, CodingKey {
+            case text, greedy, greedyTokenBytes = "greedy_token_bytes", greedyText = "greedy_text"
+        }
+    }
+
+    static func chineseFixture() throws -> ChineseFixture {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ModelIOTests/Fixtures/smollm2/generation-zh.json").standardized
+        return try JSONDecoder().decode(ChineseFixture.self, from: Data(contentsOf: url))
+    }
+
+    @Test func aChinesePromptsGreedyContinuationIsTheReferenceText() throws {
+        let fixture = try Self.chineseFixture()
+        // The reference itself splits characters across tokens, or this test would prove nothing.
+        #expect(fixture.greedyTokenBytes.contains { String(validating: $0, as: UTF8.self) == nil })
+        let tx = try TX()
+        let result = try tx.run(["generate", "--model", "smollm2", "--text", fixture.text, "--greedy",
+                                 "--steps", String(fixture.greedy.count)], columns: 80)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("\u{FFFD}"), "\(result.stdout)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.last == "Generated: " + fixture.text + fixture.greedyText)
+        // After each step, the text so far: whole characters as text, an unfinished one as its
+        // bytes (computed here from the reference's bytes, not by tx's code).
+        let texts = lines.filter { $0.hasPrefix("text: ") }
+        try #require(texts.count == fixture.greedy.count)
+        var bytes: [UInt8] = []
+        for (step, tokenBytes) in fixture.greedyTokenBytes.enumerated() {
+            bytes += tokenBytes
+            var cut = bytes.count
+            while cut > 0, String(validating: bytes[..<cut], as: UTF8.self) == nil { cut -= 1 }
+            let pending = bytes[cut...].map { "<0x" + String($0, radix: 16, uppercase: true) + ">" }.joined()
+            #expect(texts[step] == "text: " + fixture.text + String(decoding: bytes[..<cut], as: UTF8.self) + pending,
+                    "step \(step + 1)")
+        }
+        #expect(linesWiderThan(80, in: result.stdout).isEmpty, "\(linesWiderThan(80, in: result.stdout))")
     }
 }
 

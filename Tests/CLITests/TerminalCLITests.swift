@@ -54,8 +54,14 @@ extension TX {
 
 @Suite("Every tx command fits 80 columns")
 struct EightyColumnTests {
+    /// The normal output of every command that runs without a terminal and in seconds. tx
+    /// lesson's steps are checked for every lesson in EveryLessonTests (as the pager prints them),
+    /// tx train's in CLITrainRunTests, tx generate with SmolLM2 in CLISmolLM2Tests, the
+    /// pager, menu and explorer screens in a pseudo-terminal (PseudoTerminalPagerTests,
+    /// ExploreTerminalTests).
     static let commands: [[String]] = [
         ["list"],
+        ["lesson", "4", "--no-pause", "--output-dir", "lesson"],
         ["attention", "--text", sentence, "--out", "a.png"],
         ["attention", "--text", "我昨天在花园里看到了一只猫", "--arch", "encoder-decoder", "--out", "b.png"],
         ["attention", "--text", "我昨天在花园里看到了一只猫", "--arch", "encoder", "--view", "grid", "--out", "c.png"],
@@ -67,7 +73,77 @@ struct EightyColumnTests {
         ["params"],
         ["params", "--model", "gpt2-medium"],
         ["models"],
-    ]
+        ["analyze", "rollout", "--model", "bert", "--text", "我是学生 [SEP] I am a student", "--out", "g.png"],
+        ["analyze", "flow", "--model", "bert", "--text", "我是学生 [SEP] I am a student", "--out", "h.png"],
+        ["analyze", "lens", "--model", "lm", "--text", "i saw a ball in the", "--out", "i.png"],
+        ["analyze", "ablate", "--model", "bert", "--layer", "2", "--head", "1", "--text", "我是学生 [SEP] I am a [MASK]"],
+        ["analyze", "sweep", "--model", "lm", "--text", "i saw a ball in the", "--out", "j.png"],
+    ] + (minilmInstalled ? [["embed", "king - man + woman", "--out", "k.png"]] : [])
+
+    @Test(arguments: commands)
+    func normalOutputIsAtMostEightyColumns(arguments: [String]) throws {
+        let tx = try TX()
+        try FileManager.default.createDirectory(at: tx.directory.appendingPathComponent("lesson"), withIntermediateDirectories: true)
+        let result = try tx.run(arguments, columns: 80)
+        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        #expect(!result.stdout.isEmpty)
+        let wide = linesWiderThan(80, in: result.stdout) + linesWiderThan(80, in: result.stderr)
+        #expect(wide.isEmpty, "\(arguments.joined(separator: " ")): \(wide.joined(separator: "\n"))")
+    }
+
+    /// Every subcommand, as `tx --help` and `tx analyze --help` list them: a new one is covered
+    /// without editing this test.
+    static func subcommands(of command: [String], tx: TX) throws -> [[String]] {
+        let help = try tx.run(command + ["--help"], columns: 80).stdout
+        guard let start = help.range(of: "SUBCOMMANDS:\n") else { return [] }
+        return help[start.upperBound...].split(separator: "\n").compactMap { line -> [String]? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+                  name.allSatisfy({ $0.isLowercase || $0 == "-" }) else { return nil }
+            return command + [String(name)]
+        }
+    }
+
+    @Test func everyHelpFitsWithItsUsageWrappedAndItsExamplesWhole() throws {
+        let tx = try TX()
+        let top = try Self.subcommands(of: [], tx: tx)
+        #expect(top.count >= 14, "\(top)")
+        let nested = try top.flatMap { try Self.subcommands(of: $0, tx: tx) }
+        #expect(nested.contains(["analyze", "sweep"]))
+        for command in [[]] + top + nested {
+            let help = try tx.run(command + ["--help"], columns: 80).stdout
+            let name = (["tx"] + command).joined(separator: " ")
+            #expect(help.contains("USAGE: tx"), "\(name)")
+            #expect(linesWiderThan(80, in: help).isEmpty, "\(name) --help:\n\(linesWiderThan(80, in: help).joined(separator: "\n"))")
+            // The usage, wrapped between whole arguments, reads the same as on one wide line.
+            let wide = try tx.run(command + ["--help"], columns: 400).stdout
+            let oneLine = try #require(wide.split(separator: "\n").first { $0.hasPrefix("USAGE: ") }).description
+            let lines = help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let first = try #require(lines.firstIndex { $0.hasPrefix("USAGE: ") })
+            let block = [lines[first]] + lines[(first + 1)...].prefix { $0.hasPrefix("          ") }
+            #expect(block.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ") == oneLine, "\(name)")
+            for line in block.dropFirst() {
+                #expect(line.dropFirst(10).hasPrefix("[") || line.dropFirst(10).hasPrefix("--") || line.dropFirst(10).hasPrefix("<"),
+                        "\(name): usage broken inside an argument: \(line)")
+            }
+            guard command.count == 1 || command.isEmpty else { continue }   // analyze's own commands have none
+            // Every example line starts with "tx " after its indentation; a command cut in two
+            // would leave a continuation line starting with an option or a quoted word.
+            guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Example") }) else {
+                Issue.record("\(name): no Examples section"); continue
+            }
+            var continued = false
+            for line in lines[(start + 1)...] {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty || !line.hasPrefix("  ") { break }
+                // Each example is a whole command (an environment variable may come first), or
+                // goes on after a shell continuation "\".
+                let command = trimmed.drop { $0 != " " && $0 != "=" }.first == "=" ? String(trimmed.drop { $0 != " " }.dropFirst()) : trimmed
+                #expect(continued || command.hasPrefix("tx ") || command.hasPrefix(".build/"),
+                        "\(name): example line \"\(line)\" is a broken-off piece")
+                continued = trimmed.hasSuffix("\\")
+            }
+        }
+    }
 
     @Test func trainHelpKeepsItsTableAtEightyColumns() throws {
         let help = try TX().run(["train", "--help"], columns: 80).stdout
@@ -77,115 +153,18 @@ struct EightyColumnTests {
             let row = try #require(lines.firstIndex { $0.hasPrefix("  \(name) ") })
             #expect(lines[row + 1].hasPrefix("              "), "\(lines[row + 1])")
         }
-        #expect(lines.filter { terminalColumns($0) > 80 && !$0.hasPrefix("USAGE:") }.isEmpty)
     }
 
-    @Test(arguments: commands)
-    func normalOutputIsAtMostEightyColumns(arguments: [String]) throws {
+    @Test func notesGoToStandardErrorAndResultsToStandardOutput() throws {
         let tx = try TX()
-        let result = try tx.run(arguments, columns: 80)
-        #expect(result.status == 0, "\(arguments): \(result.stderr)")
-        #expect(!result.stdout.isEmpty)
-        let wide = linesWiderThan(80, in: result.stdout) + linesWiderThan(80, in: result.stderr)
-        #expect(wide.isEmpty, "\(arguments.joined(separator: " ")): \(wide.joined(separator: "\n"))")
-    }
-
-    @Test func helpExamplesAreNeverBrokenMidCommand() throws {
-        let tx = try TX()
-        for command in [["--help"], ["generate", "--help"], ["attention", "--help"], ["train", "--help"], ["compare", "--help"],
-                        ["shift", "--help"], ["mlm", "--help"], ["embed", "--help"]] {
-            let help = try tx.run(command, columns: 80).stdout
-            let lines = help.split(separator: "\n").map(String.init)
-            // Every example line starts with "tx " after its indentation; a command cut in two
-            // would leave a continuation line starting with an option or a quoted word.
-            guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Examples:") }) else {
-                Issue.record("\(command): no Examples section"); continue
-            }
-            var continued = false
-            for line in lines[(start + 1)...] {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty || !line.hasPrefix("  ") { break }
-                // Each example is a whole command, or goes on after a shell continuation "\".
-                #expect(continued || trimmed.hasPrefix("tx ") || trimmed.hasPrefix(".build/"),
-                        "\(command): example line \"\(line)\" is a broken-off piece")
-                #expect(terminalColumns(line) <= 80, "\(command): \(line)")
-                continued = trimmed.hasSuffix("\\")
-            }
-        }
-    }
-}
-
-/// `tx lesson` in a pseudo-terminal, driven by keys as a person would.
-final class PagerPseudoTerminal {
-    let master: Int32
-    let process = Process()
-    private(set) var output = ""
-
-    init(_ arguments: [String], directory: URL, columns: Int, rows: Int) throws {
-        var master: Int32 = -1, slave: Int32 = -1
-        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
-        guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw CocoaError(.featureUnsupported) }
-        self.master = master
-        process.executableURL = try TX.binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        environment["TERM"] = "xterm"
-        environment.removeValue(forKey: "COLUMNS")
-        process.environment = environment
-        let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
-        process.standardInput = handle
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-        close(master)
-    }
-
-    /// Reads until `text` has appeared after the last cleared screen, or `seconds` pass.
-    @discardableResult
-    func waitForScreen(containing text: String, seconds: Double = 120) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var bytes: [UInt8] = Array(output.utf8)
-        while Date() < deadline {
-            if screen.contains(text) { return true }
-            var descriptor = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 200) > 0 else { continue }
-            let count = read(master, &buffer, buffer.count)
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-            output = String(decoding: bytes, as: UTF8.self)
-        }
-        return screen.contains(text)
-    }
-
-    /// Waits for one more whole screen (cleared, drawn, ending in its prompt) than `before`.
-    @discardableResult
-    func waitForNextScreen(after before: Int, seconds: Double = 120) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if screenCount > before && screen.contains("q quit]") { return true }
-            waitForScreen(containing: "\u{0}", seconds: 0.3)
-        }
-        return false
-    }
-
-    var screenCount: Int { output.components(separatedBy: "\u{1B}[2J\u{1B}[H").count - 1 }
-
-    /// What is on the screen now: everything after the last clear-screen sequence.
-    /// (The terminal turns "\n" into "\r\n"; the "\r" are dropped.)
-    var screen: String {
-        (output.components(separatedBy: "\u{1B}[2J\u{1B}[H").last ?? "").replacingOccurrences(of: "\r", with: "")
-    }
-
-    func type(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count) }
+        let result = try tx.run(["compare", "--text", "The cat sat", "--out", "d.png"], columns: 80)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("Note: the trained models do not know every word of this text"))
+        #expect(!result.stdout.contains("Note:"))
+        #expect(result.stdout.contains("Parameters: encoder-only"))
+        let attention = try tx.run(["attention", "--text", "The cat sat", "--out", "a.png"], columns: 80)
+        #expect(attention.stderr.hasPrefix("Note: this head is untrained"))
+        #expect(!attention.stdout.contains("Note:"))
     }
 }
 
@@ -193,10 +172,10 @@ final class PagerPseudoTerminal {
 struct PseudoTerminalPagerTests {
     @Test func enterBackNumberUnknownKeyAndQuit() throws {
         let tx = try TX()
-        let terminal = try PagerPseudoTerminal(["lesson", "3", "--output-dir", "out"], directory: tx.directory, columns: 100, rows: 300)
+        let terminal = try PseudoTerminal(["lesson", "3", "--output-dir", "out"], in: tx.directory, width: 100, height: 300)
         func press(_ keys: String) -> String {
             let before = terminal.screenCount
-            terminal.type(keys)
+            terminal.send(keys)
             #expect(terminal.waitForNextScreen(after: before), "no screen after \(keys.debugDescription)")
             return terminal.screen
         }
@@ -210,14 +189,14 @@ struct PseudoTerminalPagerTests {
         #expect(unknown.contains("Unknown key \"x\""))
         #expect(unknown.contains("step 3/10"))        // still on step 3
         #expect(press("42\n").contains("There is no step 42: this lesson has steps 1–10."))
-        terminal.type("q\n")
-        terminal.process.waitUntilExit()
+        terminal.send("q\n")
+        #expect(terminal.waitForExit())
         #expect(terminal.process.terminationStatus == 0)
     }
 
     @Test func aLongStepIsPagedInASmallWindowWithItsTitleKept() throws {
         let tx = try TX()
-        let terminal = try PagerPseudoTerminal(["lesson", "3", "--output-dir", "out"], directory: tx.directory, columns: 80, rows: 14)
+        let terminal = try PseudoTerminal(["lesson", "3", "--output-dir", "out"], in: tx.directory, width: 80, height: 14)
         #expect(terminal.waitForNextScreen(after: 0))
         let first = terminal.screen
         #expect(first.contains("step 1/10"))
@@ -228,13 +207,43 @@ struct PseudoTerminalPagerTests {
         // No line on the screen is wider than the window, and the screen fits its height.
         #expect(lines.allSatisfy { terminalColumns($0) <= 80 })
         #expect(lines.count <= 14)
-        terminal.type("\n")
+        terminal.send("\n")
         #expect(terminal.waitForNextScreen(after: 1))
         let second = terminal.screen
         #expect(second.contains("step 1/10"))
         #expect(second.contains(title))                  // the title stays on top
         #expect(second != first)
-        terminal.type("q\n")
-        terminal.process.waitUntilExit()
+        terminal.send("q\n")
+        #expect(terminal.waitForExit())
+    }
+
+    @Test func theMenuMarksAFinishedLessonAndOffersTheNextOne() throws {
+        let tx = try TX()
+        let terminal = try PseudoTerminal(["start", "--output-dir", "out"], in: tx.directory, width: 80, height: 300)
+        let prompt = "Lesson number or name"
+        #expect(terminal.read(until: { _ in terminal.screen.contains(prompt) }))
+        #expect(terminal.screen.contains("(Enter = 0, next-token)"))
+        // Lesson 4 from its first step to its last, then back in the menu.
+        terminal.send("4\n")
+        #expect(terminal.waitForNextScreen(after: 1))
+        #expect(terminal.screen.contains("Lesson 4"))
+        var steps = 0
+        while !terminal.screen.contains(prompt) && steps < 30 {
+            let before = terminal.screenCount
+            terminal.send("\n")
+            #expect(terminal.read(until: { _ in terminal.screenCount > before && (terminal.screen.contains("q quit]")
+                                                                                || terminal.screen.contains(prompt)) }))
+            steps += 1
+        }
+        let menu = terminal.screen
+        #expect(menu.contains(prompt))
+        let lessonFour = try #require(menu.split(separator: "\n").first { $0.hasPrefix("  4  masks") })
+        #expect(lessonFour.hasSuffix("✓ done"))
+        #expect(!menu.split(separator: "\n").contains { $0.hasPrefix("  3  attention") && $0.hasSuffix("✓ done") })
+        #expect(menu.contains("(Enter = 5, multi-head)"))
+        #expect(menu.split(separator: "\n").allSatisfy { terminalColumns(String($0)) <= 80 })
+        terminal.send("q\n")
+        #expect(terminal.waitForExit())
+        #expect(terminal.process.terminationStatus == 0)
     }
 }

@@ -182,6 +182,13 @@ struct MeasuredClaimsTests {
             #expect(!text.contains("a later lesson looks inside"), "\(name)")
             #expect(!text.contains("come in a later version"), "\(name)")
         }
+        // Every lesson ends pointing at the one after it: 0 → 1 → … → 14, then the end.
+        let numbers = LessonCatalog.available.map(\.number)
+        #expect(numbers == Array(0...14))
+        for (lesson, next) in zip(LessonCatalog.available, LessonCatalog.available.dropFirst()) {
+            #expect(lesson.nextLine == "Next: lesson \(next.number) · \(next.title) · tx lesson \(next.number)")
+        }
+        #expect(LessonCatalog.available.last?.nextLine.hasPrefix("This was the last lesson.") == true)
         // No lesson ends by sending the learner back down the path.
         #expect(!texts[3]!.contains("Next: positional encoding (lesson 2)"))
         #expect(!texts[8]!.contains("Lesson 7 follows"))

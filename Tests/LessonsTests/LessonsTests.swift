@@ -132,6 +132,15 @@ struct EveryLessonTests {
         #expect(overlong(first, width: 120, root: root + "/a").isEmpty)
         #expect(!pages(first, width: 80).contains(reflowMarker))
         #expect(first.steps.count >= 4)
+        // A command the learner is invited to type is a line of its own, never cut by the
+        // wrapping of the prose around it.
+        for line in pages(first, width: 80).split(separator: "\n").map(String.init)
+        where line.range(of: #"\btx [a-z]+ (--|")"#, options: .regularExpression) != nil {
+            #expect(line.hasPrefix("    ") && line.trimmingCharacters(in: .whitespaces).hasPrefix("tx "),
+                    "lesson \(number): a command inside prose: \(line)")
+        }
+        // The last page says where to go next.
+        #expect(first.steps.last?.body.hasSuffix(lesson.nextLine) == true)
         // Every figure's text stays on its canvas and no two labels collide.
         #expect(log.entries.count == first.figures.count)
         for fault in figureLayoutFaults(log) { Issue.record("\(fault)") }

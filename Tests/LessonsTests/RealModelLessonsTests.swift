@@ -108,7 +108,7 @@ struct RealModelLessonsTests {
         #expect(inside.contains("\(negative) of the 1,536 gate values are negative"))
         #expect(look.shapes.first { $0.name == "ffn_gate" }?.shape == [1536, 576])
         // The lesson ends by naming the explorer command for what it showed.
-        #expect(run.steps.last?.body.hasSuffix(RealModelLesson.exploreLine) == true)
+        #expect(run.steps.last?.body.hasSuffix(RealModelLesson.exploreLine + "\n\n" + (try LessonCatalog.lookup("14")).nextLine) == true)
         #expect(RealModelLesson.exploreLine.contains("tx explore --model smollm2 --text \"The capital of France is\""))
         // The model views: 6 × 12 thumbnails for MiniLM, 4 layers × 9 heads for SmolLM2, written at
         // the size of exactly those charts.

@@ -58,6 +58,10 @@ ATTENTION_LAYERS = [0, 29]
 ATTENTION_HEADS = [0, 4]
 GENERATION_PROMPT = "The capital of France is"
 GENERATION_TOKENS = 8
+# A Chinese prompt whose continuation has characters split across byte-level tokens: the Swift
+# decoder must join their bytes before decoding (tx generate, issue 16).
+CHINESE_PROMPT = "中国的首都是"
+CHINESE_TOKENS = 12
 
 
 def field_value(reader, key):
@@ -202,6 +206,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--check-rope", action="store_true")
     parser.add_argument("--bench", action="store_true")
+    parser.add_argument("--chinese", action="store_true", help="write only generation-zh.json")
     args = parser.parse_args()
     t0 = time.time()
     model = Model(MODEL)
@@ -214,6 +219,9 @@ def main():
         bench(model, tk)
         return
     os.makedirs(FIXTURES, exist_ok=True)
+    write_chinese_generation(model, tk)
+    if args.chinese:
+        return
 
     tokenizer_cases = [{"text": t, "ids": tk.encode(t).ids} for t in TOKENIZER_TEXTS]
     for case in tokenizer_cases:
@@ -264,6 +272,48 @@ def main():
     write("weights.json", {"samples": samples,
                            "generation": {"text": GENERATION_PROMPT, "ids": ids, "greedy": generated,
                                           "greedy_text": tk.decode(generated)}})
+
+
+def write_chinese_generation(model, tk):
+    """Greedy continuation of CHINESE_PROMPT: the token ids, each token's bytes (its byte-level
+    symbols mapped back through GPT-2's byte table, here by the tokenizers decoder one token at
+    a time), and the text the joined bytes decode to."""
+    ids = tk.encode(CHINESE_PROMPT).ids
+    caches = [{"k": None, "v": None} for _ in range(model.n_layer)]
+    logits = model.forward(ids, caches=caches)
+    pos, generated, margins = len(ids), [], []
+    for _ in range(CHINESE_TOKENS):
+        last = logits[-1]
+        top2 = np.sort(last)[-2:]
+        margins.append(float(top2[1] - top2[0]))
+        nxt = int(np.argmax(last))
+        generated.append(nxt)
+        logits = model.forward([nxt], caches=caches, start=pos)
+        pos += 1
+    byte_table = {c: b for b, c in gpt2_bytes_to_unicode().items()}
+    token_bytes = [[byte_table[c] for c in tk.id_to_token(i)] for i in generated]
+    joined = bytes(b for t in token_bytes for b in t)
+    text = joined.decode("utf-8", errors="replace")
+    assert text == tk.decode(generated), (text, tk.decode(generated))
+    print("chinese greedy:", repr(text), "smallest top-2 logit margin", round(min(margins), 3))
+    write("generation-zh.json", {"text": CHINESE_PROMPT, "ids": ids, "greedy": generated,
+                                 "greedy_token_bytes": token_bytes, "greedy_text": text,
+                                 "smallest_top2_logit_margin": min(margins),
+                                 "note": "float64 numpy greedy decoding; tokens whose bytes are part of a character "
+                                         "are joined with their neighbours before UTF-8 decoding"})
+
+
+def gpt2_bytes_to_unicode():
+    """GPT-2's table from each byte to the printable character that stands for it in the vocabulary."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, [chr(c) for c in cs]))
 
 
 def write(name, obj):
