@@ -13,9 +13,10 @@ import Foundation
 /// process is gone, so no new temporary file can appear in between.
 public enum InterruptCleanup {
     private static let lock = NSLock()
+    /// `inFlight`, `installed` and `exitActions` are read and written only under `lock` (hence
+    /// nonisolated(unsafe) is safe).
     nonisolated(unsafe) private static var inFlight: Set<String> = []
     nonisolated(unsafe) private static var installed = false
-    /// Read and written only under `lock` (hence nonisolated(unsafe) is safe).
     nonisolated(unsafe) private static var exitActions: [@Sendable () -> Void] = []
     /// The write end of the pipe, read by the signal handler (an Int read is signal-safe).
     nonisolated(unsafe) private static var signalPipe: Int32 = -1

@@ -156,12 +156,18 @@ public final class StagedOutputs {
     /// For the tests of what a failed write leaves: with TX_TEST_FAIL_WRITE=N in the
     /// environment, the Nth file written by this process fails as a full disk would (ENOSPC).
     /// Unset, this does nothing.
-    nonisolated(unsafe) private static var writesSoFar = 0   // only the command's own thread writes outputs
+    /// nonisolated(unsafe) is safe: read and written only under `writesLock` (tests running in
+    /// parallel write figures from several threads of one process).
+    nonisolated(unsafe) private static var writesSoFar = 0
+    private static let writesLock = NSLock()
 
     private static func injectedFailure() -> Int32? {
-        writesSoFar += 1
+        let written = writesLock.withLock {
+            writesSoFar += 1
+            return writesSoFar
+        }
         guard let value = ProcessInfo.processInfo.environment["TX_TEST_FAIL_WRITE"], let n = Int(value) else { return nil }
-        return writesSoFar == n ? ENOSPC : nil
+        return written == n ? ENOSPC : nil
     }
 
     /// Creates `temporary` (exclusively), writes all of `bytes`, flushes them to disk.

@@ -130,6 +130,8 @@ public enum MatmulKernel {
 
         // Chunk boundaries fall on whole micro-tiles (6 rows, 32 columns) where possible, so
         // that only the last chunk in each direction has edge tiles.
+        // nonisolated(unsafe): the pointers outlive `run` (it returns when every worker is done);
+        // a and b are only read, and each chunk of c is written by the one worker that took it.
         nonisolated(unsafe) let a = a, b = b, c = c
         let counter = ChunkCounter()
         defer { counter.deallocate() }
@@ -409,6 +411,7 @@ public enum MatmulKernel {
 /// without a dependency on the Synchronization module. A pthread mutex lives at a fixed address
 /// (it must never be moved), hence the manual allocation.
 final class ChunkCounter: @unchecked Sendable {
+    // @unchecked Sendable: `value` is read and written only while holding `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value = 0
 

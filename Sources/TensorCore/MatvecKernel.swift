@@ -24,6 +24,8 @@ public enum MatvecKernel {
             multiplySlice(x: x, rows: rows, w: w, outputs: outputs, inputs: inputs, y: y, range: 0..<outputs)
             return
         }
+        // nonisolated(unsafe): the pointers outlive `run` (it returns when every worker is done);
+        // x and w are only read, and each worker writes its own disjoint range of y.
         nonisolated(unsafe) let x = x, w = w, y = y
         WorkerPool.shared.run(workers: workers) { worker in
             let begin = outputs * worker / workers, end = outputs * (worker + 1) / workers

@@ -156,6 +156,8 @@ public struct MultiHeadAttention: Sendable {
             q.scalars.withUnsafeBufferPointer { qb in
                 k.scalars.withUnsafeBufferPointer { kb in
                     v.scalars.withUnsafeBufferPointer { vb in
+                        // nonisolated(unsafe): the buffers outlive `run`; q, k, v are only read
+                        // and each worker writes only its own heads' columns of `out`.
                         nonisolated(unsafe) let qp = qb.baseAddress, kp = kb.baseAddress, vp = vb.baseAddress
                         nonisolated(unsafe) let out = buffer.baseAddress
                         guard let qp, let kp, let vp, let out else { return }
