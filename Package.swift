@@ -124,7 +124,10 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Transformer"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers"],
+        // A module with its own public `SHA256` (as swift-crypto has), for ModelIOTests' clash test.
+        .target(name: "NameClashFixture", path: "Tests/NameClashFixture"),
+        .testTarget(name: "ModelIOTests",
+                    dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers", "NameClashFixture"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests",
                     dependencies: ["Analysis", "ModelIO", "Transformer", "Training", "TensorCore", "TrainedModels"]),

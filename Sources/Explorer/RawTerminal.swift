@@ -158,3 +158,8 @@ public final class RawTerminal: @unchecked Sendable {
         }
     }
 }
+
+extension RawTerminal.Failure: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
+}
