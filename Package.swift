@@ -5,6 +5,9 @@ import PackageDescription
 
 let package = Package(
     name: "TransformerExplorer",
+    // Tested on Linux (Debian 12, x86_64, Swift 6.3). macOS is declared so that the package resolves
+    // there (Cairo and Pango from Homebrew, found by pkg-config) but is not tested.
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Transformer", targets: ["Transformer"]),
@@ -138,6 +141,6 @@ let package = Package(
                     dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training",
                                    "TensorCore", "Analysis"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
+        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO", "TensorCore"]),
     ]
 )

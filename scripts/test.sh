@@ -13,3 +13,5 @@ if ! ./scripts/fetch-models.sh; then
 fi
 swift build --build-tests
 swift test
+# A separate package using the libraries by path, running the README's library example.
+./scripts/consumer.sh
