@@ -25,8 +25,11 @@ let package = Package(
         .executable(name: "tx", targets: ["tx"]),
     ],
     dependencies: [
-        // The only external dependency: the command-line parser for `tx`.
+        // The command-line parser for `tx`.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` (scripts/docs.sh builds the DocC catalogues); a
+        // plugin only, nothing of it is linked into the libraries or tx.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // Tensors of Float, the kernels, the seeded RNG. Depends on nothing.

@@ -128,6 +128,9 @@ public struct MultiHeadAttention: Sendable {
 
     /// Attention of `query` ([T_q, d] or [B, T_q, d]) over `keyValue` ([T_k, d] or [B, T_k, d]).
     ///
+    /// - Parameter input: the queries' states, [T_q, d] or [B, T_q, d].
+    /// - Parameter keyValue: the states the keys and values come from, [T_k, d] or [B, T_k, d]
+    ///   (the same tensor as `input` for self-attention).
     /// - Parameter mask: 1 where a key is hidden. Any shape that broadcasts to the scores
     ///   [..., h, T_q, T_k]: [T_q, T_k] (causal), [B, 1, 1, T_k] (padding), [B, 1, T_q, T_k]
     ///   (both). Extra leading axes of length 1 are dropped, so a [1, 1, 1, T_k] padding mask
