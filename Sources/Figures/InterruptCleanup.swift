@@ -11,7 +11,7 @@ import Foundation
 /// thread waiting on that pipe removes every registered file and then lets the signal end the
 /// process as it normally would (status 130 for SIGINT in a shell). It holds the lock until the
 /// process is gone, so no new temporary file can appear in between.
-public enum InterruptCleanup {
+package enum InterruptCleanup {
     private static let lock = NSLock()
     /// `inFlight`, `installed` and `exitActions` are read and written only under `lock` (hence
     /// nonisolated(unsafe) is safe).
@@ -23,7 +23,7 @@ public enum InterruptCleanup {
 
     /// Installs the handlers once per process (later calls do nothing). Command-line programs
     /// call it first thing; libraries never do, since the signal handling belongs to the app.
-    public static func install() {
+    package static func install() {
         lock.lock()
         defer { lock.unlock() }
         guard !installed else { return }
@@ -69,7 +69,7 @@ public enum InterruptCleanup {
     /// Not the ones a fault raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT): after a
     /// fault the process state cannot be trusted to run the clean-up thread, and model files
     /// are read with pread rather than mapped, so a truncated file no longer raises SIGBUS.
-    public static func terminatingSignals() -> [Int32] {
+    package static func terminatingSignals() -> [Int32] {
         var signals: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
                                 SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGSYS]
         #if os(Linux)
@@ -84,7 +84,7 @@ public enum InterruptCleanup {
 
     /// Runs `action` on the clean-up thread when a terminating signal arrives (Ctrl-C, SIGTERM, a closed terminal …), before the process
     /// ends: `tx explore` restores the terminal this way. The action must not write files.
-    public static func addExitAction(_ action: @escaping @Sendable () -> Void) {
+    package static func addExitAction(_ action: @escaping @Sendable () -> Void) {
         lock.lock()
         exitActions.append(action)
         lock.unlock()

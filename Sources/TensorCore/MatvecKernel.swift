@@ -12,10 +12,10 @@
 /// loop instead: without optimisation every SIMD operation is a function call and the scalar
 /// loop is about ten times faster. The two sum in different orders, so debug and release results
 /// may differ in the last bits (never between thread counts within one build).
-public enum MatvecKernel {
+package enum MatvecKernel {
     /// Y[rows × outputs] = X[rows × inputs] · W[outputs × inputs]ᵀ, all row-major and contiguous.
     /// `threads` ≤ 1 runs on the calling thread.
-    public static func multiply(x: UnsafePointer<Float>, rows: Int, w: UnsafePointer<Float>,
+    package static func multiply(x: UnsafePointer<Float>, rows: Int, w: UnsafePointer<Float>,
                                 outputs: Int, inputs: Int, y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         precondition(rows >= 0 && outputs >= 0 && inputs >= 0, "MatvecKernel.multiply: negative size")
         if rows == 0 || outputs == 0 { return }
@@ -122,7 +122,7 @@ public enum MatvecKernel {
 
     /// Σᵢ a[i] · b[i], summed in a fixed order for a given build.
     @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
 #if DEBUG
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0

@@ -61,4 +61,13 @@ struct HeadWeightsTests {
                          keyTokens: ["a", "b", "c"])
         #expect(trace.weights(layer: 0, head: 1, kind: .encoderSelf) == (try output.weights(head: 1)))
     }
+
+    /// The example of the DocC article "The attention trace", as written there.
+    @Test func traceArticleExampleRuns() throws {
+        let model = try EncoderOnlyModel(configuration: .tinyBERT, seed: 1)
+        let output = try model.forward([1, 2, 3], tokens: ["the", "cat", "sat"], recordTrace: true)
+        let rows = output.trace?.weights(layer: 0, head: 1, kind: .encoderSelf)   // [[Float]], 3 × 3
+        #expect(rows?.count == 3 && rows?.allSatisfy { $0.count == 3 } == true)
+        for row in rows ?? [] { #expect(abs(row.reduce(0, +) - 1) < 1e-5) }
+    }
 }
