@@ -5,6 +5,9 @@ import PackageDescription
 
 let package = Package(
     name: "TransformerExplorer",
+    // Tested on Linux (Debian 12, x86_64, Swift 6.3). macOS is declared so that the package resolves
+    // there (Cairo and Pango from Homebrew, found by pkg-config) but is not tested.
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Transformer", targets: ["Transformer"]),
@@ -22,8 +25,11 @@ let package = Package(
         .executable(name: "tx", targets: ["tx"]),
     ],
     dependencies: [
-        // The only external dependency: the command-line parser for `tx`.
+        // The command-line parser for `tx`.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` (scripts/docs.sh builds the DocC catalogues); a
+        // plugin only, nothing of it is linked into the libraries or tx.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // Tensors of Float, the kernels, the seeded RNG. Depends on nothing.
@@ -124,7 +130,10 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CCairo"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Transformer"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers"],
+        // A module with its own public `SHA256` (as swift-crypto has), for ModelIOTests' clash test.
+        .target(name: "NameClashFixture", path: "Tests/NameClashFixture"),
+        .testTarget(name: "ModelIOTests",
+                    dependencies: ["ModelIO", "TensorCore", "Transformer", "Tokenizers", "NameClashFixture"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "AnalysisTests",
                     dependencies: ["Analysis", "ModelIO", "Transformer", "Training", "TensorCore", "TrainedModels"]),
@@ -135,6 +144,6 @@ let package = Package(
                     dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training",
                                    "TensorCore", "Analysis"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO"]),
+        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO", "TensorCore"]),
     ]
 )

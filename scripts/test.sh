@@ -13,3 +13,7 @@ if ! ./scripts/fetch-models.sh; then
 fi
 swift build --build-tests
 swift test
+# A separate package using the libraries by path, running the README's library example.
+./scripts/consumer.sh
+# The DocC catalogues, warnings as failures (swift-docc-plugin, no network: the build is reused).
+./scripts/docs.sh

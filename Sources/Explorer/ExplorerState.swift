@@ -1,3 +1,4 @@
+import Foundation
 import Transformer
 
 /// One candidate for the next token, as `n` lists them.
@@ -285,4 +286,9 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
                 + "heads 1…n with one weight per query and key"
         }
     }
+}
+
+extension ExplorerError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

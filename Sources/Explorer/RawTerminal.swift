@@ -43,7 +43,9 @@ public final class RawTerminal: @unchecked Sendable {
     private let lock = NSLock()
     private var active = false
 
-    /// The write end of the SIGWINCH pipe; the handler only writes a byte to it.
+    /// The SIGWINCH pipe; the handler only writes a byte to its write end. nonisolated(unsafe) is
+    /// safe: it is set once, by the first `enter` (under `lock`, before the handler is installed),
+    /// and only read afterwards; a process has one terminal, so one `RawTerminal` enters at a time.
     nonisolated(unsafe) private static var resizePipe: [Int32] = [-1, -1]
 
     public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) throws {
@@ -155,4 +157,9 @@ public final class RawTerminal: @unchecked Sendable {
             bytes = bytes.dropFirst(written)
         }
     }
+}
+
+extension RawTerminal.Failure: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

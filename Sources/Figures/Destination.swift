@@ -1,6 +1,6 @@
 /// Checks, before any work is done, that a figure can be written to `path`: a known extension
 /// and an existing, writable folder. Throws the same errors `render` would.
-public func checkWritableDestination(_ path: String) throws {
+package func checkWritableDestination(_ path: String) throws {
     _ = try FigureFormat(path: path)
     _ = try checkWritableDirectory(for: path)
     try StagedOutputs().checkDestinationIsRegular(path)
@@ -8,7 +8,7 @@ public func checkWritableDestination(_ path: String) throws {
 
 /// Writes any file (a trace as JSON, say) the way figures are written: a temporary file in the
 /// same folder, then a rename, so no reader ever sees half a file.
-public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+package func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     let directory = try checkWritableDirectory(for: path)
     try writeAtomically(bytes, to: path, directory: directory)
 }

@@ -47,3 +47,8 @@ public enum FigureFormat: String, Sendable, CaseIterable {
 
     public var fileExtension: String { rawValue }
 }
+
+extension FigureError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
+}

@@ -11,18 +11,19 @@ import Foundation
 /// thread waiting on that pipe removes every registered file and then lets the signal end the
 /// process as it normally would (status 130 for SIGINT in a shell). It holds the lock until the
 /// process is gone, so no new temporary file can appear in between.
-public enum InterruptCleanup {
+package enum InterruptCleanup {
     private static let lock = NSLock()
+    /// `inFlight`, `installed` and `exitActions` are read and written only under `lock` (hence
+    /// nonisolated(unsafe) is safe).
     nonisolated(unsafe) private static var inFlight: Set<String> = []
     nonisolated(unsafe) private static var installed = false
-    /// Read and written only under `lock` (hence nonisolated(unsafe) is safe).
     nonisolated(unsafe) private static var exitActions: [@Sendable () -> Void] = []
     /// The write end of the pipe, read by the signal handler (an Int read is signal-safe).
     nonisolated(unsafe) private static var signalPipe: Int32 = -1
 
     /// Installs the handlers once per process (later calls do nothing). Command-line programs
     /// call it first thing; libraries never do, since the signal handling belongs to the app.
-    public static func install() {
+    package static func install() {
         lock.lock()
         defer { lock.unlock() }
         guard !installed else { return }
@@ -68,7 +69,7 @@ public enum InterruptCleanup {
     /// Not the ones a fault raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT): after a
     /// fault the process state cannot be trusted to run the clean-up thread, and model files
     /// are read with pread rather than mapped, so a truncated file no longer raises SIGBUS.
-    public static func terminatingSignals() -> [Int32] {
+    package static func terminatingSignals() -> [Int32] {
         var signals: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
                                 SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGSYS]
         #if os(Linux)
@@ -83,7 +84,7 @@ public enum InterruptCleanup {
 
     /// Runs `action` on the clean-up thread when a terminating signal arrives (Ctrl-C, SIGTERM, a closed terminal …), before the process
     /// ends: `tx explore` restores the terminal this way. The action must not write files.
-    public static func addExitAction(_ action: @escaping @Sendable () -> Void) {
+    package static func addExitAction(_ action: @escaping @Sendable () -> Void) {
         lock.lock()
         exitActions.append(action)
         lock.unlock()

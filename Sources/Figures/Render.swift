@@ -51,25 +51,25 @@ func renderCanvas(_ chart: any Chart, format: FigureFormat, scale: Double) throw
 
 /// What `render(_:to:)` drew while a log is installed (`RenderLog.$current.withValue`): for tests
 /// that check every figure of a whole lesson run (sizes, text inside the canvas, no overlaps).
-public final class RenderLog: @unchecked Sendable {
+package final class RenderLog: @unchecked Sendable {
     // @unchecked: the one mutable array is only touched while holding `lock`.
     private let lock = NSLock()
     private var recorded: [Entry] = []
 
-    public struct Entry: Sendable {
-        public var path: String
+    package struct Entry: Sendable {
+        package var path: String
         /// The chart's type, e.g. "Heatmap".
-        public var kind: String
+        package var kind: String
         /// Canvas size in user units.
-        public var size: Size
-        public var texts: [DrawnText]
+        package var size: Size
+        package var texts: [DrawnText]
     }
 
-    @TaskLocal public static var current: RenderLog?
+    @TaskLocal package static var current: RenderLog?
 
-    public init() {}
+    package init() {}
 
-    public var entries: [Entry] { lock.withLock { recorded } }
+    package var entries: [Entry] { lock.withLock { recorded } }
 
     func append(_ entry: Entry) { lock.withLock { recorded.append(entry) } }
 }

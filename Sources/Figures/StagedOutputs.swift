@@ -43,7 +43,7 @@ extension OutputError: LocalizedError {
 /// into place at the end. If the run fails before that, `discard` (or deinit) removes the
 /// temporary files and no destination is touched; if a rename fails part way, the files this
 /// run already published are removed too, so a run leaves all its outputs or none of them.
-public final class StagedOutputs {
+package final class StagedOutputs {
     private struct Staged {
         let temporary: String
         let destination: String
@@ -52,15 +52,15 @@ public final class StagedOutputs {
     private var staged: [Staged] = []
     private var finished = false
 
-    public init() {}
+    package init() {}
 
     deinit { discard() }
 
     /// The destinations staged so far, in order.
-    public var destinations: [String] { staged.map(\.destination) }
+    package var destinations: [String] { staged.map(\.destination) }
 
     /// Renders `chart` (format from the extension) and stages it for `path`.
-    public func stage(_ chart: any Chart, to path: String, scale: Double = 2) throws {
+    package func stage(_ chart: any Chart, to path: String, scale: Double = 2) throws {
         let format = try FigureFormat(path: path)
         _ = try checkWritableDirectory(for: path)
         try checkDestinationIsRegular(path)
@@ -68,7 +68,7 @@ public final class StagedOutputs {
     }
 
     /// Stages `bytes` for `path`: written to a temporary file beside it now, published later.
-    public func stage(_ bytes: [UInt8], to path: String) throws {
+    package func stage(_ bytes: [UInt8], to path: String) throws {
         precondition(!finished, "StagedOutputs used after publish or discard")
         let directory = try checkWritableDirectory(for: path)
         try checkDestinationIsRegular(path)
@@ -93,7 +93,7 @@ public final class StagedOutputs {
 
     /// Renames every staged file into place. On a failed rename, removes what this run already
     /// published and every temporary file, and throws the cause.
-    public func publish() throws {
+    package func publish() throws {
         precondition(!finished, "StagedOutputs published twice")
         InterruptCleanup.pauseBeforeRenameIfTesting()
         var published: [String] = []
@@ -112,7 +112,7 @@ public final class StagedOutputs {
     }
 
     /// Removes every staged temporary file; nothing is published.
-    public func discard() {
+    package func discard() {
         guard !finished else { return }
         for item in staged { unlink(item.temporary) }
         cleanUp()
@@ -156,12 +156,18 @@ public final class StagedOutputs {
     /// For the tests of what a failed write leaves: with TX_TEST_FAIL_WRITE=N in the
     /// environment, the Nth file written by this process fails as a full disk would (ENOSPC).
     /// Unset, this does nothing.
-    nonisolated(unsafe) private static var writesSoFar = 0   // only the command's own thread writes outputs
+    /// nonisolated(unsafe) is safe: read and written only under `writesLock` (tests running in
+    /// parallel write figures from several threads of one process).
+    nonisolated(unsafe) private static var writesSoFar = 0
+    private static let writesLock = NSLock()
 
     private static func injectedFailure() -> Int32? {
-        writesSoFar += 1
+        let written = writesLock.withLock {
+            writesSoFar += 1
+            return writesSoFar
+        }
         guard let value = ProcessInfo.processInfo.environment["TX_TEST_FAIL_WRITE"], let n = Int(value) else { return nil }
-        return writesSoFar == n ? ENOSPC : nil
+        return written == n ? ENOSPC : nil
     }
 
     /// Creates `temporary` (exclusively), writes all of `bytes`, flushes them to disk.
@@ -200,7 +206,7 @@ func writeOneFileAtomically(_ bytes: [UInt8], to path: String) throws {
 
 /// Checks, before any work, that a file of any kind can be written to `path`: its folder exists
 /// and is writable, and `path` is either new or a regular file (not a FIFO or a device).
-public func checkOutputDestination(_ path: String) throws {
+package func checkOutputDestination(_ path: String) throws {
     _ = try checkWritableDirectory(for: path)
     try StagedOutputs().checkDestinationIsRegular(path)
 }

@@ -275,3 +275,8 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 }
+
+extension BertEncoderError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
+}

@@ -177,6 +177,7 @@ public struct BertEncoderModel: Sendable {
 
     /// The encoder on one sequence of ids (usually `encode(text)`), every token seeing every other.
     ///
+    /// - Parameter ids: the token ids, [CLS] first and [SEP] last as `encode(_:)` makes them.
     /// - Parameter segments: one segment id per token (0 = sentence A, 1 = B); nil means all 0.
     /// - Parameter recordTrace: also return every head's attention weights, labelled with the
     ///   word pieces.

@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 import Transformer
 import Tokenizers
@@ -258,4 +259,9 @@ extension BertEncoderModel {
         return nearestNeighbours(of: vector, in: wordEmbeddings, vocabulary: vocabulary.tokens, count: count,
                                  excluding: Set(ids))
     }
+}
+
+extension EmbeddingArithmeticError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Tokenizers
 /// The shape of a Llama-family decoder, read from a GGUF file's `llama.*` metadata.
 public struct LlamaConfiguration: Sendable, Equatable {
@@ -125,4 +126,9 @@ public enum LlamaError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(llama.block_count) does not use (\(shown)\(names.count > 3 ? ", …" : "")): the configuration and the weights disagree"
         }
     }
+}
+
+extension LlamaError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

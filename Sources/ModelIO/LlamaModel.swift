@@ -32,14 +32,24 @@ import Tokenizers
 /// Measured in release (`-target-cpu native`) on the 2-core development machine: load 0.15 s, a
 /// 12-token prompt about 50 ms, then about 140 tokens/s on one thread (45–50 when the weights
 /// were dequantised to Float at load; debug builds are much slower).
+///
+/// One model may be shared by any number of tasks, each with its own `makeSession()`.
 public final class LlamaModel: @unchecked Sendable {
+    // @unchecked Sendable: the weights (`WeightMatrix`, `QuantizedMatrix`) are written once in
+    // `init` and only read afterwards; the RoPE table's cache is filled under its own lock; the one
+    // mutable setting, `threadCount`, is read and written under `settingsLock`.
     public let configuration: LlamaConfiguration
     public let tokenizer: ByteLevelBPE
     /// Threads for the matrix products and the prompt's attention heads (results are
     /// bit-identical for any count). 1 by default. Two threads run on `WorkerPool.shared`, whose
     /// helpers spin briefly between products instead of being woken through Dispatch for each
     /// of a token's ~120 short products (which used to make two threads slower than one).
-    public var threadCount: Int
+    public var threadCount: Int {
+        get { settingsLock.withLock { storedThreadCount } }
+        set { settingsLock.withLock { storedThreadCount = newValue } }
+    }
+    private var storedThreadCount = 1
+    private let settingsLock = NSLock()
     /// Whether the output projection reuses the token embedding (no `output.weight` in the file).
     public let tiedOutput: Bool
 
@@ -120,7 +130,6 @@ public final class LlamaModel: @unchecked Sendable {
             self.output = tokenEmbedding
             self.tiedOutput = true
         }
-        self.threadCount = 1
         self.rope = RopeTable(headDimension: c.headDimension, base: c.ropeFrequencyBase)
     }
 
@@ -222,6 +231,8 @@ public final class LlamaModel: @unchecked Sendable {
 /// A weight matrix [outputs, inputs] the decoder multiplies by: ggml blocks when the file stores
 /// it in a format `QuantizedMatrix` works on (Q4_1, Q8_0, Q4_0), Floats otherwise.
 enum Projection: @unchecked Sendable {
+    // @unchecked Sendable: both payloads are immutable after loading (see `WeightMatrix`); the
+    // enum itself is a plain value.
     case quantized(QuantizedMatrix)
     case dense(WeightMatrix)
 
@@ -283,6 +294,8 @@ enum Projection: @unchecked Sendable {
 
 /// A row-major Float matrix in memory that stays put (the kernels take raw pointers).
 final class WeightMatrix: @unchecked Sendable {
+    // @unchecked Sendable: `pointer`'s memory is written once in `init` and only read afterwards
+    // (by any number of threads at once); it is freed in `deinit`, when nobody holds the matrix.
     let rows: Int
     let columns: Int
     let pointer: UnsafeMutablePointer<Float>
@@ -302,6 +315,7 @@ final class WeightMatrix: @unchecked Sendable {
 /// RoPE's cos/sin per position, computed in Double and cached (positions are reused by every
 /// layer and every later step).
 final class RopeTable: @unchecked Sendable {
+    // @unchecked Sendable: the only mutable state, `cache`, is read and written under `lock`.
     let pairs: Int
     let inverseFrequencies: [Double]
     private var cache: [(cos: [Float], sin: [Float])] = []

@@ -8,9 +8,9 @@ import Transformer
 ///
 /// A probe belongs to one pass: make one, hand it to `LlamaModel.forward(ids:recordTrace:probe:)`,
 /// then read it. It is a class so the pass can fill it in place.
-public final class LlamaProbe: @unchecked Sendable {
-    // @unchecked: a probe is written by the one pass it is handed to and read after that pass
-    // returns; it is never shared between threads while a pass runs.
+///
+/// Not `Sendable`: the pass appends to it without a lock. Make one probe per pass (per task).
+public final class LlamaProbe {
 
     /// (layer, head) pairs, both from 0, whose attention output is set to zero before W_O: the
     /// same as zeroing that head's d_h columns of W_O (rows of the [in, out] form).

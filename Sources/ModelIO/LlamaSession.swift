@@ -9,7 +9,11 @@ import Transformer
 /// Running the prefix [a, b, c] at once and running [a], [b], [c] one `append` at a time give the
 /// same logits (up to float rounding): each position's keys and values depend only on the tokens
 /// up to it, which is exactly what the causal mask guarantees.
-public final class LlamaSession: @unchecked Sendable {
+///
+/// A session is deliberately not `Sendable`: its KV cache grows with every `append`, without a
+/// lock, so two tasks sharing one would race. Share the `LlamaModel` instead (it is `Sendable`)
+/// and give each task its own session with `makeSession()`.
+public final class LlamaSession {
     public let model: LlamaModel
     /// Positions in the cache.
     public private(set) var count = 0
@@ -88,6 +92,8 @@ public final class LlamaSession: @unchecked Sendable {
                 // computes it.
                 keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
                     values[layerIndex].withUnsafeBufferPointer { valueBuffer in
+                        // nonisolated(unsafe): the buffers outlive `run`; K, V and the queries
+                        // are only read, and each worker writes only its own heads of `out`.
                         nonisolated(unsafe) let K = keyBuffer.baseAddress!, V = valueBuffer.baseAddress!
                         nonisolated(unsafe) let queries = UnsafePointer(q), out = attended
                         let workers = max(1, min(threads, heads, WorkerPool.shared.maximumWorkers))

@@ -107,3 +107,8 @@ extension ModelStore {
         throw ModelLocatorError.folderHoldsNoModel(argument)
     }
 }
+
+extension ModelLocatorError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
+}

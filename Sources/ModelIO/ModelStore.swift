@@ -83,3 +83,8 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 }
+
+extension ModelStoreError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
+}

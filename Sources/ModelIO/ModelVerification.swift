@@ -35,7 +35,7 @@ extension ModelStore {
                 confirmed.append(line)
                 continue
             }
-            guard let actual = SHA256.hex(ofFile: path) else {
+            guard let actual = SHA256Hasher.hex(ofFile: path) else {
                 throw ModelStoreError.notInstalled(model: model.rawValue, directory: folder.path, package: model.package)
             }
             guard actual == expected else {

@@ -20,18 +20,18 @@
 /// is computed on its own (a row's result does not depend on the other rows of its block), with
 /// key blocks starting at 0, so the results are the same for any split of the queries or heads
 /// between threads.
-public enum AttentionKernel {
+package enum AttentionKernel {
     /// Queries per block (the rows of one score block).
-    public static let queryBlock = 64
+    package static let queryBlock = 64
     /// Keys per block (its columns); a multiple of 16 for the vector exponentials.
-    public static let keyBlock = 64
+    package static let keyBlock = 64
 
     /// out[i] = Σⱼ softmax(q_i·k_j·scale) v_j for `queries` rows of q, over the keys each query
     /// may see: all `keys` when `causalOffset` is nil; keys 0…causalOffset + i otherwise (query i
     /// sits at position causalOffset + i, as in a decoder's prompt after a cached prefix).
     /// Rows are `dimension` scalars; each operand has its own row stride, so one head's columns
     /// of a [T, heads·d_h] matrix can be used in place. A query that sees no key gets zeros.
-    public static func attend(queries: Int, keys: Int, dimension: Int, scale: Float,
+    package static func attend(queries: Int, keys: Int, dimension: Int, scale: Float,
                               q: UnsafePointer<Float>, qStride: Int,
                               k: UnsafePointer<Float>, kStride: Int,
                               v: UnsafePointer<Float>, vStride: Int,
@@ -142,7 +142,7 @@ public enum AttentionKernel {
 /// 1–2 ulp from the true value. `Foundation.exp` is a library call per element (several
 /// nanoseconds), which at 512 tokens made the exponentials alone cost as much as the matrix
 /// products. The same arithmetic runs in every build and for every thread count.
-public enum FastMath {
+package enum FastMath {
     typealias V = SIMD16<Float>
 
     /// e^x for 16 lanes: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by Cephes' degree-6 polynomial
@@ -173,12 +173,12 @@ public enum FastMath {
 
     /// e^x for one value, computed exactly like one lane of the vector version.
     @inline(__always)
-    public static func exp(_ x: Float) -> Float { exp(V(repeating: x))[0] }
+    package static func exp(_ x: Float) -> Float { exp(V(repeating: x))[0] }
 
     /// values[j] = e^(values[j] − shift) for j < count, and `total` += their sum (16 lanes, then
     /// the lanes added in a fixed order).
     @inline(__always)
-    public static func expShifted(_ values: UnsafeMutablePointer<Float>, count: Int, by shift: Float,
+    package static func expShifted(_ values: UnsafeMutablePointer<Float>, count: Int, by shift: Float,
                                   total: inout Float) {
         let raw = UnsafeMutableRawPointer(values)
         let offset = V(repeating: shift)
@@ -203,7 +203,7 @@ public enum FastMath {
 
     /// x·σ(x) = x / (1 + e^−x) (SiLU) times `gate`, in place over `count` values:
     /// values[i] = silu(values[i]) · other[i]. The same arithmetic for every length and split.
-    public static func siluProduct(_ values: UnsafeMutablePointer<Float>, _ other: UnsafePointer<Float>, count: Int) {
+    package static func siluProduct(_ values: UnsafeMutablePointer<Float>, _ other: UnsafePointer<Float>, count: Int) {
         let raw = UnsafeMutableRawPointer(values), rawOther = UnsafeRawPointer(other)
         var i = 0
         while i + 16 <= count {

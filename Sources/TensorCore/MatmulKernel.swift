@@ -45,7 +45,7 @@ import Darwin
 /// **A single row** (m = 1, a vector times a matrix, as in decoding one token) skips the tiles:
 /// it streams the rows of B into a row of sums (`multiplyRow`), summing each element exactly as
 /// the tiled kernel would, so a row has the same bits alone or inside a larger product.
-public enum MatmulKernel {
+package enum MatmulKernel {
     /// One SIMD register's worth of Floats (a zmm register with AVX-512, 4 xmm registers with SSE).
     typealias Vector = SIMD16<Float>
 
@@ -66,11 +66,11 @@ public enum MatmulKernel {
     /// thread costs some microseconds, as much as a product of this size takes on one core.
     /// Measured: 16×384·384×384 (2.4 M) ran slower on two threads than on one, 16×384·384×1536
     /// (9.4 M) faster.
-    public static let parallelThreshold = 1 << 22
+    package static let parallelThreshold = 1 << 22
 
     /// The thread count `multiply` uses when none is given: 1 for small products, otherwise
     /// one per online processor.
-    public static func automaticThreads(m: Int, n: Int, k: Int) -> Int {
+    package static func automaticThreads(m: Int, n: Int, k: Int) -> Int {
         let (mn, o1) = m.multipliedReportingOverflow(by: n)
         let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
         if !o1 && !o2 && mnk < parallelThreshold { return 1 }
@@ -96,7 +96,7 @@ public enum MatmulKernel {
     /// `threads`: how many threads share the work; nil picks `automaticThreads(m:n:k:)`, and
     /// 1 or less runs on the calling thread. The result is bit-identical for every thread count
     /// (see "Threads" at the top of the file).
-    public static func multiply(m: Int, n: Int, k: Int,
+    package static func multiply(m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int,
                                 c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -130,6 +130,8 @@ public enum MatmulKernel {
 
         // Chunk boundaries fall on whole micro-tiles (6 rows, 32 columns) where possible, so
         // that only the last chunk in each direction has edge tiles.
+        // nonisolated(unsafe): the pointers outlive `run` (it returns when every worker is done);
+        // a and b are only read, and each chunk of c is written by the one worker that took it.
         nonisolated(unsafe) let a = a, b = b, c = c
         let counter = ChunkCounter()
         defer { counter.deallocate() }
@@ -409,6 +411,7 @@ public enum MatmulKernel {
 /// without a dependency on the Synchronization module. A pthread mutex lives at a fixed address
 /// (it must never be moved), hence the manual allocation.
 final class ChunkCounter: @unchecked Sendable {
+    // @unchecked Sendable: `value` is read and written only while holding `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value = 0
 

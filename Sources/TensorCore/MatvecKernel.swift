@@ -12,10 +12,10 @@
 /// loop instead: without optimisation every SIMD operation is a function call and the scalar
 /// loop is about ten times faster. The two sum in different orders, so debug and release results
 /// may differ in the last bits (never between thread counts within one build).
-public enum MatvecKernel {
+package enum MatvecKernel {
     /// Y[rows × outputs] = X[rows × inputs] · W[outputs × inputs]ᵀ, all row-major and contiguous.
     /// `threads` ≤ 1 runs on the calling thread.
-    public static func multiply(x: UnsafePointer<Float>, rows: Int, w: UnsafePointer<Float>,
+    package static func multiply(x: UnsafePointer<Float>, rows: Int, w: UnsafePointer<Float>,
                                 outputs: Int, inputs: Int, y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         precondition(rows >= 0 && outputs >= 0 && inputs >= 0, "MatvecKernel.multiply: negative size")
         if rows == 0 || outputs == 0 { return }
@@ -24,6 +24,8 @@ public enum MatvecKernel {
             multiplySlice(x: x, rows: rows, w: w, outputs: outputs, inputs: inputs, y: y, range: 0..<outputs)
             return
         }
+        // nonisolated(unsafe): the pointers outlive `run` (it returns when every worker is done);
+        // x and w are only read, and each worker writes its own disjoint range of y.
         nonisolated(unsafe) let x = x, w = w, y = y
         WorkerPool.shared.run(workers: workers) { worker in
             let begin = outputs * worker / workers, end = outputs * (worker + 1) / workers
@@ -120,7 +122,7 @@ public enum MatvecKernel {
 
     /// Σᵢ a[i] · b[i], summed in a fixed order for a given build.
     @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
 #if DEBUG
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0

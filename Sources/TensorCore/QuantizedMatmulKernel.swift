@@ -41,6 +41,8 @@ extension QuantizedMatrix {
         let packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, columns * paddedRows) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(1, columns * paddedRows))
         defer { packed.deallocate() }
+        // nonisolated(unsafe): both outlive `pool.run`; x is only read, and each worker packs its
+        // own panels of `packed` (the next phase starts after `run` returns).
         nonisolated(unsafe) let xs = x, packedX = packed
         pool.run(workers: min(workers, panels)) { worker in
             for panel in stride(from: worker, to: panels, by: min(workers, panels)) {

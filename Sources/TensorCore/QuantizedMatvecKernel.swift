@@ -35,6 +35,8 @@
 /// code runs about ten times faster. The two sum in different orders, so debug and release may
 /// differ in the last bits.
 public final class QuantizedMatrix: @unchecked Sendable {
+    // @unchecked Sendable: `scales`, `mins` and `quants` are filled once in `init` and only read
+    // afterwards (by any number of threads at once); they are freed in `deinit`.
     public enum Format: String, Sendable, CustomStringConvertible {
         /// 4-bit q, a Float16 scale and a Float16 minimum per block (20 bytes per 32 weights).
         case q4_1 = "Q4_1"
@@ -205,6 +207,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
         // thread). Each output is one call of the same row routine whoever computes it.
         let pool = WorkerPool.shared
         let workers = max(1, min(threads, pool.maximumWorkers, totalOutputs / 64))
+        // nonisolated(unsafe): the workers only read `x` and `sums`, which outlive `pool.run`
+        // (it returns when every worker has finished).
         nonisolated(unsafe) let x = x
         nonisolated(unsafe) let sums = blockSums
         let outputs = jobs.map { UncheckedPointer(pointer: $0.y) }

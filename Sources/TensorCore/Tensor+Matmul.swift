@@ -73,6 +73,8 @@ extension Tensor {
                     // the threads take whole products from a shared counter instead. Each
                     // product is computed on one thread exactly as above, so the bits do not
                     // depend on the thread count.
+                    // nonisolated(unsafe): the buffers outlive `run`; a and b are only read,
+                    // and each product's slice of c is written by the one thread that took it.
                     nonisolated(unsafe) let a = aBase, b = bBase, cBase = c
                     let transposingOther = transposingOther
                     let counter = ChunkCounter()

@@ -25,16 +25,16 @@ import Synchronization
 /// nested call from inside a job) runs every worker index itself, one after the other: the same
 /// results, just not in parallel. That keeps concurrent callers (e.g. tests running in parallel)
 /// correct without a queue.
-public final class WorkerPool: @unchecked Sendable {
+package final class WorkerPool: @unchecked Sendable {
     // @unchecked Sendable: all shared state is atomic except the mutex and condition variable,
     // which pthreads synchronises. The body behind `job` stays alive until every worker that
     // takes part has decremented `remaining`, which the owner waits for before returning.
 
     /// One helper per additional online processor.
-    public static let shared = WorkerPool(helpers: max(0, MatmulKernel.activeProcessors - 1))
+    package static let shared = WorkerPool(helpers: max(0, MatmulKernel.activeProcessors - 1))
 
     /// The most workers a job can have: the helpers plus the calling thread.
-    public var maximumWorkers: Int { helperCount + 1 }
+    package var maximumWorkers: Int { helperCount + 1 }
 
     /// About 20–50 µs of polling before a helper parks (each iteration is one atomic load).
     static let spinIterations = 20_000
@@ -63,7 +63,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// Runs `body(w)` for w in 0..<workers, at most `maximumWorkers` at once, and returns when all
     /// are done. Worker 0 runs on the calling thread. `workers` larger than the pool (or a busy
     /// pool) runs the extra indices on the calling thread too.
-    public func run(workers: Int, _ body: (Int) -> Void) {
+    package func run(workers: Int, _ body: (Int) -> Void) {
         if workers <= 1 {
             if workers == 1 { body(0) }
             return

@@ -8,7 +8,9 @@ import Darwin
 /// the box-drawing and shade glyphs, and how wide the screen is.
 ///
 /// Colour is off when `NO_COLOR` is set (https://no-color.org), when `--no-color` is given,
-/// when standard output is not a terminal, or when `TERM=dumb`. 24-bit colour is used when
+/// when standard output is not a terminal, or when `TERM=dumb`. `FORCE_COLOR`
+/// (https://force-color.org; any value but empty, `0` or `false`) turns it on where the output
+/// is not a terminal or `TERM=dumb`; `NO_COLOR` and `--no-color` still win. 24-bit colour is used when
 /// `COLORTERM` is `truecolor` or `24bit`; otherwise the 256-colour palette, which every
 /// colour terminal in use understands. `TX_ASCII=1` replaces the glyphs whose width is
 /// "ambiguous" in Unicode (─ │ · ● ░ ▒ ▓ █ …), which terminals in CJK locales draw two
@@ -37,9 +39,11 @@ public struct TerminalStyle: Sendable {
     public static func detect(noColorFlag: Bool = false,
                               environment: [String: String] = currentEnvironment(),
                               outputIsTerminal: Bool = isatty(STDOUT_FILENO) == 1) -> TerminalStyle {
-        var color = !noColorFlag && outputIsTerminal
+        var color = outputIsTerminal && environment["TERM"] != "dumb"
+        let force = environment["FORCE_COLOR"]?.lowercased() ?? ""
+        if !force.isEmpty && force != "0" && force != "false" { color = true }
+        if noColorFlag { color = false }
         if let value = environment["NO_COLOR"], !value.isEmpty { color = false }
-        if environment["TERM"] == "dumb" { color = false }
         let colorTerm = environment["COLORTERM"]?.lowercased() ?? ""
         let depth: ColorDepth = colorTerm == "truecolor" || colorTerm == "24bit" ? .trueColor : .palette256
         let ascii = ["1", "yes", "true"].contains(environment["TX_ASCII"]?.lowercased() ?? "")

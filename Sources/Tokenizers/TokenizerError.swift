@@ -1,3 +1,4 @@
+import Foundation
 /// What can go wrong when a tokenizer is set up: a size or setting that cannot work.
 ///
 /// Every message says what was expected and what came, so the CLI can print it as it is.
@@ -12,4 +13,9 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             return "\(field): \(reason)"
         }
     }
+}
+
+extension TokenizerError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

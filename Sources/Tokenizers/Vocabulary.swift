@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -321,4 +322,9 @@ public struct Vocabulary: Sendable, Equatable {
             }
         }
     }
+}
+
+extension VocabularyError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

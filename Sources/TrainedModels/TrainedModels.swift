@@ -207,3 +207,8 @@ public enum TrainedModels {
         }
     }
 }
+
+extension TrainedModelError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
+}

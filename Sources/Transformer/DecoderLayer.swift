@@ -81,6 +81,7 @@ public struct DecoderLayer: Sendable {
     /// x [T, d] or [B, T, d] → the same shape.
     ///
     /// - Parameters:
+    ///   - x: the target's states, [T, d] or [B, T, d].
     ///   - memory: the encoder output [T_source, d] or [B, T_source, d]; required when the layer
     ///     has cross-attention, and must be nil when it has none.
     ///   - selfMask: usually the causal mask [T, T], combined with the target's padding mask

@@ -10,6 +10,33 @@ public struct MultiHeadOutput: Sendable {
     /// Every stage of the per-head attention (Q, K, V as [..., h, T, d_h], scores, masked scores,
     /// weights, per-head outputs), for lessons that show the inside of one head.
     public let stages: AttentionStages
+
+    /// How many heads `weights` holds (its axis −3).
+    public var headCount: Int { weights.shape.count >= 3 ? weights.shape[weights.shape.count - 3] : 0 }
+
+    /// One head's attention weights as rows (queries) of columns (keys), ready for a `Heatmap`
+    /// or a printout: `weights[head]` of an unbatched output ([h, T_q, T_k]), or
+    /// `weights[batch, head]` of a batched one ([B, h, T_q, T_k]). Heads and batch entries count
+    /// from 0, like every index in the library (`tx` shows heads from 1).
+    public func weights(head: Int, batch: Int = 0) throws -> [[Float]] {
+        let shape = weights.shape
+        guard shape.count == 3 || shape.count == 4 else {
+            throw TransformerError.invalidInput(operation: "MultiHeadOutput.weights(head:)",
+                                                reason: "weights of shape \(shape) are neither [h, T_q, T_k] nor [B, h, T_q, T_k]")
+        }
+        let batches = shape.count == 4 ? shape[0] : 1
+        let heads = headCount, queries = shape[shape.count - 2], keys = shape[shape.count - 1]
+        guard (0..<heads).contains(head) else {
+            throw TransformerError.invalidInput(operation: "MultiHeadOutput.weights(head:)",
+                                                reason: "head \(head) does not exist: the heads are 0..<\(heads)")
+        }
+        guard (0..<batches).contains(batch) else {
+            throw TransformerError.invalidInput(operation: "MultiHeadOutput.weights(head:)",
+                                                reason: "batch entry \(batch) does not exist: the entries are 0..<\(batches)")
+        }
+        let start = (batch * heads + head) * queries * keys
+        return (0..<queries).map { q in Array(weights.scalars[(start + q * keys)..<(start + (q + 1) * keys)]) }
+    }
 }
 
 /// Multi-head attention (Vaswani et al. 2017, §3.2.2):
@@ -101,6 +128,9 @@ public struct MultiHeadAttention: Sendable {
 
     /// Attention of `query` ([T_q, d] or [B, T_q, d]) over `keyValue` ([T_k, d] or [B, T_k, d]).
     ///
+    /// - Parameter input: the queries' states, [T_q, d] or [B, T_q, d].
+    /// - Parameter keyValue: the states the keys and values come from, [T_k, d] or [B, T_k, d]
+    ///   (the same tensor as `input` for self-attention).
     /// - Parameter mask: 1 where a key is hidden. Any shape that broadcasts to the scores
     ///   [..., h, T_q, T_k]: [T_q, T_k] (causal), [B, 1, 1, T_k] (padding), [B, 1, T_q, T_k]
     ///   (both). Extra leading axes of length 1 are dropped, so a [1, 1, 1, T_k] padding mask
@@ -156,6 +186,8 @@ public struct MultiHeadAttention: Sendable {
             q.scalars.withUnsafeBufferPointer { qb in
                 k.scalars.withUnsafeBufferPointer { kb in
                     v.scalars.withUnsafeBufferPointer { vb in
+                        // nonisolated(unsafe): the buffers outlive `run`; q, k, v are only read
+                        // and each worker writes only its own heads' columns of `out`.
                         nonisolated(unsafe) let qp = qb.baseAddress, kp = kb.baseAddress, vp = vb.baseAddress
                         nonisolated(unsafe) let out = buffer.baseAddress
                         guard let qp, let kp, let vp, let out else { return }

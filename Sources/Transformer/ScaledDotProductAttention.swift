@@ -33,6 +33,9 @@ public struct AttentionStages: Sendable {
 
 /// Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V  (Vaswani et al. 2017, eq. 1), keeping every stage.
 ///
+/// - Parameter query: Q, [T_q, d_k] or with leading batch and head axes.
+/// - Parameter key: K, [T_k, d_k], the same leading axes as Q.
+/// - Parameter value: V, [T_k, d_v], the same leading axes as Q.
 /// - Parameter mask: 1 where query i must not see key j (a causal mask hides the future, a padding
 ///   mask hides pad tokens), 0 elsewhere; shape [T_q, T_k] or any shape the scores broadcast over.
 ///   Hidden positions get −∞ before the softmax, so they receive exactly zero weight.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What can go wrong when a model is configured or fed: the shape errors of the tensor
 /// arithmetic stay `TensorError`; these are the errors about tokens, lengths and sizes.
 ///
@@ -29,4 +31,9 @@ public enum TransformerError: Error, Equatable, CustomStringConvertible {
             return "\(operation): \(reason)"
         }
     }
+}
+
+extension TransformerError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
+    public var errorDescription: String? { description }
 }

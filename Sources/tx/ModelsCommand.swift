@@ -77,7 +77,7 @@ struct Models: ParsableCommand {
                     if model.files.contains(file) { allGood = false }
                 } else if let pinList {
                     if let expected = pinList["\(model.rawValue)/\(file)"] {
-                        if let actual = SHA256.hex(ofFile: path) {
+                        if let actual = SHA256Hasher.hex(ofFile: path) {
                             if actual == expected {
                                 status = "SHA-256 ok"
                             } else {

@@ -3,6 +3,7 @@ import Figures
 import Foundation
 import TrainedModels
 import Lessons
+import TensorCore
 import Terminal
 
 @main
@@ -35,6 +36,7 @@ struct TX: ParsableCommand {
               tx analyze lens --model smollm2 \\
                   --text "The capital of France is"
             """,
+        version: TransformerExplorerVersion.string,
         subcommands: [List.self, Start.self, LessonCommand.self, Attention.self, Explore.self, Compare.self, Shift.self,
                       Generate.self, MaskedLM.self, Params.self, Train.self, Embed.self, Models.self, Analyze.self],
         defaultSubcommand: List.self

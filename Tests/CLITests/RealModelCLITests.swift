@@ -40,10 +40,10 @@ let minilmInstalled = ModelStore.isInstalled(.minilm)
 @Suite("SHA-256")
 struct SHA256Tests {
     @Test func knownVectors() {
-        #expect(SHA256.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Hasher.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Hasher.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         // Two blocks: the padding spills into a second block.
-        #expect(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(SHA256Hasher.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
@@ -51,11 +51,11 @@ struct SHA256Tests {
     static let megabyte = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
 
     @Test func oneMegabyteMatchesSha256sum() {
-        #expect(SHA256.hex(Self.megabyte) == "06b7bbfb7824aa03382051691630eb26de85102d1b08a81e907ec0744cd8a286")
+        #expect(SHA256Hasher.hex(Self.megabyte) == "06b7bbfb7824aa03382051691630eb26de85102d1b08a81e907ec0744cd8a286")
     }
 
     @Test func feedingInPiecesGivesTheSameDigest() {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var offset = 0
         for size in [1, 63, 64, 65, 1000, 4097] + [Int](repeating: 100_000, count: 11) {
             let end = min(offset + size, Self.megabyte.count)
@@ -63,14 +63,14 @@ struct SHA256Tests {
             offset = end
         }
         hasher.update(Self.megabyte[offset...])
-        #expect(SHA256.hexString(hasher.finalize()) == SHA256.hex(Self.megabyte))
+        #expect(SHA256Hasher.hexString(hasher.finalize()) == SHA256Hasher.hex(Self.megabyte))
     }
 
     @Test func fileDigestAndUnreadableFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)").path
         try Data("hello\n".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(SHA256.hex(ofFile: path) == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
-        #expect(SHA256.hex(ofFile: path + ".missing") == nil)
+        #expect(SHA256Hasher.hex(ofFile: path) == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+        #expect(SHA256Hasher.hex(ofFile: path + ".missing") == nil)
     }
 }
 
@@ -86,7 +86,7 @@ struct ModelsCommandTests {
         for file in ModelStore.Name.minilm.files {
             let contents = Data("contents of \(file)\n".utf8)
             try contents.write(to: minilm.appendingPathComponent(file))
-            pins += "\(SHA256.hex(contents))  minilm/\(file)\n"
+            pins += "\(SHA256Hasher.hex(contents))  minilm/\(file)\n"
         }
         try Data("tampered\n".utf8).write(to: minilm.appendingPathComponent("vocab.txt"))
         pins += "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53  smollm2/SmolLM2-135M-Instruct.Q4_1.gguf\n"

@@ -39,7 +39,7 @@ struct ModelStoreTests {
             guard case let .checksumMismatch(model, path, expected, found, _) = error as? ModelStoreError else { return false }
             return model == "smollm2" && path == file.path
                 && expected == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-                && found == SHA256.hex(Data("not the model".utf8))
+                && found == SHA256Hasher.hex(Data("not the model".utf8))
         }
         // Nothing is stamped for a bad file.
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(ModelStore.stampFileName).path))

@@ -202,3 +202,24 @@ struct PagerAnswerTests {
         #expect(widest(shown[1]) <= 30 || shown[1].split(separator: "\n").last.map { $0.contains("[") } == true)
     }
 }
+
+/// FORCE_COLOR (https://force-color.org) turns colour on without a terminal; NO_COLOR and
+/// --no-color still turn it off.
+@Suite("FORCE_COLOR")
+struct ForceColorTests {
+    @Test func forcesColourWithoutATerminalButNotOverNoColor() {
+        #expect(TerminalStyle.detect(environment: [:], outputIsTerminal: false).useColor == false)
+        #expect(TerminalStyle.detect(environment: ["FORCE_COLOR": "1"], outputIsTerminal: false).useColor == true)
+        #expect(TerminalStyle.detect(environment: ["FORCE_COLOR": "3"], outputIsTerminal: false).useColor == true)
+        #expect(TerminalStyle.detect(environment: ["FORCE_COLOR": "1", "TERM": "dumb"], outputIsTerminal: true).useColor == true)
+        #expect(TerminalStyle.detect(environment: ["TERM": "dumb"], outputIsTerminal: true).useColor == false)
+        for off in ["", "0", "false", "FALSE"] {
+            #expect(TerminalStyle.detect(environment: ["FORCE_COLOR": off], outputIsTerminal: false).useColor == false)
+        }
+        #expect(TerminalStyle.detect(environment: ["FORCE_COLOR": "1", "NO_COLOR": "1"], outputIsTerminal: false).useColor == false)
+        #expect(TerminalStyle.detect(noColorFlag: true, environment: ["FORCE_COLOR": "1"], outputIsTerminal: true).useColor == false)
+        // The output really is coloured: an SGR escape around the text.
+        let style = TerminalStyle.detect(environment: ["FORCE_COLOR": "1"], outputIsTerminal: false)
+        #expect(style.bold("x") == "\u{1B}[1mx\u{1B}[0m")
+    }
+}

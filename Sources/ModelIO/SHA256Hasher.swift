@@ -4,7 +4,10 @@ import Foundation
 /// Used by `tx models` and `ModelStore.verify` to check the fetched model files against scripts/models.sha256 without a
 /// crypto dependency. Written for clarity first; the compression loop works on raw pointers so
 /// that hashing a 90 MB model file stays tolerable in a debug build.
-public struct SHA256: Sendable {
+///
+/// `package`, not `public`, and not named `SHA256`: a program that imports ModelIO beside
+/// swift-crypto (whose type is `SHA256`) must not see two of them (`'SHA256' is ambiguous`).
+package struct SHA256Hasher: Sendable {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -22,9 +25,9 @@ public struct SHA256: Sendable {
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
-    public init() { pending.reserveCapacity(64) }
+    package init() { pending.reserveCapacity(64) }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
         var offset = 0
         if !pending.isEmpty {
@@ -42,12 +45,12 @@ public struct SHA256: Sendable {
         if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
     }
 
-    public mutating func update<D: DataProtocol>(_ data: D) {
+    package mutating func update<D: DataProtocol>(_ data: D) {
         for region in data.regions { region.withUnsafeBytes { update($0) } }
     }
 
     /// The digest; the hasher should not be used afterwards.
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var tail = pending
         tail.append(0x80)
@@ -59,21 +62,21 @@ public struct SHA256: Sendable {
     }
 
     /// The digest of `data` as 64 lower-case hex digits.
-    public static func hex<D: DataProtocol>(_ data: D) -> String {
-        var hasher = SHA256()
+    package static func hex<D: DataProtocol>(_ data: D) -> String {
+        var hasher = SHA256Hasher()
         hasher.update(data)
         return hexString(hasher.finalize())
     }
 
     /// The digest of a file, read 1 MB at a time with pread; nil when it cannot be read or is
     /// not a regular file (a FIFO in the models folder must not block the check forever).
-    public static func hex(ofFile path: String) -> String? {
+    package static func hex(ofFile path: String) -> String? {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: off_t = 0
         while true {
@@ -89,7 +92,7 @@ public struct SHA256: Sendable {
         return hexString(hasher.finalize())
     }
 
-    public static func hexString(_ bytes: [UInt8]) -> String {
+    package static func hexString(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }

@@ -1,0 +1,6 @@
+/// The package's version, in one place: `tx --version` prints it, CHANGELOG.md's newest entry and
+/// the README's `.package(url: …, from: …)` line name it (a test keeps the three in step).
+/// Semantic versioning: a release that breaks public API raises the first number.
+public enum TransformerExplorerVersion {
+    public static let string = "0.1.0"
+}
