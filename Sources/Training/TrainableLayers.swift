@@ -152,11 +152,20 @@ public struct TrainableEmbedding: Sendable {
 
 // MARK: Multi-head attention
 
-/// What trainable attention returns: the output (differentiable) and the attention weights of
-/// every head as a plain tensor [B, h, T_q, T_k] (or [h, T_q, T_k]) for traces and figures.
+/// What trainable attention returns: the output (differentiable) and, as plain tensors for
+/// traces and figures, the attention weights of every head [B, h, T_q, T_k] (or [h, T_q, T_k])
+/// and the queries and keys that made them, [B, h, T_q, d_h] and [B, h, T_k, d_h].
 public struct TrainableAttentionOutput: Sendable {
     public let output: Variable
     public let weights: Tensor
+    public let queries: Tensor
+    public let keys: Tensor
+
+    /// The same attention with the layer's output in place of the attention's own (an encoder
+    /// layer passes its sublayer's weights, queries and keys on).
+    func replacingOutput(_ output: Variable) -> TrainableAttentionOutput {
+        TrainableAttentionOutput(output: output, weights: weights, queries: queries, keys: keys)
+    }
 }
 
 /// Multi-head attention (self or cross), as `MultiHeadAttention`:
@@ -200,25 +209,19 @@ public struct TrainableMultiHeadAttention: Sendable {
     /// padding mask [B, 1, 1, T_k] or both combined [B, 1, T_q, T_k].
     public func callAsFunction(query input: Variable, keyValue: Variable,
                                mask: Tensor? = nil) throws -> TrainableAttentionOutput {
-        guard input.value.rank == keyValue.value.rank, input.value.rank >= 2 else {
-            throw TensorError.shapeMismatch(
-                operation: "TrainableMultiHeadAttention (query and keyValue must both be [T, d] or both [B, T, d])",
-                lhs: input.shape, rhs: keyValue.shape)
-        }
+        try MultiHeadAttention.checkInputs(query: input.shape, keyValue: keyValue.shape,
+                                           operation: "TrainableMultiHeadAttention")
         let q = try query(input).splitHeads(heads)         // (B, h, T_q, d_h)
         let k = try key(keyValue).splitHeads(heads)        // (B, h, T_k, d_h)
         let v = try value(keyValue).splitHeads(heads)      // (B, h, T_k, d_h)
         var scores = try q.matmul(k.transposed()) / Float(headDimension).squareRoot()   // (B, h, T_q, T_k)
-        if var m = mask {
-            // An unbatched input may still come with a [1, 1, T_q, T_k] mask: drop the extra 1s.
-            while m.rank > scores.value.rank, m.shape[0] == 1 {
-                m = try m.reshaped(Array(m.shape.dropFirst()))
-            }
+        if let m = try MultiHeadAttention.headMask(mask, scoresRank: scores.value.rank) {
             scores = try scores.maskedFill(m, with: -.infinity)
         }
         let weights = scores.softmax()                     // (B, h, T_q, T_k), rows sum to 1
         let mixed = try weights.matmul(v).mergeHeads()     // (B, h, T_q, d_h) -> (B, T_q, d)
-        return TrainableAttentionOutput(output: try output(mixed), weights: weights.value)
+        return TrainableAttentionOutput(output: try output(mixed), weights: weights.value,
+                                        queries: q.value, keys: k.value)
     }
 
     /// Self-attention: queries, keys and values all from x.
@@ -333,7 +336,7 @@ public struct TrainableEncoderLayer: Sendable {
         let h = try normPlacement.trainableResidual(x, attended.output, norm: attentionNorm)
         let transformed = try feedForward(normPlacement.trainableSublayerInput(h, norm: feedForwardNorm))
         let output = try normPlacement.trainableResidual(h, transformed, norm: feedForwardNorm)
-        return TrainableAttentionOutput(output: output, weights: attended.weights)
+        return attended.replacingOutput(output)
     }
 
     public var parameters: ParameterCollection {
@@ -357,10 +360,15 @@ public struct TrainableEncoderLayer: Sendable {
 /// What a trainable decoder layer returns.
 public struct TrainableDecoderLayerOutput: Sendable {
     public let output: Variable
+    /// Causal self-attention: weights [B, h, T, T], queries and keys.
+    public let selfAttention: TrainableAttentionOutput
+    /// Cross-attention over the encoder output: weights [B, h, T, S], queries and keys.
+    public let crossAttention: TrainableAttentionOutput
+
     /// [B, h, T, T]
-    public let selfAttentionWeights: Tensor
+    public var selfAttentionWeights: Tensor { selfAttention.weights }
     /// [B, h, T, S]
-    public let crossAttentionWeights: Tensor
+    public var crossAttentionWeights: Tensor { crossAttention.weights }
 }
 
 /// Masked self-attention, cross-attention over the encoder output, feed-forward; each in a
@@ -411,8 +419,7 @@ public struct TrainableDecoderLayer: Sendable {
         h = try normPlacement.trainableResidual(h, crossed.output, norm: crossAttentionNorm)
         let transformed = try feedForward(normPlacement.trainableSublayerInput(h, norm: feedForwardNorm))
         let output = try normPlacement.trainableResidual(h, transformed, norm: feedForwardNorm)
-        return TrainableDecoderLayerOutput(output: output, selfAttentionWeights: attended.weights,
-                                           crossAttentionWeights: crossed.weights)
+        return TrainableDecoderLayerOutput(output: output, selfAttention: attended, crossAttention: crossed)
     }
 
     public var parameters: ParameterCollection {

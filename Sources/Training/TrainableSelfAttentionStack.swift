@@ -90,6 +90,13 @@ public struct TrainableSelfAttentionStack: Sendable {
     /// (what a reward model reads), and every layer's attention weights. Arguments as `forward`.
     public func hiddenStates(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
         -> (hidden: Variable, attention: [Tensor]) {
+        let (hidden, attention) = try run(batch, segments: segments, padID: padID)
+        return (hidden, attention.map(\.weights))
+    }
+
+    /// `hiddenStates` with every layer's whole attention (weights, queries and keys).
+    func run(_ batch: [[Int]], segments: [[Int]]?, padID: Int) throws
+        -> (hidden: Variable, attention: [TrainableAttentionOutput]) {
         let operation = "TrainableSelfAttentionStack.forward"
         let padded = try TrainableSeq2Seq.padded(batch, padID: padID, operation: operation)
         let length = padded[0].count
@@ -107,14 +114,14 @@ public struct TrainableSelfAttentionStack: Sendable {
         }
         let padding = paddingMask(tokenIDs: padded, padID: padID)                          // (B, 1, 1, T)
         let mask = pattern == .causal ? try combineMasks(causalMask(size: length), padding) : padding
-        var weights: [Tensor] = []
+        var attention: [TrainableAttentionOutput] = []
         for layer in layers {
             let step = try layer(h, mask: mask)
             h = step.output
-            weights.append(step.weights)
+            attention.append(step)
         }
         if let finalNorm { h = try finalNorm(h) }                                          // (B, T, d)
-        return (h, weights)
+        return (h, attention)
     }
 
     /// Mean cross-entropy of `labels` (one per input token; `ignoreIndex` where nothing is to be
@@ -139,14 +146,15 @@ public struct TrainableSelfAttentionStack: Sendable {
         return (0..<ids.count).map { Array(logits.scalars[($0 * v)..<(($0 + 1) * v)]) }
     }
 
-    /// The attention of one unpadded sequence as a trace (one entry per layer and head).
-    public func trace(_ ids: [Int], tokens: [String], segments: [Int]? = nil) throws -> AttentionTrace {
-        let attention = try forward([ids], segments: segments.map { [$0] }, padID: -1).attention
+    /// The attention of one unpadded sequence as a trace (one entry per layer and head), with
+    /// every head's queries and keys when `recordQueriesKeys` (the neuron view).
+    public func trace(_ ids: [Int], tokens: [String], segments: [Int]? = nil,
+                      recordQueriesKeys: Bool = false) throws -> AttentionTrace {
+        let attention = try run([ids], segments: segments.map { [$0] }, padID: -1).attention
         var trace = AttentionTrace(architecture: pattern == .causal ? "decoder-only" : "encoder-only")
-        for (layer, weights) in attention.enumerated() {
-            try trace.record(weights: weights, layer: layer,
-                             kind: pattern == .causal ? .decoderSelf : .encoderSelf,
-                             queryTokens: tokens, keyTokens: tokens)
+        for (layer, step) in attention.enumerated() {
+            try trace.record(step, layer: layer, kind: pattern == .causal ? .decoderSelf : .encoderSelf,
+                             queryTokens: tokens, keyTokens: tokens, queriesKeys: recordQueriesKeys)
         }
         return trace
     }
