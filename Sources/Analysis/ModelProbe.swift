@@ -143,15 +143,8 @@ public enum ProbedModel: Sendable {
         guard model.configuration.normPlacement == .pre else {
             throw TransformerError.invalidInput(operation: "ProbedModel", reason: "only pre-norm stacks can be probed")
         }
-        // The same operations, in the same order, as `TrainableSelfAttentionStack.forward`.
-        let d = model.configuration.modelDimension
-        var h = try model.tokenEmbedding.lookup(batch: [ids]) * Float(d).squareRoot()          // (1, T, d)
-        h = try h + Variable(sinusoidalPositionalEncoding(length: ids.count, dimension: d), name: "positions")
-        if let segmentEmbedding = model.segmentEmbedding {
-            h = try h + segmentEmbedding.lookup(batch: [segments ?? ids.map { _ in 0 }])
-        }
-        let padding = paddingMask(tokenIDs: [ids], padID: -1)                                 // (1, 1, 1, T)
-        let mask = model.pattern == .causal ? try combineMasks(causalMask(size: ids.count), padding) : padding
+        // The model's own input and mask, then its layers run as `TrainableSelfAttentionStack.forward` runs them.
+        let (h, mask) = try model.input([ids], segments: segments.map { [$0] }, padID: -1)     // (1, T, d)
         var trace = AttentionTrace(architecture: model.pattern == .causal ? "decoder-only" : "encoder-only")
         var residuals = try runLayers(try model.layers.map { try $0.inferenceLayer() }, input: h.value, mask: mask,
                                       labels: labels, kind: model.pattern == .causal ? .decoderSelf : .encoderSelf,

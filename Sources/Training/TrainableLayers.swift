@@ -9,6 +9,25 @@ import Transformer
 // `ParameterCollection` under the same dotted names ("query.weight", "attentionNorm.gamma", …),
 // so a trained model's `parameters.values` can be saved and loaded into the inference types.
 // `inferenceLayer()` builds that inference twin from the current values.
+//
+// A trainable layer is always made from an inference layer (`TrainableLinear(Linear(…))`,
+// `TrainableEncoderLayer(EncoderLayer(…))`), so sizes, checks and random initialisation are
+// written once, in module Transformer; the stacks below draw their layers through
+// `EncoderStack` and `DecoderStack`. What stays here is only what differs: the forward pass on
+// `Variable`, and the parameter names a training loop updates.
+
+extension ParameterCollection {
+    /// Every child's parameters, each name prefixed with the child's name and a dot, in order: the
+    /// names the inference twins give their weights with `prefixed` ("query.weight" of child
+    /// "attention" is "attention.query.weight"). nil children (an absent bias or norm) are left out.
+    static func naming(_ children: [(name: String, parameters: ParameterCollection?)]) throws -> ParameterCollection {
+        var collection = ParameterCollection()
+        for (name, parameters) in children {
+            if let parameters { try collection.add(contentsOf: parameters, prefix: name + ".") }
+        }
+        return collection
+    }
+}
 
 // MARK: Linear
 
@@ -19,12 +38,6 @@ public struct TrainableLinear: Sendable {
 
     public var inputSize: Int { weight.shape[0] }
     public var outputSize: Int { weight.shape[1] }
-
-    /// Random weights with standard deviation 1/√in and a zero bias, as `Linear`.
-    public init(inputSize: Int, outputSize: Int, bias: Bool = true, using generator: inout SeededGenerator) {
-        let layer = Linear(inputSize: inputSize, outputSize: outputSize, bias: bias, using: &generator)
-        self.init(layer)
-    }
 
     /// Starts from the values of an inference layer (e.g. loaded weights).
     public init(_ layer: Linear) {
@@ -62,11 +75,6 @@ public struct TrainableLayerNorm: Sendable {
 
     public var size: Int { gamma.shape[0] }
 
-    /// γ = 1, β = 0, as `LayerNorm`.
-    public init(size: Int, epsilon: Float = 1e-5) {
-        self.init(LayerNorm(size: size, epsilon: epsilon))
-    }
-
     public init(_ layer: LayerNorm) {
         gamma = Variable(layer.gamma, name: "gamma")
         beta = Variable(layer.beta, name: "beta")
@@ -98,11 +106,6 @@ public struct TrainableEmbedding: Sendable {
 
     public var vocabularySize: Int { weight.shape[0] }
     public var dimension: Int { weight.shape[1] }
-
-    /// Rows with standard deviation 1/√d, as `Embedding`.
-    public init(vocabularySize: Int, dimension: Int, using generator: inout SeededGenerator) {
-        self.init(Embedding(vocabularySize: vocabularySize, dimension: dimension, using: &generator))
-    }
 
     public init(_ layer: Embedding) {
         weight = Variable(layer.weight, name: "weight")
@@ -148,6 +151,15 @@ public struct TrainableEmbedding: Sendable {
     public func inferenceLayer() throws -> Embedding {
         try Embedding(weight: weight.value)
     }
+
+    /// The first hidden states of the trainable models, [B, T, d]: the rows of a rectangular
+    /// batch × √d plus the sinusoidal positions (constants), the recipe of the inference models'
+    /// `ModelInput.embedded` (Vaswani et al. 2017, §3.4 and §3.5).
+    public func embeddedWithPositions(batch: [[Int]]) throws -> Variable {
+        let rows = try lookup(batch: batch)                                                   // (B, T, d)
+        let positions = sinusoidalPositionalEncoding(length: batch[0].count, dimension: dimension)   // (T, d)
+        return try rows * Float(dimension).squareRoot() + Variable(positions, name: "positions")
+    }
 }
 
 // MARK: Multi-head attention
@@ -184,10 +196,6 @@ public struct TrainableMultiHeadAttention: Sendable {
 
     public var modelDimension: Int { query.inputSize }
     public var headDimension: Int { modelDimension / heads }
-
-    public init(modelDimension: Int, heads: Int, using generator: inout SeededGenerator) throws {
-        try self.init(MultiHeadAttention(modelDimension: modelDimension, heads: heads, using: &generator))
-    }
 
     /// Throws `TransformerError.invalidConfiguration` for grouped-query or rotary attention,
     /// which this twin does not compute.
@@ -230,12 +238,8 @@ public struct TrainableMultiHeadAttention: Sendable {
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: query.parameters, prefix: "query.")
-        try! collection.add(contentsOf: key.parameters, prefix: "key.")
-        try! collection.add(contentsOf: value.parameters, prefix: "value.")
-        try! collection.add(contentsOf: output.parameters, prefix: "output.")
-        return collection
+        try! .naming([("query", query.parameters), ("key", key.parameters), ("value", value.parameters),
+                      ("output", output.parameters)])   // fixed, distinct names: cannot clash
     }
 
     public func inferenceLayer() throws -> MultiHeadAttention {
@@ -252,12 +256,6 @@ public struct TrainableFeedForward: Sendable {
     public let contract: TrainableLinear
     public let activation: Activation
 
-    public init(modelDimension: Int, hiddenDimension: Int, activation: Activation = .gelu,
-                using generator: inout SeededGenerator) {
-        self.init(FeedForward(modelDimension: modelDimension, hiddenDimension: hiddenDimension,
-                              activation: activation, using: &generator))
-    }
-
     public init(_ layer: FeedForward) {
         expand = TrainableLinear(layer.expand)
         contract = TrainableLinear(layer.contract)
@@ -271,10 +269,7 @@ public struct TrainableFeedForward: Sendable {
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: expand.parameters, prefix: "expand.")
-        try! collection.add(contentsOf: contract.parameters, prefix: "contract.")
-        return collection
+        try! .naming([("expand", expand.parameters), ("contract", contract.parameters)])   // cannot clash
     }
 
     public func inferenceLayer() throws -> FeedForward {
@@ -284,23 +279,9 @@ public struct TrainableFeedForward: Sendable {
 
 // MARK: Residual wiring
 
-extension NormPlacement {
-    /// pre-norm: the sublayer reads LN(x); post-norm: it reads x.
-    func trainableSublayerInput(_ x: Variable, norm: TrainableLayerNorm) throws -> Variable {
-        switch self {
-        case .pre: return try norm(x)
-        case .post: return x
-        }
-    }
-
-    /// pre-norm: x + Sublayer(LN(x)); post-norm: LN(x + Sublayer(x)).
-    func trainableResidual(_ x: Variable, _ sublayerOutput: Variable, norm: TrainableLayerNorm) throws -> Variable {
-        switch self {
-        case .pre: return try x + sublayerOutput
-        case .post: return try norm(x + sublayerOutput)
-        }
-    }
-}
+// `NormPlacement.sublayerInput` and `residual` (Transformer/Residual.swift) wire pre- and post-norm
+// for these layers too: one definition for `Tensor` and `Variable`.
+extension TrainableLayerNorm: ResidualNorm {}
 
 // MARK: Encoder layer
 
@@ -314,13 +295,6 @@ public struct TrainableEncoderLayer: Sendable {
     public let feedForwardNorm: TrainableLayerNorm
     public let normPlacement: NormPlacement
 
-    public init(modelDimension: Int, heads: Int, feedForwardDimension: Int, activation: Activation = .gelu,
-                normPlacement: NormPlacement = .pre, using generator: inout SeededGenerator) throws {
-        try self.init(EncoderLayer(modelDimension: modelDimension, heads: heads,
-                                   feedForwardDimension: feedForwardDimension, activation: activation,
-                                   normPlacement: normPlacement, using: &generator))
-    }
-
     public init(_ layer: EncoderLayer) throws {
         attention = try TrainableMultiHeadAttention(layer.attention)
         attentionNorm = TrainableLayerNorm(layer.attentionNorm)
@@ -332,20 +306,16 @@ public struct TrainableEncoderLayer: Sendable {
     /// x [B, T, d] → (output [B, T, d], attention weights [B, h, T, T]). `mask`: usually the
     /// source padding mask [B, 1, 1, T] (1 = hidden).
     public func callAsFunction(_ x: Variable, mask: Tensor? = nil) throws -> TrainableAttentionOutput {
-        let attended = try attention(normPlacement.trainableSublayerInput(x, norm: attentionNorm), mask: mask)
-        let h = try normPlacement.trainableResidual(x, attended.output, norm: attentionNorm)
-        let transformed = try feedForward(normPlacement.trainableSublayerInput(h, norm: feedForwardNorm))
-        let output = try normPlacement.trainableResidual(h, transformed, norm: feedForwardNorm)
+        let attended = try attention(normPlacement.sublayerInput(x, norm: attentionNorm), mask: mask)
+        let h = try normPlacement.residual(x, attended.output, norm: attentionNorm)
+        let transformed = try feedForward(normPlacement.sublayerInput(h, norm: feedForwardNorm))
+        let output = try normPlacement.residual(h, transformed, norm: feedForwardNorm)
         return attended.replacingOutput(output)
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: attention.parameters, prefix: "attention.")
-        try! collection.add(contentsOf: attentionNorm.parameters, prefix: "attentionNorm.")
-        try! collection.add(contentsOf: feedForward.parameters, prefix: "feedForward.")
-        try! collection.add(contentsOf: feedForwardNorm.parameters, prefix: "feedForwardNorm.")
-        return collection
+        try! .naming([("attention", attention.parameters), ("attentionNorm", attentionNorm.parameters),
+                      ("feedForward", feedForward.parameters), ("feedForwardNorm", feedForwardNorm.parameters)])
     }
 
     public func inferenceLayer() throws -> EncoderLayer {
@@ -353,6 +323,15 @@ public struct TrainableEncoderLayer: Sendable {
                          feedForward: feedForward.inferenceLayer(), feedForwardNorm: feedForwardNorm.inferenceLayer(),
                          normPlacement: normPlacement)
     }
+}
+
+/// `configuration.layers` encoder layers and the final norm of a pre-norm stack, with the random
+/// draws of `EncoderStack(configuration:using:)`: the trainable stacks start from the very
+/// weights the inference stack would have.
+func trainableEncoderStack(_ c: TransformerConfiguration, using generator: inout SeededGenerator) throws
+    -> (layers: [TrainableEncoderLayer], finalNorm: TrainableLayerNorm?) {
+    let stack = try EncoderStack(configuration: c, using: &generator)
+    return (try stack.layers.map(TrainableEncoderLayer.init), stack.finalNorm.map(TrainableLayerNorm.init))
 }
 
 // MARK: Decoder layer
@@ -384,13 +363,6 @@ public struct TrainableDecoderLayer: Sendable {
     public let feedForwardNorm: TrainableLayerNorm
     public let normPlacement: NormPlacement
 
-    public init(modelDimension: Int, heads: Int, feedForwardDimension: Int, activation: Activation = .gelu,
-                normPlacement: NormPlacement = .pre, using generator: inout SeededGenerator) throws {
-        try self.init(DecoderLayer(modelDimension: modelDimension, heads: heads,
-                                   feedForwardDimension: feedForwardDimension, activation: activation,
-                                   normPlacement: normPlacement, crossAttention: true, using: &generator))
-    }
-
     /// From an inference layer, which must have cross-attention.
     public init(_ layer: DecoderLayer) throws {
         guard let cross = layer.crossAttention, let crossNorm = layer.crossAttentionNorm else {
@@ -411,26 +383,21 @@ public struct TrainableDecoderLayer: Sendable {
     /// selfMask: causal [T, T] or causal+padding [B, 1, T, T]; memoryMask: source padding [B, 1, 1, S].
     public func callAsFunction(_ x: Variable, memory: Variable, selfMask: Tensor?,
                                memoryMask: Tensor?) throws -> TrainableDecoderLayerOutput {
-        let attended = try selfAttention(normPlacement.trainableSublayerInput(x, norm: selfAttentionNorm),
+        let attended = try selfAttention(normPlacement.sublayerInput(x, norm: selfAttentionNorm),
                                          mask: selfMask)
-        var h = try normPlacement.trainableResidual(x, attended.output, norm: selfAttentionNorm)
-        let crossed = try crossAttention(query: normPlacement.trainableSublayerInput(h, norm: crossAttentionNorm),
+        var h = try normPlacement.residual(x, attended.output, norm: selfAttentionNorm)
+        let crossed = try crossAttention(query: normPlacement.sublayerInput(h, norm: crossAttentionNorm),
                                          keyValue: memory, mask: memoryMask)
-        h = try normPlacement.trainableResidual(h, crossed.output, norm: crossAttentionNorm)
-        let transformed = try feedForward(normPlacement.trainableSublayerInput(h, norm: feedForwardNorm))
-        let output = try normPlacement.trainableResidual(h, transformed, norm: feedForwardNorm)
+        h = try normPlacement.residual(h, crossed.output, norm: crossAttentionNorm)
+        let transformed = try feedForward(normPlacement.sublayerInput(h, norm: feedForwardNorm))
+        let output = try normPlacement.residual(h, transformed, norm: feedForwardNorm)
         return TrainableDecoderLayerOutput(output: output, selfAttention: attended, crossAttention: crossed)
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: selfAttention.parameters, prefix: "selfAttention.")
-        try! collection.add(contentsOf: selfAttentionNorm.parameters, prefix: "selfAttentionNorm.")
-        try! collection.add(contentsOf: crossAttention.parameters, prefix: "crossAttention.")
-        try! collection.add(contentsOf: crossAttentionNorm.parameters, prefix: "crossAttentionNorm.")
-        try! collection.add(contentsOf: feedForward.parameters, prefix: "feedForward.")
-        try! collection.add(contentsOf: feedForwardNorm.parameters, prefix: "feedForwardNorm.")
-        return collection
+        try! .naming([("selfAttention", selfAttention.parameters), ("selfAttentionNorm", selfAttentionNorm.parameters),
+                      ("crossAttention", crossAttention.parameters), ("crossAttentionNorm", crossAttentionNorm.parameters),
+                      ("feedForward", feedForward.parameters), ("feedForwardNorm", feedForwardNorm.parameters)])
     }
 
     public func inferenceLayer() throws -> DecoderLayer {
@@ -441,4 +408,12 @@ public struct TrainableDecoderLayer: Sendable {
                          feedForward: feedForward.inferenceLayer(), feedForwardNorm: feedForwardNorm.inferenceLayer(),
                          normPlacement: normPlacement)
     }
+}
+
+/// `configuration.layers` decoder layers with cross-attention and the final norm of a pre-norm
+/// stack, with the random draws of `DecoderStack(configuration:crossAttention: true, using:)`.
+func trainableDecoderStack(_ c: TransformerConfiguration, using generator: inout SeededGenerator) throws
+    -> (layers: [TrainableDecoderLayer], finalNorm: TrainableLayerNorm?) {
+    let stack = try DecoderStack(configuration: c, crossAttention: true, using: &generator)
+    return (try stack.layers.map(TrainableDecoderLayer.init), stack.finalNorm.map(TrainableLayerNorm.init))
 }

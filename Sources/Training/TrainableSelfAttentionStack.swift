@@ -51,29 +51,15 @@ public struct TrainableSelfAttentionStack: Sendable {
         self.pattern = pattern
         var generator = SeededGenerator(seed: seed)
         let d = c.modelDimension
-        tokenEmbedding = TrainableEmbedding(vocabularySize: vocabularySize, dimension: d, using: &generator)
+        tokenEmbedding = TrainableEmbedding(Embedding(vocabularySize: vocabularySize, dimension: d, using: &generator))
         segmentEmbedding = segmentCount > 0
-            ? TrainableEmbedding(vocabularySize: segmentCount, dimension: d, using: &generator)
+            ? TrainableEmbedding(Embedding(vocabularySize: segmentCount, dimension: d, using: &generator))
             : nil
-        var stack: [TrainableEncoderLayer] = []
-        for _ in 0..<c.layers {
-            stack.append(try TrainableEncoderLayer(
-                modelDimension: d, heads: c.heads, feedForwardDimension: c.feedForwardDimension,
-                activation: c.activation, normPlacement: c.normPlacement, using: &generator))
-        }
-        layers = stack
-        finalNorm = c.normPlacement == .pre ? TrainableLayerNorm(size: d) : nil
-
-        var collection = ParameterCollection()
-        try collection.add(contentsOf: tokenEmbedding.parameters, prefix: "tokenEmbedding.")
-        if let segmentEmbedding {
-            try collection.add(contentsOf: segmentEmbedding.parameters, prefix: "segmentEmbedding.")
-        }
-        for (index, layer) in stack.enumerated() {
-            try collection.add(contentsOf: layer.parameters, prefix: "layers.\(index).")
-        }
-        if let finalNorm { try collection.add(contentsOf: finalNorm.parameters, prefix: "finalNorm.") }
-        parameters = collection
+        (layers, finalNorm) = try trainableEncoderStack(c, using: &generator)
+        parameters = try .naming([("tokenEmbedding", tokenEmbedding.parameters),
+                                  ("segmentEmbedding", segmentEmbedding?.parameters)]
+                                 + layers.enumerated().map { ("layers.\($0)", $1.parameters) }
+                                 + [("finalNorm", finalNorm?.parameters)])
     }
 
     /// Logits [B, T, V] and every layer's attention weights [B, h, T, T] for a batch padded with
@@ -97,12 +83,25 @@ public struct TrainableSelfAttentionStack: Sendable {
     /// `hiddenStates` with every layer's whole attention (weights, queries and keys).
     func run(_ batch: [[Int]], segments: [[Int]]?, padID: Int) throws
         -> (hidden: Variable, attention: [TrainableAttentionOutput]) {
+        var (h, mask) = try input(batch, segments: segments, padID: padID)                 // (B, T, d)
+        var attention: [TrainableAttentionOutput] = []
+        for layer in layers {
+            let step = try layer(h, mask: mask)
+            h = step.output
+            attention.append(step)
+        }
+        if let finalNorm { h = try finalNorm(h) }                                          // (B, T, d)
+        return (h, attention)
+    }
+
+    /// What the first layer reads, [B, T, d] (token rows × √d + positions [+ segments]), and the
+    /// mask every layer runs with (padding, and causal for `.causal`), for a batch padded with
+    /// `padID`. Arguments as `forward`.
+    public func input(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws -> (embedded: Variable, mask: Tensor) {
         let operation = "TrainableSelfAttentionStack.forward"
         let padded = try TrainableSeq2Seq.padded(batch, padID: padID, operation: operation)
         let length = padded[0].count
-        let d = configuration.modelDimension
-        var h = try tokenEmbedding.lookup(batch: padded) * Float(d).squareRoot()          // (B, T, d)
-        h = try h + Variable(sinusoidalPositionalEncoding(length: length, dimension: d), name: "positions")
+        var h = try tokenEmbedding.embeddedWithPositions(batch: padded)                    // (B, T, d)
         if let segmentEmbedding {
             let types = try TrainableSeq2Seq.padded(segments ?? padded.map { $0.map { _ in 0 } }, padID: 0,
                                                      operation: operation + " (segments)")
@@ -113,15 +112,7 @@ public struct TrainableSelfAttentionStack: Sendable {
             h = try h + segmentEmbedding.lookup(batch: types)                              // (B, T, d)
         }
         let padding = paddingMask(tokenIDs: padded, padID: padID)                          // (B, 1, 1, T)
-        let mask = pattern == .causal ? try combineMasks(causalMask(size: length), padding) : padding
-        var attention: [TrainableAttentionOutput] = []
-        for layer in layers {
-            let step = try layer(h, mask: mask)
-            h = step.output
-            attention.append(step)
-        }
-        if let finalNorm { h = try finalNorm(h) }                                          // (B, T, d)
-        return (h, attention)
+        return (h, pattern == .causal ? try combineMasks(causalMask(size: length), padding) : padding)
     }
 
     /// Mean cross-entropy of `labels` (one per input token; `ignoreIndex` where nothing is to be

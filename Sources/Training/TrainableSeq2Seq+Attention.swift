@@ -9,7 +9,7 @@ extension TrainableSeq2Seq {
         let (memory, memoryMask) = try encode(paddedSource: [source], padID: padID)      // (1, S, d)
         let selfMask = try combineMasks(causalMask(size: decoderInput.count),
                                         paddingMask(tokenIDs: [decoderInput], padID: padID))   // (1, 1, T, T)
-        var h = try embed([decoderInput], table: targetEmbedding)                         // (1, T, d)
+        var h = try targetEmbedding.embeddedWithPositions(batch: [decoderInput])           // (1, T, d)
         var weights: [Tensor] = []
         for layer in decoderLayers {
             let step = try layer(h, memory: memory, selfMask: selfMask, memoryMask: memoryMask)
@@ -30,7 +30,7 @@ extension TrainableSeq2Seq {
         let noPadding = -1   // one unpadded sequence each
         var trace = AttentionTrace(architecture: "encoder-decoder")
         let sourceMask = paddingMask(tokenIDs: [source], padID: noPadding)               // (1, 1, 1, S)
-        var memory = try embed([source], table: sourceEmbedding)                           // (1, S, d)
+        var memory = try sourceEmbedding.embeddedWithPositions(batch: [source])            // (1, S, d)
         for (index, layer) in encoderLayers.enumerated() {
             let step = try layer(memory, mask: sourceMask)
             try trace.record(step, layer: index, kind: .encoderSelf, queryTokens: sourceTokens,
@@ -40,7 +40,7 @@ extension TrainableSeq2Seq {
         if let encoderFinalNorm { memory = try encoderFinalNorm(memory) }
         let selfMask = try combineMasks(causalMask(size: decoderInput.count),
                                         paddingMask(tokenIDs: [decoderInput], padID: noPadding))   // (1, 1, T, T)
-        var h = try embed([decoderInput], table: targetEmbedding)                          // (1, T, d)
+        var h = try targetEmbedding.embeddedWithPositions(batch: [decoderInput])           // (1, T, d)
         for (index, layer) in decoderLayers.enumerated() {
             let step = try layer(h, memory: memory, selfMask: selfMask, memoryMask: sourceMask)
             try trace.record(step.selfAttention, layer: index, kind: .decoderSelf, queryTokens: decoderTokens,
