@@ -91,7 +91,8 @@ public struct ArchitectureDemo: Sendable {
 
     /// The shipped trained models on a Chinese sentence and its English translation (the
     /// translator's own when `target` is nil).
-    public init(trainedOn text: String, target: String? = nil) throws {
+    /// `recordQueriesKeys` puts every head's queries and keys in the traces (the neuron view).
+    public init(trainedOn text: String, target: String? = nil, recordQueriesKeys: Bool = false) throws {
         let translator = try TrainedModels.translator()
         let languageModel = try TrainedModels.languageModel()
         let bert = try TrainedModels.tinyBERT()
@@ -107,10 +108,11 @@ public struct ArchitectureDemo: Sendable {
         traces[.encoderDecoder] = try translator.model.trace(
             source: translator.sourceIDs(source),
             decoderInput: decoderInput.map { targetIDs[$0] ?? targetIDs["<unk>"] ?? 0 },
-            sourceTokens: source, decoderTokens: decoderInput)
-        traces[.decoder] = try languageModel.trace(english)
+            sourceTokens: source, decoderTokens: decoderInput, recordQueriesKeys: recordQueriesKeys)
+        traces[.decoder] = try languageModel.trace(english, recordQueriesKeys: recordQueriesKeys)
         let pair = bert.encodePair(source, english)
-        traces[.encoder] = try bert.trace(tokens: pair.tokens, segments: pair.segments)
+        traces[.encoder] = try bert.trace(tokens: pair.tokens, segments: pair.segments,
+                                          recordQueriesKeys: recordQueriesKeys)
         sourceTokens = source
         decoderInputTokens = decoderInput
         encoderOnlyTokens = pair.tokens
@@ -124,7 +126,8 @@ public struct ArchitectureDemo: Sendable {
     }
 
     /// Tiny randomly initialised models on any text (see the type's documentation).
-    public init(text: String, target: String? = nil, seed: UInt64) throws {
+    /// `recordQueriesKeys` puts every head's queries and keys in the traces (the neuron view).
+    public init(text: String, target: String? = nil, seed: UInt64, recordQueriesKeys: Bool = false) throws {
         let tokenizer = WordTokenizer()
         let source = tokenizer.tokenize(text)
         guard !source.isEmpty else { throw DemoError.emptyText("--text") }
@@ -150,11 +153,12 @@ public struct ArchitectureDemo: Sendable {
         let decoder = try DecoderOnlyModel(configuration: configuration(.tinyGPT), seed: seed)
         let encoderDecoder = try EncoderDecoderModel(configuration: configuration(.tinyOriginal), seed: seed)
         var traces: [Architecture: AttentionTrace] = [:]
-        traces[.encoder] = try encoder.forward(ids(source), tokens: source, recordTrace: true).trace
-        traces[.decoder] = try decoder.forward(ids(source), tokens: source, recordTrace: true).trace
+        let qk = recordQueriesKeys
+        traces[.encoder] = try encoder.forward(ids(source), tokens: source, recordTrace: true, recordQueriesKeys: qk).trace
+        traces[.decoder] = try decoder.forward(ids(source), tokens: source, recordTrace: true, recordQueriesKeys: qk).trace
         traces[.encoderDecoder] = try encoderDecoder.forward(source: ids(source), target: ids(decoderInput),
                                                              sourceTokens: source, targetTokens: decoderInput,
-                                                             recordTrace: true).trace
+                                                             recordTrace: true, recordQueriesKeys: qk).trace
         self.sourceTokens = source
         self.decoderInputTokens = decoderInput
         encoderOnlyTokens = source

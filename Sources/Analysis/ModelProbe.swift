@@ -143,15 +143,8 @@ public enum ProbedModel: Sendable {
         guard model.configuration.normPlacement == .pre else {
             throw TransformerError.invalidInput(operation: "ProbedModel", reason: "only pre-norm stacks can be probed")
         }
-        // The same operations, in the same order, as `TrainableSelfAttentionStack.forward`.
-        let d = model.configuration.modelDimension
-        var h = try model.tokenEmbedding.lookup(batch: [ids]) * Float(d).squareRoot()          // (1, T, d)
-        h = try h + Variable(sinusoidalPositionalEncoding(length: ids.count, dimension: d), name: "positions")
-        if let segmentEmbedding = model.segmentEmbedding {
-            h = try h + segmentEmbedding.lookup(batch: [segments ?? ids.map { _ in 0 }])
-        }
-        let padding = paddingMask(tokenIDs: [ids], padID: -1)                                 // (1, 1, 1, T)
-        let mask = model.pattern == .causal ? try combineMasks(causalMask(size: ids.count), padding) : padding
+        // The model's own input and mask, then its layers run as `TrainableSelfAttentionStack.forward` runs them.
+        let (h, mask) = try model.input([ids], segments: segments.map { [$0] }, padID: -1)     // (1, T, d)
         var trace = AttentionTrace(architecture: model.pattern == .causal ? "decoder-only" : "encoder-only")
         var residuals = try runLayers(try model.layers.map { try $0.inferenceLayer() }, input: h.value, mask: mask,
                                       labels: labels, kind: model.pattern == .causal ? .decoderSelf : .encoderSelf,
@@ -182,16 +175,8 @@ public enum ProbedModel: Sendable {
             let transformed = try layer.feedForward(pre ? try layer.feedForwardNorm(h) : h)
             x = pre ? try h + transformed : try layer.feedForwardNorm(h + transformed)
             states.append(x)
-            let first = trace.entries.count
-            try trace.record(weights: attended.weights, layer: index, kind: kind, queryTokens: labels, keyTokens: labels)
-            if recordQueriesKeys {
-                let q = try headRows(attended.stages.query), k = try headRows(attended.stages.key)
-                for head in 0..<layer.attention.heads {
-                    trace.entries[first + head].queries = q[head]
-                    trace.entries[first + head].keys = k[head]
-                    trace.entries[first + head].scale = 1 / Float(layer.attention.headDimension).squareRoot()
-                }
-            }
+            try trace.record(attended, layer: index, kind: kind, queryTokens: labels, keyTokens: labels,
+                             queriesKeys: recordQueriesKeys)
         }
         return states
     }
@@ -207,15 +192,6 @@ public enum ProbedModel: Sendable {
             for i in start..<(start + block) { scalars[i] = 0 }
         } }
         return try Tensor(shape: shape, scalars: scalars)
-    }
-
-    /// [(1,) h, T, d_h] → [h][T][d_h] (the first sequence of a batch).
-    private static func headRows(_ tensor: Tensor) throws -> [[[Float]]] {
-        let shape = tensor.shape, rank = shape.count
-        let h = shape[rank - 3], t = shape[rank - 2], dh = shape[rank - 1]
-        let s = tensor.scalars
-        return (0..<h).map { head in (0..<t).map { p in
-            Array(s[((head * t + p) * dh)..<((head * t + p) * dh + dh)]) } }
     }
 }
 

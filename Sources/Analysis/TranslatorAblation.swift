@@ -32,9 +32,7 @@ public struct TranslatorAblation: Sendable {
 
     /// Token rows × √d + sinusoidal positions, as `TrainableSeq2Seq` embeds: [1, T, d].
     private func embed(_ ids: [Int], table: TrainableEmbedding) throws -> Tensor {
-        let d = model.configuration.modelDimension
-        let rows = try table.lookup(batch: [ids]) * Float(d).squareRoot()
-        return try (rows + Variable(sinusoidalPositionalEncoding(length: ids.count, dimension: d), name: "positions")).value
+        try table.embeddedWithPositions(batch: [ids]).value
     }
 
     /// Greedy translation of source ids, as `TrainableSeq2Seq.greedyDecode`: the generated

@@ -78,9 +78,10 @@ public struct LanguageModel: Sendable {
         return generated
     }
 
-    /// The attention of the model reading "<s>" + `tokens`.
-    public func trace(_ tokens: [String]) throws -> AttentionTrace {
-        try model.trace(input(tokens), tokens: ["<s>"] + tokens)
+    /// The attention of the model reading "<s>" + `tokens`; with every head's queries and keys
+    /// when `recordQueriesKeys`.
+    public func trace(_ tokens: [String], recordQueriesKeys: Bool = false) throws -> AttentionTrace {
+        try model.trace(input(tokens), tokens: ["<s>"] + tokens, recordQueriesKeys: recordQueriesKeys)
     }
 }
 

@@ -88,9 +88,10 @@ public struct TinyBERT: Sendable {
         return order.prefix(max(0, count)).map { (vocabulary[$0], probabilities[$0]) }
     }
 
-    /// The attention of the model reading `tokens` (segments as given).
-    public func trace(tokens: [String], segments: [Int]) throws -> AttentionTrace {
-        try model.trace(ids(tokens), tokens: tokens, segments: segments)
+    /// The attention of the model reading `tokens` (segments as given); with every head's
+    /// queries and keys when `recordQueriesKeys`.
+    public func trace(tokens: [String], segments: [Int], recordQueriesKeys: Bool = false) throws -> AttentionTrace {
+        try model.trace(ids(tokens), tokens: tokens, segments: segments, recordQueriesKeys: recordQueriesKeys)
     }
 }
 

@@ -9,6 +9,25 @@ import Transformer
 // `ParameterCollection` under the same dotted names ("query.weight", "attentionNorm.gamma", …),
 // so a trained model's `parameters.values` can be saved and loaded into the inference types.
 // `inferenceLayer()` builds that inference twin from the current values.
+//
+// A trainable layer is always made from an inference layer (`TrainableLinear(Linear(…))`,
+// `TrainableEncoderLayer(EncoderLayer(…))`), so sizes, checks and random initialisation are
+// written once, in module Transformer; the stacks below draw their layers through
+// `EncoderStack` and `DecoderStack`. What stays here is only what differs: the forward pass on
+// `Variable`, and the parameter names a training loop updates.
+
+extension ParameterCollection {
+    /// Every child's parameters, each name prefixed with the child's name and a dot, in order: the
+    /// names the inference twins give their weights with `prefixed` ("query.weight" of child
+    /// "attention" is "attention.query.weight"). nil children (an absent bias or norm) are left out.
+    static func naming(_ children: [(name: String, parameters: ParameterCollection?)]) throws -> ParameterCollection {
+        var collection = ParameterCollection()
+        for (name, parameters) in children {
+            if let parameters { try collection.add(contentsOf: parameters, prefix: name + ".") }
+        }
+        return collection
+    }
+}
 
 // MARK: Linear
 
@@ -19,12 +38,6 @@ public struct TrainableLinear: Sendable {
 
     public var inputSize: Int { weight.shape[0] }
     public var outputSize: Int { weight.shape[1] }
-
-    /// Random weights with standard deviation 1/√in and a zero bias, as `Linear`.
-    public init(inputSize: Int, outputSize: Int, bias: Bool = true, using generator: inout SeededGenerator) {
-        let layer = Linear(inputSize: inputSize, outputSize: outputSize, bias: bias, using: &generator)
-        self.init(layer)
-    }
 
     /// Starts from the values of an inference layer (e.g. loaded weights).
     public init(_ layer: Linear) {
@@ -62,11 +75,6 @@ public struct TrainableLayerNorm: Sendable {
 
     public var size: Int { gamma.shape[0] }
 
-    /// γ = 1, β = 0, as `LayerNorm`.
-    public init(size: Int, epsilon: Float = 1e-5) {
-        self.init(LayerNorm(size: size, epsilon: epsilon))
-    }
-
     public init(_ layer: LayerNorm) {
         gamma = Variable(layer.gamma, name: "gamma")
         beta = Variable(layer.beta, name: "beta")
@@ -98,11 +106,6 @@ public struct TrainableEmbedding: Sendable {
 
     public var vocabularySize: Int { weight.shape[0] }
     public var dimension: Int { weight.shape[1] }
-
-    /// Rows with standard deviation 1/√d, as `Embedding`.
-    public init(vocabularySize: Int, dimension: Int, using generator: inout SeededGenerator) {
-        self.init(Embedding(vocabularySize: vocabularySize, dimension: dimension, using: &generator))
-    }
 
     public init(_ layer: Embedding) {
         weight = Variable(layer.weight, name: "weight")
@@ -148,15 +151,33 @@ public struct TrainableEmbedding: Sendable {
     public func inferenceLayer() throws -> Embedding {
         try Embedding(weight: weight.value)
     }
+
+    /// The first hidden states of the trainable models, [B, T, d]: the rows of a rectangular
+    /// batch × √d plus the sinusoidal positions (constants), the recipe of the inference models'
+    /// `ModelInput.embedded` (Vaswani et al. 2017, §3.4 and §3.5).
+    public func embeddedWithPositions(batch: [[Int]]) throws -> Variable {
+        let rows = try lookup(batch: batch)                                                   // (B, T, d)
+        let positions = sinusoidalPositionalEncoding(length: batch[0].count, dimension: dimension)   // (T, d)
+        return try rows * Float(dimension).squareRoot() + Variable(positions, name: "positions")
+    }
 }
 
 // MARK: Multi-head attention
 
-/// What trainable attention returns: the output (differentiable) and the attention weights of
-/// every head as a plain tensor [B, h, T_q, T_k] (or [h, T_q, T_k]) for traces and figures.
+/// What trainable attention returns: the output (differentiable) and, as plain tensors for
+/// traces and figures, the attention weights of every head [B, h, T_q, T_k] (or [h, T_q, T_k])
+/// and the queries and keys that made them, [B, h, T_q, d_h] and [B, h, T_k, d_h].
 public struct TrainableAttentionOutput: Sendable {
     public let output: Variable
     public let weights: Tensor
+    public let queries: Tensor
+    public let keys: Tensor
+
+    /// The same attention with the layer's output in place of the attention's own (an encoder
+    /// layer passes its sublayer's weights, queries and keys on).
+    func replacingOutput(_ output: Variable) -> TrainableAttentionOutput {
+        TrainableAttentionOutput(output: output, weights: weights, queries: queries, keys: keys)
+    }
 }
 
 /// Multi-head attention (self or cross), as `MultiHeadAttention`:
@@ -175,10 +196,6 @@ public struct TrainableMultiHeadAttention: Sendable {
 
     public var modelDimension: Int { query.inputSize }
     public var headDimension: Int { modelDimension / heads }
-
-    public init(modelDimension: Int, heads: Int, using generator: inout SeededGenerator) throws {
-        try self.init(MultiHeadAttention(modelDimension: modelDimension, heads: heads, using: &generator))
-    }
 
     /// Throws `TransformerError.invalidConfiguration` for grouped-query or rotary attention,
     /// which this twin does not compute.
@@ -200,25 +217,19 @@ public struct TrainableMultiHeadAttention: Sendable {
     /// padding mask [B, 1, 1, T_k] or both combined [B, 1, T_q, T_k].
     public func callAsFunction(query input: Variable, keyValue: Variable,
                                mask: Tensor? = nil) throws -> TrainableAttentionOutput {
-        guard input.value.rank == keyValue.value.rank, input.value.rank >= 2 else {
-            throw TensorError.shapeMismatch(
-                operation: "TrainableMultiHeadAttention (query and keyValue must both be [T, d] or both [B, T, d])",
-                lhs: input.shape, rhs: keyValue.shape)
-        }
+        try MultiHeadAttention.checkInputs(query: input.shape, keyValue: keyValue.shape,
+                                           operation: "TrainableMultiHeadAttention")
         let q = try query(input).splitHeads(heads)         // (B, h, T_q, d_h)
         let k = try key(keyValue).splitHeads(heads)        // (B, h, T_k, d_h)
         let v = try value(keyValue).splitHeads(heads)      // (B, h, T_k, d_h)
         var scores = try q.matmul(k.transposed()) / Float(headDimension).squareRoot()   // (B, h, T_q, T_k)
-        if var m = mask {
-            // An unbatched input may still come with a [1, 1, T_q, T_k] mask: drop the extra 1s.
-            while m.rank > scores.value.rank, m.shape[0] == 1 {
-                m = try m.reshaped(Array(m.shape.dropFirst()))
-            }
+        if let m = try MultiHeadAttention.headMask(mask, scoresRank: scores.value.rank) {
             scores = try scores.maskedFill(m, with: -.infinity)
         }
         let weights = scores.softmax()                     // (B, h, T_q, T_k), rows sum to 1
         let mixed = try weights.matmul(v).mergeHeads()     // (B, h, T_q, d_h) -> (B, T_q, d)
-        return TrainableAttentionOutput(output: try output(mixed), weights: weights.value)
+        return TrainableAttentionOutput(output: try output(mixed), weights: weights.value,
+                                        queries: q.value, keys: k.value)
     }
 
     /// Self-attention: queries, keys and values all from x.
@@ -227,12 +238,8 @@ public struct TrainableMultiHeadAttention: Sendable {
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: query.parameters, prefix: "query.")
-        try! collection.add(contentsOf: key.parameters, prefix: "key.")
-        try! collection.add(contentsOf: value.parameters, prefix: "value.")
-        try! collection.add(contentsOf: output.parameters, prefix: "output.")
-        return collection
+        try! .naming([("query", query.parameters), ("key", key.parameters), ("value", value.parameters),
+                      ("output", output.parameters)])   // fixed, distinct names: cannot clash
     }
 
     public func inferenceLayer() throws -> MultiHeadAttention {
@@ -249,12 +256,6 @@ public struct TrainableFeedForward: Sendable {
     public let contract: TrainableLinear
     public let activation: Activation
 
-    public init(modelDimension: Int, hiddenDimension: Int, activation: Activation = .gelu,
-                using generator: inout SeededGenerator) {
-        self.init(FeedForward(modelDimension: modelDimension, hiddenDimension: hiddenDimension,
-                              activation: activation, using: &generator))
-    }
-
     public init(_ layer: FeedForward) {
         expand = TrainableLinear(layer.expand)
         contract = TrainableLinear(layer.contract)
@@ -268,10 +269,7 @@ public struct TrainableFeedForward: Sendable {
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: expand.parameters, prefix: "expand.")
-        try! collection.add(contentsOf: contract.parameters, prefix: "contract.")
-        return collection
+        try! .naming([("expand", expand.parameters), ("contract", contract.parameters)])   // cannot clash
     }
 
     public func inferenceLayer() throws -> FeedForward {
@@ -281,23 +279,9 @@ public struct TrainableFeedForward: Sendable {
 
 // MARK: Residual wiring
 
-extension NormPlacement {
-    /// pre-norm: the sublayer reads LN(x); post-norm: it reads x.
-    func trainableSublayerInput(_ x: Variable, norm: TrainableLayerNorm) throws -> Variable {
-        switch self {
-        case .pre: return try norm(x)
-        case .post: return x
-        }
-    }
-
-    /// pre-norm: x + Sublayer(LN(x)); post-norm: LN(x + Sublayer(x)).
-    func trainableResidual(_ x: Variable, _ sublayerOutput: Variable, norm: TrainableLayerNorm) throws -> Variable {
-        switch self {
-        case .pre: return try x + sublayerOutput
-        case .post: return try norm(x + sublayerOutput)
-        }
-    }
-}
+// `NormPlacement.sublayerInput` and `residual` (Transformer/Residual.swift) wire pre- and post-norm
+// for these layers too: one definition for `Tensor` and `Variable`.
+extension TrainableLayerNorm: ResidualNorm {}
 
 // MARK: Encoder layer
 
@@ -311,13 +295,6 @@ public struct TrainableEncoderLayer: Sendable {
     public let feedForwardNorm: TrainableLayerNorm
     public let normPlacement: NormPlacement
 
-    public init(modelDimension: Int, heads: Int, feedForwardDimension: Int, activation: Activation = .gelu,
-                normPlacement: NormPlacement = .pre, using generator: inout SeededGenerator) throws {
-        try self.init(EncoderLayer(modelDimension: modelDimension, heads: heads,
-                                   feedForwardDimension: feedForwardDimension, activation: activation,
-                                   normPlacement: normPlacement, using: &generator))
-    }
-
     public init(_ layer: EncoderLayer) throws {
         attention = try TrainableMultiHeadAttention(layer.attention)
         attentionNorm = TrainableLayerNorm(layer.attentionNorm)
@@ -329,20 +306,16 @@ public struct TrainableEncoderLayer: Sendable {
     /// x [B, T, d] → (output [B, T, d], attention weights [B, h, T, T]). `mask`: usually the
     /// source padding mask [B, 1, 1, T] (1 = hidden).
     public func callAsFunction(_ x: Variable, mask: Tensor? = nil) throws -> TrainableAttentionOutput {
-        let attended = try attention(normPlacement.trainableSublayerInput(x, norm: attentionNorm), mask: mask)
-        let h = try normPlacement.trainableResidual(x, attended.output, norm: attentionNorm)
-        let transformed = try feedForward(normPlacement.trainableSublayerInput(h, norm: feedForwardNorm))
-        let output = try normPlacement.trainableResidual(h, transformed, norm: feedForwardNorm)
-        return TrainableAttentionOutput(output: output, weights: attended.weights)
+        let attended = try attention(normPlacement.sublayerInput(x, norm: attentionNorm), mask: mask)
+        let h = try normPlacement.residual(x, attended.output, norm: attentionNorm)
+        let transformed = try feedForward(normPlacement.sublayerInput(h, norm: feedForwardNorm))
+        let output = try normPlacement.residual(h, transformed, norm: feedForwardNorm)
+        return attended.replacingOutput(output)
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: attention.parameters, prefix: "attention.")
-        try! collection.add(contentsOf: attentionNorm.parameters, prefix: "attentionNorm.")
-        try! collection.add(contentsOf: feedForward.parameters, prefix: "feedForward.")
-        try! collection.add(contentsOf: feedForwardNorm.parameters, prefix: "feedForwardNorm.")
-        return collection
+        try! .naming([("attention", attention.parameters), ("attentionNorm", attentionNorm.parameters),
+                      ("feedForward", feedForward.parameters), ("feedForwardNorm", feedForwardNorm.parameters)])
     }
 
     public func inferenceLayer() throws -> EncoderLayer {
@@ -352,15 +325,29 @@ public struct TrainableEncoderLayer: Sendable {
     }
 }
 
+/// `configuration.layers` encoder layers and the final norm of a pre-norm stack, with the random
+/// draws of `EncoderStack(configuration:using:)`: the trainable stacks start from the very
+/// weights the inference stack would have.
+func trainableEncoderStack(_ c: TransformerConfiguration, using generator: inout SeededGenerator) throws
+    -> (layers: [TrainableEncoderLayer], finalNorm: TrainableLayerNorm?) {
+    let stack = try EncoderStack(configuration: c, using: &generator)
+    return (try stack.layers.map(TrainableEncoderLayer.init), stack.finalNorm.map(TrainableLayerNorm.init))
+}
+
 // MARK: Decoder layer
 
 /// What a trainable decoder layer returns.
 public struct TrainableDecoderLayerOutput: Sendable {
     public let output: Variable
+    /// Causal self-attention: weights [B, h, T, T], queries and keys.
+    public let selfAttention: TrainableAttentionOutput
+    /// Cross-attention over the encoder output: weights [B, h, T, S], queries and keys.
+    public let crossAttention: TrainableAttentionOutput
+
     /// [B, h, T, T]
-    public let selfAttentionWeights: Tensor
+    public var selfAttentionWeights: Tensor { selfAttention.weights }
     /// [B, h, T, S]
-    public let crossAttentionWeights: Tensor
+    public var crossAttentionWeights: Tensor { crossAttention.weights }
 }
 
 /// Masked self-attention, cross-attention over the encoder output, feed-forward; each in a
@@ -375,13 +362,6 @@ public struct TrainableDecoderLayer: Sendable {
     public let feedForward: TrainableFeedForward
     public let feedForwardNorm: TrainableLayerNorm
     public let normPlacement: NormPlacement
-
-    public init(modelDimension: Int, heads: Int, feedForwardDimension: Int, activation: Activation = .gelu,
-                normPlacement: NormPlacement = .pre, using generator: inout SeededGenerator) throws {
-        try self.init(DecoderLayer(modelDimension: modelDimension, heads: heads,
-                                   feedForwardDimension: feedForwardDimension, activation: activation,
-                                   normPlacement: normPlacement, crossAttention: true, using: &generator))
-    }
 
     /// From an inference layer, which must have cross-attention.
     public init(_ layer: DecoderLayer) throws {
@@ -403,27 +383,21 @@ public struct TrainableDecoderLayer: Sendable {
     /// selfMask: causal [T, T] or causal+padding [B, 1, T, T]; memoryMask: source padding [B, 1, 1, S].
     public func callAsFunction(_ x: Variable, memory: Variable, selfMask: Tensor?,
                                memoryMask: Tensor?) throws -> TrainableDecoderLayerOutput {
-        let attended = try selfAttention(normPlacement.trainableSublayerInput(x, norm: selfAttentionNorm),
+        let attended = try selfAttention(normPlacement.sublayerInput(x, norm: selfAttentionNorm),
                                          mask: selfMask)
-        var h = try normPlacement.trainableResidual(x, attended.output, norm: selfAttentionNorm)
-        let crossed = try crossAttention(query: normPlacement.trainableSublayerInput(h, norm: crossAttentionNorm),
+        var h = try normPlacement.residual(x, attended.output, norm: selfAttentionNorm)
+        let crossed = try crossAttention(query: normPlacement.sublayerInput(h, norm: crossAttentionNorm),
                                          keyValue: memory, mask: memoryMask)
-        h = try normPlacement.trainableResidual(h, crossed.output, norm: crossAttentionNorm)
-        let transformed = try feedForward(normPlacement.trainableSublayerInput(h, norm: feedForwardNorm))
-        let output = try normPlacement.trainableResidual(h, transformed, norm: feedForwardNorm)
-        return TrainableDecoderLayerOutput(output: output, selfAttentionWeights: attended.weights,
-                                           crossAttentionWeights: crossed.weights)
+        h = try normPlacement.residual(h, crossed.output, norm: crossAttentionNorm)
+        let transformed = try feedForward(normPlacement.sublayerInput(h, norm: feedForwardNorm))
+        let output = try normPlacement.residual(h, transformed, norm: feedForwardNorm)
+        return TrainableDecoderLayerOutput(output: output, selfAttention: attended, crossAttention: crossed)
     }
 
     public var parameters: ParameterCollection {
-        var collection = ParameterCollection()
-        try! collection.add(contentsOf: selfAttention.parameters, prefix: "selfAttention.")
-        try! collection.add(contentsOf: selfAttentionNorm.parameters, prefix: "selfAttentionNorm.")
-        try! collection.add(contentsOf: crossAttention.parameters, prefix: "crossAttention.")
-        try! collection.add(contentsOf: crossAttentionNorm.parameters, prefix: "crossAttentionNorm.")
-        try! collection.add(contentsOf: feedForward.parameters, prefix: "feedForward.")
-        try! collection.add(contentsOf: feedForwardNorm.parameters, prefix: "feedForwardNorm.")
-        return collection
+        try! .naming([("selfAttention", selfAttention.parameters), ("selfAttentionNorm", selfAttentionNorm.parameters),
+                      ("crossAttention", crossAttention.parameters), ("crossAttentionNorm", crossAttentionNorm.parameters),
+                      ("feedForward", feedForward.parameters), ("feedForwardNorm", feedForwardNorm.parameters)])
     }
 
     public func inferenceLayer() throws -> DecoderLayer {
@@ -434,4 +408,12 @@ public struct TrainableDecoderLayer: Sendable {
                          feedForward: feedForward.inferenceLayer(), feedForwardNorm: feedForwardNorm.inferenceLayer(),
                          normPlacement: normPlacement)
     }
+}
+
+/// `configuration.layers` decoder layers with cross-attention and the final norm of a pre-norm
+/// stack, with the random draws of `DecoderStack(configuration:crossAttention: true, using:)`.
+func trainableDecoderStack(_ c: TransformerConfiguration, using generator: inout SeededGenerator) throws
+    -> (layers: [TrainableDecoderLayer], finalNorm: TrainableLayerNorm?) {
+    let stack = try DecoderStack(configuration: c, crossAttention: true, using: &generator)
+    return (try stack.layers.map(TrainableDecoderLayer.init), stack.finalNorm.map(TrainableLayerNorm.init))
 }

@@ -51,29 +51,15 @@ public struct TrainableSelfAttentionStack: Sendable {
         self.pattern = pattern
         var generator = SeededGenerator(seed: seed)
         let d = c.modelDimension
-        tokenEmbedding = TrainableEmbedding(vocabularySize: vocabularySize, dimension: d, using: &generator)
+        tokenEmbedding = TrainableEmbedding(Embedding(vocabularySize: vocabularySize, dimension: d, using: &generator))
         segmentEmbedding = segmentCount > 0
-            ? TrainableEmbedding(vocabularySize: segmentCount, dimension: d, using: &generator)
+            ? TrainableEmbedding(Embedding(vocabularySize: segmentCount, dimension: d, using: &generator))
             : nil
-        var stack: [TrainableEncoderLayer] = []
-        for _ in 0..<c.layers {
-            stack.append(try TrainableEncoderLayer(
-                modelDimension: d, heads: c.heads, feedForwardDimension: c.feedForwardDimension,
-                activation: c.activation, normPlacement: c.normPlacement, using: &generator))
-        }
-        layers = stack
-        finalNorm = c.normPlacement == .pre ? TrainableLayerNorm(size: d) : nil
-
-        var collection = ParameterCollection()
-        try collection.add(contentsOf: tokenEmbedding.parameters, prefix: "tokenEmbedding.")
-        if let segmentEmbedding {
-            try collection.add(contentsOf: segmentEmbedding.parameters, prefix: "segmentEmbedding.")
-        }
-        for (index, layer) in stack.enumerated() {
-            try collection.add(contentsOf: layer.parameters, prefix: "layers.\(index).")
-        }
-        if let finalNorm { try collection.add(contentsOf: finalNorm.parameters, prefix: "finalNorm.") }
-        parameters = collection
+        (layers, finalNorm) = try trainableEncoderStack(c, using: &generator)
+        parameters = try .naming([("tokenEmbedding", tokenEmbedding.parameters),
+                                  ("segmentEmbedding", segmentEmbedding?.parameters)]
+                                 + layers.enumerated().map { ("layers.\($0)", $1.parameters) }
+                                 + [("finalNorm", finalNorm?.parameters)])
     }
 
     /// Logits [B, T, V] and every layer's attention weights [B, h, T, T] for a batch padded with
@@ -90,12 +76,32 @@ public struct TrainableSelfAttentionStack: Sendable {
     /// (what a reward model reads), and every layer's attention weights. Arguments as `forward`.
     public func hiddenStates(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
         -> (hidden: Variable, attention: [Tensor]) {
+        let (hidden, attention) = try run(batch, segments: segments, padID: padID)
+        return (hidden, attention.map(\.weights))
+    }
+
+    /// `hiddenStates` with every layer's whole attention (weights, queries and keys).
+    func run(_ batch: [[Int]], segments: [[Int]]?, padID: Int) throws
+        -> (hidden: Variable, attention: [TrainableAttentionOutput]) {
+        var (h, mask) = try input(batch, segments: segments, padID: padID)                 // (B, T, d)
+        var attention: [TrainableAttentionOutput] = []
+        for layer in layers {
+            let step = try layer(h, mask: mask)
+            h = step.output
+            attention.append(step)
+        }
+        if let finalNorm { h = try finalNorm(h) }                                          // (B, T, d)
+        return (h, attention)
+    }
+
+    /// What the first layer reads, [B, T, d] (token rows × √d + positions [+ segments]), and the
+    /// mask every layer runs with (padding, and causal for `.causal`), for a batch padded with
+    /// `padID`. Arguments as `forward`.
+    public func input(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws -> (embedded: Variable, mask: Tensor) {
         let operation = "TrainableSelfAttentionStack.forward"
         let padded = try TrainableSeq2Seq.padded(batch, padID: padID, operation: operation)
         let length = padded[0].count
-        let d = configuration.modelDimension
-        var h = try tokenEmbedding.lookup(batch: padded) * Float(d).squareRoot()          // (B, T, d)
-        h = try h + Variable(sinusoidalPositionalEncoding(length: length, dimension: d), name: "positions")
+        var h = try tokenEmbedding.embeddedWithPositions(batch: padded)                    // (B, T, d)
         if let segmentEmbedding {
             let types = try TrainableSeq2Seq.padded(segments ?? padded.map { $0.map { _ in 0 } }, padID: 0,
                                                      operation: operation + " (segments)")
@@ -106,15 +112,7 @@ public struct TrainableSelfAttentionStack: Sendable {
             h = try h + segmentEmbedding.lookup(batch: types)                              // (B, T, d)
         }
         let padding = paddingMask(tokenIDs: padded, padID: padID)                          // (B, 1, 1, T)
-        let mask = pattern == .causal ? try combineMasks(causalMask(size: length), padding) : padding
-        var weights: [Tensor] = []
-        for layer in layers {
-            let step = try layer(h, mask: mask)
-            h = step.output
-            weights.append(step.weights)
-        }
-        if let finalNorm { h = try finalNorm(h) }                                          // (B, T, d)
-        return (h, weights)
+        return (h, pattern == .causal ? try combineMasks(causalMask(size: length), padding) : padding)
     }
 
     /// Mean cross-entropy of `labels` (one per input token; `ignoreIndex` where nothing is to be
@@ -139,14 +137,15 @@ public struct TrainableSelfAttentionStack: Sendable {
         return (0..<ids.count).map { Array(logits.scalars[($0 * v)..<(($0 + 1) * v)]) }
     }
 
-    /// The attention of one unpadded sequence as a trace (one entry per layer and head).
-    public func trace(_ ids: [Int], tokens: [String], segments: [Int]? = nil) throws -> AttentionTrace {
-        let attention = try forward([ids], segments: segments.map { [$0] }, padID: -1).attention
+    /// The attention of one unpadded sequence as a trace (one entry per layer and head), with
+    /// every head's queries and keys when `recordQueriesKeys` (the neuron view).
+    public func trace(_ ids: [Int], tokens: [String], segments: [Int]? = nil,
+                      recordQueriesKeys: Bool = false) throws -> AttentionTrace {
+        let attention = try run([ids], segments: segments.map { [$0] }, padID: -1).attention
         var trace = AttentionTrace(architecture: pattern == .causal ? "decoder-only" : "encoder-only")
-        for (layer, weights) in attention.enumerated() {
-            try trace.record(weights: weights, layer: layer,
-                             kind: pattern == .causal ? .decoderSelf : .encoderSelf,
-                             queryTokens: tokens, keyTokens: tokens)
+        for (layer, step) in attention.enumerated() {
+            try trace.record(step, layer: layer, kind: pattern == .causal ? .decoderSelf : .encoderSelf,
+                             queryTokens: tokens, keyTokens: tokens, queriesKeys: recordQueriesKeys)
         }
         return trace
     }

@@ -69,53 +69,24 @@ public struct TrainableSeq2Seq: Sendable {
         self.sharedEmbedding = sharedEmbedding
         var generator = SeededGenerator(seed: seed)
         let d = c.modelDimension
-        sourceEmbedding = TrainableEmbedding(vocabularySize: sourceVocabularySize, dimension: d, using: &generator)
+        sourceEmbedding = TrainableEmbedding(Embedding(vocabularySize: sourceVocabularySize, dimension: d, using: &generator))
         targetEmbedding = sharedEmbedding
             ? sourceEmbedding
-            : TrainableEmbedding(vocabularySize: targetVocabularySize, dimension: d, using: &generator)
-        var encoders: [TrainableEncoderLayer] = []
-        for _ in 0..<c.layers {
-            encoders.append(try TrainableEncoderLayer(
-                modelDimension: d, heads: c.heads, feedForwardDimension: c.feedForwardDimension,
-                activation: c.activation, normPlacement: c.normPlacement, using: &generator))
-        }
-        var decoders: [TrainableDecoderLayer] = []
-        for _ in 0..<c.layers {
-            decoders.append(try TrainableDecoderLayer(
-                modelDimension: d, heads: c.heads, feedForwardDimension: c.feedForwardDimension,
-                activation: c.activation, normPlacement: c.normPlacement, using: &generator))
-        }
-        encoderLayers = encoders
-        decoderLayers = decoders
-        encoderFinalNorm = c.normPlacement == .pre ? TrainableLayerNorm(size: d) : nil
-        decoderFinalNorm = c.normPlacement == .pre ? TrainableLayerNorm(size: d) : nil
+            : TrainableEmbedding(Embedding(vocabularySize: targetVocabularySize, dimension: d, using: &generator))
+        (encoderLayers, encoderFinalNorm) = try trainableEncoderStack(c, using: &generator)
+        (decoderLayers, decoderFinalNorm) = try trainableDecoderStack(c, using: &generator)
         outputProjection = c.tiedOutput
             ? nil
-            : TrainableLinear(inputSize: d, outputSize: targetVocabularySize, bias: false, using: &generator)
+            : TrainableLinear(Linear(inputSize: d, outputSize: targetVocabularySize, bias: false, using: &generator))
 
-        var collection = ParameterCollection()
-        if sharedEmbedding {
-            try collection.add(contentsOf: sourceEmbedding.parameters, prefix: "tokenEmbedding.")
-        } else {
-            try collection.add(contentsOf: sourceEmbedding.parameters, prefix: "sourceEmbedding.")
-            try collection.add(contentsOf: targetEmbedding.parameters, prefix: "targetEmbedding.")
-        }
-        for (index, layer) in encoders.enumerated() {
-            try collection.add(contentsOf: layer.parameters, prefix: "encoder.layers.\(index).")
-        }
-        if let encoderFinalNorm {
-            try collection.add(contentsOf: encoderFinalNorm.parameters, prefix: "encoder.finalNorm.")
-        }
-        for (index, layer) in decoders.enumerated() {
-            try collection.add(contentsOf: layer.parameters, prefix: "decoder.layers.\(index).")
-        }
-        if let decoderFinalNorm {
-            try collection.add(contentsOf: decoderFinalNorm.parameters, prefix: "decoder.finalNorm.")
-        }
-        if let outputProjection {
-            try collection.add(contentsOf: outputProjection.parameters, prefix: "outputProjection.")
-        }
-        parameters = collection
+        let embeddings: [(name: String, parameters: ParameterCollection?)] = sharedEmbedding
+            ? [("tokenEmbedding", sourceEmbedding.parameters)]
+            : [("sourceEmbedding", sourceEmbedding.parameters), ("targetEmbedding", targetEmbedding.parameters)]
+        parameters = try .naming(embeddings
+            + encoderLayers.enumerated().map { ("encoder.layers.\($0)", $1.parameters) }
+            + [("encoder.finalNorm", encoderFinalNorm?.parameters)]
+            + decoderLayers.enumerated().map { ("decoder.layers.\($0)", $1.parameters) }
+            + [("decoder.finalNorm", decoderFinalNorm?.parameters), ("outputProjection", outputProjection?.parameters)])
     }
 
     // MARK: Forward
@@ -128,19 +99,11 @@ public struct TrainableSeq2Seq: Sendable {
         return batch.map { $0 + Array(repeating: padID, count: length - $0.count) }
     }
 
-    /// Token rows × √d + sinusoidal positions (constants): [B, T, d].
-    func embed(_ batch: [[Int]], table: TrainableEmbedding) throws -> Variable {
-        let d = configuration.modelDimension
-        let rows = try table.lookup(batch: batch)                                       // (B, T, d)
-        let positions = sinusoidalPositionalEncoding(length: batch[0].count, dimension: d)   // (T, d)
-        return try rows * Float(d).squareRoot() + Variable(positions, name: "positions")
-    }
-
     /// The encoder output [B, S, d] and the source padding mask [B, 1, 1, S] for an already
     /// padded batch.
     public func encode(paddedSource: [[Int]], padID: Int) throws -> (memory: Variable, mask: Tensor) {
         let mask = paddingMask(tokenIDs: paddedSource, padID: padID)       // (B, 1, 1, S)
-        var h = try embed(paddedSource, table: sourceEmbedding)             // (B, S, d)
+        var h = try sourceEmbedding.embeddedWithPositions(batch: paddedSource)   // (B, S, d)
         for layer in encoderLayers { h = try layer(h, mask: mask).output }  // (B, S, d)
         if let encoderFinalNorm { h = try encoderFinalNorm(h) }
         return (h, mask)
@@ -152,7 +115,7 @@ public struct TrainableSeq2Seq: Sendable {
         let length = paddedDecoderInput[0].count
         let selfMask = try combineMasks(causalMask(size: length),
                                         paddingMask(tokenIDs: paddedDecoderInput, padID: padID))   // (B, 1, T, T)
-        var h = try embed(paddedDecoderInput, table: targetEmbedding)       // (B, T, d)
+        var h = try targetEmbedding.embeddedWithPositions(batch: paddedDecoderInput)   // (B, T, d)
         for layer in decoderLayers {
             h = try layer(h, memory: memory, selfMask: selfMask, memoryMask: memoryMask).output
         }

@@ -146,7 +146,7 @@ public struct IncrementalDecoder: Sendable {
             // Masked self-attention: the new query against every cached key plus its own.
             let attention = layer.selfAttention
             let heads = attention.heads
-            let x = try placement.trainableSublayerInput(h, norm: layer.selfAttentionNorm)
+            let x = try placement.sublayerInput(h, norm: layer.selfAttentionNorm)
             let q = try attention.query(x).splitHeads(heads)                              // (1, h, 1, d_h)
             let kNew = try attention.key(x).splitHeads(heads).value                       // (1, h, 1, d_h)
             let vNew = try attention.value(x).splitHeads(heads).value
@@ -155,19 +155,19 @@ public struct IncrementalDecoder: Sendable {
             selfKeys[index] = k
             selfValues[index] = v
             let attended = try Self.attend(q, keys: k, values: v, heads: heads, output: attention.output)
-            h = try placement.trainableResidual(h, attended.output, norm: layer.selfAttentionNorm)
+            h = try placement.residual(h, attended.output, norm: layer.selfAttentionNorm)
             selfWeights.append(attended.weights)
             // Cross-attention: the new query against the cached encoder keys and values.
             let cross = layer.crossAttention
-            let c = try placement.trainableSublayerInput(h, norm: layer.crossAttentionNorm)
+            let c = try placement.sublayerInput(h, norm: layer.crossAttentionNorm)
             let cq = try cross.query(c).splitHeads(cross.heads)                           // (1, h, 1, d_h)
             let crossed = try Self.attend(cq, keys: crossKeys[index], values: crossValues[index],
                                           heads: cross.heads, output: cross.output)
-            h = try placement.trainableResidual(h, crossed.output, norm: layer.crossAttentionNorm)
+            h = try placement.residual(h, crossed.output, norm: layer.crossAttentionNorm)
             crossWeights.append(crossed.weights)
             // Feed-forward.
-            let f = try layer.feedForward(placement.trainableSublayerInput(h, norm: layer.feedForwardNorm))
-            h = try placement.trainableResidual(h, f, norm: layer.feedForwardNorm)         // (1, 1, d)
+            let f = try layer.feedForward(placement.sublayerInput(h, norm: layer.feedForwardNorm))
+            h = try placement.residual(h, f, norm: layer.feedForwardNorm)         // (1, 1, d)
         }
         if let norm = model.decoderFinalNorm { h = try norm(h) }
         let logits = try model.outputProjection.map { try $0(h) }

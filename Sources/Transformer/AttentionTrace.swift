@@ -110,8 +110,13 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
     /// [T_q, T_k], [1, T_k] or any shape ending in those: batch 0 and its first head are used);
     /// its hidden keys are recorded in `hidden`. Without
     /// one, causal decoder self-attention records its causal mask and other kinds record nothing.
+    ///
+    /// `queries` and `keys` (the neuron view's data, optional because they are large): each
+    /// head's query and key vectors as they entered the score, [(B,) h, T_q, d_h] and
+    /// [(B,) h, T_k, d_h] (sequence 0 is recorded); `scale` is then set to 1/√d_h.
     public mutating func record(weights: Tensor, layer: Int, kind: AttentionKind,
-                                queryTokens: [String], keyTokens: [String], mask: Tensor? = nil) throws {
+                                queryTokens: [String], keyTokens: [String], mask: Tensor? = nil,
+                                queries: Tensor? = nil, keys: Tensor? = nil) throws {
         var perHead = weights                                   // (h, T_q, T_k)
         if weights.rank == 4 {
             perHead = try weights.slice(axis: 0, range: 0..<min(1, weights.shape[0]))
@@ -122,36 +127,64 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
                 operation: "AttentionTrace.record",
                 reason: "the weights must be [h, T_q, T_k] or [B, h, T_q, T_k], not \(weights.shape)")
         }
-        let heads = perHead.shape[0], queries = perHead.shape[1], keys = perHead.shape[2]
-        guard queryTokens.count == queries, keyTokens.count == keys else {
+        let heads = perHead.shape[0], queryCount = perHead.shape[1], keyCount = perHead.shape[2]
+        guard queryTokens.count == queryCount, keyTokens.count == keyCount else {
             throw TransformerError.invalidInput(
                 operation: "AttentionTrace.record",
                 reason: "\(queryTokens.count) query and \(keyTokens.count) key labels given for weights "
-                    + "of \(queries) queries × \(keys) keys")
+                    + "of \(queryCount) queries × \(keyCount) keys")
         }
-        var hidden: [[Bool]]? = kind == .decoderSelf ? causalHiddenKeys(queries: queries, keys: keys) : nil
+        var hidden: [[Bool]]? = kind == .decoderSelf ? causalHiddenKeys(queries: queryCount, keys: keyCount) : nil
         if let mask {
             let count = mask.scalars.count
-            guard mask.rank >= 2, mask.shape[mask.rank - 2] == queries || mask.shape[mask.rank - 2] == 1,
-                  mask.shape[mask.rank - 1] == keys, count >= keys else {
+            guard mask.rank >= 2, mask.shape[mask.rank - 2] == queryCount || mask.shape[mask.rank - 2] == 1,
+                  mask.shape[mask.rank - 1] == keyCount, count >= keyCount else {
                 throw TransformerError.invalidInput(
                     operation: "AttentionTrace.record",
-                    reason: "the mask \(mask.shape) does not end in [\(queries), \(keys)] or [1, \(keys)]")
+                    reason: "the mask \(mask.shape) does not end in [\(queryCount), \(keyCount)] or [1, \(keyCount)]")
             }
             // The first [T_q or 1, T_k] block: batch 0, head 0.
             let rowsInMask = mask.shape[mask.rank - 2]
             let scalars = mask.scalars
-            hidden = (0..<queries).map { q in
+            hidden = (0..<queryCount).map { q in
                 let row = rowsInMask == 1 ? 0 : q
-                return (0..<keys).map { k in scalars[row * keys + k] != 0 }
+                return (0..<keyCount).map { k in scalars[row * keyCount + k] != 0 }
             }
         }
+        let queryVectors = try queries.map { try Self.headVectors($0, heads: heads, tokens: queryCount, name: "queries") }
+        let keyVectors = try keys.map { try Self.headVectors($0, heads: heads, tokens: keyCount, name: "keys") }
         for head in 0..<heads {
-            let matrix = try perHead.slice(axis: 0, range: head..<(head + 1)).reshaped([queries, keys])
-            entries.append(Entry(layer: layer, head: head, kind: kind, queryTokens: queryTokens,
-                                 keyTokens: keyTokens, weights: (0..<queries).map { matrix.row($0) },
-                                 hidden: hidden))
+            let matrix = try perHead.slice(axis: 0, range: head..<(head + 1)).reshaped([queryCount, keyCount])
+            var entry = Entry(layer: layer, head: head, kind: kind, queryTokens: queryTokens,
+                              keyTokens: keyTokens, weights: (0..<queryCount).map { matrix.row($0) },
+                              hidden: hidden)
+            entry.queries = queryVectors?[head]
+            entry.keys = keyVectors?[head]
+            if let dimension = (queries ?? keys)?.shape.last { entry.scale = 1 / Float(dimension).squareRoot() }
+            entries.append(entry)
         }
+    }
+
+    /// One attention call of this module's models (its weights and, when `queriesKeys`, its
+    /// queries and keys), as `record(weights:…)` records them.
+    public mutating func record(_ attention: MultiHeadOutput, layer: Int, kind: AttentionKind, queryTokens: [String],
+                                keyTokens: [String], mask: Tensor? = nil, queriesKeys: Bool) throws {
+        try record(weights: attention.weights, layer: layer, kind: kind, queryTokens: queryTokens,
+                   keyTokens: keyTokens, mask: mask, queries: queriesKeys ? attention.stages.query : nil,
+                   keys: queriesKeys ? attention.stages.key : nil)
+    }
+
+    /// [(B,) h, T, d_h] → [h][T][d_h] for sequence 0. Throws unless the head and token counts fit.
+    static func headVectors(_ tensor: Tensor, heads: Int, tokens: Int, name: String) throws -> [[[Float]]] {
+        let shape = tensor.shape, rank = shape.count
+        guard rank == 3 || rank == 4, shape[rank - 3] == heads, shape[rank - 2] == tokens else {
+            throw TransformerError.invalidInput(
+                operation: "AttentionTrace.record",
+                reason: "the \(name) must be [h, T, d_h] or [B, h, T, d_h] with h = \(heads) and T = \(tokens), not \(shape)")
+        }
+        let dh = shape[rank - 1], s = tensor.scalars                // sequence 0 comes first
+        return (0..<heads).map { head in (0..<tokens).map { t in
+            Array(s[((head * tokens + t) * dh)..<((head * tokens + t) * dh + dh)]) } }
     }
 
     // MARK: Reading

@@ -51,23 +51,25 @@ public struct DecoderOnlyModel: Sendable {
 
     /// One sequence under the causal mask: logits [T, vocab].
     /// `tokens` are labels for the trace (default: the ids as text).
-    public func forward(_ tokenIDs: [Int], tokens: [String]? = nil, recordTrace: Bool = false) throws -> DecoderOnlyOutput {
+    /// `recordQueriesKeys` adds every head's queries and keys to the trace (the neuron view).
+    public func forward(_ tokenIDs: [Int], tokens: [String]? = nil, recordTrace: Bool = false,
+                        recordQueriesKeys: Bool = false) throws -> DecoderOnlyOutput {
         let input = try ModelInput.single(tokenIDs, labels: tokens, operation: "DecoderOnlyModel.forward")
-        return try run(input, recordTrace: recordTrace)
+        return try run(input, recordTrace: recordTrace || recordQueriesKeys, queriesKeys: recordQueriesKeys)
     }
 
     /// A batch, right-padded with `padID` to the longest sequence; pad keys are hidden on top
     /// of the causal mask. Logits [B, T, vocab] (rows at pad positions are meaningless).
     /// `tokens` label sequence 0, the one the trace records.
     public func forward(batch: [[Int]], padID: Int, tokens: [String]? = nil,
-                        recordTrace: Bool = false) throws -> DecoderOnlyOutput {
+                        recordTrace: Bool = false, recordQueriesKeys: Bool = false) throws -> DecoderOnlyOutput {
         let input = try ModelInput.batch(batch, padID: padID, labels: tokens,
                                          vocabularySize: configuration.vocabularySize,
                                          operation: "DecoderOnlyModel.forward(batch:)")
-        return try run(input, recordTrace: recordTrace)
+        return try run(input, recordTrace: recordTrace || recordQueriesKeys, queriesKeys: recordQueriesKeys)
     }
 
-    private func run(_ input: ModelInput, recordTrace: Bool) throws -> DecoderOnlyOutput {
+    private func run(_ input: ModelInput, recordTrace: Bool, queriesKeys: Bool) throws -> DecoderOnlyOutput {
         let x = try input.embedded(tokens: tokenEmbedding, positions: positionEmbedding)   // (B, T, d)
         var mask = causalMask(size: input.length)                                          // (T, T)
         if let padding = input.paddingMask {
@@ -81,8 +83,8 @@ public struct DecoderOnlyModel: Sendable {
         if recordTrace {
             var record = AttentionTrace(architecture: Self.architecture)
             for (index, layer) in decoded.layers.enumerated() {
-                try record.record(weights: layer.selfAttention.weights, layer: index, kind: .decoderSelf,
-                                  queryTokens: input.labels, keyTokens: input.labels, mask: mask)
+                try record.record(layer.selfAttention, layer: index, kind: .decoderSelf, queryTokens: input.labels,
+                                  keyTokens: input.labels, mask: mask, queriesKeys: queriesKeys)
             }
             trace = record
         }

@@ -59,13 +59,16 @@ public struct EncoderDecoderModel: Sendable {
     }
 
     /// One source and one target sequence (the lengths may differ): logits [T_target, vocab].
-    /// `sourceTokens` and `targetTokens` are labels for the trace (default: the ids as text).
+    /// `sourceTokens` and `targetTokens` are labels for the trace (default: the ids as text);
+    /// `recordQueriesKeys` adds every head's queries and keys to it (the neuron view).
     public func forward(source: [Int], target: [Int], sourceTokens: [String]? = nil,
-                        targetTokens: [String]? = nil, recordTrace: Bool = false) throws -> EncoderDecoderOutput {
+                        targetTokens: [String]? = nil, recordTrace: Bool = false,
+                        recordQueriesKeys: Bool = false) throws -> EncoderDecoderOutput {
         let operation = "EncoderDecoderModel.forward"
         let sourceInput = try ModelInput.single(source, labels: sourceTokens, operation: operation + " (source)")
         let targetInput = try ModelInput.single(target, labels: targetTokens, operation: operation + " (target)")
-        return try run(source: sourceInput, target: targetInput, recordTrace: recordTrace)
+        return try run(source: sourceInput, target: targetInput, recordTrace: recordTrace || recordQueriesKeys,
+                       queriesKeys: recordQueriesKeys)
     }
 
     /// A batch of source and target sequences (the same number of each), each side padded with
@@ -73,7 +76,8 @@ public struct EncoderDecoderModel: Sendable {
     /// self-attention and in cross-attention; the target padding mask joins the causal mask.
     /// Logits [B, T_target, vocab]. The labels belong to sequence 0, the one the trace records.
     public func forward(sourceBatch: [[Int]], targetBatch: [[Int]], padID: Int, sourceTokens: [String]? = nil,
-                        targetTokens: [String]? = nil, recordTrace: Bool = false) throws -> EncoderDecoderOutput {
+                        targetTokens: [String]? = nil, recordTrace: Bool = false,
+                        recordQueriesKeys: Bool = false) throws -> EncoderDecoderOutput {
         let operation = "EncoderDecoderModel.forward(sourceBatch:targetBatch:)"
         guard sourceBatch.count == targetBatch.count else {
             throw TransformerError.invalidInput(
@@ -85,10 +89,12 @@ public struct EncoderDecoderModel: Sendable {
                                                vocabularySize: v, operation: operation + " (source)")
         let targetInput = try ModelInput.batch(targetBatch, padID: padID, labels: targetTokens,
                                                vocabularySize: v, operation: operation + " (target)")
-        return try run(source: sourceInput, target: targetInput, recordTrace: recordTrace)
+        return try run(source: sourceInput, target: targetInput, recordTrace: recordTrace || recordQueriesKeys,
+                       queriesKeys: recordQueriesKeys)
     }
 
-    private func run(source: ModelInput, target: ModelInput, recordTrace: Bool) throws -> EncoderDecoderOutput {
+    private func run(source: ModelInput, target: ModelInput, recordTrace: Bool,
+                     queriesKeys: Bool) throws -> EncoderDecoderOutput {
         // Encoder: the whole source, bidirectionally; only source padding is hidden.
         let s = try source.embedded(tokens: tokenEmbedding, positions: positionEmbedding)   // (B, S, d)
         let encoded = try encoder(s, mask: source.paddingMask)                              // (B, S, d)
@@ -108,16 +114,15 @@ public struct EncoderDecoderModel: Sendable {
         if recordTrace {
             var record = AttentionTrace(architecture: Self.architecture)
             for (index, layer) in encoded.layers.enumerated() {
-                try record.record(weights: layer.attention.weights, layer: index, kind: .encoderSelf,
-                                  queryTokens: source.labels, keyTokens: source.labels, mask: source.paddingMask)
+                try record.record(layer.attention, layer: index, kind: .encoderSelf, queryTokens: source.labels,
+                                  keyTokens: source.labels, mask: source.paddingMask, queriesKeys: queriesKeys)
             }
             for (index, layer) in decoded.layers.enumerated() {
-                try record.record(weights: layer.selfAttention.weights, layer: index, kind: .decoderSelf,
-                                  queryTokens: target.labels, keyTokens: target.labels, mask: selfMask)
+                try record.record(layer.selfAttention, layer: index, kind: .decoderSelf, queryTokens: target.labels,
+                                  keyTokens: target.labels, mask: selfMask, queriesKeys: queriesKeys)
                 if let cross = layer.crossAttention {
-                    try record.record(weights: cross.weights, layer: index, kind: .cross,
-                                      queryTokens: target.labels, keyTokens: source.labels,
-                                      mask: source.paddingMask)
+                    try record.record(cross, layer: index, kind: .cross, queryTokens: target.labels,
+                                      keyTokens: source.labels, mask: source.paddingMask, queriesKeys: queriesKeys)
                 }
             }
             trace = record

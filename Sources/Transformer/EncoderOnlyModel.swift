@@ -42,23 +42,25 @@ public struct EncoderOnlyModel: Sendable {
 
     /// One sequence: hidden states [T, d]. No mask: every token sees every token.
     /// `tokens` are labels for the trace (default: the ids as text).
-    public func forward(_ tokenIDs: [Int], tokens: [String]? = nil, recordTrace: Bool = false) throws -> EncoderOnlyOutput {
+    /// `recordQueriesKeys` adds every head's queries and keys to the trace (the neuron view).
+    public func forward(_ tokenIDs: [Int], tokens: [String]? = nil, recordTrace: Bool = false,
+                        recordQueriesKeys: Bool = false) throws -> EncoderOnlyOutput {
         let input = try ModelInput.single(tokenIDs, labels: tokens, operation: "EncoderOnlyModel.forward")
-        return try run(input, recordTrace: recordTrace)
+        return try run(input, recordTrace: recordTrace || recordQueriesKeys, queriesKeys: recordQueriesKeys)
     }
 
     /// A batch: shorter sequences are padded with `padID` up to the longest, and every position
     /// holding `padID` is hidden as a key by the padding mask [B, 1, 1, T]. Hidden states
     /// [B, T, d]. `tokens` label sequence 0, the one the trace records.
     public func forward(batch: [[Int]], padID: Int, tokens: [String]? = nil,
-                        recordTrace: Bool = false) throws -> EncoderOnlyOutput {
+                        recordTrace: Bool = false, recordQueriesKeys: Bool = false) throws -> EncoderOnlyOutput {
         let input = try ModelInput.batch(batch, padID: padID, labels: tokens,
                                          vocabularySize: configuration.vocabularySize,
                                          operation: "EncoderOnlyModel.forward(batch:)")
-        return try run(input, recordTrace: recordTrace)
+        return try run(input, recordTrace: recordTrace || recordQueriesKeys, queriesKeys: recordQueriesKeys)
     }
 
-    private func run(_ input: ModelInput, recordTrace: Bool) throws -> EncoderOnlyOutput {
+    private func run(_ input: ModelInput, recordTrace: Bool, queriesKeys: Bool) throws -> EncoderOnlyOutput {
         let x = try input.embedded(tokens: tokenEmbedding, positions: positionEmbedding)   // (B, T, d)
         let encoded = try encoder(x, mask: input.paddingMask)                              // (B, T, d)
 
@@ -66,8 +68,8 @@ public struct EncoderOnlyModel: Sendable {
         if recordTrace {
             var record = AttentionTrace(architecture: Self.architecture)
             for (index, layer) in encoded.layers.enumerated() {
-                try record.record(weights: layer.attention.weights, layer: index, kind: .encoderSelf,
-                                  queryTokens: input.labels, keyTokens: input.labels, mask: input.paddingMask)
+                try record.record(layer.attention, layer: index, kind: .encoderSelf, queryTokens: input.labels,
+                                  keyTokens: input.labels, mask: input.paddingMask, queriesKeys: queriesKeys)
             }
             trace = record
         }

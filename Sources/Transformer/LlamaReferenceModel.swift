@@ -59,16 +59,19 @@ public struct LlamaReferenceModel: Sendable {
     /// asked, the attention trace (architecture "decoder-only", causal self-attention, layers ×
     /// query heads). `tokens` label the trace (default: the ids as text). Throws
     /// `TransformerError` for an empty sequence, an id outside the vocabulary or a wrong label count.
-    public func forward(_ tokenIDs: [Int], tokens: [String]? = nil, recordTrace: Bool = false) throws -> DecoderOnlyOutput {
+    /// `recordQueriesKeys` adds every head's queries and keys (after RoPE) to the trace.
+    public func forward(_ tokenIDs: [Int], tokens: [String]? = nil, recordTrace: Bool = false,
+                        recordQueriesKeys: Bool = false) throws -> DecoderOnlyOutput {
         let input = try ModelInput.single(tokenIDs, labels: tokens, operation: "LlamaReferenceModel.forward")
         let mask = causalMask(size: tokenIDs.count)                    // (T, T)
         var x = try tokenEmbedding.lookup(tokenIDs)                    // (T, d)
         var outputs: [DecoderLayerOutput] = []
-        var trace: AttentionTrace? = recordTrace ? AttentionTrace(architecture: Self.architecture) : nil
+        var trace: AttentionTrace? = recordTrace || recordQueriesKeys
+            ? AttentionTrace(architecture: Self.architecture) : nil
         for (index, layer) in layers.enumerated() {
             let result = try layer(x, mask: mask)                      // (T, d), weights (h, T, T)
-            try trace?.record(weights: result.selfAttention.weights, layer: index, kind: .decoderSelf,
-                              queryTokens: input.labels, keyTokens: input.labels)
+            try trace?.record(result.selfAttention, layer: index, kind: .decoderSelf, queryTokens: input.labels,
+                              keyTokens: input.labels, mask: nil, queriesKeys: recordQueriesKeys)
             outputs.append(result)
             x = result.output
         }

@@ -126,6 +126,27 @@ public struct MultiHeadAttention: Sendable {
         }
     }
 
+    /// Throws `TensorError.shapeMismatch` unless the query input and keyValue are both [T, d] or
+    /// both [B, T, d] with the same B. Shared with the trainable twin (module Training).
+    public static func checkInputs(query: [Int], keyValue: [Int], operation: String) throws {
+        guard query.count == keyValue.count, query.count >= 2, query.dropLast(2) == keyValue.dropLast(2) else {
+            throw TensorError.shapeMismatch(
+                operation: "\(operation) (query and keyValue must both be [T, d] or both [B, T, d] with the same B)",
+                lhs: query, rhs: keyValue)
+        }
+    }
+
+    /// The mask as the scores [..., h, T_q, T_k] of rank `scoresRank` take it: an unbatched input
+    /// may still come with a [1, 1, T_q, T_k] mask, so extra leading axes of length 1 are dropped.
+    /// Shared with the trainable twin (module Training).
+    public static func headMask(_ mask: Tensor?, scoresRank: Int) throws -> Tensor? {
+        var headMask = mask
+        while let m = headMask, m.rank > scoresRank, m.shape[0] == 1 {
+            headMask = try m.reshaped(Array(m.shape.dropFirst()))
+        }
+        return headMask
+    }
+
     /// Attention of `query` ([T_q, d] or [B, T_q, d]) over `keyValue` ([T_k, d] or [B, T_k, d]).
     ///
     /// - Parameter input: the queries' states, [T_q, d] or [B, T_q, d].
@@ -137,12 +158,7 @@ public struct MultiHeadAttention: Sendable {
     ///   also fits unbatched input.
     /// - Returns: the output [..., T_q, d] and the weights [..., h, T_q, T_k].
     public func callAsFunction(query input: Tensor, keyValue: Tensor, mask: Tensor? = nil) throws -> MultiHeadOutput {
-        guard input.rank == keyValue.rank, input.rank >= 2,
-              Array(input.shape.dropLast(2)) == Array(keyValue.shape.dropLast(2)) else {
-            throw TensorError.shapeMismatch(
-                operation: "MultiHeadAttention (query and keyValue must both be [T, d] or both [B, T, d] with the same B)",
-                lhs: input.shape, rhs: keyValue.shape)
-        }
+        try Self.checkInputs(query: input.shape, keyValue: keyValue.shape, operation: "MultiHeadAttention")
         // Project once for all heads, then give each head its slice of the features.
         var q = try query(input).splitHeads(heads)                // (B, T_q, d) -> (B, h, T_q, d_h)
         var k = try key(keyValue).splitHeads(keyValueHeads)       // (B, T_k, kv·d_h) -> (B, kv, T_k, d_h)
@@ -156,13 +172,9 @@ public struct MultiHeadAttention: Sendable {
             v = try v.repeatingHeads(heads / keyValueHeads)   // (B, kv, T_k, d_h) -> (B, h, T_k, d_h)
         }
 
-        let scoresRank = q.rank                          // the scores are (B, h, T_q, T_k)
-        var headMask = mask
-        while let m = headMask, m.rank > scoresRank, m.shape[0] == 1 {
-            headMask = try m.reshaped(Array(m.shape.dropFirst()))
-        }
         // Every head at once: the batched matmul treats (B, h) as batch axes.
-        let stages = try scaledDotProductAttention(query: q, key: k, value: v, mask: headMask)
+        let stages = try scaledDotProductAttention(query: q, key: k, value: v,
+                                                   mask: Self.headMask(mask, scoresRank: q.rank))
         let concatenated = try stages.output.mergeHeads()   // (B, h, T_q, d_h) -> (B, T_q, d)
         let result = try output(concatenated)               // (B, T_q, d): W_O mixes the heads
         return MultiHeadOutput(output: result, weights: stages.weights, stages: stages)

@@ -21,9 +21,36 @@ public enum NormPlacement: String, Sendable, Codable, CaseIterable {
 //
 //     let attention = try self.attention(normPlacement.sublayerInput(x, norm: n), mask: mask)
 //     let x = try normPlacement.residual(x, attention.output, norm: n)
+//
+// This wiring is written once for the inference layers (on `Tensor`) and their trainable twins in
+// module Training (on `Variable`): both values are a `ResidualStream`, both norms a `ResidualNorm`.
+
+/// What flows along the residual stream: `Tensor` here, `Variable` in the trainable twins.
+public protocol ResidualStream {
+    /// self + other, element by element (same shapes, or broadcasting as `+` does).
+    func adding(_ other: Self) throws -> Self
+}
+
+/// A normalisation that a residual connection can place before or after its sublayer
+/// (`LayerNorm` here, `TrainableLayerNorm` in module Training).
+public protocol ResidualNorm {
+    associatedtype Stream: ResidualStream
+    func callAsFunction(_ x: Stream) throws -> Stream
+}
+
+extension Tensor: ResidualStream {
+    public func adding(_ other: Tensor) throws -> Tensor { try self + other }
+}
+
+extension Variable: ResidualStream {
+    public func adding(_ other: Variable) throws -> Variable { try self + other }
+}
+
+extension LayerNorm: ResidualNorm {}
+
 extension NormPlacement {
     /// What the sublayer reads: LN(x) for pre-norm, x itself for post-norm.
-    func sublayerInput(_ x: Tensor, norm: LayerNorm) throws -> Tensor {
+    public func sublayerInput<Norm: ResidualNorm>(_ x: Norm.Stream, norm: Norm) throws -> Norm.Stream {
         switch self {
         case .pre: return try norm(x)     // (B, T, d)
         case .post: return x
@@ -31,10 +58,11 @@ extension NormPlacement {
     }
 
     /// The residual sum x + sublayerOutput, normalised afterwards for post-norm.
-    func residual(_ x: Tensor, _ sublayerOutput: Tensor, norm: LayerNorm) throws -> Tensor {
+    public func residual<Norm: ResidualNorm>(_ x: Norm.Stream, _ sublayerOutput: Norm.Stream,
+                                             norm: Norm) throws -> Norm.Stream {
         switch self {
-        case .pre: return try x + sublayerOutput           // (B, T, d)
-        case .post: return try norm(x + sublayerOutput)    // (B, T, d)
+        case .pre: return try x.adding(sublayerOutput)           // (B, T, d)
+        case .post: return try norm(x.adding(sublayerOutput))    // (B, T, d)
         }
     }
 }

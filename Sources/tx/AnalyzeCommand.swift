@@ -13,6 +13,8 @@ import Training
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attention rollout and flow, the logit lens, head ablation.",
+        // The usage lines are written out (ArgumentParser does not wrap them) so that every
+        // --help fits 80 columns.
         discussion: """
             Models: minilm, smollm2, lm (the trained language model), bert (the trained tiny BERT), \
             translator (ablate only), or a path to a .gguf / .safetensors model. Rollout and flow are for encoders, the lens \
@@ -200,7 +202,8 @@ struct RolloutReport {
 extension Analyze {
     struct Rollout: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Attention rollout (Abnar & Zuidema 2020): how much of each input token reaches a position, layer by layer.")
+            abstract: "Attention rollout (Abnar & Zuidema 2020): how much of each input token reaches a position, layer by layer.",
+            usage: "tx analyze rollout --model <model> --text <text> [<options>]")
         @OptionGroup var options: AnalysisOptions
         @Option(help: "The token to follow (its text, or a position from 0); default: the last word.")
         var query: String?
@@ -211,7 +214,8 @@ extension Analyze {
 
     struct Flow: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Attention flow (Abnar & Zuidema 2020): max-flow through the layer graph, beside raw attention and rollout.")
+            abstract: "Attention flow (Abnar & Zuidema 2020): max-flow through the layer graph, beside raw attention and rollout.",
+            usage: "tx analyze flow --model <model> --text <text> [<options>]")
         @OptionGroup var options: AnalysisOptions
         @Option(help: "The token to follow (its text, or a position from 0); default: the last word.")
         var query: String?
@@ -222,7 +226,8 @@ extension Analyze {
 
     struct Lens: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The logit lens (nostalgebraist 2020): each layer's residual stream read through the final norm and unembedding.")
+            abstract: "The logit lens (nostalgebraist 2020): each layer's residual stream read through the final norm and unembedding.",
+            usage: "tx analyze lens --model <model> --text <text> [<options>]")
         @OptionGroup var options: AnalysisOptions
         @Option(help: "Where to write the figure (.png, .svg or .pdf).")
         var out = "Output/logit-lens.png"
@@ -267,7 +272,9 @@ extension Analyze {
 
     struct Ablate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Silence one attention head and show what the prediction loses (KL, top-5 before and after).")
+            abstract: "Silence one attention head and show what the prediction loses (KL, top-5 before and after).",
+            usage: "tx analyze ablate --model <model> --text <text> --layer <layer>\n"
+                + "                  --head <head> [<options>]")
         @OptionGroup var options: AnalysisOptions
         @Option(help: "The layer of the head, from 1.")
         var layer: Int
@@ -354,7 +361,8 @@ extension Analyze {
 
     struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Silence every head in turn and rank them by their effect on one prediction (a layers × heads heatmap).")
+            abstract: "Silence every head in turn and rank them by their effect on one prediction (a layers × heads heatmap).",
+            usage: "tx analyze sweep --model <model> --text <text> [<options>]")
         @OptionGroup var options: AnalysisOptions
         @Option(help: "Where to write the figure (.png, .svg or .pdf).")
         var out = "Output/ablation-sweep.png"

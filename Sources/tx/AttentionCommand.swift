@@ -204,8 +204,9 @@ extension Attention {
             guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
             try checkDestination(json.dropLast(5) + ".png")   // the same folder checks, without the extension rule
         }
-        let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights)
-        let trace = try architectureTrace(demo, architecture)
+        let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights,
+                                            recordQueriesKeys: withQueriesKeys)
+        let trace = architectureTrace(demo, architecture)
         let kind = kind ?? architecture.defaultKind
         let kinds = AttentionKind.allCases.filter { !trace.entries(kind: $0).isEmpty }
         guard kinds.contains(kind) else {

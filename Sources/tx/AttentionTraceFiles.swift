@@ -54,34 +54,9 @@ extension Attention {
         return trace
     }
 
-    /// The --arch trace, with queries and keys (--with-qk) from the trained language model or
-    /// tiny BERT run again through the analysis probe.
-    func architectureTrace(_ demo: ArchitectureDemo, _ architecture: ArchitectureDemo.Architecture) throws -> AttentionTrace {
+    /// The --arch trace (with queries and keys when the demo was made with --with-qk), named.
+    func architectureTrace(_ demo: ArchitectureDemo, _ architecture: ArchitectureDemo.Architecture) -> AttentionTrace {
         var trace = demo.trace(architecture)
-        if withQueriesKeys {
-            guard demo.weights == .trained, architecture != .encoderDecoder else {
-                throw CLIError("--with-qk records queries and keys for the real models (--model), the trained language model "
-                               + "and tiny BERT (--arch decoder|encoder with the shipped weights) and the single head of "
-                               + "plain tx attention; not yet for the translator or the untrained tiny models")
-            }
-            do {
-                if architecture == .decoder {
-                    let lm = try TrainedModels.languageModel()
-                    let tokens = demo.decoderOnlyTokens
-                    trace = try ProbedModel.stack(lm.model, vocabulary: lm.vocabulary)
-                        .run(ids: lm.ids(tokens), labels: tokens, recordQueriesKeys: true).trace
-                } else {
-                    let bert = try TrainedModels.tinyBERT()
-                    let tokens = demo.encoderOnlyTokens
-                    let firstSeparator = tokens.firstIndex(of: "[SEP]") ?? tokens.count - 1
-                    let segments = tokens.indices.map { $0 <= firstSeparator ? 0 : 1 }
-                    trace = try ProbedModel.stack(bert.model, vocabulary: bert.vocabulary)
-                        .run(ids: bert.ids(tokens), labels: tokens, segments: segments, recordQueriesKeys: true).trace
-                }
-            } catch {
-                throw CLIError("recording the queries and keys: \(error)")
-            }
-        }
         trace.model = demo.weights == .trained
             ? "the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator")"
             : "an untrained tiny \(architecture.rawValue) model (seed \(seed))"

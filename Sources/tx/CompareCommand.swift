@@ -80,8 +80,9 @@ extension ArchitectureDemo.Weights: ExpressibleByArgument {}
 
 /// The three architectures on one input: the trained models when asked for, or by default when
 /// they know every token; otherwise tiny random ones (with a note saying why).
-func makeArchitectureDemo(text: String, target: String?, seed: UInt64,
-                          weights: ArchitectureDemo.Weights?) throws -> ArchitectureDemo {
+/// `recordQueriesKeys` puts every head's queries and keys in the traces (`--with-qk`).
+func makeArchitectureDemo(text: String, target: String?, seed: UInt64, weights: ArchitectureDemo.Weights?,
+                          recordQueriesKeys: Bool = false) throws -> ArchitectureDemo {
     let covered = ArchitectureDemo.trainedModelsCover(text: text, target: target)
     if weights == .trained, !covered {
         throw CLIError("--weights trained: the trained models know only the Chinese and English words of the "
@@ -93,8 +94,8 @@ func makeArchitectureDemo(text: String, target: String?, seed: UInt64,
     }
     do {
         return (weights ?? (covered ? .trained : .random)) == .trained
-            ? try ArchitectureDemo(trainedOn: text, target: target)
-            : try ArchitectureDemo(text: text, target: target, seed: seed)
+            ? try ArchitectureDemo(trainedOn: text, target: target, recordQueriesKeys: recordQueriesKeys)
+            : try ArchitectureDemo(text: text, target: target, seed: seed, recordQueriesKeys: recordQueriesKeys)
     } catch {
         throw CLIError("\(error)")
     }

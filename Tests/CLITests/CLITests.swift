@@ -237,6 +237,28 @@ struct CLIArchitectureTests {
         #expect(tx.data("head.png") != nil)
     }
 
+    @Test(arguments: ["trained", "random"])
+    func withQKRecordsEveryHeadOfTheTranslator(weights: String) throws {
+        let tx = try TX()
+        let result = try tx.run(["attention", "--text", "我昨天在花园里看到了一只猫", "--weights", weights,
+                                 "--arch", "encoder-decoder", "--json", "qk.json", "--out", "qk.png", "--with-qk"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(tx.data("qk.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let entries = try #require(object["entries"] as? [[String: Any]])
+        #expect(entries.count == 24)   // 2 layers × 4 heads × (encoder self, decoder self, cross)
+        for entry in entries {
+            let kind = entry["kind"] as? String ?? "?"
+            let queries = try #require(entry["queries"] as? [[Double]], "\(kind) has no queries")
+            let keys = try #require(entry["keys"] as? [[Double]])
+            #expect(queries.count == (entry["queryTokens"] as? [String])?.count)
+            #expect(keys.count == (entry["keyTokens"] as? [String])?.count)
+            // d_h = d_model / heads: 64 / 4 for the trained models, 16 / 4 for the untrained ones.
+            #expect(Set((queries + keys).map(\.count)) == [weights == "trained" ? 16 : 4])
+            #expect(entry["scale"] as? Double == (weights == "trained" ? 0.25 : 0.5))
+        }
+    }
+
     @Test func compareUsesTheTrainedModelsForASentenceTheyKnow() throws {
         let tx = try TX()
         let result = try tx.run(["compare", "--text", "我昨天在花园里看到了一只猫", "--out", "t.png"])

@@ -73,10 +73,13 @@ struct EightyColumnTests {
         ["params"],
         ["params", "--model", "gpt2-medium"],
         ["models"],
+        // The analyses on the trained toy models (the real ones are slow in a debug build).
         ["analyze", "rollout", "--model", "bert", "--text", "我是学生 [SEP] I am a student", "--out", "g.png"],
-        ["analyze", "flow", "--model", "bert", "--text", "我是学生 [SEP] I am a student", "--out", "h.png"],
+        ["analyze", "flow", "--model", "bert", "--text", "我是学生 [SEP] I am a student", "--query", "student", "--out", "h.png"],
         ["analyze", "lens", "--model", "lm", "--text", "i saw a ball in the", "--out", "i.png"],
         ["analyze", "ablate", "--model", "bert", "--layer", "2", "--head", "1", "--text", "我是学生 [SEP] I am a [MASK]"],
+        ["analyze", "ablate", "--model", "translator", "--kind", "cross", "--layer", "2", "--head", "3",
+         "--text", "我昨天在花园里看到了一只猫"],
         ["analyze", "sweep", "--model", "lm", "--text", "i saw a ball in the", "--out", "j.png"],
     ] + (minilmInstalled ? [["embed", "king - man + woman", "--out", "k.png"]] : [])
 
@@ -142,6 +145,17 @@ struct EightyColumnTests {
                         "\(name): example line \"\(line)\" is a broken-off piece")
                 continued = trimmed.hasSuffix("\\")
             }
+        }
+    }
+
+    @Test func analyzeHelpFitsEightyColumnsUsageLinesToo() throws {
+        let tx = try TX()
+        for subcommand in ["", "rollout", "flow", "lens", "ablate", "sweep"] {
+            let arguments = ["analyze"] + (subcommand.isEmpty ? [] : [subcommand]) + ["--help"]
+            let help = try tx.run(arguments, columns: 80).stdout
+            #expect(help.contains("USAGE: tx analyze"))
+            let wide = help.split(separator: "\n").map(String.init).filter { terminalColumns($0) > 80 }
+            #expect(wide.isEmpty, "\(arguments.joined(separator: " ")): \(wide.joined(separator: "\n"))")
         }
     }
 

@@ -9,7 +9,7 @@ import TensorCore
 
     @Test func multiHeadAttentionMatchesInferenceLayer() throws {
         var generator = SeededGenerator(seed: 11)
-        let trainable = try TrainableMultiHeadAttention(modelDimension: 8, heads: 2, using: &generator)
+        let trainable = try TrainableMultiHeadAttention(MultiHeadAttention(modelDimension: 8, heads: 2, using: &generator))
         // The inference layer gets the trainable one's values through its weight-taking inits.
         let inference = try MultiHeadAttention(
             query: Linear(weight: trainable.query.weight.value, bias: trainable.query.bias?.value),
@@ -54,10 +54,12 @@ import TensorCore
     @Test func encoderAndDecoderLayersMatchInferenceLayers() throws {
         var generator = SeededGenerator(seed: 5)
         for placement in NormPlacement.allCases {
-            let encoder = try TrainableEncoderLayer(modelDimension: 8, heads: 2, feedForwardDimension: 16,
-                                                    activation: .relu, normPlacement: placement, using: &generator)
-            let decoder = try TrainableDecoderLayer(modelDimension: 8, heads: 2, feedForwardDimension: 16,
-                                                    activation: .gelu, normPlacement: placement, using: &generator)
+            let encoder = try TrainableEncoderLayer(EncoderLayer(modelDimension: 8, heads: 2, feedForwardDimension: 16,
+                                                                 activation: .relu, normPlacement: placement,
+                                                                 using: &generator))
+            let decoder = try TrainableDecoderLayer(DecoderLayer(modelDimension: 8, heads: 2, feedForwardDimension: 16,
+                                                                 activation: .gelu, normPlacement: placement,
+                                                                 crossAttention: true, using: &generator))
             let x = randomTensor([2, 4, 8], seed: 3)
             let memory = randomTensor([2, 3, 8], seed: 4)
             let sourceMask = paddingMask(lengths: [3, 2], length: 3)
