@@ -224,7 +224,7 @@ struct ChatGPTTrainingLesson {
             subtitle: "\(accuracy.pairs) pairs of SFT answers to held-out requests · the reward model ranks \(percent(accuracy.rewardModel)) of them as the labeller did",
             categories: (0..<binCount).map { String(format: "%.1f", low + (Double($0) + 0.5) * width) },
             series: [.init(name: "preferred", values: histogram(measured.preferredScores), color: RGB(hex: 0x59A14F)),
-                     .init(name: "rejected", values: histogram(measured.rejectedScores), color: RGB(hex: 0xE15759))],
+                     .init(name: "rejected", values: histogram(measured.rejectedScores), color: RGB(hex: 0xF28E2B))],
             yLabel: "share of answers", valueFormat: "%.0f%%", xLabel: "reward (bin centre)"),
             as: "05-reward-scores.png")
         steps.append(PagerStep(title: "Stage 3: a model that imitates the labeller", body: prose("""

@@ -22,3 +22,24 @@ func figureLayoutFaults(_ log: RenderLog) -> [String] {
     }
     return faults
 }
+
+/// Figures whose width is not one of the widths allowed for their kind (`FigureWidths`): a series
+/// of one kind then has one width, so one text size on slides.
+func figureWidthFaults(_ log: RenderLog) -> [String] {
+    log.entries.compactMap { entry in
+        let name = (entry.path as NSString).lastPathComponent
+        guard let allowed = FigureWidths.allowed[entry.kind] else {
+            return "\(name): kind \(entry.kind) has no allowed widths in FigureWidths"
+        }
+        return allowed.contains(entry.size.width) ? nil
+            : "\(name): \(entry.kind) is \(entry.size.width) wide, allowed \(allowed)"
+    }
+}
+
+/// The smallest text of a figure in pixels when the figure (rendered at scale 2) is shown 1920
+/// pixels wide on a slide: its smallest font size × 1920 / its width in units. Figures narrower
+/// than 1920 pixels are not shrunk on a slide, so for them it is the font size at scale 2.
+func smallestSlideTextPixels(_ entry: RenderLog.Entry) -> Double {
+    let smallest = entry.texts.map(\.size).min() ?? .infinity
+    return smallest * min(2, 1920 / entry.size.width)
+}
