@@ -121,7 +121,7 @@ public struct ArchitectureComparison: Chart, Sendable {
         static let captionSize = FigureStyle.labelSize
         static let minColumnWidth = 240.0
         static let maxCaptionWidth = 560.0
-        static let columnGap = 32.0
+        static let columnGap = 28.0
         static let itemGap = 24.0
         static let rowGap = 28.0
         static let headerGap = 16.0

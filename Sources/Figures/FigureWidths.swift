@@ -8,7 +8,7 @@ import Foundation
 public enum FigureWidths {
     /// Allowed widths per chart kind (the chart's type name), smallest first.
     public static let allowed: [String: [Double]] = [
-        "ArchitectureComparison": [1600],
+        "ArchitectureComparison": [1640],
         "BarChart": [640, 900],
         "BlockDiagram": [800],
         "CorruptionStrip": [1000],
@@ -21,7 +21,7 @@ public enum FigureWidths {
         "LineChart": [900, 1000],
         "LogitLensFigure": [900],
         "MaskPattern": [640],
-        "ModelView": [1000, 1150],
+        "ModelView": [1000, 1150, 2650],
         "PanelGrid": [1100, 1600, 1900],
         "PipelineDiagram": [1200],
         "SamplingFigure": [1300],

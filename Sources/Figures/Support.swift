@@ -121,13 +121,15 @@ struct TitleBlock {
     var subtitle: String
     /// Space between the block and what follows.
     var gapBelow = 18.0
+    /// A figure made of panels titles itself larger, so its panels' titles read as smaller.
+    var titleSize = FigureStyle.titleSize
 
     var isEmpty: Bool { title.isEmpty && subtitle.isEmpty }
 
     func height(_ m: TextMeasurer) -> Double {
         if isEmpty { return 0 }
         var h = 0.0
-        if !title.isEmpty { h += m.lineHeight(title, size: FigureStyle.titleSize, weight: .bold) }
+        if !title.isEmpty { h += m.lineHeight(title, size: titleSize, weight: .bold) }
         if !subtitle.isEmpty {
             if !title.isEmpty { h += 4 }
             h += m.lineHeight(subtitle, size: FigureStyle.subtitleSize)
@@ -136,7 +138,7 @@ struct TitleBlock {
     }
 
     func width(_ m: TextMeasurer) -> Double {
-        max(m.width(title, size: FigureStyle.titleSize, weight: .bold),
+        max(m.width(title, size: titleSize, weight: .bold),
             m.width(subtitle, size: FigureStyle.subtitleSize))
     }
 
@@ -144,7 +146,7 @@ struct TitleBlock {
     func draw(on canvas: Canvas, centerX: Double, top: Double) {
         var y = top
         if !title.isEmpty {
-            let r = canvas.text(title, at: Point(x: centerX, y: y), size: FigureStyle.titleSize, weight: .bold,
+            let r = canvas.text(title, at: Point(x: centerX, y: y), size: titleSize, weight: .bold,
                                 color: FigureStyle.text, alignment: .center, verticalAlignment: .top)
             y = r.maxY + 4
         }
