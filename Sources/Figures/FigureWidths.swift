@@ -10,11 +10,11 @@ public enum FigureWidths {
     public static let allowed: [String: [Double]] = [
         "ArchitectureComparison": [1640],
         "BarChart": [640, 900],
-        "BlockDiagram": [800],
+        "BlockDiagram": [820],
         "CorruptionStrip": [1000],
         "DecodingStepFigure": [1100],
         "EmbeddingPlot": [800],
-        "GroupedBarChart": [720, 880, 1160],
+        "GroupedBarChart": [720, 880, 1200],
         "HeadGrid": [1000, 1340],
         "HeadView": [640, 800],
         "Heatmap": [640, 800, 900, 1000],
