@@ -206,9 +206,10 @@ public struct ArchitectureDemo: Sendable {
             let (mask, rows, columns) = visibility(kind)
             return ArchitectureComparison.MaskPanel(title: title, mask: mask, rowLabels: rows, columnLabels: columns)
         }
-        // The encoder–decoder has three kinds of attention; show the first layer of the two
-        // self-attentions and the last of the cross-attention (where a trained translator's
-        // alignment is sharpest).
+        // One map per kind of attention, so the poster fits a slide with readable text (every layer
+        // and head follows in the model views): the last layer of the encoder's and the decoder's
+        // self-attention; for the encoder–decoder, the first layer of its two self-attentions and
+        // the last of the cross-attention (where a trained translator's alignment is sharpest).
         let both = trace(.encoderDecoder)
         let encoderDecoderMaps = layerMaps(both, kind: .encoderSelf, label: "encoder self").prefix(1)
             + layerMaps(both, kind: .decoderSelf, label: "decoder self").prefix(1)
@@ -228,12 +229,12 @@ public struct ArchitectureDemo: Sendable {
                       caption: "bidirectional: every token sees every token · trained to fill in masked words",
                       diagram: BlockDiagram(kind: .encoderOnly, layers: 2),
                       maskPanels: [allVisible],
-                      maps: layerMaps(trace(.encoder), kind: .encoderSelf, label: "self")),
+                      maps: Array(layerMaps(trace(.encoder), kind: .encoderSelf, label: "self").suffix(1))),
                 .init(title: Architecture.decoder.title,
                       caption: "causal: each token sees itself and earlier tokens · trained to predict the next token",
                       diagram: BlockDiagram(kind: .decoderOnly, layers: 2),
                       maskPanels: [causalOverSource],
-                      maps: layerMaps(trace(.decoder), kind: .decoderSelf, label: "causal self")),
+                      maps: Array(layerMaps(trace(.decoder), kind: .decoderSelf, label: "causal self").suffix(1))),
                 .init(title: Architecture.encoderDecoder.title,
                       caption: "the encoder reads the source; the decoder writes the target, looking back at the source",
                       diagram: BlockDiagram(kind: .encoderDecoder, layers: 2),

@@ -53,7 +53,7 @@ struct NextTokenLesson {
             let path = try figures.write(
                 BarChart(title: "Step \(stepNumber): what comes after \"\(tokens.joined(separator: " "))\"?",
                          categories: names, values: ranked.map { probabilities[$0] },
-                         subtitle: "the trained language model (tx train lm) · the 5 most likely next tokens · greedy picks the highest",
+                         subtitle: "the trained language model (tx train lm) · the 5 most likely next tokens · red: the chosen token (greedy: the most likely)",
                          xLabel: "next token", yLabel: "probability", highlightIndex: 0),
                 as: String(format: "%02d-step-%d.png", stepNumber, stepNumber))
             loopTexts.append("\(tokens.joined(separator: " ")) → ?\n"
@@ -150,7 +150,7 @@ struct NextTokenLesson {
         let chartPath = try figures.write(
             BarChart(title: "SmolLM2-135M: what comes after \"\(Self.realPrompt)\"?",
                      categories: names, values: ranked.map { first[$0] },
-                     subtitle: "a real pre-trained decoder · the 8 most likely of \(narrator.grouped(first.count)) tokens · ␣ marks a space",
+                     subtitle: "a real pre-trained decoder · the 8 most likely of \(narrator.grouped(first.count)) tokens · ␣ marks a space · red: the chosen token (greedy)",
                      xLabel: "next token", yLabel: "probability", highlightIndex: 0),
             as: String(format: "%02d-smollm2-next-token.png", figures.written.count + 1))
 

@@ -282,14 +282,18 @@ struct AttentionLesson {
                          columns: 2, panels: [
             // Every panel has a subtitle, so the four grids line up.
             scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
-                          subtitle: "how well each query matches each key"),
+                          subtitle: "how well each query matches each key", cellSize: overviewCell),
             scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
-                          subtitle: "same colour scale as 1: the scores shrink"),
+                          subtitle: "same colour scale as 1: the scores shrink", cellSize: overviewCell),
             scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: "3 · + causal mask",
-                          subtitle: "the future set to −∞"),
+                          subtitle: "the future set to −∞", cellSize: overviewCell),
             causalWeightsPanel(causal, tokens: tokens),
         ], subtitle: "each panel is computed from the one before · \(seedNote)")
     }
+
+    /// The overview's cell side: small enough that the 2×2 poster, shown 1920 pixels wide on a
+    /// slide, still prints its smallest text (the colour bars' ticks) at 14 pixels or more.
+    static let overviewCell = 46.0
 
     /// Panel 4 of the overview: softmax of the masked scores, the hidden keys hatched.
     static func causalWeightsPanel(_ causal: AttentionStages, tokens: [String]) -> Heatmap {
@@ -297,7 +301,7 @@ struct AttentionLesson {
                 subtitle: "each row sums to 1 over the keys it may see",
                 colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
                 xAxisTitle: "key (the word being looked at)", yAxisTitle: "query (the word looking)",
-                hidden: hiddenKeys(causal.mask, count: tokens.count))
+                cellSize: overviewCell, hidden: hiddenKeys(causal.mask, count: tokens.count))
     }
 
     /// The largest raw score: the end of the colour scale every score figure shares.
@@ -313,11 +317,11 @@ struct AttentionLesson {
 
     /// Scores are signed, so they use the diverging map centred on zero, from −largest to +largest.
     static func scoresHeatmap(_ tensor: Tensor, tokens: [String], largest: Float, title: String,
-                              subtitle: String) -> Heatmap {
+                              subtitle: String, cellSize: Double? = nil) -> Heatmap {
         Heatmap(values: tensor.rows, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
                        colorBarLabel: "score", xAxisTitle: "key (the word being looked at)",
-                       yAxisTitle: "query (the word looking)")
+                       yAxisTitle: "query (the word looking)", cellSize: cellSize)
     }
 }
 

@@ -50,7 +50,7 @@ struct MasksLesson {
         let paddingVisible = (0..<length).map { _ in (0..<length).map { shortMask[$0] == 0 } }
         let paddingPath = try figures.write(PanelGrid(title: "Padding mask: [PAD] keys get −∞, then zero weight", columns: 3, panels: [
             MaskPattern(title: "mask (blue = may attend)", mask: paddingVisible, rowLabels: padded, columnLabels: padded,
-                        caption: "every query, only real keys", cellSize: 56),
+                        caption: "every query, only real keys", cellSize: Self.cell),
             scoreMap(shortScores, tokens: padded, title: "masked scores"),
             weightMap(shortWeights, tokens: padded, title: "weights (rows sum to 1)", maskedScores: shortScores),
         ], subtitle: "\"I love you\" padded to the length of \"The cat sat on the mat\" · \(seedNote)"), as: "01-padding-mask.png")
@@ -76,7 +76,7 @@ struct MasksLesson {
         let causalVisible = (0..<target.count).map { i in (0..<target.count).map { causal[i, $0] == 0 } }
         let causalPath = try figures.write(PanelGrid(title: "Causal mask: position i sees positions 0…i only", columns: 3, panels: [
             MaskPattern(title: "mask (blue = may attend)", mask: causalVisible, rowLabels: target, columnLabels: target,
-                        caption: "lower triangle", cellSize: 56),
+                        caption: "lower triangle", cellSize: Self.cell),
             scoreMap(causalStages.maskedScores, tokens: target, title: "masked scores"),
             weightMap(causalStages.weights, tokens: target, title: "weights (rows sum to 1)",
                       maskedScores: causalStages.maskedScores),
@@ -138,14 +138,18 @@ struct MasksLesson {
         let largest = scores.scalars.filter(\.isFinite).map(abs).max() ?? 1
         return Heatmap(values: scores.rows, rowLabels: tokens, columnLabels: tokens, title: title,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
-                       colorBarLabel: "score", xAxisTitle: "key", yAxisTitle: "query")
+                       colorBarLabel: "score", xAxisTitle: "key", yAxisTitle: "query", cellSize: Self.cell)
     }
 
     /// Weights with the keys the mask hid (−∞ in `maskedScores`) hatched: a hidden key is not a learned 0.
     private func weightMap(_ weights: Tensor, tokens: [String], title: String, maskedScores: Tensor) -> Heatmap {
         Heatmap(values: weights.rows, rowLabels: tokens, columnLabels: tokens, title: title,
                 colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-                xAxisTitle: "key", yAxisTitle: "query",
+                xAxisTitle: "key", yAxisTitle: "query", cellSize: Self.cell,
                 hidden: maskedScores.rows.map { $0.map { !$0.isFinite } })
     }
+
+    /// One cell side for the masks and maps: three panels side by side still fit a slide 1920
+    /// pixels wide with their smallest text at 14 pixels or more.
+    static let cell = 52.0
 }

@@ -83,7 +83,7 @@ struct InContextLesson {
         var fewShotAnswers: [String] = []
         var rightCount = [Int](repeating: 0, count: Self.shots.count)
         for (taskIndex, task) in Self.tasks.enumerated() {
-            var panels: [any Chart] = []
+            var panels: [BarChart] = []
             var sections: [String] = []
             for (shots, label) in Self.shots {
                 let prompt = task.prompt(shots: shots)
@@ -112,12 +112,17 @@ struct InContextLesson {
                 if task.isRight(answer), let index = Self.shots.firstIndex(where: { $0.0 == shots }) { rightCount[index] += 1 }
                 panels.append(BarChart(title: "\(label): \"\(answer)\"", categories: names,
                                        values: top.map { probabilities[$0] }, xLabel: "next token",
-                                       yLabel: "probability", highlightIndex: 0, yRange: 0...1))
+                                       yLabel: "probability", highlightIndex: 0))
             }
+            // One probability axis for the three panels, just above the tallest bar: on 0–1 a
+            // 0.08 bar would be a sliver; shared, the panels still compare bar for bar.
+            let tallest = panels.flatMap(\.values).max() ?? 1
+            let top = min(1, max(0.1, (tallest * 10).rounded(.up) / 10))
+            for i in panels.indices { panels[i].yRange = 0...top }
             let path = try figures.write(
                 PanelGrid(title: "In-context learning, \(task.name): the 5 most likely next tokens",
                           columns: 3, panels: panels,
-                          subtitle: "SmolLM2-135M-Instruct, the same weights each time; only the prompt changes (0, 1, 3 examples) · ␣ = space"),
+                          subtitle: "SmolLM2-135M-Instruct, the same weights each time; only the prompt changes (0, 1, 3 examples) · ␣ = space · red: the chosen token (greedy)"),
                 as: String(format: "%02d-%@.png", taskIndex + 1, task.name == "opposites" ? "opposites" : "english-to-french"))
             steps.append(PagerStep(title: "Task \(taskIndex + 1): \(task.name)", body: prose("""
                 The prompt grows from the bare instruction to one and then three worked examples; \

@@ -92,7 +92,7 @@ struct SamplingLesson {
         let step = try sampler.sample(logits: logits)
         let figurePath = try figures.write(
             SamplingFigure(title: "Sampling the next token after \"\(prefixText)\"",
-                           subtitle: "the trained language model (tx train lm) · the 8 most likely tokens · seed \(context.seed)",
+                           subtitle: "the trained language model (tx train lm) · the 8 most likely tokens · red: the chosen token (sampled, seed \(context.seed))",
                            tokens: names, original: shown.map { step.original[$0] }, temperature: 0.7,
                            afterTemperature: shown.map { step.afterTemperature[$0] }, k: 5,
                            afterTopK: shown.map { step.afterTopK[$0] }, p: 0.9,

@@ -222,9 +222,12 @@ struct ChatGPTTrainingLesson {
         let histogramPath = try figures.write(GroupedBarChart(
             title: "Reward-model scores of the answers the labeller preferred and rejected",
             subtitle: "\(accuracy.pairs) pairs of SFT answers to held-out requests · the reward model ranks \(percent(accuracy.rewardModel)) of them as the labeller did",
-            categories: (0..<binCount).map { String(format: "%.1f", low + (Double($0) + 0.5) * width) },
+            // A real minus sign, as on every axis the figures number themselves.
+            categories: (0..<binCount).map {
+                String(format: "%.1f", low + (Double($0) + 0.5) * width).replacingOccurrences(of: "-", with: "−")
+            },
             series: [.init(name: "preferred", values: histogram(measured.preferredScores), color: RGB(hex: 0x59A14F)),
-                     .init(name: "rejected", values: histogram(measured.rejectedScores), color: RGB(hex: 0xE15759))],
+                     .init(name: "rejected", values: histogram(measured.rejectedScores), color: RGB(hex: 0xF28E2B))],
             yLabel: "share of answers", valueFormat: "%.0f%%", xLabel: "reward (bin centre)"),
             as: "05-reward-scores.png")
         steps.append(PagerStep(title: "Stage 3: a model that imitates the labeller", body: prose("""

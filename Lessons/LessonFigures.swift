@@ -18,11 +18,12 @@ final class FigureWriter {
         }
     }
 
-    /// Renders `chart` as `<directory>/<name>` and returns the path.
+    /// Renders `chart` as `<directory>/<name>` at its kind's published width (one width per kind,
+    /// so a series of figures has one text size on slides) and returns the path.
     @discardableResult
     func write(_ chart: Chart, as name: String) throws -> String {
         let path = (directory as NSString).appendingPathComponent(name)
-        try render(chart, to: path, scale: scale)
+        try render(PublishedFigure(chart), to: path, scale: scale)
         written.append(path)
         return path
     }

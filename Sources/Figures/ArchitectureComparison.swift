@@ -121,13 +121,22 @@ public struct ArchitectureComparison: Chart, Sendable {
         static let captionSize = FigureStyle.labelSize
         static let minColumnWidth = 240.0
         static let maxCaptionWidth = 560.0
-        static let columnGap = 48.0
+        static let columnGap = 28.0
         static let itemGap = 24.0
         static let rowGap = 28.0
         static let headerGap = 16.0
         static let gutterGap = 14.0
         static let rightGap = 28.0
         static let swatch = 14.0
+        /// The legends sit under the last column's masks and maps (not in a column of their own,
+        /// which made the poster too wide for a slide): gap above them, colour bar size.
+        static let legendGap = 18.0
+        static let barLength = 200.0
+        static let barThickness = 12.0
+        static let tickLength = 4.0
+        /// Labels of the small matrices: never below the tick size, so the poster's smallest text
+        /// stays readable on a 1920-pixel slide.
+        static let minLabelSize = FigureStyle.tickSize
     }
 
     struct ColumnLayout {
@@ -145,7 +154,10 @@ public struct ArchitectureComparison: Chart, Sendable {
         var separators: [(Point, Point)]
         var texts: [TextItem]
         var colorBar: ColorBar?
+        /// The horizontal colour bar and its tick marks (x positions, at the bar's bottom edge).
         var colorBarRect: Rect?
+        var colorBarTicks: [Double] = []
+        var maskedSwatch: Rect?
         var visibleSwatch: Rect?
         var hiddenSwatch: Rect?
         var maskColors: [RGB]
@@ -175,11 +187,13 @@ public struct ArchitectureComparison: Chart, Sendable {
         for column in columns {
             let masks = column.masks.map {
                 MatrixBlock(title: $0.title, rows: $0.mask.count, columns: $0.mask.first?.count ?? 0, rowLabels: $0.rowLabels,
-                            columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize, m)
+                            columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize,
+                            minLabelSize: Geometry.minLabelSize, m)
             }
             let maps = column.maps.map {
                 MatrixBlock(title: $0.title, rows: $0.values.count, columns: $0.values.first?.count ?? 0,
-                            rowLabels: $0.rowLabels, columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize, m)
+                            rowLabels: $0.rowLabels, columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize,
+                            minLabelSize: Geometry.minLabelSize, m)
             }
             maskBlocks.append(masks)
             mapBlocks.append(maps)
@@ -205,8 +219,15 @@ public struct ArchitectureComparison: Chart, Sendable {
         }.max() ?? 0
         let diagramSizes = columns.map { $0.diagram.layout(margin: 0, m).size }
         let diagramHeight = diagramSizes.map(\.height).max() ?? 0
-        let masksHeight = maskBlocks.flatMap { $0 }.map(\.size.height).max() ?? 0
-        let mapsHeight = mapBlocks.flatMap { $0 }.map(\.size.height).max() ?? 0
+        // The legends go under the last column's blocks: its rows grow when they would not fit.
+        let tickLine = m.lineHeight(size: FigureStyle.tickSize)
+        let maskLegendHeight = max(Geometry.swatch, tickLine)
+        let barLegendHeight = Geometry.barThickness + Geometry.tickLength + 2 + tickLine
+        func lastHeight(_ blocks: [[MatrixBlock]]) -> Double { blocks.last?.map(\.size.height).max() ?? 0 }
+        var masksHeight = maskBlocks.flatMap { $0 }.map(\.size.height).max() ?? 0
+        var mapsHeight = mapBlocks.flatMap { $0 }.map(\.size.height).max() ?? 0
+        if masksHeight > 0 { masksHeight = max(masksHeight, lastHeight(maskBlocks) + Geometry.legendGap + maskLegendHeight) }
+        if mapsHeight > 0 { mapsHeight = max(mapsHeight, lastHeight(mapBlocks) + Geometry.legendGap + barLegendHeight) }
 
         // Vertical positions.
         let headerTop = margin + titles.height(m)
@@ -281,44 +302,69 @@ public struct ArchitectureComparison: Chart, Sendable {
                                   rotation: 90))
         }
 
-        // At the right: the mask legend beside the masks, the colour bar beside the maps.
-        var rightWidth = 0.0
+        // Under the last column: the mask legend under its masks, the colour bar under its maps.
+        let lastMasks = columnLayouts.last?.maskBlocks ?? [], lastMaps = columnLayouts.last?.mapBlocks ?? []
+        let legendCenter = columnLayouts.last?.area.midX ?? margin
         var visibleSwatch: Rect? = nil, hiddenSwatch: Rect? = nil
         let maskColors = uniqueColors(columns.flatMap { $0.masks.map(\.visibleColor) })
-        let legendX = columnsRight + Geometry.rightGap
         if masksHeight > 0 {
-            let gridTop = columnLayouts.flatMap { $0.maskBlocks.map { $0.block.grid(at: $0.origin).minY } }.min() ?? masksTop
             let size = FigureStyle.tickSize
-            visibleSwatch = Rect(x: legendX, y: gridTop, width: Geometry.swatch, height: Geometry.swatch)
-            hiddenSwatch = Rect(x: legendX, y: gridTop + Geometry.swatch + 10, width: Geometry.swatch, height: Geometry.swatch)
-            texts.append(TextItem(text: MaskPattern.visibleLegend, at: Point(x: legendX + Geometry.swatch + 6, y: visibleSwatch!.midY),
+            let top = (lastMasks.map { $0.origin.y + $0.block.size.height }.max() ?? masksTop) + Geometry.legendGap
+            let visibleWidth = m.width(MaskPattern.visibleLegend, size: size)
+            let hiddenWidth = m.width(MaskPattern.hiddenLegend, size: size)
+            let total = 2 * (Geometry.swatch + 6) + visibleWidth + 24 + hiddenWidth
+            var x = legendCenter - total / 2
+            let midY = top + maskLegendHeight / 2
+            visibleSwatch = Rect(x: x, y: midY - Geometry.swatch / 2, width: Geometry.swatch, height: Geometry.swatch)
+            texts.append(TextItem(text: MaskPattern.visibleLegend, at: Point(x: x + Geometry.swatch + 6, y: midY),
                                   size: size, color: FigureStyle.secondaryText, verticalAlignment: .middle))
-            texts.append(TextItem(text: MaskPattern.hiddenLegend, at: Point(x: legendX + Geometry.swatch + 6, y: hiddenSwatch!.midY),
+            x += Geometry.swatch + 6 + visibleWidth + 24
+            hiddenSwatch = Rect(x: x, y: midY - Geometry.swatch / 2, width: Geometry.swatch, height: Geometry.swatch)
+            texts.append(TextItem(text: MaskPattern.hiddenLegend, at: Point(x: x + Geometry.swatch + 6, y: midY),
                                   size: size, color: FigureStyle.secondaryText, verticalAlignment: .middle))
-            rightWidth = max(rightWidth, Geometry.swatch + 6 + max(m.width(MaskPattern.visibleLegend, size: size),
-                                                                  m.width(MaskPattern.hiddenLegend, size: size)))
         }
-        var bar: ColorBar? = nil, barRect: Rect? = nil
+        var bar: ColorBar? = nil, barRect: Rect? = nil, barTicks: [Double] = [], maskedSwatch: Rect? = nil
         if mapsHeight > 0 {
-            let grids = columnLayouts.flatMap { $0.mapBlocks.map { $0.block.grid(at: $0.origin) } }
-            let top = grids.map(\.minY).min() ?? mapsTop
-            let bottom = grids.map(\.maxY).max() ?? (mapsTop + mapsHeight)
             let allValues = columns.flatMap { $0.maps.flatMap { $0.values.joined() } }
             let spec = ColorBar(colorMap: colorMap, range: Double(valueRange.lowerBound)...Double(valueRange.upperBound),
                                 label: colorBarLabel,
                                 maskedLegend: maskedLegendText(allValues, anyHidden: columns.contains {
                                     $0.maps.contains { $0.hidden?.joined().contains(true) ?? false } }))
-            let height = max(bottom - top, 90)
+            let size = FigureStyle.tickSize
+            let top = (lastMaps.map { $0.origin.y + $0.block.size.height }.max() ?? mapsTop) + Geometry.legendGap
+            let labelWidth = spec.label.isEmpty ? 0 : m.width(spec.label, size: FigureStyle.labelSize) + 10
+            let maskedWidth = spec.maskedLegend.map { 16 + Geometry.swatch + 6 + m.width($0, size: size) } ?? 0
+            let total = labelWidth + Geometry.barLength + maskedWidth
+            let barX = legendCenter - total / 2 + labelWidth
+            let rect = Rect(x: barX, y: top, width: Geometry.barLength, height: Geometry.barThickness)
+            if !spec.label.isEmpty {
+                texts.append(TextItem(text: spec.label, at: Point(x: barX - 10, y: rect.midY), size: FigureStyle.labelSize,
+                                      color: FigureStyle.secondaryText, alignment: .right, verticalAlignment: .middle))
+            }
+            let ticks = niceTicks(from: spec.range.lowerBound, to: spec.range.upperBound, maxCount: 6)
+            let span = spec.range.upperBound - spec.range.lowerBound
+            for (value, label) in zip(ticks, tickLabels(ticks)) {
+                let x = rect.minX + (span > 0 ? (value - spec.range.lowerBound) / span : 0.5) * rect.width
+                barTicks.append(x)
+                texts.append(TextItem(text: label, at: Point(x: x, y: rect.maxY + Geometry.tickLength + 2), size: size,
+                                      color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: .top))
+            }
+            if let legend = spec.maskedLegend {
+                let swatch = Rect(x: rect.maxX + 16, y: rect.midY - Geometry.swatch / 2, width: Geometry.swatch,
+                                  height: Geometry.swatch)
+                maskedSwatch = swatch
+                texts.append(TextItem(text: legend, at: Point(x: swatch.maxX + 6, y: swatch.midY), size: size,
+                                      color: FigureStyle.secondaryText, verticalAlignment: .middle))
+            }
             bar = spec
-            barRect = Rect(x: legendX, y: top, width: spec.barWidth, height: height)
-            rightWidth = max(rightWidth, spec.width(height: height, m))
-            y = max(y, top + height + spec.overhang(m) + spec.heightBelow)
+            barRect = rect
         }
-        let contentRight = rightWidth > 0 ? legendX + rightWidth : columnsRight
+        let contentRight = max(columnsRight, texts.map { $0.bounds(TextMeasurer()).maxX }.max() ?? columnsRight)
         let width = max(contentRight + margin, titles.width(m) + 2 * margin)
         var layout = Layout(size: Size(width: width.rounded(.up), height: (y + margin).rounded(.up)), titleTop: margin,
                             columns: columnLayouts, separators: separators, texts: texts, colorBar: bar,
-                            colorBarRect: barRect, visibleSwatch: visibleSwatch, hiddenSwatch: hiddenSwatch,
+                            colorBarRect: barRect, colorBarTicks: barTicks, maskedSwatch: maskedSwatch,
+                            visibleSwatch: visibleSwatch, hiddenSwatch: hiddenSwatch,
                             maskColors: maskColors)
         let shift = (width - (contentRight + margin)) / 2
         if shift > 0 { layout = layout.offsetBy(dx: shift) }
@@ -388,7 +434,18 @@ public struct ArchitectureComparison: Chart, Sendable {
                 drawMaskLegendSwatches(on: canvas, visible: v, hidden: h, visibleColors: L.maskColors)
             }
             for item in L.texts { item.draw(on: canvas) }
-            if let bar = L.colorBar, let rect = L.colorBarRect { bar.draw(on: canvas, bar: rect) }
+            if let bar = L.colorBar, let rect = L.colorBarRect {
+                canvas.fillGradient(rect, colorMap: bar.colorMap, vertical: false)
+                canvas.strokeRect(rect, color: RGB(hex: 0x888888), width: 0.75)
+                for x in L.colorBarTicks {
+                    canvas.line(from: Point(x: x, y: rect.maxY), to: Point(x: x, y: rect.maxY + Geometry.tickLength),
+                                color: FigureStyle.axis, width: 1)
+                }
+            }
+            if let swatch = L.maskedSwatch {
+                drawMaskedCell(on: canvas, swatch, text: nil, textSize: 0)
+                canvas.strokeRect(swatch, color: RGB(hex: 0x888888), width: 0.75)
+            }
         }
         try canvas.checkStatus("draw architecture comparison")
     }
@@ -409,6 +466,8 @@ extension ArchitectureComparison.Layout {
         l.separators = separators.map { (Point(x: $0.0.x + dx, y: $0.0.y), Point(x: $0.1.x + dx, y: $0.1.y)) }
         l.texts = texts.map { $0.offsetBy(dx: dx, dy: 0) }
         l.colorBarRect = colorBarRect?.offsetBy(dx: dx, dy: 0)
+        l.colorBarTicks = colorBarTicks.map { $0 + dx }
+        l.maskedSwatch = maskedSwatch?.offsetBy(dx: dx, dy: 0)
         l.visibleSwatch = visibleSwatch?.offsetBy(dx: dx, dy: 0)
         l.hiddenSwatch = hiddenSwatch?.offsetBy(dx: dx, dy: 0)
         return l

@@ -120,7 +120,7 @@ public struct BlockDiagram: Chart, Sendable {
 
     private enum Geometry {
         static let nameSize = FigureStyle.labelSize
-        static let noteSize = 11.5
+        static let noteSize = FigureStyle.tickSize
         static let boxPadX = 14.0
         static let boxPadY = 6.0
         static let minBoxWidth = 200.0
@@ -135,7 +135,7 @@ public struct BlockDiagram: Chart, Sendable {
         static let iconRadius = 9.0
         static let stackGap = 80.0
         static let nLabelSize = 16.0
-        static let sideTextSize = 11.5
+        static let sideTextSize = FigureStyle.tickSize
         static let radius = 6.0
     }
 

@@ -374,14 +374,18 @@ public final class Canvas {
                      weight: FontWeight = .regular, color: RGB = FigureStyle.text,
                      alignment: HorizontalAlignment = .left, verticalAlignment: VerticalAlignment = .baseline,
                      rotation: Double = 0, opacity: Double = 1) -> Rect {
-        let (bounds, corners): (Rect, [Point]) = withSavedState {
+        let (bounds, corners, drawnSize): (Rect, [Point], Double) = withSavedState {
+            // The text's size in canvas units: a panel scaled down draws its text smaller.
+            var matrix = cairo_matrix_t()
+            cairo_get_matrix(cr, &matrix)
+            let drawnSize = size * abs(matrix.xx * matrix.yy - matrix.xy * matrix.yx).squareRoot() / scale
             cairo_translate(cr, point.x, point.y)
             if rotation != 0 { cairo_rotate(cr, -rotation * .pi / 180) }
             let layout = TextLayout(cr, string, size: size, weight: weight, rotation: rotation)
             let m = layout.metrics
             let bounds = m.bounds(at: point, alignment: alignment, verticalAlignment: verticalAlignment,
                                   rotation: rotation)
-            guard !string.isEmpty else { return (bounds, []) }
+            guard !string.isEmpty else { return (bounds, [], drawnSize) }
             // Pango draws a layout from its top-left corner; our anchor is on the baseline.
             let x0 = m.leftOffset(alignment), y0 = m.baselineOffset(verticalAlignment) - m.ascent
             cairo_new_path(cr)
@@ -395,10 +399,10 @@ public final class Canvas {
                 cairo_user_to_device(cr, &x, &y)
                 return Point(x: x / scale, y: y / scale)
             }
-            return (bounds, corners)
+            return (bounds, corners, drawnSize)
         }
         if !string.isEmpty {
-            textBoxes.append(DrawnText(text: string, box: userToCanvas(bounds), corners: corners))
+            textBoxes.append(DrawnText(text: string, box: userToCanvas(bounds), corners: corners, size: drawnSize))
         }
         return bounds
     }
@@ -411,6 +415,8 @@ public struct DrawnText: Sendable, Equatable {
     public var box: Rect
     /// The line box's corners in canvas units (a rotated label is a rotated rectangle).
     public var corners: [Point]
+    /// The font size in canvas units (after any scaling of the panel it is in).
+    public var size: Double
 
     /// True when the two line boxes overlap by more than `tolerance` units (separating-axis test on
     /// the two rectangles, so slanted labels side by side do not count as overlapping).

@@ -194,7 +194,8 @@ struct MatrixBlock {
     static let titleGap = 6.0
 
     init(title: String, rows: Int, columns: Int, rowLabels: [String], columnLabels: [String], cell: Double,
-         titleSize: Double = FigureStyle.labelSize, titleWeight: FontWeight = .regular, _ m: TextMeasurer) {
+         titleSize: Double = FigureStyle.labelSize, titleWeight: FontWeight = .regular, minLabelSize: Double = 6,
+         _ m: TextMeasurer) {
         self.title = title
         self.rows = rows
         self.columns = columns
@@ -203,7 +204,7 @@ struct MatrixBlock {
         self.cell = cell
         self.titleSize = titleSize
         self.titleWeight = titleWeight
-        let labelSize = min(FigureStyle.labelSize, max(6, cell / 1.25))
+        let labelSize = min(FigureStyle.labelSize, max(minLabelSize, cell / 1.25))
         self.labelSize = labelSize
         let axis = AxisLabels(labels: columnLabels, size: labelSize, m, slot: cell, below: true,
                               gap: Self.columnLabelGap)

@@ -49,7 +49,10 @@ public struct PanelGrid: Chart {
         return (widths, heights)
     }
 
-    private var titles: TitleBlock { TitleBlock(title: title, subtitle: subtitle, gapBelow: 8) }
+    /// The figure's title is larger than its panels' titles (which are `FigureStyle.titleSize`).
+    private var titles: TitleBlock {
+        TitleBlock(title: title, subtitle: subtitle, gapBelow: 8, titleSize: FigureStyle.titleSize + 4)
+    }
 
     private func titleHeight(_ m: TextMeasurer) -> Double {
         titles.isEmpty ? 0 : FigureStyle.margin + titles.height(m)
@@ -88,13 +91,14 @@ public struct PanelGrid: Chart {
         return Rect(x: x, y: y, width: tracks.columns[c] * k, height: tracks.rows[r] * k)
     }
 
-    /// Where panel `index` is drawn: its preferred size scaled to fit its cell (never enlarged), centred.
+    /// Where panel `index` is drawn: its preferred size scaled to fit its cell (never enlarged), centred
+    /// across and at the top of its cell, so the panel titles of a row line up.
     public func panelRect(_ index: Int, in frame: Rect) -> Rect {
         let cell = cellRect(index, in: frame)
         let preferred = panels[index].preferredSize
         let s = min(1, cell.width / preferred.width, cell.height / preferred.height)
         let w = preferred.width * s, h = preferred.height * s
-        return Rect(x: cell.midX - w / 2, y: cell.midY - h / 2, width: w, height: h)
+        return Rect(x: cell.midX - w / 2, y: cell.minY, width: w, height: h)
     }
 
     public func draw(on canvas: Canvas, in frame: Rect) throws {

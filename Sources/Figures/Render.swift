@@ -58,7 +58,7 @@ package final class RenderLog: @unchecked Sendable {
 
     package struct Entry: Sendable {
         package var path: String
-        /// The chart's type, e.g. "Heatmap".
+        /// The chart's kind (its type, e.g. "Heatmap"; see `FigureWidths.kind(of:)`).
         package var kind: String
         /// Canvas size in user units.
         package var size: Size
@@ -91,7 +91,7 @@ public func render(_ chart: any Chart, to path: String, scale: Double = 2) throw
     let directory = try checkWritableDirectory(for: path)
     let (bytes, canvas) = try renderCanvas(chart, format: format, scale: scale)
     try writeAtomically(bytes, to: path, directory: directory)
-    RenderLog.current?.append(RenderLog.Entry(path: path, kind: String(describing: type(of: chart)),
+    RenderLog.current?.append(RenderLog.Entry(path: path, kind: FigureWidths.kind(of: chart),
                                               size: canvas.size, texts: canvas.textBoxes))
 }
 

@@ -166,7 +166,7 @@ public struct DecodingStepFigure: Chart, Sendable {
 
     var bars: BarChart {
         BarChart(title: "next token: top \(candidates.count)", categories: candidates, values: probabilities,
-                 yLabel: "probability", highlightIndex: chosenIndex, barColor: SamplingFigure.barColor,
+                 subtitle: chosenIndex == nil ? "" : "red: the chosen token", yLabel: "probability", highlightIndex: chosenIndex, barColor: SamplingFigure.barColor,
                  highlightColor: SamplingFigure.chosenColor, yRange: 0...1)
     }
 

@@ -70,12 +70,13 @@ func decimals(forStep step: Double) -> Int {
     return 8
 }
 
-/// Formats a number with a printf format (e.g. "%.2f"), using a real minus sign and no "−0.00".
+/// Formats a number with a printf format (e.g. "%.2f"), using a real minus sign, no "−0.00", and
+/// thousands separators in the whole part ("12,345.6", as the terminal prints counts).
 func formatNumber(_ value: Double, format: String = "%.2f") -> String {
     if value.isNaN { return "NaN" }
     if value == .infinity { return "+∞" }
     if value == -.infinity { return "−∞" }
-    var s = String(format: format, value)
+    var s = groupThousands(String(format: format, value))
     if s.hasPrefix("-") {
         let digits = s.dropFirst()
         if digits.allSatisfy({ $0 == "0" || $0 == "." || $0 == "," }) {
@@ -85,6 +86,25 @@ func formatNumber(_ value: Double, format: String = "%.2f") -> String {
         }
     }
     return s
+}
+
+/// `text` with commas between groups of three in its first run of digits when that run is the whole
+/// part of a plain number (four or more digits, not followed by an exponent): "-12345.60" →
+/// "-12,345.60", "1000%" → "1,000%"; "1e+06" and "0.0001" are left alone.
+func groupThousands(_ text: String) -> String {
+    let chars = Array(text)
+    var start = 0
+    if start < chars.count, chars[start] == "-" || chars[start] == "+" { start += 1 }
+    var end = start
+    while end < chars.count, chars[end].isASCII, chars[end].isNumber { end += 1 }
+    guard end - start > 3, !chars[end...].contains(where: { $0 == "e" || $0 == "E" }) else { return text }
+    var digits = String(chars[start..<end])
+    var index = digits.count - 3
+    while index > 0 {
+        digits.insert(",", at: digits.index(digits.startIndex, offsetBy: index))
+        index -= 3
+    }
+    return String(chars[..<start]) + digits + String(chars[end...])
 }
 
 /// Tick labels sharing one number of decimals.
@@ -101,13 +121,15 @@ struct TitleBlock {
     var subtitle: String
     /// Space between the block and what follows.
     var gapBelow = 18.0
+    /// A figure made of panels titles itself larger, so its panels' titles read as smaller.
+    var titleSize = FigureStyle.titleSize
 
     var isEmpty: Bool { title.isEmpty && subtitle.isEmpty }
 
     func height(_ m: TextMeasurer) -> Double {
         if isEmpty { return 0 }
         var h = 0.0
-        if !title.isEmpty { h += m.lineHeight(title, size: FigureStyle.titleSize, weight: .bold) }
+        if !title.isEmpty { h += m.lineHeight(title, size: titleSize, weight: .bold) }
         if !subtitle.isEmpty {
             if !title.isEmpty { h += 4 }
             h += m.lineHeight(subtitle, size: FigureStyle.subtitleSize)
@@ -116,7 +138,7 @@ struct TitleBlock {
     }
 
     func width(_ m: TextMeasurer) -> Double {
-        max(m.width(title, size: FigureStyle.titleSize, weight: .bold),
+        max(m.width(title, size: titleSize, weight: .bold),
             m.width(subtitle, size: FigureStyle.subtitleSize))
     }
 
@@ -124,7 +146,7 @@ struct TitleBlock {
     func draw(on canvas: Canvas, centerX: Double, top: Double) {
         var y = top
         if !title.isEmpty {
-            let r = canvas.text(title, at: Point(x: centerX, y: y), size: FigureStyle.titleSize, weight: .bold,
+            let r = canvas.text(title, at: Point(x: centerX, y: y), size: titleSize, weight: .bold,
                                 color: FigureStyle.text, alignment: .center, verticalAlignment: .top)
             y = r.maxY + 4
         }
@@ -237,7 +259,9 @@ struct AxisLabelPlacement {
 /// Labels for consecutive slots of width `slot`: horizontal when every label fits its slot, else at 45°
 /// (when the slots leave room between the slanted lines), else vertical. Rotated labels end at their
 /// slot's centre (below the axis) or start there (above it), so they never overlap each other.
-/// CJK labels are never slanted: vertical, they stack their characters upright (Pango's gravity).
+/// CJK labels are never slanted: vertical, they stack their characters upright (Pango's gravity)
+/// and run top to bottom (rotation −90°), the way vertical Chinese is read; a Latin run inside such a
+/// label turns with the line, so "BPE 分词" still reads B, P, E, 分, 词 from the top.
 struct AxisLabels {
     var rotation: Double
     var placements: [AxisLabelPlacement]
@@ -251,24 +275,28 @@ struct AxisLabels {
     init(labels: [String], size: Double, _ m: TextMeasurer, slot: Double, below: Bool, gap: Double = 6) {
         let upright = labels.contains(where: containsCJK)
         self.init(metrics: labels.map { m.metrics($0, size: size) }, slot: slot, below: below, gap: gap,
-                  noSlant: upright, verticalMetrics: upright ? labels.map { m.metrics($0, size: size, rotation: 90) } : nil)
+                  noSlant: upright, verticalMetrics: upright ? labels.map { m.metrics($0, size: size, rotation: -90) } : nil,
+                  verticalRotation: upright ? -90 : 90)
     }
 
     /// `noSlant`: vertical rather than 45° when the labels do not fit flat. `verticalMetrics`: the
-    /// labels measured as drawn vertically, when that differs from `metrics`.
+    /// labels measured as drawn vertically, when that differs from `metrics`. `verticalRotation`:
+    /// 90 (read bottom to top, Latin) or −90 (top to bottom, CJK).
     init(metrics: [TextMetrics], slot: Double, below: Bool, gap: Double = 6, noSlant: Bool = false,
-         verticalMetrics: [TextMetrics]? = nil) {
+         verticalMetrics: [TextMetrics]? = nil, verticalRotation: Double = 90) {
         let maxWidth = metrics.map(\.width).max() ?? 0
         let lineHeight = metrics.map(\.height).max() ?? 0
         if maxWidth <= slot - 6 { rotation = 0 }
         else if !noSlant && slot * sin(.pi / 4) >= lineHeight + 2 { rotation = 45 }
-        else { rotation = 90 }
-        let metrics = rotation == 90 ? (verticalMetrics ?? metrics) : metrics
+        else { rotation = verticalRotation }
+        let metrics = abs(rotation) == 90 ? (verticalMetrics ?? metrics) : metrics
         let alignment: HorizontalAlignment
         let vertical: VerticalAlignment
         switch (rotation, below) {
         case (0, true): alignment = .center; vertical = .top
         case (0, false): alignment = .center; vertical = .bottom
+        case (-90, true): alignment = .left; vertical = .middle
+        case (-90, false): alignment = .right; vertical = .middle
         case (_, true): alignment = .right; vertical = .middle
         default: alignment = .left; vertical = .middle
         }

@@ -160,8 +160,8 @@ struct BlockDiagramTests {
             // Every box's text fits inside the box.
             let m = TextMeasurer()
             for box in L.boxes {
-                // The name at 13 pt, the note under it at 11.5 pt.
-                for (line, size) in zip(box.lines, [FigureStyle.labelSize, 11.5]) {
+                // The name at 13 pt, the note under it at the tick size (12 pt: readable on a slide).
+                for (line, size) in zip(box.lines, [FigureStyle.labelSize, FigureStyle.tickSize]) {
                     #expect(m.width(line, size: size) <= box.rect.width - 12, "\(line)")
                 }
             }

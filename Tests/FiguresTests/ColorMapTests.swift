@@ -107,4 +107,14 @@ struct TickTests {
         #expect(decimals(forStep: 0.2) == 1)
         #expect(decimals(forStep: 5) == 0)
     }
+
+    @Test func numbersInFiguresHaveThousandsSeparators() {
+        #expect(formatNumber(1000, format: "%.0f") == "1,000")
+        #expect(formatNumber(-12345.6, format: "%.1f") == "−12,345.6")
+        #expect(formatNumber(1234567, format: "%.0f%%") == "1,234,567%")
+        #expect(formatNumber(999, format: "%.0f") == "999")
+        #expect(formatNumber(0.0001, format: "%.4f") == "0.0001")
+        #expect(formatNumber(1e6, format: "%g") == "1e+06")
+        #expect(tickLabels([0, 2500, 5000, 7500]) == ["0", "2,500", "5,000", "7,500"])
+    }
 }

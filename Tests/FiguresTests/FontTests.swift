@@ -56,6 +56,46 @@ struct FontTests {
         }
     }
 
+    /// Ink bounds (minX, minY, maxX, maxY) of dark pixels, nil when there is none.
+    static func inkBounds(_ image: PNGImage) -> (Int, Int, Int, Int)? {
+        var minX = Int.max, maxX = Int.min, minY = Int.max, maxY = Int.min
+        for y in 0..<image.height {
+            for x in 0..<image.width where image.pixel(x: x, y: y).0 < 128 {
+                minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+            }
+        }
+        return maxX >= minX ? (minX, minY, maxX, maxY) : nil
+    }
+
+    /// A vertical label mixing CJK and Latin reads top to bottom in its own order: drawn at −90°,
+    /// "一" followed by "MMMM" puts exactly the ink of "一" alone at the top, and the Latin below it.
+    @Test func aVerticalMixedLabelKeepsItsReadingOrder() throws {
+        func draw(_ text: String) throws -> PNGImage {
+            let canvas = try Canvas(size: Size(width: 60, height: 200), scale: 2)
+            canvas.fillBackground()
+            canvas.text(text, at: Point(x: 30, y: 10), size: 24, alignment: .left, verticalAlignment: .middle,
+                        rotation: -90)
+            return try PNGImage(data: canvas.pngData())
+        }
+        let alone = try draw("一"), mixed = try draw("一MMMM")
+        let a = try #require(Self.inkBounds(alone)), b = try #require(Self.inkBounds(mixed))
+        #expect(a.1 == b.1, "the label starts with 一 at the top")
+        #expect(b.3 > a.3 + 60, "the Latin run continues below")
+        // The rows of 一 hold the same ink in both, and 一 stands upright (wide and flat).
+        for y in a.1...a.3 {
+            for x in 0..<alone.width {
+                #expect(alone.pixel(x: x, y: y) == mixed.pixel(x: x, y: y), "pixel \(x), \(y)")
+            }
+        }
+        #expect(a.2 - a.0 > 3 * (a.3 - a.1 + 1))
+        // Axis labels with a CJK character in a narrow slot go vertical at −90°, so they read downwards.
+        let labels = AxisLabels(labels: ["BPE 分词", "tokens"], size: 13, TextMeasurer(), slot: 16, below: true)
+        #expect(labels.rotation == -90)
+        #expect(labels.placements.allSatisfy { $0.bounds.height > $0.bounds.width })
+        let latin = AxisLabels(labels: ["tokens", "words"], size: 13, TextMeasurer(), slot: 14, below: true)
+        #expect(latin.rotation == 90)
+    }
+
     @Test func chineseHasNoMissingGlyphsInTheChosenFont() {
         #expect(missingGlyphCount(in: "我是一个学生") == 0)
         #expect(missingGlyphCount(in: "我 爱 你 们") == 0)

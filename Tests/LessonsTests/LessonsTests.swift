@@ -143,7 +143,8 @@ struct EveryLessonTests {
         #expect(first.steps.last?.body.hasSuffix(lesson.nextLine) == true)
         // Every figure's text stays on its canvas and no two labels collide.
         #expect(log.entries.count == first.figures.count)
-        for fault in figureLayoutFaults(log) { Issue.record("\(fault)") }
+        // One width per kind, and the posters readable on a slide.
+        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log) { Issue.record("\(fault)") }
         #expect(!first.figures.isEmpty)
         for figure in first.figures {
             #expect(figure.hasPrefix(root + "/a/" + lesson.directoryName + "/"))

@@ -148,7 +148,8 @@ struct RealModelLessonsTests {
         let again = try RenderLog.$current.withValue(log) {
             try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
         }
-        for fault in figureLayoutFaults(log) { Issue.record("\(fault)") }
+        // One width per kind, and the posters readable on a slide.
+        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log) { Issue.record("\(fault)") }
         #expect(again.figures.count == run.figures.count)
         // Printed at 80 columns, no line is wider.
         let wide = overlong(run, width: 80, root: root)
@@ -168,8 +169,9 @@ struct RealModelLessonsTests {
         return [be32(16), be32(20)]
     }
 
-    /// The pixel size a chart is rendered at by the lessons (scale 2).
+    /// The pixel size a chart is rendered at by the lessons (scale 2, its kind's published width).
     func pixels(_ chart: any Chart) -> [Int] {
-        [Int((chart.preferredSize.width * 2).rounded()), Int((chart.preferredSize.height * 2).rounded())]
+        let size = PublishedFigure(chart).preferredSize
+        return [Int((size.width * 2).rounded()), Int((size.height * 2).rounded())]
     }
 }
