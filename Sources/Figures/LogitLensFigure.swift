@@ -37,7 +37,9 @@ public struct LogitLensFigure: Chart {
         self.outlinedRows = outlinedRows
     }
 
-    static let cellHeight = 26.0
+    /// Tall enough that the token (top) and its probability (bottom) never touch: 12 + 9 pt
+    /// of text, their line gaps and a few units of air.
+    static let cellHeight = 34.0
     static let caption = "shade: the probability of the cell's token (dark 0, bright 1) · bold: the model's final answer · "
         + "red outline: the first layer where it is top-1"
     static let tokenSize = 12.0
@@ -96,11 +98,11 @@ public struct LogitLensFigure: Chart {
                 canvas.fillRect(rect, color: color)
                 canvas.strokeRect(rect, color: .white, width: 1)
                 let ink = color.contrastingTextColor
-                canvas.text(Self.clip(cell.token), at: Point(x: rect.midX, y: rect.minY + 2), size: Self.tokenSize,
+                canvas.text(Self.clip(cell.token), at: Point(x: rect.midX, y: rect.minY + 3), size: Self.tokenSize,
                             weight: cell.isFinalAnswer ? .bold : .regular, color: ink, alignment: .center,
                             verticalAlignment: .top)
                 canvas.text(formatNumber(Double(cell.probability), format: "%.2f"),
-                            at: Point(x: rect.midX, y: rect.maxY - 1), size: Self.probabilitySize, color: ink,
+                            at: Point(x: rect.midX, y: rect.maxY - 3), size: Self.probabilitySize, color: ink,
                             alignment: .center, verticalAlignment: .bottom)
             }
         }
