@@ -273,8 +273,8 @@ extension Analyze {
     struct Ablate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Silence one attention head and show what the prediction loses (KL, top-5 before and after).",
-            usage: "tx analyze ablate --model <model> --text <text> --layer <layer>\n"
-                + "                  --head <head> [<options>]")
+            // One line: `tx` wraps every USAGE between whole arguments to the window's width.
+            usage: "tx analyze ablate --model <model> --text <text> --layer <layer> --head <head> [<options>]")
         @OptionGroup var options: AnalysisOptions
         @Option(help: "The layer of the head, from 1.")
         var layer: Int

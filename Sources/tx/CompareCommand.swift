@@ -63,7 +63,17 @@ struct Compare: ParsableCommand {
             Wrote \(out)
 
             """)
+        if let note = untrainedFallbackNote(text: shown(text), target: target.map(shown), weights: weights) {
+            writeErr(note)
+        }
     }
+}
+
+/// Why `makeArchitectureDemo` fell back to untrained models, or nil when it did not.
+func untrainedFallbackNote(text: String, target: String?, weights: ArchitectureDemo.Weights?) -> String? {
+    guard weights == nil, !ArchitectureDemo.trainedModelsCover(text: text, target: target) else { return nil }
+    return "Note: the trained models do not know every word of this text, so tiny untrained models are used "
+        + "(--weights random). Try a sentence like 我昨天在花园里看到了一只猫 for the trained ones.\n"
 }
 
 /// Fails early, before any work, when the output path cannot be written: unknown extension,
@@ -79,7 +89,8 @@ func checkDestination(_ path: String) throws {
 extension ArchitectureDemo.Weights: ExpressibleByArgument {}
 
 /// The three architectures on one input: the trained models when asked for, or by default when
-/// they know every token; otherwise tiny random ones (with a note saying why).
+/// they know every token; otherwise tiny random ones (`untrainedFallbackNote` says why; callers
+/// print it only once their work has succeeded, so a failing command prints one line).
 /// `recordQueriesKeys` puts every head's queries and keys in the traces (`--with-qk`).
 func makeArchitectureDemo(text: String, target: String?, seed: UInt64, weights: ArchitectureDemo.Weights?,
                           recordQueriesKeys: Bool = false) throws -> ArchitectureDemo {
@@ -87,10 +98,6 @@ func makeArchitectureDemo(text: String, target: String?, seed: UInt64, weights: 
     if weights == .trained, !covered {
         throw CLIError("--weights trained: the trained models know only the Chinese and English words of the "
                        + "project's corpus (e.g. --text \"我昨天在花园里看到了一只猫\"); use --weights random for any text")
-    }
-    if weights == nil, !covered {
-        writeErr("Note: the trained models do not know every word of this text, so tiny untrained models are used "
-                 + "(--weights random). Try a sentence like 我昨天在花园里看到了一只猫 for the trained ones.\n")
     }
     do {
         return (weights ?? (covered ? .trained : .random)) == .trained

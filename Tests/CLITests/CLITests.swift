@@ -270,7 +270,8 @@ struct CLIArchitectureTests {
         // Words the trained models never saw: untrained models, with a note; forcing trained fails.
         let other = try tx.run(["compare", "--text", "The cat sat on the mat", "--out", "u.png"])
         #expect(other.status == 0)
-        #expect(other.stdout.contains("tiny untrained models are used"))
+        #expect(other.stderr.contains("tiny untrained models are used"))
+        #expect(!other.stdout.contains("Note:"))
         let forced = try tx.run(["compare", "--text", "The cat sat on the mat", "--weights", "trained", "--out", "v.png"])
         #expect(forced.status != 0)
         #expect(forced.stderrLines.count == 1 && forced.stderr.contains("--weights random"))
