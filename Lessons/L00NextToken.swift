@@ -11,6 +11,15 @@ import Transformer
 /// token. Shown with the small decoder-only model this project trains (`tx train lm`), then with
 /// a real pre-trained one, SmolLM2-135M-Instruct, when it is installed.
 struct NextTokenLesson {
+    /// The steps of the greedy loop where the model is surest and least sure of its choice.
+    static func confidenceSentence(_ steps: [(after: String, token: String, probability: Float)]) -> String {
+        guard let sure = steps.max(by: { $0.probability < $1.probability }),
+              let unsure = steps.min(by: { $0.probability < $1.probability }) else { return "" }
+        return "The model is surest writing \"\(sure.token)\" after \"\(sure.after)\" "
+            + "(\(formatNumber(sure.probability, decimals: 3))) and least sure writing \"\(unsure.token)\" "
+            + "after \"\(unsure.after)\" (\(formatNumber(unsure.probability, decimals: 3)))."
+    }
+
     let context: LessonContext
     static let start = ["the", "teacher"]
     /// The real model's start: open enough that several continuations are likely.
@@ -43,6 +52,7 @@ struct NextTokenLesson {
         // The greedy loop, step by step.
         var tokens = Self.start
         var loopTexts: [String] = []
+        var confidences: [(after: String, token: String, probability: Float)] = []
         var stepNumber = 0
         while stepNumber < 12 {
             stepNumber += 1
@@ -60,6 +70,7 @@ struct NextTokenLesson {
                              + probabilityBars(tokens: names, probabilities: ranked.map { probabilities[$0] },
                                                chosen: 0, style: context.style)
                              + "\n" + figureLine(path))
+            confidences.append((tokens.last ?? "", model.vocabulary[chosen], probabilities[chosen]))
             if chosen == model.endID { break }
             tokens.append(model.vocabulary[chosen])
         }
@@ -67,10 +78,9 @@ struct NextTokenLesson {
             Start: "\(Self.start.joined(separator: " "))". At each step, the five most likely next \
             tokens and their probabilities; the most likely one is appended (greedy decoding):
             """) + "\n\n" + loopTexts.joined(separator: "\n\n") + "\n\n" + prose("""
-            Final text: "\(tokens.joined(separator: " "))". Where the grammar decides (an article \
-            after the verb, the end after the full stop) the model is sure; where the sentence could \
-            go many ways the probability is spread over the candidates, because the corpus picked \
-            its objects, places and times at random.
+            Final text: "\(tokens.joined(separator: " "))". \(Self.confidenceSentence(confidences)) Where \
+            the sentence could go many ways the probability is spread over the candidates: the \
+            corpus picked its objects, places and times at random.
             """)))
 
         // Where the probabilities come from.

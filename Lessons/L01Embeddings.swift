@@ -10,6 +10,29 @@ import Tokenizers
 /// Tokenisation, the embedding table as a look-up, king − man + woman, and static vs contextual
 /// vectors of "bank".
 struct EmbeddingsLesson {
+    /// The two green arrows of the PCA figure compared: the angle between them in degrees, and
+    /// how many times longer man → woman is than king → queen, with a sentence saying so.
+    struct OffsetShadow {
+        let angle: Double
+        let ratio: Double
+        var sentence: String {
+            let direction = angle < 15 ? "they point almost the same way"
+                : angle < 40 ? "they point roughly the same way" : "they point in clearly different directions"
+            let apart = "\(direction) (\(Int(angle.rounded()))° apart)"
+            if abs(ratio - 1) < 0.2 { return apart + " and are about as long." }
+            let (longer, shorter) = ratio > 1 ? ("man → woman", "king → queen") : ("king → queen", "man → woman")
+            return apart + ", but \(longer) is \(formatNumber(Float(max(ratio, 1 / ratio)), decimals: 1)) times as long as \(shorter)."
+        }
+    }
+
+    static func offsetShadow(manWoman: ((Double, Double), (Double, Double)), kingQueen: ((Double, Double), (Double, Double))) -> OffsetShadow {
+        let a = (manWoman.1.0 - manWoman.0.0, manWoman.1.1 - manWoman.0.1)
+        let b = (kingQueen.1.0 - kingQueen.0.0, kingQueen.1.1 - kingQueen.0.1)
+        let la = (a.0 * a.0 + a.1 * a.1).squareRoot(), lb = (b.0 * b.0 + b.1 * b.1).squareRoot()
+        let cos = max(-1, min(1, (a.0 * b.0 + a.1 * b.1) / (la * lb)))
+        return OffsetShadow(angle: acos(cos) * 180 / .pi, ratio: la / lb)
+    }
+
     let context: LessonContext
 
     static let sentences = [
@@ -208,6 +231,8 @@ struct EmbeddingsLesson {
                 result: EmbeddingPlot.Result(x: rx, y: ry, label: "king − man + woman", from: index("king"),
                                              legend: "king − man + woman (dashed: king + (woman − man))")),
                 as: "01-king-queen-pca.png")
+            let shadow = EmbeddingsLesson.offsetShadow(manWoman: (project(model.embeddingRow(for: "man")!), project(model.embeddingRow(for: "woman")!)),
+                                                       kingQueen: (project(kingRow), project(model.embeddingRow(for: "queen")!)))
             let offsetCosine = cosine(difference(model.embeddingRow(for: "woman")!, model.embeddingRow(for: "man")!),
                                       difference(model.embeddingRow(for: "queen")!, kingRow))
             steps.append(PagerStep(title: "The parallelogram, drawn", body: prose("""
@@ -220,10 +245,10 @@ struct EmbeddingsLesson {
                 the real geometry.
 
                 The green arrows are man → woman and king → queen. If "the female version of" were \
-                one fixed offset, they would be equal and parallel. In the plane they nearly are. \
+                one fixed offset, they would be equal and parallel. In the plane \(shadow.sentence) \
                 In all \(c.hiddenSize) dimensions the two offsets have a cosine of only \
                 \(formatNumber(offsetCosine, decimals: 3)) (1 = the same direction), so the \
-                parallelogram is much rougher than the shadow suggests. The red point is \
+                parallelogram is rougher still than its shadow. The red point is \
                 king − man + woman, the dashed arrow king + (woman − man). It wins "queen" mostly \
                 because queen already sits close to king (cosine \(formatNumber(kingQueen, decimals: 3))) \
                 and adding woman pulls the sum a little further towards the female side.

@@ -196,8 +196,8 @@ struct AttentionLesson {
             """) + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
                                  symmetric: false, range: 0...1) + "\n\n" + figureLine(weightsPath) + "\n\n" + prose("""
             Under the causal mask the same softmax gives the table below. The first row is \
-            [1, 0, 0, …]: "The" sees only itself, so it gives itself all of its weight, and word 0 \
-            gives 0 weight to words 1 to \(tokens.count - 1). Every row still sums to 1, over the \
+            [1, 0, 0, …]: "The" sees only itself, so it gives itself all of its weight, and word 1 \
+            gives 0 weight to words 2 to \(tokens.count). Every row still sums to 1, over the \
             words it is allowed to see.
             """) + "\n\n" + heat(causal.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
                                  symmetric: false, range: 0...1) + "\n\n" + figureLine(causalWeightsPath)))

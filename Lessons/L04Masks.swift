@@ -123,7 +123,7 @@ struct MasksLesson {
             row is −∞, and the textbook softmax computes e^−∞ / Σ e^−∞ = 0 / 0:
             """) + "\n\n    naive softmax([−∞, −∞, −∞]) = [" + naive.map { $0.isNaN ? "NaN" : formatNumber($0) }.joined(separator: ", ")
             + "]\n    our softmax([−∞, −∞, −∞])   = [" + safe.map { formatNumber($0) }.joined(separator: ", ") + "]\n\n" + prose("""
-            One NaN spreads through every later matrix product and ruins the whole batch. TensorCore's \
+            One NaN spreads through every later matrix product and ruins the whole batch. The project's \
             softmax subtracts the row maximum first (so e^x never overflows) and gives a row of \
             zeros when everything is hidden: that query receives nothing rather than garbage.
 

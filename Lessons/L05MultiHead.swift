@@ -152,6 +152,20 @@ struct MultiHeadLesson {
             let best = row.indices.max { row[$0] < row[$1] }!
             return "    head \(entry.head + 1): while writing \"yesterday\" it looks most at \"\(chinese[best])\" (\(formatNumber(row[best])))"
         }.joined(separator: "\n")
+        let written = english + ["</s>"]
+        let peaks = crossHeads.map { Self.peaksOnTranslation($0.weights, written: written, source: chinese) }
+        let peakLines = zip(crossHeads, peaks).map { entry, peak in
+            "    head \(entry.head + 1): \(peak.hits) of \(peak.rows) rows"
+        }.joined(separator: "\n")
+        let mostly = peaks.filter { 2 * $0.hits > $0.rows }.count
+        let peakVerdict = mostly == peaks.count
+            ? "In every head most rows are one bright cell on the character being translated."
+            : mostly == 0
+            ? "In no head do most rows peak on the character being translated. The heads are not a "
+                + "dictionary: each gathers whatever helps predict the next word."
+            : "Only \(mostly) of the \(peaks.count) heads put most rows on the character being "
+                + "translated. The heads are not a dictionary: each gathers whatever helps predict "
+                + "the next word."
         steps.append(PagerStep(title: "Trained heads", body: prose("""
             Random heads only show the mechanics. Here are four heads that learned something: the \
             cross-attention of the small translator this project trained (tx train translator; \
@@ -160,15 +174,31 @@ struct MultiHeadLesson {
             the decoder: its query looks at the encoder's keys for the Chinese characters. The row \
             of the token before "yesterday" is where the model decides to write "yesterday":
             """) + "\n\n" + headLines + "\n\n" + prose("""
-            The heads split the work: most rows of a head are one bright cell on the character \
-            being translated, and different heads are sharp in different rows. Concatenated and \
-            projected by W_O, they give each position what it needs. Lesson 14 looks inside a real \
-            pre-trained model.
+            Does a row look at the character it translates? For the rows whose word has \
+            characters of its own (a dictionary check, as in lesson 7), how many have their \
+            brightest cell on them:
+            """) + "\n\n" + peakLines + "\n\n" + prose(peakVerdict + """
+             Concatenated and projected by W_O, the heads together give each position what it \
+            needs. Lesson 14 looks inside a real pre-trained model.
             """) + "\n\n" + figureLine(trainedPath) + "\n\nFigures written:\n"
             + figures.written.map { "    " + $0 }.joined(separator: "\n")
             + "\n\nExplore these heads yourself, key by key (Tab switches the kind of attention):\n"
             + "    tx explore --model translator --text \"\(chinese.joined())\""))
 
         return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    /// For one head's weights (row t writes `written[t]`): of the rows whose word has a gloss
+    /// (`EncoderDecoderLesson.gloss`), how many have their largest weight on a character of it.
+    static func peaksOnTranslation(_ weights: [[Float]], written: [String], source: [String]) -> (hits: Int, rows: Int) {
+        var hits = 0, rows = 0
+        for (t, row) in weights.enumerated() where t < written.count {
+            guard let gloss = EncoderDecoderLesson.gloss[written[t].lowercased()],
+                  source.contains(where: { $0.allSatisfy { gloss.contains($0) } }) else { continue }
+            rows += 1
+            let best = row.indices.max { row[$0] < row[$1] } ?? 0
+            if source[best].allSatisfy({ gloss.contains($0) }) { hits += 1 }
+        }
+        return (hits, rows)
     }
 }

@@ -26,9 +26,12 @@ struct EncoderDecoderLesson {
         let word: String
         let strongest: String
         let weight: Float
+        /// The characters of its translation, summed, outweigh every other single character.
         let onTranslation: Bool
         /// The weight on all characters of its translation together.
         let translationWeight: Float
+        /// The largest weight on a character outside its translation (0 if there is none).
+        let otherWeight: Float
     }
 
     static func checkAlignment(_ weights: [[Float]], outputs: [String], source: [String]) -> [AlignmentCheck] {
@@ -38,8 +41,9 @@ struct EncoderDecoderLesson {
             let best = row.indices.max { row[$0] < row[$1] } ?? 0
             let inGloss = { (index: Int) in source[index].allSatisfy { gloss.contains($0) } }
             let mass = row.indices.filter(inGloss).reduce(Float(0)) { $0 + row[$1] }
+            let other = row.indices.filter { !inGloss($0) }.map { row[$0] }.max() ?? 0
             return AlignmentCheck(word: outputs[t], strongest: source[best], weight: row[best],
-                                  onTranslation: inGloss(best), translationWeight: mass)
+                                  onTranslation: mass > other, translationWeight: mass, otherWeight: other)
         }
     }
 
@@ -162,8 +166,10 @@ struct EncoderDecoderLesson {
             let best = alignment[t].indices.max { alignment[t][$0] < alignment[t][$1] }!
             var line = "    \(pad(outputs[t], to: 10)) looks most at \(longSource[best]) (\(String(format: "%.2f", alignment[t][best])))"
             if let check = checks.first(where: { $0.word == outputs[t] }), let gloss = Self.gloss[outputs[t].lowercased()] {
-                line += check.onTranslation ? "  ✓ its translation" : "  ✗ its translation is \(gloss)"
-                line += " (\(String(format: "%.2f", check.translationWeight)) there)"
+                line += check.onTranslation ? "  ✓" : "  ✗"
+                line += " \(gloss) \(String(format: "%.2f", check.translationWeight))"
+                line += check.onTranslation ? " > " : " ≤ "
+                line += "\(String(format: "%.2f", check.otherWeight))"
             } else {
                 line += "  (no character of its own)"
             }
@@ -180,13 +186,14 @@ struct EncoderDecoderLesson {
 
             Chinese puts the time first and English puts it last: "\(Self.reordered)" → \
             "\(longTarget.joined(separator: " "))". For each word written, the character the \
-            heads look at most (mean of the 4 heads of the last layer), checked against a \
-            dictionary:
+            heads look at most (mean of the 4 heads of the last layer). Then a check against \
+            a dictionary: the weight on the word's translation (all its characters together) \
+            against the largest weight on any other character; ✓ when the translation gets more:
             """) + "\n\n" + strongest + "\n\n" + prose("""
-            \(aligned.count) of the \(checks.count) words that have a translation in the source look \
-            most at it\(aligned.isEmpty ? "" : " (" + aligned.map { "\"\($0.word)\" → \($0.strongest)" }.joined(separator: ", ") + ")"), \
+            \(aligned.count) of the \(checks.count) words that have a translation in the source give \
+            it more weight than any other character\(aligned.isEmpty ? "" : " (" + aligned.map { "\"\($0.word)\"" }.joined(separator: ", ") + ")"), \
             even where the order differs from English. \(misses.isEmpty ? "" : "The others do not: \(missText).") \
-            So the alignment is partial. Nobody told the model which character means which word; \
+            \(misses.isEmpty ? "" : "So the alignment is partial. ")Nobody told the model which character means which word; \
             what alignment there is came out of learning to translate, and a model this small, \
             trained on this project's small corpus, learns only part of it. Cross-attention \
             does not have to be a clean word-to-word map anyway: a head can gather whatever helps \

@@ -160,8 +160,10 @@ public struct StepPager {
             let width = max(20, size.columns)
             let header = headerLines(heading: heading, title: steps[index].title, index: index, count: steps.count, width: width)
             let body = bodyLines(steps[index].body, width: width)
+            // The reply, wrapped to the window so the terminal never wraps it mid-word.
+            let messageLines = message.map { wrap($0, width: width).split(separator: "\n").map(String.init) } ?? []
             // Rows left for the body: the header, a blank line, the message, the prompt.
-            let available = max(3, size.rows - rowCount(header, width: width) - 2 - (message == nil ? 0 : 1))
+            let available = max(3, size.rows - rowCount(header, width: width) - 2 - messageLines.count)
             offset = min(offset, max(0, body.count - 1))
             var end = offset, used = 0
             while end < body.count {
@@ -173,7 +175,7 @@ public struct StepPager {
             let hasMore = end < body.count
             var screen = clearsScreen ? "\u{1B}[2J\u{1B}[H" : ""
             screen += header.joined(separator: "\n") + "\n" + body[offset..<end].joined(separator: "\n") + "\n"
-            if let message { screen += style.warning(message) + "\n" }
+            for line in messageLines { screen += style.warning(line) + "\n" }
             screen += style.dim(prompt(index: index, count: steps.count, firstLine: offset, lastLine: end,
                                        totalLines: body.count, hasMore: hasMore)) + " "
             write(style.glyphs(screen))
@@ -214,8 +216,9 @@ public struct StepPager {
                         message = "There is no step \(number): this lesson has steps 1–\(steps.count)."
                     }
                 } else {
-                    message = "Unknown key \"\(answer)\". Enter = next, b = back, a step number (1–\(steps.count)) "
-                        + "+ Enter jumps to it, q = quit."
+                    let shown = answer.count > 12 ? String(answer.prefix(12)) + "…" : answer
+                    message = "Unknown key \"\(shown)\". Enter = next, b = back, a step number "
+                        + "(1–\(steps.count)) + Enter jumps to it, q = quit."
                 }
             }
         }
@@ -255,7 +258,8 @@ public struct StepPager {
     }
 
     private func bodyLines(_ body: String, width: Int) -> [String] {
-        reflow(body, width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        reflow(body, width: width).split(separator: "\n", omittingEmptySubsequences: false)
+            .flatMap { breakPath(String($0), width: width) }
     }
 
     /// "── heading ──── step 2/7 ──", as wide as the screen (at most 100), the heading cut to fit.

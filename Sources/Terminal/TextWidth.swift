@@ -173,3 +173,33 @@ public func wrapHanging(_ text: String, width: Int, indent: Int, continuation: I
     let rest = wrap(String(first[1]), width: max(20, width - continuation)).split(separator: "\n", omittingEmptySubsequences: false)
     return ([String(first[0])] + rest.map { padding + $0 }).joined(separator: "\n")
 }
+
+/// A line that ends in a file path (a figure's "figure → Output/…/x.png", or a path alone),
+/// broken for a screen `width` columns wide only after a "/", so no folder or file name is
+/// cut; continuation lines keep the line's indentation. A single name wider than the screen
+/// overflows rather than being split. Lines that fit, or whose last word is not a path,
+/// come back unchanged.
+public func breakPath(_ line: String, width: Int) -> [String] {
+    guard displayWidth(line) > width else { return [line] }
+    let start = line.lastIndex(of: " ").map { line.index(after: $0) } ?? line.startIndex
+    let lead = String(line[..<start]), path = String(line[start...])
+    guard path.contains("/"), displayWidth(path) > 1 else { return [line] }
+    var segments: [String] = [], segment = ""
+    for character in path {
+        segment.append(character)
+        if character == "/" { segments.append(segment); segment = "" }
+    }
+    if !segment.isEmpty { segments.append(segment) }
+    let indent = String(line.prefix { $0 == " " })
+    var lines: [String] = [], current = lead
+    for segment in segments {
+        let used = displayWidth(current)
+        if used > displayWidth(indent) && used + displayWidth(segment) > width {
+            lines.append(current)
+            current = indent
+        }
+        current += segment
+    }
+    lines.append(current)
+    return lines
+}

@@ -166,11 +166,50 @@ struct PagerAnswerTests {
 
     @Test func unknownKeysAndMissingStepsAreAnswered() {
         let shown = screens(run(["x", "9", "b", "2", "q"]).output)
-        #expect(shown[1].contains("Unknown key \"x\". Enter = next, b = back, a step number (1–3) + Enter jumps to it, q = quit."))
+        // At 60 columns the reply is wrapped at spaces onto two lines.
+        #expect(shown[1].replacingOccurrences(of: "\n", with: " ").contains("Unknown key \"x\". Enter = next, b = back, a step number (1–3) + Enter jumps to it, q = quit."))
         #expect(shown[2].contains("There is no step 9: this lesson has steps 1–3."))
         #expect(shown[3].contains("This is the first step"))
         #expect(shown[4].contains("Second") && shown[4].contains("step 2/3"))
         #expect(shown[0].contains("a number 1–3 jumps"))
+    }
+
+    @Test func anUnknownKeyAt80ColumnsFitsAndKeepsTheTitle() {
+        for rows in [12, 24] {
+            var output = ""
+            var input = ScriptedLines(["what is this key", "q"])
+            let pager = StepPager(style: .plain, interactive: true, clearsScreen: true, screenSize: { (80, rows) })
+            pager.run(heading: "Lesson", steps: steps, input: &input) { output += $0 }
+            let shown = screens(output)
+            #expect(shown.count == 2)
+            let lines = shown[1].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(lines.allSatisfy { displayWidth($0) <= 80 }, "\(lines.filter { displayWidth($0) > 80 })")
+            #expect(lines.count <= rows)                  // nothing scrolls the title off
+            #expect(lines.first?.contains("step 1/3") == true && lines.contains("First"))
+            #expect(shown[1].contains("Unknown key \"what is this…\""))
+            #expect(lines.contains { $0.hasPrefix("[Enter more") })
+        }
+    }
+
+    @Test func aLongFigurePathBreaksOnlyAfterASlash() {
+        let path = "Output/lesson-07-encoder-decoder-translation/figures/02-cross-attention-alignment.png"
+        let line = "figure → " + path
+        let broken = breakPath(line, width: 80)
+        #expect(broken.count == 2)
+        #expect(broken.allSatisfy { displayWidth($0) <= 80 })
+        #expect(broken.joined() == line)
+        #expect(broken.dropLast().allSatisfy { $0.hasSuffix("/") })
+        #expect(broken.last == "02-cross-attention-alignment.png")
+        // Indented paths keep their indentation; a line that fits is left alone.
+        #expect(breakPath("    " + path, width: 60).dropFirst().allSatisfy { $0.hasPrefix("    ") })
+        #expect(breakPath("figure → Output/a.png", width: 80) == ["figure → Output/a.png"])
+        // Through the pager, page by page.
+        let pager = StepPager(style: .plain, interactive: false, screenSize: { (80, 24) })
+        var output = ""
+        var input = ScriptedLines([])
+        pager.run(heading: "Lesson", steps: [PagerStep(title: "Figure", body: "text\n\n" + line)], input: &input) { output += $0 }
+        #expect(output.contains("\n02-cross-attention-alignment.png\n"))
+        #expect(output.split(separator: "\n").allSatisfy { displayWidth(String($0)) <= 80 })
     }
 
     @Test func backWorksFromEveryStepAndEnterFinishes() {
