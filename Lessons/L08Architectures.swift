@@ -81,7 +81,8 @@ struct ArchitecturesLesson {
             "\(source.last ?? "")" sees the whole sentence.
             """) + "\n\n" + grid(causal, rows: source, columns: source) + "\n\n" + prose("""
             Encoder–decoder: the encoder's self-attention is all visible (as above); the decoder's \
-            self-attention over its input "\(decoderInput.joined(separator: " "))" is causal; and \
+            self-attention over its input "\(decoderInput.joined(separator: " "))" is causal\
+            \(decoderInput.contains(where: { $0 != $0.lowercased() }) || Self.target == Self.target.lowercased() ? "" : " (the English tokenizer of these models lower-cases every word, so \"I\" is \"i\")"); and \
             cross-attention lets every decoder position see every source token:
             """) + "\n\n" + grid(decoderSelf.mask, rows: decoderSelf.rows, columns: decoderSelf.columns) + "\n\n"
             + grid(cross.mask, rows: cross.rows, columns: cross.columns)))

@@ -137,7 +137,7 @@ struct BertDataLesson {
         let measured = [tally.chosenShare, tally.share(of: .mask), tally.share(of: .random), tally.share(of: .kept)].map { $0 * 100 }
         let ratesPath = try figures.write(GroupedBarChart(
             title: "Measured masking rates against BERT's recipe",
-            subtitle: "\(sequences) sequences of \(length) word pieces from the corpus · \(tally.candidates) candidate positions · seed \(context.seed)",
+            subtitle: "\(narrator.grouped(sequences)) sequences of \(length) word pieces from the corpus · \(narrator.grouped(tally.candidates)) candidate positions · seed \(context.seed)",
             categories: ["chosen (of all)", "[MASK] (of chosen)", "random (of chosen)", "kept (of chosen)"],
             series: [.init(name: "measured", values: measured, color: RGB(hex: 0x2166AC)),
                      .init(name: "BERT", values: [15, 80, 10, 10], color: RGB(hex: 0xBBBBBB))],
@@ -150,6 +150,8 @@ struct BertDataLesson {
         let bert512 = MaskCountRule.reference.count(length: 512, candidates: 510, rate: 0.15, maxPredictions: 76)
         let rateCount = MaskCountRule.reference.count(length: rateTokens, candidates: length, rate: 0.15,
                                                       maxPredictions: BertDataDemo.maxPredictionsPerSequence)
+        let catWords = "the cat sat on the mat".split(separator: " ").count
+        let catPieces = try demo.corrupt("the cat sat on the mat", seed: context.seed).originalTokens
         let samples: [(name: String, tokens: Int, candidates: Int)] = try [
             ("\"the cat sat on the mat\"", "the cat sat on the mat"), ("lesson sentence", Self.sentence), ("document 1", passage),
         ].map { name, text in
@@ -178,8 +180,12 @@ struct BertDataLesson {
             this project's tiny BERT was trained with, tx train bert):
             """) + "\n\n" + comparison + "\n\n" + prose("""
             \(differing.isEmpty ? "On these lengths the two rules agree." : "They differ on " + differing.map(\.name).joined(separator: ", ") + ": the reference chooses more, since its length includes [CLS] and [SEP].") \
-            "the cat sat on the mat" has \(short.tokens) tokens and \(short.candidates) candidates: the \
-            reference chooses \(shortReference), 15% of the candidates would be \(shortCandidates). \
+            "the cat sat on the mat" has \(catWords) words but \(short.tokens) tokens, because the tokenizer \
+            splits words it lacks into pieces: \(catPieces.joined(separator: " ")). All but [CLS] and \
+            [SEP] are candidates, \(short.candidates) of them. The reference takes round(0.15 × \
+            \(short.tokens)) = round(\(Self.product(short.tokens))) = \(shortReference); 15% of the candidates \
+            is round(\(Self.product(short.candidates))) = \(shortCandidates)\
+            \(shortReference == shortCandidates ? ", the same count: here the two rules agree" : ", so here the reference chooses \(shortReference > shortCandidates ? "more" : "fewer")"). \
             (Python 3's round, which the reference uses, rounds halves to even: 1.5 → 2, 4.5 → 4.) \
             Real BERT packs sentences into sequences of 128 tokens, where the rounding matters \
             little: round(0.15 × 128) = \(bert128) stays under the cap of \(BertDataDemo.maxPredictionsPerSequence) \
@@ -226,10 +232,10 @@ struct BertDataLesson {
         let fillPath = try figures.write(PanelGrid(
             title: "The tiny BERT fills in [MASK]: the 5 most likely tokens at each masked position",
             columns: fill.count, panels: fill.map { entry in
-                BarChart(title: "[MASK] = \"\(entry.original)\"?", categories: entry.guesses.map(\.token),
+                BarChart(title: "hidden: \"\(entry.original)\"", categories: entry.guesses.map(\.token),
                          values: entry.guesses.map(\.probability), xLabel: "token", yLabel: "probability",
                          highlightIndex: entry.guesses.firstIndex { $0.token == entry.original }, yRange: 0...1)
-            }, subtitle: "tx train bert · input: \(fill.first?.input.joined(separator: " ") ?? "")"),
+            }, subtitle: "tx train bert · panel title: the token that was hidden · red: that correct token, where it is among the 5 · input: \(fill.first?.input.joined(separator: " ") ?? "")"),
             as: "04-tiny-bert-fills-in.png")
         let fillLines = fill.map { entry in
             "    [MASK] at position \(entry.position), the original \"\(entry.original)\":\n        "

@@ -48,9 +48,9 @@ struct GPTNumbersLesson {
             position table, per layer Q/K/V/O and feed-forward weights and biases, layer norms, \
             BERT's token-type table and pooler, an output layer only where it is not shared with \
             the token table). L = layers (encoder + decoder for the Transformer), d = d_model, h = heads, \
-            d_ff = feed-forward width, ctx = context length, paper = the published count, ratio = \
-            computed / paper.
-            """) + "\n\n" + ModelSizes.table(catalog, style: context.style)))
+            d_ff = feed-forward width, ctx = context length, paper = the published count, both \
+            counts in millions (M), ratio = computed / paper.
+            """) + "\n\n" + ModelSizes.table(catalog, style: context.style, inMillions: true)))
 
         // Where the parameters go.
         let small = model("gpt2-small"), huge = model("gpt3-175b")
@@ -92,8 +92,8 @@ struct GPTNumbersLesson {
         // The rule of thumb.
         let ruleRows = catalog.filter { $0.architecture == .decoderOnly }.map { m -> String in
             let rule = 12 * m.layers * m.modelDimension * m.modelDimension + m.vocabularySize * m.modelDimension
-            return "    " + pad(m.displayName, to: 14) + pad(ModelSizes.short(m.computedParameters), to: 9, alignRight: true)
-                + pad(ModelSizes.short(rule), to: 10, alignRight: true)
+            return "    " + pad(m.displayName, to: 14) + pad(ModelSizes.millions(m.computedParameters), to: 11, alignRight: true)
+                + pad(ModelSizes.millions(rule), to: 11, alignRight: true)
                 + pad(formatNumber(Float(Double(rule) / Double(m.computedParameters)), decimals: 3), to: 8, alignRight: true)
         }.joined(separator: "\n")
         // Whether the rule's ratio rises with size inside every family (GPT-2 …, GPT-3 …).
@@ -119,7 +119,7 @@ struct GPTNumbersLesson {
         steps.append(PagerStep(title: "A rule of thumb: 12·L·d² + V·d", body: prose("""
             Dropping biases, norms and the position table leaves a formula you can do in your head: \
             parameters ≈ 12 · layers · d_model² + vocabulary · d_model.
-            """) + "\n\n" + context.style.bold("    model          counted      rule   ratio") + "\n" + ruleRows + "\n\n" + prose("""
+            """) + "\n\n" + context.style.bold("    model         counted M     rule M   ratio") + "\n" + ruleRows + "\n\n" + prose("""
             \(ruleImprovesWithSize
                 ? "Within each family (GPT-2, GPT-3), the larger the model, the better the rule"
                 : "The rule is close for every model, though not always closer for a larger one"): \
@@ -131,7 +131,7 @@ struct GPTNumbersLesson {
         let differing = catalog.filter { m in
             m.publishedParameters > 0 && abs(Double(m.computedParameters) / Double(m.publishedParameters) - 1) > 0.015
         }
-        let notes = differing.map { "- \($0.displayName): computed \(ModelSizes.short($0.computedParameters)), published \($0.publishedLabel). \($0.notes)" }
+        let notes = differing.map { "- \($0.displayName): computed \(ModelSizes.millions($0.computedParameters))M, published \(ModelSizes.millions($0.publishedParameters))M. \($0.notes)" }
             .joined(separator: "\n")
         steps.append(PagerStep(title: "Why some counts differ from the papers", body: prose("""
             Most counts match the published figure to within a percent or two. Where they do not \
@@ -157,18 +157,45 @@ struct GPTNumbersLesson {
             title: "Parameters against depth", subtitle: "computed from the weight shapes; log scale",
             xLabel: "layers (per stack)", yLabel: "parameters", groups: groups { Double($0.layers) },
             xScale: .linear, yScale: .log10, valueFormatter: formatter), as: "01-params-vs-layers.png")
+        let slopes = ["GPT-2", "GPT-3"].map { family in
+            (family, Self.logSlope(catalog.filter { $0.family == family }.map { (Double($0.modelDimension), Double($0.computedParameters)) }))
+        }
+        let slopeText = slopes.map { "\($0.0) " + formatNumber(Float($0.1), decimals: 1) }.joined(separator: ", ")
         let widthPath = try figures.write(ScatterChart(
-            title: "Parameters against width", subtitle: "both axes log scale: the slope is about 2 (parameters grow like d_model²)",
+            title: "Parameters against width",
+            subtitle: "both axes log scale; fitted slope \(slopeText): above 2 (d_model² alone) because depth grows too",
             xLabel: "d_model", yLabel: "parameters", groups: groups { Double($0.modelDimension) },
             xScale: .log10, yScale: .log10, valueFormatter: formatter), as: "02-params-vs-width.png")
+        let xl = model("gpt2-xl")
+        var factorLines: [String] = []
+        for (a, b) in [(small, xl), (model("gpt3-small"), huge)] {
+            let depth: Double = Double(b.layers) / Double(a.layers)
+            let ratio: Double = Double(b.modelDimension) / Double(a.modelDimension)
+            let width: Double = ratio * ratio
+            let verdict: String
+            if max(depth, width) / min(depth, width) < 1.5 {
+                verdict = "Depth and width contribute about equally."
+            } else {
+                verdict = width > depth ? "Width contributes most." : "Depth contributes most."
+            }
+            let depthText = formatNumber(Float(depth), decimals: 1), widthText = formatNumber(Float(width), decimals: 1)
+            let line = "- \(a.displayName) → \(b.displayName): layers \(a.layers) → \(b.layers), ×\(depthText); "
+                + "d_model \(g(a.modelDimension)) → \(g(b.modelDimension)), d² ×\(widthText). \(verdict)"
+            factorLines.append(line)
+        }
         steps.append(PagerStep(title: "Depth and width", body: prose("""
-            Plotted, the families line up: parameters grow steeply with width and more gently with \
-            depth, which is why the big jumps in size come mostly from wider layers (768 → 1600 for \
-            GPT-2, 768 → 12,288 for GPT-3).
+            Plotted, the families line up. Each layer holds about 12·d², so a model's growth \
+            splits into a depth factor (layers) and a width factor (d_model²):
+
+            \(factorLines.joined(separator: "\n"))
+
+            On the width figure the slope of log parameters against log d_model is \(slopeText): \
+            above the 2 that d_model² alone would give, because deeper layers came with the wider ones.
 
             Summary: count a model by its tensors; about 12·d² per layer plus the embedding table; \
             published numbers can differ by a few percent for reasons worth reading; GPT-3 is \
-            GPT-2's architecture, scaled.
+            GPT-2's architecture, scaled, with one change: its layers alternate dense attention \
+            and locally banded sparse attention (Brown et al. 2020).
 
             Try every model, or one model's tensors:
                 tx params
@@ -177,6 +204,15 @@ struct GPTNumbersLesson {
             + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
 
         return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    /// The least-squares slope of log y against log x.
+    static func logSlope(_ points: [(Double, Double)]) -> Double {
+        let xs = points.map { log($0.0) }, ys = points.map { log($0.1) }
+        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+        let sxy = zip(xs, ys).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+        let sxx = xs.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
+        return sxx > 0 ? sxy / sxx : 0
     }
 
     /// 13.18 → "13 times", 1.5 → "1.5 times": a growth factor read aloud.

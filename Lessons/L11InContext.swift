@@ -5,7 +5,7 @@ import TensorCore
 import Terminal
 import Transformer
 
-/// Lesson 11: in-context learning with a real pre-trained decoder, SmolLM2-135M-Instruct. The
+/// Lesson 11: in-context learning with a real instruction-tuned decoder, SmolLM2-135M-Instruct. The
 /// same weights answer zero-, one- and few-shot prompts; only the prompt changes.
 struct InContextLesson {
     let context: LessonContext
@@ -46,6 +46,38 @@ struct InContextLesson {
         text.replacingOccurrences(of: " ", with: "␣").replacingOccurrences(of: "\n", with: "⏎")
     }
 
+    /// The summary's verdict, computed from the greedy answers (`right[task][shot]`) and the
+    /// probability of each right answer's first token (`probability[task][shot]`).
+    static func verdict(right: [[Bool]], probability: [[Double]], tasks: [Task], answerTokens: [String]) -> String {
+        let gained = right.indices.filter { right[$0].last == true && right[$0].first == false }.count
+        let lost = right.indices.filter { right[$0].last == false && right[$0].first == true }.count
+        var text: String
+        if gained == 0 && lost == 0 {
+            text = "So the examples added no right answer beyond zero-shot: every task the model got right with three examples it already got right with none."
+        } else if gained > 0 && lost == 0 {
+            text = "So the examples turned \(gained) wrong zero-shot answer\(gained == 1 ? "" : "s") into a right one."
+        } else {
+            text = "So the examples gained \(gained) right answer\(gained == 1 ? "" : "s") and lost \(lost) against zero-shot."
+        }
+        let changes = tasks.indices.map { t in
+            "p(\(answerTokens[t])) after \"\(tasks[t].query)\" went from "
+                + formatNumber(Float(probability[t].first ?? 0), decimals: 3) + " with no example to "
+                + formatNumber(Float(probability[t].last ?? 0), decimals: 3) + " with three"
+        }
+        text += " Greedy decoding hides a subtler change: " + changes.joined(separator: ", and ") + "."
+        let rose = tasks.indices.filter { (probability[$0].last ?? 0) > (probability[$0].first ?? 0) }.count
+        if rose == tasks.count {
+            let stillWrong = right.contains { $0.last == false }
+            text += " The examples pull the model toward the right answer in every task"
+                + (stillWrong ? ", though not always far enough for greedy decoding to pick it." : ".")
+        } else if rose == 0 {
+            text += " The examples made the right answer less likely in every task."
+        } else {
+            text += " The examples pulled the model toward the right answer in \(rose) of \(tasks.count) tasks, away from it in the rest."
+        }
+        return text
+    }
+
     func run() throws -> LessonRun {
         let lesson = try LessonCatalog.lookup("in-context")
         let narrator = Narrator(style: context.style)
@@ -72,7 +104,9 @@ struct InContextLesson {
             the examples and the model continues the pattern.
 
             The model here is real: SmolLM2-135M-Instruct (Hugging Face, 2024), a Llama-style \
-            decoder with \(configuration.layerCount) layers, \(configuration.headCount) query heads \
+            decoder, pre-trained on web text and then already instruction-tuned (supervised \
+            fine-tuning and DPO, per its model card), here given plain prompts without its chat \
+            template. It has \(configuration.layerCount) layers, \(configuration.headCount) query heads \
             sharing \(configuration.keyValueHeadCount) key/value heads, d_model \
             \(configuration.hiddenSize), quantised to 4 bits (GGUF Q4_1), run by this \
             project's Swift code. It is tiny by GPT-3's standard (175 billion parameters), and \
@@ -82,9 +116,15 @@ struct InContextLesson {
 
         var fewShotAnswers: [String] = []
         var rightCount = [Int](repeating: 0, count: Self.shots.count)
+        // right[task][shot] and p(first token of the right answer)[task][shot].
+        var right: [[Bool]] = [], answerProbability: [[Double]] = [], answerToken: [String] = []
         for (taskIndex, task) in Self.tasks.enumerated() {
             var panels: [BarChart] = []
             var sections: [String] = []
+            let firstAnswerID = model.tokenizer.encode(" " + task.expected)[0]
+            let firstAnswerToken = Self.visible((try? model.tokenizer.decode([firstAnswerID])) ?? "#\(firstAnswerID)")
+            answerToken.append(firstAnswerToken)
+            right.append([]); answerProbability.append([])
             for (shots, label) in Self.shots {
                 let prompt = task.prompt(shots: shots)
                 let ids = model.tokenizer.encode(prompt)
@@ -107,7 +147,11 @@ struct InContextLesson {
                                 + prompt.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ " + $0 }.joined(separator: "\n")
                                 + "\n" + probabilityBars(tokens: names, probabilities: top.map { probabilities[$0] },
                                                          chosen: 0, style: context.style)
-                                + "\n    greedy answer: \"\(answer)\"")
+                                + "\n    greedy answer: \"\(answer)\""
+                                + "\n    p(\(firstAnswerToken)), first token of \"\(task.expected)\": "
+                                + formatNumber(Float(probabilities[firstAnswerID]), decimals: 3))
+                right[taskIndex].append(task.isRight(answer))
+                answerProbability[taskIndex].append(Double(probabilities[firstAnswerID]))
                 if shots == Self.shots.last?.0 { fewShotAnswers.append("\(task.query) \(answer)") }
                 if task.isRight(answer), let index = Self.shots.firstIndex(where: { $0.0 == shots }) { rightCount[index] += 1 }
                 panels.append(BarChart(title: "\(label): \"\(answer)\"", categories: names,
@@ -134,7 +178,8 @@ struct InContextLesson {
         let tally = Self.shots.indices.map { "\(Self.shots[$0].1) \(rightCount[$0]) of \(Self.tasks.count)" }
             .joined(separator: ", ")
         let expectedList = Self.tasks.map { "\"\($0.query) \($0.expected)\"" }.joined(separator: " and ")
-        let improved = rightCount.last ?? 0 > rightCount.first ?? 0
+        let verdict = Self.verdict(right: right, probability: answerProbability, tasks: Self.tasks,
+                                   answerTokens: answerToken)
         steps.append(PagerStep(title: "What changed, and what did not", body: prose("""
             Across the three prompts of a task nothing in the model changed: the same weights, \
             the same code. The examples change the input, and attention lets every later token \
@@ -143,16 +188,16 @@ struct InContextLesson {
 
             Did it work here? The answers wanted are \(expectedList). Right greedy answers: \
             \(tally). With three examples the model wrote \
-            \(fewShotAnswers.map { "\"\($0)\"" }.joined(separator: " and ")). \
-            \(improved ? "The examples helped, but only partly: what they fix first is the format (a short answer after =>, then a new line), not the knowledge." : "So for this model the examples did not produce the right answers. What they change is mostly the format (a short answer after =>, then a new line): the knowledge has to come from pre-training, and 135 million parameters hold little French.") \
+            \(fewShotAnswers.map { "\"\($0)\"" }.joined(separator: " and ")). \(verdict)
             That is what the GPT-3 paper reports too: few-shot prompting gave small models little, \
             and its gains grew with size, until at 175 billion parameters it came close to models \
             fine-tuned on some tasks. In-context learning is something large models do well, not \
             a property of every decoder.
 
             In a decoder this is the whole interface: instructions, examples and the question are \
-            all just the prefix of lesson 0's word-chain game. Chat models are then fine-tuned to \
-            follow instructions without examples.
+            all just the prefix of lesson 0's word-chain game. Instruction tuning, which this \
+            model has had, trains a decoder to follow such instructions without examples; a chat \
+            model sees them wrapped in its chat template.
             """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
         return LessonRun(steps: steps, figures: figures.written)
     }

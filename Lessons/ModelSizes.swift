@@ -50,10 +50,22 @@ public enum ModelSizes {
         return String(count)
     }
 
-    /// The catalog as an aligned table: configuration, computed and published counts.
-    public static func table(_ models: [PublishedModel], style: TerminalStyle) -> String {
+    /// 124439808 → "124.4", 174604259328 → "174,604.3", 175000000000 → "175,000": a count in
+    /// millions with thousands separators, one decimal unless it is a whole number of millions,
+    /// so two counts in one unit can be divided by eye.
+    public static func millions(_ count: Int) -> String {
+        let tenths = Int((Double(count) / 1e5).rounded())
+        var digits = String(tenths / 10), grouped = ""
+        while digits.count > 3 { grouped = "," + digits.suffix(3) + grouped; digits.removeLast(3) }
+        return digits + grouped + (count % 1_000_000 == 0 ? "" : "." + String(tenths % 10))
+    }
+
+    /// With `inMillions`, both counts are printed in millions with one decimal (one unit per
+    /// column, so the ratio can be checked by hand); otherwise short labels ("124.4M", "117M").
+    public static func table(_ models: [PublishedModel], style: TerminalStyle, inMillions: Bool = false) -> String {
         // Short headers so the table fits 80 columns (explained in the lesson text).
-        let header = ["model", "L", "d", "h", "d_ff", "vocab", "ctx", "computed", "paper", "ratio"]
+        let header = ["model", "L", "d", "h", "d_ff", "vocab", "ctx"]
+            + ["computed", "paper"] + ["ratio"]
         let rows: [[String]] = models.map { model in
             let computed = model.computedParameters
             let ratio = model.publishedParameters > 0 ? Double(computed) / Double(model.publishedParameters) : 0
@@ -61,7 +73,8 @@ public enum ModelSizes {
                     model.architecture == .encoderDecoder ? "\(model.layers)+\(model.layers)" : String(model.layers),
                     String(model.modelDimension), String(model.heads), String(model.feedForwardDimension),
                     String(model.vocabularySize), model.contextLength.map(String.init) ?? "—",
-                    short(computed), model.publishedLabel, formatNumber(Float(ratio), decimals: 3)]
+                    inMillions ? millions(computed) : short(computed),
+                    inMillions ? (model.publishedParameters > 0 ? millions(model.publishedParameters) : "—") : model.publishedLabel, formatNumber(Float(ratio), decimals: 3)]
         }
         let widths = header.indices.map { column in ([header[column]] + rows.map { $0[column] }).map(displayWidth).max() ?? 0 }
         func line(_ cells: [String]) -> String {
