@@ -92,7 +92,7 @@ struct SamplingLesson {
         let step = try sampler.sample(logits: logits)
         let figurePath = try figures.write(
             SamplingFigure(title: "Sampling the next token after \"\(prefixText)\"",
-                           subtitle: "the trained language model (tx train lm) · the 8 most likely tokens · red: the chosen token (sampled, seed \(context.seed))",
+                           subtitle: "the trained language model (tx train lm) · the 8 most likely tokens · red: the drawn token (sampled, seed \(context.seed))",
                            tokens: names, original: shown.map { step.original[$0] }, temperature: 0.7,
                            afterTemperature: shown.map { step.afterTemperature[$0] }, k: 5,
                            afterTopK: shown.map { step.afterTopK[$0] }, p: 0.9,
@@ -110,8 +110,8 @@ struct SamplingLesson {
         steps.append(PagerStep(title: "All three, then a draw", body: prose("""
             In practice the filters are combined, in this order: temperature, top-k, top-p, then \
             one draw from what is left. With T = 0.7, k = 5, p = 0.9 and seed \(context.seed) the \
-            draw gives "\(model.vocabulary[step.id])". The figure shows the distribution after each \
-            stage, the chosen token in red.
+            draw gives "\(model.vocabulary[step.id])". In the figure each panel filters the panel \
+            before it (top-p sees only what top-k kept); the drawn token is red in the last panel.
 
             Are the draws right? \(draws) draws with the same settings, against the final \
             probabilities:

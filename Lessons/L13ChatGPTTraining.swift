@@ -148,7 +148,7 @@ struct ChatGPTTrainingLesson {
             xLabel: "step", yLabel: "cross-entropy on the answer's words (nats)",
             series: [.init(name: "training batch", points: sftLosses.enumerated().map { (x: Double($0.offset + 1), y: $0.element) },
                            color: RGB(hex: 0x59A14F), showMarkers: false, lineWidth: 1.5)],
-            subtitle: "\(sftRecord["demonstrations"] ?? "?") demonstrations written by the labeller's rule · \(sftLosses.count) steps of \(sftRecord["batchSize"] ?? "?")"),
+            subtitle: "\(sftRecord["demonstrations"] ?? "?") demonstrations written by the labeller's rule · \(sftLosses.count) steps, \(sftRecord["batchSize"] ?? "?") demonstrations per step"),
             as: "02-sft-loss.png")
         let prefix = ["she", "saw", "a"]
         let before = try pretrained.nextTokenProbabilities(request, answerSoFar: prefix)
@@ -202,7 +202,7 @@ struct ChatGPTTrainingLesson {
                           series: [.init(name: "batch", points: smoothed(batchAccuracies, window: 1), color: RGB(hex: 0xBAB0AC), showMarkers: false, lineWidth: 1),
                                    .init(name: "mean of 10", points: smoothed(batchAccuracies), color: RGB(hex: 0xF28E2B), showMarkers: false, lineWidth: 2)],
                           yRange: 0...1, plotSize: Size(width: 420, height: 280)),
-            ], subtitle: "\(rewardRecord["trainingPairs"] ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps"),
+            ], subtitle: "\(rewardRecord["trainingPairs"].flatMap { Int($0) }.map(narrator.grouped) ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps"),
             as: "04-reward-model-training.png")
         // The held-out pairs `tx train reward` measured (same seeds), recomputed from the shipped weights.
         let trainingSeed = UInt64(rewardRecord["seed"] ?? "") ?? RewardModelOptions().seed
@@ -221,7 +221,7 @@ struct ChatGPTTrainingLesson {
         }
         let histogramPath = try figures.write(GroupedBarChart(
             title: "Reward-model scores of the answers the labeller preferred and rejected",
-            subtitle: "\(accuracy.pairs) pairs of SFT answers to held-out requests · the reward model ranks \(percent(accuracy.rewardModel)) of them as the labeller did",
+            subtitle: "\(narrator.grouped(accuracy.pairs)) pairs of SFT answers to held-out requests · the reward model ranks \(percent(accuracy.rewardModel)) of them as the labeller did",
             // A real minus sign, as on every axis the figures number themselves.
             categories: (0..<binCount).map {
                 String(format: "%.1f", low + (Double($0) + 0.5) * width).replacingOccurrences(of: "-", with: "−")
@@ -230,15 +230,21 @@ struct ChatGPTTrainingLesson {
                      .init(name: "rejected", values: histogram(measured.rejectedScores), color: RGB(hex: 0xF28E2B))],
             yLabel: "share of answers", valueFormat: "%.0f%%", xLabel: "reward (bin centre)"),
             as: "05-reward-scores.png")
+        let rewardOptions = RewardModelOptions()
+        let k = rewardOptions.answersPerRequest, pairsPerGroup = k * (k - 1) / 2
+        let trainingPairCount = rewardOptions.trainingRounds * ChatTask.trainingRequests.count * pairsPerGroup
         steps.append(PagerStep(title: "Stage 3: a model that imitates the labeller", body: prose("""
-            People cannot rate millions of answers, so a reward model learns to imitate them. The \
-            SFT model answers each training request 4 times; the labeller compares every pair of \
-            answers (it only judges, it writes nothing), giving \(rewardRecord["trainingPairs"] ?? "?") \
-            ranked pairs. The reward model is the SFT model with its output layer replaced by a \
+            People cannot rate millions of answers, so a reward model learns to imitate them. In \
+            each round the SFT model answers every training request \(k) times and the labeller \
+            compares every pair of those \(k) answers, \(k)·\(k - 1)/2 = \(pairsPerGroup) pairs (it only \
+            judges, it writes nothing). \(rewardOptions.trainingRounds) rounds × \
+            \(ChatTask.trainingRequests.count) requests × \(pairsPerGroup) pairs = \
+            \(narrator.grouped(trainingPairCount)) ranked pairs\(rewardRecord["trainingPairs"].map { $0 == String(trainingPairCount) ? "" : " (the shipped model's record says \($0))" } ?? ""). The reward model is the SFT model with its output layer replaced by a \
             single number read at the last token, trained with the Bradley–Terry loss \
             −log σ(r(preferred) − r(rejected)): only the difference of two scores matters.
 
-            On \(accuracy.pairs) pairs of answers to the held-out requests, never trained on, it ranks \
+            On \(rewardOptions.heldOutRounds) rounds × \(heldOut.count) held-out requests × \
+            \(pairsPerGroup) = \(narrator.grouped(accuracy.pairs)) pairs, never trained on, it ranks \
             \(percent(accuracy.rewardModel)) the way the labeller did. No judge can reach 100% \
             against noisy verdicts: one who knew the hidden rule exactly would agree \
             \(percent(accuracy.ceiling)) of the time (many pairs are equally good answers, a coin \
@@ -275,12 +281,18 @@ struct ChatGPTTrainingLesson {
         let hackingShown = hackedEnd.quality < hackedPeak && hackedEnd.reward >= hackedStart.reward
             && hackedStage.quality.meanQuality < optimised.quality.meanQuality
             && abs(hackedStage.meanReward - optimised.meanReward) < 0.5
+        let ppoOptions = PPOOptions()
         steps.append(PagerStep(title: "Stage 4: reinforcement learning with PPO", body: prose("""
-            Now the model (the policy) learns from its own answers. Each update it answers 8 \
-            training requests 4 times; the reward model scores every answer; an answer's advantage \
-            is its score minus the mean of the 4 answers to the same request (better than usual → \
-            make it more likely). PPO's clipped objective min(ratio·A, clip(ratio, 0.8, 1.2)·A) \
-            lets each token's probability move by at most 20% per batch. And every token pays \
+            Now the model (the policy) learns from its own answers. Each update it answers \
+            \(ppoOptions.requestsPerStep) training requests \(ppoOptions.answersPerRequest) times; \
+            the reward model scores every answer; an answer's advantage is its score minus the mean \
+            of the \(ppoOptions.answersPerRequest) answers to the same request (better than usual → \
+            make it more likely). A group baseline like this is what RLOO and GRPO use; \
+            InstructGPT's PPO learned a value network instead. PPO's clipped objective \
+            min(ratio·A, clip(ratio, \(String(format: "%.1f", 1 - ppoOptions.clip)), \
+            \(String(format: "%.1f", 1 + ppoOptions.clip)))·A) gives a token no reward for moving \
+            its probability more than \(Int((ppoOptions.clip * 100).rounded()))% from where the \
+            batch started (the gradient stops there; it is no hard limit). And every token pays \
             β·(log π(token) − log π_SFT(token)), a sample of the KL divergence from the SFT model, \
             so the policy stays near the answers the reward model was trained on.
 
@@ -360,10 +372,11 @@ struct ChatGPTTrainingLesson {
             far, give every word a probability, append one, repeat. Fine-tuning and reinforcement \
             learning change no part of that loop, only the probabilities: after SFT, "\(request.object)" \
             is the likely next word when the request asks for it, and after PPO the answers the \
-            labeller likes are likelier still. Lesson 11 tried to steer a pre-trained model with \
-            examples in the prompt, which a model that small mostly could not follow; the stages \
-            here build the habit into the weights, so that a bare request is enough. ChatGPT's thumbs-up and thumbs-down buttons collect \
-            more comparisons of exactly this kind.
+            labeller likes are likelier still. Lesson 11's SmolLM2-135M-Instruct was fine-tuned on \
+            instructions and on preference pairs by its makers, and still a model that \
+            small mostly could not follow new tasks from examples in the prompt; the stages here \
+            build one habit into the weights, so that a bare request is enough. ChatGPT's \
+            thumbs-up and thumbs-down buttons collect more comparisons of exactly this kind.
 
             Train the stages yourself (add --beta 0 to the third to watch the reward hacking), then \
             run this lesson with your weights:

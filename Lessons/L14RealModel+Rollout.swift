@@ -83,9 +83,9 @@ extension RealModelLesson {
             vectors that the layers below have already mixed. Attention rollout (Abnar & Zuidema 2020) follows \
             the mixing back to the input words: average each layer's heads, add the residual \
             connection as 0.5·A + 0.5·I, and multiply the layers. Attention flow treats the same \
-            layers as a network of pipes and computes the maximum flow from each word: exact, but \
-            one max-flow problem per word (tx analyze flow), where rollout is one matrix product \
-            per layer.
+            layers as a network of pipes and computes the maximum flow from each word: another \
+            approximation (exact only as the answer to its own pipe problem), and one max-flow \
+            problem per word (tx analyze flow), where rollout is one matrix product per layer.
 
             In the last layer the raw attention of "it" (mean of the \(c.headCount) heads) goes most to \
             \(best(raw[last])); "animal" gets \(share(raw[last], "animal")), "street" \

@@ -313,6 +313,13 @@ struct RealModelLesson {
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
             as: "06-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }
+        let sinks = Self.sinkShares(trace, layers: shown, heads: c.headCount)
+        let sinkSummary = zip(shown, sinks).map { layer, shares in
+            let strong = shares.indices.filter { shares[$0] >= Self.sinkThreshold }
+            return "layer \(layer + 1), \(strong.count) of \(c.headCount)"
+                + (strong.isEmpty || strong.count == c.headCount ? "" : " (head\(strong.count == 1 ? "" : "s") "
+                    + strong.map { "\($0 + 1)" }.joined(separator: ", ") + ")")
+        }.joined(separator: "; ")
         let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),
                                          as: "07-smollm2-model-view.png")
         let lastRow = narrator.heat(try Tensor([headWeights[last]]), rows: [labels[last]], columns: labels, range: 0...1)
@@ -324,7 +331,7 @@ struct RealModelLesson {
             \(labels.joined(separator: " | ")).
 
             The code that runs it here (\(LlamaModel.self) in Sources/ModelIO) is written for speed. To \
-            read SmolLM2 in the pieces of lessons 2–8, open Sources/Transformer/LlamaReferenceModel.swift: \
+            read SmolLM2 in the pieces of lessons 2–6, open Sources/Transformer/LlamaReferenceModel.swift: \
             \(LlamaReferenceModel.self) stacks \(c.layerCount) \(LlamaDecoderLayer.self)s. In each, an \
             \(RMSNorm.self), then a \(MultiHeadAttention.self) whose \(c.headCount) query heads share \
             \(c.keyValueHeadCount) key/value heads and whose queries and keys are turned by their position \
@@ -341,12 +348,38 @@ struct RealModelLesson {
             \(formatNumber(bestHead.weight, decimals: 3)). Its last row:
             """) + "\n\n" + lastRow + "\n\n" + prose("""
             Averaged over all heads, the last token gives \(pct(sinkShare)) of its attention to the \
-            very first token. Decoders do this everywhere: the first position works as a resting \
+            very first token. Decoders do this a lot: the first position works as a resting \
             place (an "attention sink") for heads that have nothing useful to read. The model view \
-            shows it as a bright first column in most thumbnails of layers \
-            \(shown.map { "\($0 + 1)" }.joined(separator: ", ")).
+            shows where a head does it as a bright first column. Counting the heads that give the \
+            first token at least half their weight (mean over the queries from the third token \
+            on): \(sinkSummary).
             """) + "\n\n" + figureLine(heatPath) + "\n" + figureLine(viewPath)),
                 try insideStep(model, ids: ids, labels: labels, narrator)]
+    }
+
+    /// A head counts as resting on the first token ("attention sink") when its mean weight there is
+    /// at least this.
+    static let sinkThreshold: Float = 0.5
+
+    /// For each of `layers` and each head: the mean weight on position 0 over the query rows 2…n−1
+    /// (row 0 can only see position 0, row 1 has just two keys, so neither says anything).
+    static func sinkShares(_ trace: AttentionTrace, layers: [Int], heads: Int) -> [[Float]] {
+        layers.map { layer in
+            (0..<heads).map { head in
+                let weights = trace.weights(layer: layer, head: head, kind: .decoderSelf) ?? []
+                let rows = weights.dropFirst(2)
+                return rows.isEmpty ? 0 : rows.map { $0[0] }.reduce(0, +) / Float(rows.count)
+            }
+        }
+    }
+
+    /// A small positive number rounded up to one significant digit, in scientific notation:
+    /// 4.2e-7 → "5e-7", 9.5e-7 → "1e-6".
+    static func upperBound(_ value: Double) -> String {
+        var exponent = Int(Foundation.floor(Foundation.log10(value)))
+        var digit = Int(Foundation.ceil(value / Foundation.pow(10, Double(exponent)) - 1e-9))
+        if digit >= 10 { digit = 1; exponent += 1 }
+        return "\(digit)e\(exponent)"
     }
 
     /// RoPE rotates each adjacent pair (v[2i], v[2i+1]) of a head by position · θ^(−2i/d_head).
@@ -445,8 +478,8 @@ struct RealModelLesson {
             q·k depends only on m − n. This query against the key of "\(labels[0])" gives \
             \(n(scoreHere, 4)) at positions \(last) and 0, and \(n(scoreShifted, 4)) with both moved \
             \(shift) places on: attention sees how far apart two tokens are, not where they are. \
-            (The rotation written out in this lesson and the model's own differ by at most \
-            \(formatNumber(agreement, decimals: 6)).)
+            (The rotation written out in this lesson and the model's own \
+            \(agreement == 0 ? "agree exactly" : "differ by less than \(Self.upperBound(Double(agreement)))").)
 
             3. Grouped-query attention. attn_q is \(shape("attn_q")): \(c.headCount) query heads of \
             \(hd). But attn_k and attn_v are only \(shape("attn_k")): \(c.keyValueHeadCount) key/value \

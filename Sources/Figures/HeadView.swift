@@ -85,7 +85,8 @@ public struct HeadView: Chart, Sendable {
 
     /// What the line colours and opacity mean, printed under the head legend.
     public var legendNote: String {
-        var note = "each line: the head weighing the pair most · opacity: weight ÷ \(formatNumber(Double(largestWeight)))"
+        var note = heads.count == 1 ? "each line: one query–key pair" : "each line: the head weighing the pair most"
+        note += " · opacity: weight ÷ \(formatNumber(Double(largestWeight)))"
         note += largestWeight < 0.995 ? " (the largest weight here)" : ""
         if let k = resolvedTopK { note += " · top \(k) keys per query" }
         return note
@@ -151,8 +152,9 @@ public struct HeadView: Chart, Sendable {
         static let chipsGap = 16.0
     }
 
-    /// The heading over the per-head weight chips shown with `highlightQuery`.
-    static let chipsHeading = "weight per head"
+    /// The heading over the per-head weight chips shown with `highlightQuery` ("weight" when only
+    /// one head is drawn: there is nothing per head to compare).
+    var chipsHeading: String { heads.count == 1 ? "weight" : "weight per head" }
 
     struct Layout {
         var size: Size
@@ -185,7 +187,7 @@ public struct HeadView: Chart, Sendable {
         // Per-head weight chips beside the keys when one query is highlighted.
         let showChips = highlightQuery != nil
         let chipsWidth = Double(heads.count) * Geometry.chip + Double(max(0, heads.count - 1)) * Geometry.chipGap
-        let chipsHeadingWidth = m.width(Self.chipsHeading, size: FigureStyle.tickSize)
+        let chipsHeadingWidth = m.width(chipsHeading, size: FigureStyle.tickSize)
         let chipsOffset = rightColumn + Geometry.chipsGap   // from the key column's left edge
         if showChips { rightColumn = chipsOffset + max(chipsWidth, chipsHeadingWidth) }
         if isLong {
@@ -233,7 +235,7 @@ public struct HeadView: Chart, Sendable {
                               color: FigureStyle.secondaryText, verticalAlignment: .top))
         let headingHeight = m.lineHeight(size: headingSize)
         if showChips {
-            texts.append(TextItem(text: Self.chipsHeading, at: Point(x: keyLeft + chipsOffset, y: y + headingHeight),
+            texts.append(TextItem(text: chipsHeading, at: Point(x: keyLeft + chipsOffset, y: y + headingHeight),
                                   size: FigureStyle.tickSize, color: FigureStyle.secondaryText, verticalAlignment: .bottom))
         }
         y += headingHeight + Geometry.headingGap

@@ -27,6 +27,7 @@ extension LineChart: TitledChart {}
 extension MaskPattern: TitledChart {}
 extension ModelView: TitledChart {}
 extension PanelGrid: TitledChart {}
+extension PipelineDiagram: TitledChart {}
 extension SamplingFigure: TitledChart {}
 extension DecodingStepFigure: TitledChart {}
 extension ScatterChart: TitledChart {}

@@ -1,9 +1,10 @@
 import Foundation
 
 /// One next-token distribution before and after each sampling transformation, as bar panels side by
-/// side: the model's distribution, after temperature T, after top-k, after top-p. Every panel has the
+/// side: the model's distribution, then temperature T, then top-k, then top-p (a chain: each panel filters
+/// the panel before it, and the draw is made from the last one). Every panel has the
 /// same tokens on x in the same order and the same y range, so bars can be compared across panels;
-/// tokens a filter removed drop to 0, and the chosen token's bar is highlighted in every panel.
+/// tokens a filter removed drop to 0, and the chosen token's bar is highlighted in the last (draw) panel only.
 ///
 /// Plain data in: the token labels and one probability vector per stage (e.g. the four
 /// distributions of a `SamplingStep`, restricted to the tokens worth showing).
@@ -48,9 +49,10 @@ public struct SamplingFigure: Chart, Sendable {
                 chosenIndex: Int?, columns: Int = 2) {
         let stages = [
             Stage(title: "model's distribution (T = 1)", probabilities: original),
-            Stage(title: "after temperature T = \(Self.format(temperature))", probabilities: afterTemperature),
-            Stage(title: k.map { "after top-k, k = \($0)" } ?? "top-k off", probabilities: afterTopK),
-            Stage(title: p.map { "after top-p, p = \(Self.format($0))" } ?? "top-p off", probabilities: afterTopP),
+            Stage(title: "then temperature T = \(Self.format(temperature))", probabilities: afterTemperature),
+            Stage(title: k.map { "then top-k, k = \($0)" } ?? "then top-k: off", probabilities: afterTopK),
+            Stage(title: (p.map { "then top-p, p = \(Self.format($0))" } ?? "then top-p: off") + " → draw",
+                  probabilities: afterTopP),
         ]
         self.init(title: title, subtitle: subtitle, tokens: tokens, stages: stages, chosenIndex: chosenIndex,
                   columns: columns)
@@ -94,9 +96,9 @@ public struct SamplingFigure: Chart, Sendable {
     /// One bar chart per stage.
     public var panels: [BarChart] {
         let range = yRange
-        return stages.map { stage in
+        return stages.enumerated().map { number, stage in
             BarChart(title: stage.title, categories: tokens, values: stage.probabilities, yLabel: "probability",
-                     highlightIndex: chosenIndex, valueFormat: "%.2f", barColor: Self.barColor,
+                     highlightIndex: number == stages.count - 1 ? chosenIndex : nil, valueFormat: "%.2f", barColor: Self.barColor,
                      highlightColor: Self.chosenColor, yRange: range)
         }
     }

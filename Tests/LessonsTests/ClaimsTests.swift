@@ -79,6 +79,23 @@ struct MeasuredClaimsTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString)").path
     }
 
+    /// Lesson 13's reward-model pair counts are rounds × requests × K(K−1)/2, as collectPreferences
+    /// makes them: the shipped model's record and the held-out pairs it measures agree.
+    @Test func lessonThirteenDerivesItsPairCounts() throws {
+        let run = try LessonCatalog.lookup("13").run(LessonContext(seed: 7, outputRoot: folder()))
+        let step = flat(try #require(run.steps.first { $0.title == "Stage 3: a model that imitates the labeller" }).body)
+        let options = RewardModelOptions()
+        let k = options.answersPerRequest, perGroup = k * (k - 1) / 2
+        let training = options.trainingRounds * ChatTask.trainingRequests.count * perGroup
+        let heldOut = options.heldOutRounds * ChatTask.heldOutRequests.count * perGroup
+        #expect((k, perGroup, ChatTask.trainingRequests.count, ChatTask.heldOutRequests.count) == (4, 6, 32, 10))
+        #expect((training, heldOut) == (1152, 480))
+        #expect(try TrainedModels.metadata(of: .rewardModel)["trainingPairs"] == String(training))
+        #expect(step.contains("compares every pair of those 4 answers, 4·3/2 = 6 pairs"))
+        #expect(step.contains("\(options.trainingRounds) rounds × 32 requests × 6 pairs = 1,152 ranked pairs."))
+        #expect(step.contains("\(options.heldOutRounds) rounds × 10 held-out requests × 6 = 480 pairs, never trained on"))
+    }
+
     @Test func lessonNineCountsWhatItSays() throws {
         let run = try LessonCatalog.lookup("bert-data").run(LessonContext(seed: 7, outputRoot: folder()))
         let mlm = flat(try #require(run.steps.first { $0.title.hasPrefix("Masked LM") }).body)

@@ -123,6 +123,18 @@ struct RealModelLessonsTests {
         #expect(smolView.layerCount == 4 && smolView.headCount == 9)
         #expect(smolView.resolvedLayerLabels == ["Layer 1", "Layer 11", "Layer 21", "Layer 30"])
         #expect(try pngSize(run.figures[7]) == pixels(smolView))
+        // The attention sink, recomputed: per drawn layer, the heads whose mean weight on the first
+        // token (queries from the third on) is at least 0.5, as the decoder step lists them.
+        let decoderText = flat(text)
+        for layer in RealModelLesson.decoderLayers {
+            let strong = (0..<9).filter { head in
+                let rows = decoderTrace.weights(layer: layer, head: head, kind: .decoderSelf)!.dropFirst(2)
+                return rows.map { Double($0[0]) }.reduce(0, +) / Double(rows.count) >= 0.5
+            }
+            let heads = strong.isEmpty || strong.count == 9 ? ""
+                : " (head\(strong.count == 1 ? "" : "s") " + strong.map { "\($0 + 1)" }.joined(separator: ", ") + ")"
+            #expect(decoderText.contains("layer \(layer + 1), \(strong.count) of 9\(heads)"), "layer \(layer + 1)")
+        }
         try expectReproducible(run, lesson: "14", root: root)
     }
 
