@@ -105,7 +105,9 @@ struct RealModelLessonsTests {
         #expect(inside.contains("from 34,560 to 11,520 numbers per token"))
         #expect(inside.contains("3 · 576 · 1,536 = 2,654,208 parameters, exactly as many as"))
         let negative = look.gate.filter { $0 < 0 }.count
-        #expect(inside.contains("\(negative) of the 1,536 gate values are negative"))
+        // Counts are printed with thousands separators (1,413).
+        let printed = negative >= 1000 ? "\(negative / 1000),\(String(format: "%03d", negative % 1000))" : "\(negative)"
+        #expect(inside.contains("\(printed) of the 1,536 gate values are negative"))
         #expect(look.shapes.first { $0.name == "ffn_gate" }?.shape == [1536, 576])
         // The lesson ends by naming the explorer command for what it showed.
         #expect(run.steps.last?.body.hasSuffix(RealModelLesson.exploreLine + "\n\n" + (try LessonCatalog.lookup("14")).nextLine) == true)
