@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Localization", targets: ["Localization"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Training", targets: ["Training"]),
@@ -71,10 +72,13 @@ let package = Package(
             pkgConfig: "pangocairo",
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
+        // The languages text is shown in: English in the code, every other language a folder of
+        // string tables (Strings/<code>/*.txt) keyed by the English. Depends on nothing.
+        .target(name: "Localization", resources: [.copy("Strings")]),
         // Everything drawn. Knows nothing about models: plain matrices and labels.
-        .target(name: "Figures", dependencies: ["CCairo"]),
+        .target(name: "Figures", dependencies: ["CCairo", "Localization"]),
         // ANSI output: aligned matrices, colour heatmaps, the step pager.
-        .target(name: "Terminal"),
+        .target(name: "Terminal", dependencies: ["Localization"]),
         // `tx explore`: the interactive attention explorer's state, its text rendering and the
         // raw-mode terminal it runs in. The state and rendering are plain values, tested without
         // a terminal.
@@ -83,14 +87,14 @@ let package = Package(
         .target(
             name: "Lessons",
             dependencies: ["TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
-                           "TrainedModels", "ModelIO", "Analysis", "InteractiveViews"],
+                           "TrainedModels", "ModelIO", "Analysis", "InteractiveViews", "Localization"],
             path: "Lessons"
         ),
         .executableTarget(
             name: "tx",
             dependencies: [
                 "Lessons", "TensorCore", "Transformer", "Tokenizers", "Training", "Catalog", "Figures", "Terminal",
-                "ModelIO", "TrainedModels", "Analysis", "InteractiveViews", "Explorer",
+                "ModelIO", "TrainedModels", "Analysis", "InteractiveViews", "Explorer", "Localization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -121,6 +125,7 @@ let package = Package(
             path: "Examples/TraceToFigure"
         ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
         // The trainable twins are checked against the layers they mirror here, so Training too.
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "TensorCore", "Training"]),
         // WordPiece is also tested on a vocabulary built from the teaching corpus (Training).
@@ -142,8 +147,8 @@ let package = Package(
                     dependencies: ["TrainedModels", "Transformer", "Tokenizers", "Training", "ModelIO", "TensorCore"]),
         .testTarget(name: "LessonsTests",
                     dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training",
-                                   "TensorCore", "Analysis"]),
+                                   "TensorCore", "Analysis", "Localization"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO", "TensorCore"]),
+        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO", "TensorCore", "Localization"]),
     ]
 )

@@ -177,8 +177,8 @@ struct MultiHeadLesson {
             Does a row look at the character it translates? For the rows whose word has \
             characters of its own (a dictionary check, as in lesson 7), how many have their \
             brightest cell on them:
-            """) + "\n\n" + peakLines + "\n\n" + prose(peakVerdict + """
-             Concatenated and projected by W_O, the heads together give each position what it \
+            """) + "\n\n" + peakLines + "\n\n" + prose("""
+            \(peakVerdict) Concatenated and projected by W_O, the heads together give each position what it \
             needs. Lesson 14 looks inside a real pre-trained model.
             """) + "\n\n" + figureLine(trainedPath) + "\n\nFigures written:\n"
             + figures.written.map { "    " + $0 }.joined(separator: "\n")

@@ -115,7 +115,7 @@ struct BertDataLesson {
             candidates; round(0.15 × \(corruption.originalTokens.count)) = \
             round(\(Self.product(corruption.originalTokens.count))) = \(corruption.example.maskedPositions.count) chosen. \
             What the model reads:
-            """) + "\n\n" + prose(corruption.inputTokens.joined(separator: " ")) + "\n\n"
+            """) + "\n\n" + narrator.verbatim(corruption.inputTokens.joined(separator: " ")) + "\n\n"
             + prose("The chosen positions and what the model must predict there:") + "\n\n" + table
             + "\n\n" + figureLine(stripPath)))
 
@@ -248,7 +248,7 @@ struct BertDataLesson {
             (tx train bert: \(fill.first.map { String($0.layers) } ?? "?") layers, on sentence pairs \
             "[CLS] Chinese [SEP] English [SEP]" from the corpus). Hide \(fill.count) tokens of a pair it \
             never saw in training, all at once, and read its output at each [MASK]:
-            """) + "\n\n" + prose(fill.first?.input.joined(separator: " ") ?? "") + "\n\n" + fillLines + "\n\n" + prose("""
+            """) + "\n\n" + narrator.verbatim(fill.first?.input.joined(separator: " ") ?? "") + "\n\n" + fillLines + "\n\n" + prose("""
             The right token is its first guess at \(rightFirst.count) of \(fill.count) positions and among \
             its five at \(inTopFive.count). It has both sides of each blank to go on, and the other \
             language as well: that is what an encoder trained on masked LM learns to use.

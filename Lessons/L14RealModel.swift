@@ -254,7 +254,7 @@ struct RealModelLesson {
             that link by itself? The search: for all \(ranked.count) heads, read row "it" (token \
             \(it + 1)) of the weight matrix, columns "animal" (\(animal + 1)) and "street" \
             (\(street + 1)), in both sentences.
-            """) + "\n\n" + style.bold("The five best heads") + "\n" + candidates + "\n\n" + prose(finding)
+            """) + "\n\n" + style.bold("The five best heads") + "\n" + candidates + "\n\n" + narrator.verbatim(finding)
             + (try best.map { b in
                 "\n\n" + style.bold("Row \"it\" of layer \(b.layer + 1), head \(b.head + 1), \"…tired\":") + "\n"
                     + (try itRow(tiredTrace, b, tokens)) + "\n" + style.bold("and \"…wide\":") + "\n"

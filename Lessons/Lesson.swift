@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import Terminal
 
 /// What every lesson needs to run: the seed for its random choices, where its figures go,
@@ -11,13 +12,17 @@ public struct LessonContext: Sendable {
     public var style: TerminalStyle
     /// Device pixels per figure unit in PNGs (2 gives crisp slides).
     public var figureScale: Double
+    /// The language of the text and of the figures' titles; the numbers and figures' data are
+    /// the same in every language.
+    public var language: Language
 
     public init(seed: UInt64 = 7, outputRoot: String = "Output", style: TerminalStyle = .plain,
-                figureScale: Double = 2) {
+                figureScale: Double = 2, language: Language = .english) {
         self.seed = seed
         self.outputRoot = outputRoot
         self.style = style
         self.figureScale = figureScale
+        self.language = language
     }
 }
 
@@ -32,9 +37,23 @@ public struct LessonRun: Sendable {
 public struct Lesson: Sendable {
     public let number: Int
     public let slug: String
-    public let title: String
-    public let summary: String
+    let titleText: LocalizedText
+    let summaryText: LocalizedText
     let build: (@Sendable (LessonContext) throws -> LessonRun)?
+
+    init(number: Int, slug: String, title: LocalizedText, summary: LocalizedText,
+         build: (@Sendable (LessonContext) throws -> LessonRun)?) {
+        self.number = number
+        self.slug = slug
+        self.titleText = title
+        self.summaryText = summary
+        self.build = build
+    }
+
+    /// The title in the current language (`Language.current`).
+    public var title: String { titleText.localized }
+    /// The one-line summary in the current language.
+    public var summary: String { summaryText.localized }
 
     public var isAvailable: Bool { build != nil }
     /// The folder under Output/ for this lesson's figures, e.g. "03-attention".
@@ -42,19 +61,22 @@ public struct Lesson: Sendable {
 
     /// Computes everything, writes the figures, and returns the pages. The last page ends with
     /// where to go next, so that the lessons are a path from 0 to the last one.
+    /// Everything the lesson prints and draws is in `context.language`.
     public func run(_ context: LessonContext) throws -> LessonRun {
         guard let build else { throw LessonError.notWritten(self) }
-        var run = try build(context)
-        if let last = run.steps.indices.last { run.steps[last].body += "\n\n" + nextLine }
-        return run
+        return try Language.$current.withValue(context.language) {
+            var run = try build(context)
+            if let last = run.steps.indices.last { run.steps[last].body += "\n\n" + nextLine }
+            return run
+        }
     }
 
     /// "Next: lesson 4 · Masks · tx lesson 4", or how to go on after the last lesson.
     public var nextLine: String {
         guard let next = LessonCatalog.available.first(where: { $0.number > number }) else {
-            return "This was the last lesson. tx list shows them all; tx start opens the menu."
+            return localized("This was the last lesson. tx list shows them all; tx start opens the menu.")
         }
-        return "Next: lesson \(next.number) · \(next.title) · tx lesson \(next.number)"
+        return localized("Next: lesson \(next.number) · \(next.title) · tx lesson \(next.number)")
     }
 }
 
@@ -66,9 +88,9 @@ public enum LessonError: Error, CustomStringConvertible {
         let available = LessonCatalog.available.map { "\($0.number) (\($0.slug))" }.joined(separator: ", ")
         switch self {
         case .unknown(let name):
-            return "unknown lesson '\(name)'; available: \(available) (see 'tx list')"
+            return localized("unknown lesson '\(name)'; available: \(available) (see 'tx list')")
         case .notWritten(let lesson):
-            return "lesson \(lesson.number) (\(lesson.slug)) is not written yet; available: \(available)"
+            return localized("lesson \(lesson.number) (\(lesson.slug)) is not written yet; available: \(available)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Localization
 import TensorCore
 import Terminal
 
@@ -6,12 +7,21 @@ import Terminal
 struct Narrator {
     let style: TerminalStyle
 
-    /// Prose wrapped to the screen (at most 96 columns, so lines stay readable).
-    /// Prose is marked for the pager, which wraps it to the screen as it is when the page is
-    /// shown (at most 96 columns, so lines stay readable).
-    func prose(_ text: String) -> String { reflowable(text) }
+    /// Prose in the lesson's language (`Language.current`), marked for the pager, which wraps it
+    /// to the screen as it is when the page is shown (at most 96 columns, so lines stay readable).
+    /// The English is the key of the translation: see `LocalizedText`.
+    func prose(_ text: LocalizedText) -> String { reflowable(text.localized) }
 
-    func figureLine(_ path: String) -> String { style.dim("figure → ") + path }
+    /// Text that is not translated (a token list) or was translated already, marked for the
+    /// pager like `prose`.
+    func verbatim(_ text: String) -> String { reflowable(text) }
+
+    func figureLine(_ path: String) -> String { style.dim(localized("figure → ")) + path }
+
+    /// "Figures written:" and the paths, one per line, indented.
+    func figuresWritten(_ paths: [String]) -> String {
+        localized("Figures written:") + "\n" + paths.map { "    " + $0 }.joined(separator: "\n")
+    }
 
     /// A long formula, vector or token list that sits `indent` columns in (4 inside prose),
     /// wrapped at spaces to the screen with its continuation lines `continuation` columns in.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Localization
 
 /// One page of a lesson: a title and the text under it (already formatted: prose marked for
 /// reflow, matrices, heatmaps, the paths of figures written).
@@ -205,7 +206,7 @@ public struct StepPager {
                     index -= 1
                     offset = 0
                 } else {
-                    message = "This is the first step; there is nothing before it."
+                    message = localized("This is the first step; there is nothing before it.")
                 }
             default:
                 if let number = Int(answer) {
@@ -213,12 +214,11 @@ public struct StepPager {
                         index = number - 1
                         offset = 0
                     } else {
-                        message = "There is no step \(number): this lesson has steps 1–\(steps.count)."
+                        message = localized("There is no step \(number): this lesson has steps 1–\(steps.count).")
                     }
                 } else {
                     let shown = answer.count > 12 ? String(answer.prefix(12)) + "…" : answer
-                    message = "Unknown key \"\(shown)\". Enter = next, b = back, a step number "
-                        + "(1–\(steps.count)) + Enter jumps to it, q = quit."
+                    message = localized("Unknown key \"\(shown)\". Enter = next, b = back, a step number (1–\(steps.count)) + Enter jumps to it, q = quit.")
                 }
             }
         }
@@ -228,11 +228,11 @@ public struct StepPager {
     func prompt(index: Int, count: Int, firstLine: Int, lastLine: Int, totalLines: Int, hasMore: Bool) -> String {
         let enter: String
         if hasMore {
-            enter = "Enter more (lines \(firstLine + 1)–\(lastLine) of \(totalLines))"
+            enter = localized("Enter more (lines \(firstLine + 1)–\(lastLine) of \(totalLines))")
         } else {
-            enter = index == count - 1 ? "Enter finish" : "Enter next"
+            enter = index == count - 1 ? localized("Enter finish") : localized("Enter next")
         }
-        return "[\(enter) · b back · a number 1–\(count) jumps · q quit]"
+        return localized("[\(enter) · b back · a number 1–\(count) jumps · q quit]")
     }
 
     /// Where the screen before the one starting at `offset` starts.
@@ -264,7 +264,7 @@ public struct StepPager {
 
     /// "── heading ──── step 2/7 ──", as wide as the screen (at most 100), the heading cut to fit.
     func rule(heading: String, index: Int, count: Int, width: Int) -> String {
-        let counter = " step \(index + 1)/\(count) ──"
+        let counter = " " + localized("step \(index + 1)/\(count)") + " ──"
         let total = max(20, min(width, 100))
         let room = max(4, total - displayWidth(counter) - 5)
         let left = "── \(truncate(heading, to: room)) "

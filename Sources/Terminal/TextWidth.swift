@@ -109,16 +109,20 @@ public func wrap(_ text: String, width: Int) -> String {
 
 /// A line cut where it may break: each space alone, each run of other characters, and each
 /// wide (CJK) character on its own, except that closing punctuation (。，、！？）」 and the
-/// like) stays with the character before it.
+/// like) stays with the character before it and opening punctuation (（「《“) with the one
+/// after it, as Chinese typesetting requires (no line starts with ，or ends with （).
 private func breakablePieces(_ line: String) -> [(text: String, isSpace: Bool)] {
     var pieces: [(text: String, isSpace: Bool)] = []
     var word = ""
-    let noBreakBefore: Set<Character> = ["。", "，", "、", "！", "？", "：", "；", "）", "」", "』", "》", "〉", "…", ",", ".", "!", "?", ":", ";", ")", "”", "’", "\""]
+    let noBreakBefore: Set<Character> = ["。", "，", "、", "！", "？", "：", "；", "）", "」", "』", "》", "〉", "】", "…", "—", ",", ".", "!", "?", ":", ";", ")", "”", "’", "\""]
+    let noBreakAfter: Set<Character> = ["（", "「", "『", "《", "〈", "【", "“", "‘"]
     func endWord() { if !word.isEmpty { pieces.append((word, false)); word = "" } }
     for character in line {
         if character == " " {
             endWord()
             pieces.append((" ", true))
+        } else if let last = word.last, noBreakAfter.contains(last) {
+            word.append(character)
         } else if isWide(character) && !noBreakBefore.contains(character) {
             endWord()
             word = String(character)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lessons
+import Localization
 import Terminal
 
 struct LessonCommand: ParsableCommand {
@@ -12,12 +13,15 @@ struct LessonCommand: ParsableCommand {
             when stdin is not a terminal, every step is printed at once. Figures go to \
             <output-dir>/<NN-name>/. TX_ASCII=1 prints rules and grids in ASCII (for terminals in \
             CJK locales, which draw ─ · ░ ▒ two columns wide); NO_COLOR=1 or --no-color turns colour \
-            off; COLORTERM=truecolor selects 24-bit colour (otherwise the 256-colour palette).
+            off; COLORTERM=truecolor selects 24-bit colour (otherwise the 256-colour palette). \
+            --lang zh (or TX_LANG=zh, or a Chinese locale such as LANG=zh_CN.UTF-8) shows the lesson \
+            and its figures' text in Chinese.
 
             Examples:
               tx lesson attention
               tx lesson 3 --seed 42
               tx lesson attention --no-pause > lesson3.txt
+              tx lesson 3 --lang zh
             """
     )
 
@@ -27,9 +31,11 @@ struct LessonCommand: ParsableCommand {
     @OptionGroup var options: LessonOptions
 
     func run() throws {
-        let lesson = try findLesson(name)
-        var input = StandardInputLines()
-        _ = try present(lesson, options: options, input: &input)
+        try Language.$current.withValue(options.chosenLanguage()) {
+            let lesson = try findLesson(name)
+            var input = StandardInputLines()
+            _ = try present(lesson, options: options, input: &input)
+        }
     }
 }
 
@@ -48,9 +54,9 @@ func present(_ lesson: Lesson, options: LessonOptions, input: inout StandardInpu
     do {
         run = try lesson.run(context)
     } catch {
-        throw CLIError("lesson \(lesson.number) (\(lesson.slug)): \(error)")
+        throw CLIError(localized("lesson \(lesson.number) (\(lesson.slug)): \(error)"))
     }
     if options.interactive { ResizeSignal.install() }
     let pager = StepPager(style: context.style, interactive: options.interactive)
-    return pager.run(heading: "Lesson \(lesson.number) · \(lesson.title)", steps: run.steps, input: &input) { writeOut($0) }
+    return pager.run(heading: localized("Lesson \(lesson.number) · \(lesson.title)"), steps: run.steps, input: &input) { writeOut($0) }
 }

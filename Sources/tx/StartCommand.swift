@@ -2,6 +2,7 @@ import ArgumentParser
 import Figures
 import Foundation
 import Lessons
+import Localization
 import Terminal
 
 struct Start: ParsableCommand {
@@ -22,10 +23,12 @@ struct Start: ParsableCommand {
     @OptionGroup var options: LessonOptions
 
     func run() throws {
-        if options.interactive {
-            try menu()
-        } else {
-            try runAll()
+        try Language.$current.withValue(options.chosenLanguage()) {
+            if options.interactive {
+                try menu()
+            } else {
+                try runAll()
+            }
         }
     }
 
@@ -41,7 +44,8 @@ struct Start: ParsableCommand {
             let next = Self.nextLesson(after: last, finished: finished)
             var screen = "\u{1B}[2J\u{1B}[H" + lessonList(style: style, finished: finished) + "\n\n"
             if let message { screen += style.warning(message) + "\n" }
-            screen += "Lesson number or name" + (next.map { " (Enter = \($0.number), \($0.slug))" } ?? "") + ", q to quit: "
+            screen += next.map { localized("Lesson number or name (Enter = \($0.number), \($0.slug)), q to quit: ") }
+                ?? localized("Lesson number or name, q to quit: ")
             writeOut(style.glyphs(screen))
             message = nil
             let answer: String
@@ -77,8 +81,8 @@ struct Start: ParsableCommand {
         }
         let gallery = try writeGallery()
         let numbers = LessonCatalog.available.map { String($0.number) }.joined(separator: ", ")
-        writeOut("\n" + wrap("Done: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; "
-                              + "open \(gallery) to see them all on one page.", width: TerminalStyle.currentWidth()) + "\n")
+        writeOut("\n" + wrap(localized("Done: ran every written lesson (\(numbers)). Every figure is under \(options.outputDirectory)/; open \(gallery) to see them all on one page."),
+                              width: TerminalStyle.currentWidth()) + "\n")
     }
 
     /// An HTML page with every figure under the output folder, grouped by lesson.
@@ -97,31 +101,34 @@ struct Start: ParsableCommand {
             sections += "<section><h2>\(lesson.number). \(escape(lesson.title))</h2>\n"
             for page in pages {
                 let link = "\(lesson.directoryName)/\(page)"
-                sections += "<p class=\"interactive\"><a href=\"\(link)\">Interactive attention: \(escape(page))</a> "
-                    + "(head, model and neuron views; works offline)</p>\n"
+                sections += "<p class=\"interactive\"><a href=\"\(link)\">" + escape(localized("Interactive attention: \(page)")) + "</a> "
+                    + escape(localized("(head, model and neuron views; works offline)")) + "</p>\n"
             }
             for image in images {
                 let source = "\(lesson.directoryName)/\(image)"
                 // The caption is the figure's own title, which render() stores in the PNG.
                 let bytes = manager.contents(atPath: (folder as NSString).appendingPathComponent(image)).map { [UInt8]($0) }
                 let title = escape(bytes.flatMap(pngTitle) ?? image)
-                sections += "<figure><a href=\"\(source)\" target=\"_blank\" title=\"open full size\">"
+                sections += "<figure><a href=\"\(source)\" target=\"_blank\" title=\"" + escape(localized("open full size")) + "\">"
                     + "<img src=\"\(source)\" alt=\"\(title)\" loading=\"lazy\"></a>"
                     + "<figcaption>\(title)<br><span class=\"file\">\(escape(image))</span></figcaption></figure>\n"
             }
             sections += "</section>\n"
         }
+        let pageTitle = escape(localized("TransformerExplorer figures"))
+        let introduction = escape(localized("Grouped by lesson; click a figure to open it at full size."))
         let html = """
             <!doctype html>
+            <html lang="\(Language.current.code)">
             <meta charset="utf-8">
-            <title>TransformerExplorer figures</title>
+            <title>\(pageTitle)</title>
             <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}
             section{border-top:1px solid #ddd;padding-top:.5em}
             figure{display:inline-block;margin:0 1em 1.5em 0;vertical-align:top;max-width:560px}
             img{max-width:560px;max-height:420px;border:1px solid #ddd;cursor:zoom-in}
             figcaption{font-size:small;color:#333}.file{color:#888}</style>
-            <h1>TransformerExplorer figures</h1>
-            <p>Grouped by lesson; click a figure to open it at full size.</p>
+            <h1>\(pageTitle)</h1>
+            <p>\(introduction)</p>
             \(sections)
             """
         let path = (root as NSString).appendingPathComponent("gallery.html")

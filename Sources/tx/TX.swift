@@ -3,6 +3,7 @@ import Figures
 import Foundation
 import TrainedModels
 import Lessons
+import Localization
 import TensorCore
 import Terminal
 
@@ -88,8 +89,15 @@ struct LessonOptions: ParsableArguments {
     @Option(help: "A folder with your own trained weights (translator.safetensors, language-model.safetensors, tiny-bert.safetensors from tx train --out) to use instead of the shipped ones; missing files fall back to the shipped ones.")
     var models: String?
 
+    @Option(name: .customLong("lang"),
+            help: "Language of the lessons, the menu and the figures' text: en or zh (default: TX_LANG, else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en).")
+    var language: String?
+
     var style: TerminalStyle { TerminalStyle.detect(noColorFlag: noColor) }
     var interactive: Bool { !noPause && standardInputIsTerminal() }
+
+    /// `--lang`, else `TX_LANG`, else the locale; an unknown name is a one-line error.
+    func chosenLanguage() throws -> Language { try resolveLanguage(option: language) }
 
     func context() throws -> LessonContext {
         if let models {
@@ -100,7 +108,16 @@ struct LessonOptions: ParsableArguments {
             // Read by TrainedModels; set once, before any lesson runs.
             setenv(TrainedModels.directoryVariable, models, 1)
         }
-        return LessonContext(seed: seed, outputRoot: outputDirectory, style: style)
+        return LessonContext(seed: seed, outputRoot: outputDirectory, style: style, language: try chosenLanguage())
+    }
+}
+
+/// The language `--lang` (or `TX_LANG`, or the locale) asks for, as a CLI error when unknown.
+func resolveLanguage(option: String?) throws -> Language {
+    do {
+        return try Language.resolve(option: option)
+    } catch {
+        throw CLIError("\(error)")
     }
 }
 
