@@ -18,7 +18,7 @@ struct ChineseLessonsTests {
         case 14: ModelStore.isInstalled(.minilm) && ModelStore.isInstalled(.smollm2)
         default: true
         }
-    }
+    }.filter(onlyRequestedLessons)
 
     @Test(arguments: lessons)
     func sameStepsNumbersAndFiguresWithEveryWordTranslated(number: Int) throws {
@@ -134,4 +134,10 @@ private func removingEnclosed(_ text: String, open: String, close: String) -> St
         rest = after[end.upperBound...]
     }
     return result + rest
+}
+
+/// `TX_TEST_LESSONS=4,5 swift test --filter …` runs the per-lesson tests for those lessons only.
+func onlyRequestedLessons(_ number: Int) -> Bool {
+    guard let list = ProcessInfo.processInfo.environment["TX_TEST_LESSONS"], !list.isEmpty else { return true }
+    return list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.contains(number)
 }

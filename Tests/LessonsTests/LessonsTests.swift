@@ -114,7 +114,7 @@ struct EveryLessonTests {
     /// Lesson 11 needs SmolLM2 and is only run where scripts/fetch-models.sh has put it.
     static let lessons = LessonCatalog.available.map(\.number).filter {
         !RealModelLessonsTests.lessons.contains($0) && ($0 != 11 || ModelStore.isInstalled(.smollm2))
-    }
+    }.filter(onlyRequestedLessons)
 
     @Test(arguments: lessons)
     func writesItsFiguresAndRerendersThemByteForByte(number: Int) throws {
