@@ -16,7 +16,7 @@ struct Narrator {
     /// pager like `prose`.
     func verbatim(_ text: String) -> String { reflowable(text) }
 
-    func figureLine(_ path: String) -> String { style.dim(localized("figure → ")) + path }
+    func figureLine(_ path: String) -> String { style.dim(localized("figure") + " → ") + path }
 
     /// "Figures written:" and the paths, one per line, indented.
     func figuresWritten(_ paths: [String]) -> String {

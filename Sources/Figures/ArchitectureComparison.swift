@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// One input through several architectures, side by side: each column has a heading (e.g.
 /// "Encoder-only (BERT)"), a one- or two-line caption, its block diagram, its mask pattern(s) and its
@@ -78,7 +79,7 @@ public struct ArchitectureComparison: Chart, Sendable {
     public var colorBarLabel: String
 
     public init(title: String, subtitle: String = "", columns: [Column], colorMap: ColorMap = .viridis,
-                valueRange: ClosedRange<Float> = 0...1, cellSize: Double? = nil, colorBarLabel: String = "weight") {
+                valueRange: ClosedRange<Float> = 0...1, cellSize: Double? = nil, colorBarLabel: String = localized("weight")) {
         self.title = title
         self.subtitle = subtitle
         self.columns = columns
@@ -112,7 +113,7 @@ public struct ArchitectureComparison: Chart, Sendable {
     /// The colour a map value gets.
     public func color(for value: Float) -> RGB { mappedColor(value, colorMap, valueRange) }
 
-    static let rowNames = ["architecture", "masks: who may see whom", "attention weights"]
+    static var rowNames: [String] { [localized("architecture"), localized("masks: who may see whom"), localized("attention weights")] }
 
     // MARK: Layout
 

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// The block diagram of one Transformer architecture, simplified from the original paper's figure:
 /// rounded boxes and arrows, read bottom to top. Inputs → embedding → ⊕ positional encoding → an "N×"
@@ -87,32 +88,32 @@ public struct BlockDiagram: Chart, Sendable {
         var leftSide: Bool
     }
 
-    private static let selfAttention = Sublayer(role: .selfAttention, name: "Multi-head self-attention",
-                                                note: "(bidirectional)")
-    private static let maskedSelfAttention = Sublayer(role: .maskedSelfAttention, name: "Masked multi-head self-attention",
-                                                      note: "(causal)")
-    private static let crossAttention = Sublayer(role: .crossAttention, name: "Multi-head cross-attention",
-                                                 note: "(Q from decoder, K, V from encoder)")
-    private static let feedForward = Sublayer(role: .feedForward, name: "Feed-forward", note: "(each position)")
-    private static let addAndNorm = "Add & Norm"
-    private static let outputLayer = "Linear + softmax"
+    private static var selfAttention: Sublayer { Sublayer(role: .selfAttention, name: localized("Multi-head self-attention"),
+                                                note: localized("(bidirectional)")) }
+    private static var maskedSelfAttention: Sublayer { Sublayer(role: .maskedSelfAttention, name: localized("Masked multi-head self-attention"),
+                                                      note: localized("(causal)")) }
+    private static var crossAttention: Sublayer { Sublayer(role: .crossAttention, name: localized("Multi-head cross-attention"),
+                                                 note: localized("(Q from decoder, K, V from encoder)")) }
+    private static var feedForward: Sublayer { Sublayer(role: .feedForward, name: localized("Feed-forward"), note: localized("(each position)")) }
+    private static var addAndNorm: String { localized("Add & Norm") }
+    private static var outputLayer: String { localized("Linear + softmax") }
 
     private var stacks: [Stack] {
         switch kind {
         case .encoderOnly:
-            return [Stack(name: "encoder layer", input: "Inputs", embedding: "Input embedding",
+            return [Stack(name: localized("encoder layer"), input: localized("Inputs"), embedding: localized("Input embedding"),
                           sublayers: [Self.selfAttention, Self.feedForward], head: nil,
-                          output: "hidden states / [MASK] predictions", leftSide: true)]
+                          output: localized("hidden states / [MASK] predictions"), leftSide: true)]
         case .decoderOnly:
-            return [Stack(name: "decoder layer", input: "Inputs (the tokens so far)", embedding: "Input embedding",
+            return [Stack(name: localized("decoder layer"), input: localized("Inputs (the tokens so far)"), embedding: localized("Input embedding"),
                           sublayers: [Self.maskedSelfAttention, Self.feedForward], head: Self.outputLayer,
-                          output: "next-token probabilities", leftSide: true)]
+                          output: localized("next-token probabilities"), leftSide: true)]
         case .encoderDecoder:
-            return [Stack(name: "encoder layer", input: "Inputs (source)", embedding: "Input embedding",
+            return [Stack(name: localized("encoder layer"), input: localized("Inputs (source)"), embedding: localized("Input embedding"),
                           sublayers: [Self.selfAttention, Self.feedForward], head: nil, output: nil, leftSide: true),
-                    Stack(name: "decoder layer", input: "Outputs (shifted right)", embedding: "Output embedding",
+                    Stack(name: localized("decoder layer"), input: localized("Outputs (shifted right)"), embedding: localized("Output embedding"),
                           sublayers: [Self.maskedSelfAttention, Self.crossAttention, Self.feedForward],
-                          head: Self.outputLayer, output: "next-token probabilities", leftSide: false)]
+                          head: Self.outputLayer, output: localized("next-token probabilities"), leftSide: false)]
         }
     }
 
@@ -222,7 +223,7 @@ public struct BlockDiagram: Chart, Sendable {
         let icon = Point(x: side * (Geometry.plusRadius + 22 + Geometry.iconRadius), y: plus.y)
         arrows.append((Point(x: icon.x - side * Geometry.iconRadius, y: plus.y),
                        Point(x: side * Geometry.plusRadius, y: plus.y)))
-        texts.append(TextItem(text: "positional encoding", at: Point(x: icon.x + side * (Geometry.iconRadius + 6), y: plus.y),
+        texts.append(TextItem(text: localized("positional encoding"), at: Point(x: icon.x + side * (Geometry.iconRadius + 6), y: plus.y),
                               size: Geometry.sideTextSize, color: FigureStyle.secondaryText,
                               alignment: stack.leftSide ? .right : .left, verticalAlignment: .middle))
 
@@ -306,7 +307,7 @@ public struct BlockDiagram: Chart, Sendable {
                 let midX = encoderFrame.maxX + Geometry.stackGap / 2
                 combined.paths.append([exit, Point(x: exit.x, y: upY), Point(x: midX, y: upY), Point(x: midX, y: cross.midY),
                                        Point(x: cross.minX, y: cross.midY)])
-                combined.texts.append(TextItem(text: "encoder output", at: Point(x: (exit.x + midX) / 2, y: upY - 4),
+                combined.texts.append(TextItem(text: localized("encoder output"), at: Point(x: (exit.x + midX) / 2, y: upY - 4),
                                                size: Geometry.sideTextSize, color: FigureStyle.secondaryText,
                                                alignment: .center, verticalAlignment: .bottom))
                 combined.texts.append(TextItem(text: "K, V", at: Point(x: (midX + cross.minX) / 2, y: cross.midY - 4),

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// BERT's masked-LM corruption of one sentence, as token boxes in three aligned rows:
 ///
@@ -32,7 +33,7 @@ public struct CorruptionStrip: Chart, Sendable {
 
     public init(title: String, subtitle: String = "", originalTokens: [String], inputTokens: [String],
                 choices: [Kind?], maximumRowWidth: Double = 1100,
-                rowNames: [String] = ["original", "model input", "label"],
+                rowNames: [String] = [localized("original"), localized("model input"), localized("label")],
                 specialTokens: Set<String> = CorruptionStrip.defaultSpecialTokens) {
         self.title = title
         self.subtitle = subtitle

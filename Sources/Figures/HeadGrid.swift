@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// One attention heatmap per head in a grid under one title, all on ONE colour scale with one colour
 /// bar, a title over each head. Rows are queries, columns keys. The panels share their axes: row labels
@@ -28,7 +29,7 @@ public struct HeadGrid: Chart, Sendable {
     public init(title: String, subtitle: String = "", heads: [[[Float]]], headTitles: [String]? = nil,
                 rowLabels: [String], columnLabels: [String], columns: Int? = nil, colorMap: ColorMap = .viridis,
                 valueRange: ClosedRange<Float> = 0...1, showValues: Bool? = nil, valueFormat: String = "%.2f",
-                colorBarLabel: String = "weight", cellSize: Double? = nil, hidden: [[Bool]]? = nil) {
+                colorBarLabel: String = localized("weight"), cellSize: Double? = nil, hidden: [[Bool]]? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.heads = heads
@@ -77,7 +78,7 @@ public struct HeadGrid: Chart, Sendable {
     }
 
     public var resolvedHeadTitles: [String] {
-        headTitles ?? heads.indices.map { "head \($0 + 1)" }
+        headTitles ?? heads.indices.map { localized("head \($0 + 1)") }
     }
 
     /// The colour a value gets (every head shares this scale).

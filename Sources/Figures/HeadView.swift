@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Attention as lines, as in BertViz's head view: query tokens in a left column, key tokens in a right
 /// column, one line per (query, key) pair in the colour of the head that weighs that pair most, its
@@ -85,10 +86,10 @@ public struct HeadView: Chart, Sendable {
 
     /// What the line colours and opacity mean, printed under the head legend.
     public var legendNote: String {
-        var note = heads.count == 1 ? "each line: one query–key pair" : "each line: the head weighing the pair most"
-        note += " · opacity: weight ÷ \(formatNumber(Double(largestWeight)))"
-        note += largestWeight < 0.995 ? " (the largest weight here)" : ""
-        if let k = resolvedTopK { note += " · top \(k) keys per query" }
+        var note = heads.count == 1 ? localized("each line: one query–key pair") : localized("each line: the head weighing the pair most")
+        note += " · " + localized("opacity: weight ÷ \(formatNumber(Double(largestWeight)))")
+        note += largestWeight < 0.995 ? " " + localized("(the largest weight here)") : ""
+        if let k = resolvedTopK { note += " · " + localized("top \(k) keys per query") }
         return note
     }
 
@@ -129,7 +130,7 @@ public struct HeadView: Chart, Sendable {
         return Self.headPalette[index % Self.headPalette.count]
     }
 
-    public var resolvedHeadLabels: [String] { headLabels ?? heads.indices.map { "head \($0 + 1)" } }
+    public var resolvedHeadLabels: [String] { headLabels ?? heads.indices.map { localized("head \($0 + 1)") } }
 
     /// Line width for a weight: thin for small weights, 3.5 units at weight 1.
     static func lineWidth(_ weight: Float) -> Double { 1 + 2.5 * Double(min(max(weight, 0), 1)) }
@@ -154,7 +155,7 @@ public struct HeadView: Chart, Sendable {
 
     /// The heading over the per-head weight chips shown with `highlightQuery` ("weight" when only
     /// one head is drawn: there is nothing per head to compare).
-    var chipsHeading: String { heads.count == 1 ? "weight" : "weight per head" }
+    var chipsHeading: String { heads.count == 1 ? localized("weight") : localized("weight per head") }
 
     struct Layout {
         var size: Size
@@ -178,7 +179,7 @@ public struct HeadView: Chart, Sendable {
         let queryWidth = queryTokens.indices.map { m.width(queryTokens[$0], size: tokenSize, weight: weight(query: $0)) }.max() ?? 0
         let keyWidth = keyTokens.map { m.width($0, size: tokenSize) }.max() ?? 0
         let headingSize = FigureStyle.axisTitleSize
-        let queryHeading = "query", keyHeading = "key"
+        let queryHeading = localized("query"), keyHeading = localized("key")
         let leftColumn = max(queryWidth + (highlightQuery == nil ? 0 : Geometry.highlightPad),
                              m.width(queryHeading, size: headingSize))
         var rightColumn = max(keyWidth, m.width(keyHeading, size: headingSize))

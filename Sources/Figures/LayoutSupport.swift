@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 // Pieces shared by the attention views (HeadGrid, ModelView, HeadView), MaskPattern, BlockDiagram and
 // ArchitectureComparison: a line of text laid out before it is drawn (so layouts can be checked for
@@ -157,8 +158,8 @@ func isHidden(_ hidden: [[Bool]]?, _ row: Int, _ column: Int) -> Bool {
 /// "masked" for weights whose keys a mask hid (`anyHidden`), "not finite" otherwise.
 func maskedLegendText<S: Sequence>(_ values: S, anyHidden: Bool = false) -> String? where S.Element == Float {
     let nonFinite = values.filter { !$0.isFinite }
-    if nonFinite.isEmpty { return anyHidden ? "masked" : nil }
-    return nonFinite.allSatisfy({ $0 == -.infinity }) ? "masked (−∞)" : "not finite"
+    if nonFinite.isEmpty { return anyHidden ? localized("masked") : nil }
+    return nonFinite.allSatisfy({ $0 == -.infinity }) ? localized("masked (−∞)") : localized("not finite")
 }
 
 /// Checks that hidden flags, when given, have the matrix's shape.

@@ -1,3 +1,5 @@
+import Localization
+
 /// The logit-lens table (after nostalgebraist's figures): one row per layer, one column per
 /// input position; each cell names the top next token that layer's residual stream gives when
 /// read through the model's final norm and unembedding, with its probability, and is shaded by
@@ -40,8 +42,9 @@ public struct LogitLensFigure: Chart {
     /// Tall enough that the token (top) and its probability (bottom) never touch: 12 + 9 pt
     /// of text, their line gaps and a few units of air.
     static let cellHeight = 34.0
-    static let caption = "shade: the probability of the cell's token (dark 0, bright 1) · bold: the model's final answer · "
-        + "red outline: the first layer where it is top-1"
+    static var caption: String {
+        localized("shade: the probability of the cell's token (dark 0, bright 1) · bold: the model's final answer · red outline: the first layer where it is top-1")
+    }
     static let tokenSize = 12.0
     static let probabilitySize = 9.0
 

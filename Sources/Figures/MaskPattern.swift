@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Which position may see which: a boolean grid (true = visible) with visible cells filled in a colour
 /// and hidden cells light grey and hatched (as masked cells look in `Heatmap`), row and column labels,
@@ -39,8 +40,8 @@ public struct MaskPattern: Chart, Sendable {
         }
     }
 
-    static let visibleLegend = "visible"
-    static let hiddenLegend = "hidden (masked)"
+    static var visibleLegend: String { localized("visible") }
+    static var hiddenLegend: String { localized("hidden (masked)") }
 
     // MARK: Layout
 

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// The whole model at a glance, as in BertViz's model view: a layers × heads matrix of small attention
 /// thumbnails ("Layer 1…" down the left, "Head 1…" along the top), one shared colour scale and bar.
@@ -26,7 +27,7 @@ public struct ModelView: Chart, Sendable {
     public init(title: String, subtitle: String = "", weights: [[[[Float]]]], rowLabels: [String],
                 columnLabels: [String], layerLabels: [String]? = nil, headLabels: [String]? = nil,
                 colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float> = 0...1, thumbnailSize: Double = 120,
-                colorBarLabel: String = "weight", hidden: [[Bool]]? = nil) {
+                colorBarLabel: String = localized("weight"), hidden: [[Bool]]? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.weights = weights
@@ -72,8 +73,8 @@ public struct ModelView: Chart, Sendable {
         try validateRange(valueRange)
     }
 
-    public var resolvedLayerLabels: [String] { layerLabels ?? (0..<layerCount).map { "Layer \($0 + 1)" } }
-    public var resolvedHeadLabels: [String] { headLabels ?? (0..<headCount).map { "Head \($0 + 1)" } }
+    public var resolvedLayerLabels: [String] { layerLabels ?? (0..<layerCount).map { localized("Layer \($0 + 1)") } }
+    public var resolvedHeadLabels: [String] { headLabels ?? (0..<headCount).map { localized("Head \($0 + 1)") } }
 
     /// The colour a value gets (every thumbnail shares this scale).
     public func color(for value: Float) -> RGB { mappedColor(value, colorMap, valueRange) }
@@ -113,11 +114,11 @@ public struct ModelView: Chart, Sendable {
 
     /// The note under the grid: how to read a thumbnail, and the token order when tokens are not labelled.
     private func note(showsTokens: Bool) -> String {
-        if showsTokens { return "In every thumbnail rows are queries and columns are keys." }
+        if showsTokens { return localized("In every thumbnail rows are queries and columns are keys.") }
         let same = rowLabels == columnLabels
         let order = same ? rowLabels.joined(separator: " · ")
-            : "queries " + rowLabels.joined(separator: " · ") + "; keys " + columnLabels.joined(separator: " · ")
-        return "Rows are queries, columns are keys, in token order (too many to label each thumbnail): " + order
+            : localized("queries \(rowLabels.joined(separator: " · ")); keys \(columnLabels.joined(separator: " · "))")
+        return localized("Rows are queries, columns are keys, in token order (too many to label each thumbnail): \(order)")
     }
 
     func layout(_ m: TextMeasurer) -> Layout {

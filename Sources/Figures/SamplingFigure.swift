@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// One next-token distribution before and after each sampling transformation, as bar panels side by
 /// side: the model's distribution, then temperature T, then top-k, then top-p (a chain: each panel filters
@@ -48,10 +49,10 @@ public struct SamplingFigure: Chart, Sendable {
                 afterTemperature: [Float], k: Int?, afterTopK: [Float], p: Float?, afterTopP: [Float],
                 chosenIndex: Int?, columns: Int = 2) {
         let stages = [
-            Stage(title: "model's distribution (T = 1)", probabilities: original),
-            Stage(title: "then temperature T = \(Self.format(temperature))", probabilities: afterTemperature),
-            Stage(title: k.map { "then top-k, k = \($0)" } ?? "then top-k: off", probabilities: afterTopK),
-            Stage(title: (p.map { "then top-p, p = \(Self.format($0))" } ?? "then top-p: off") + " → draw",
+            Stage(title: localized("model's distribution (T = 1)"), probabilities: original),
+            Stage(title: localized("then temperature T = \(Self.format(temperature))"), probabilities: afterTemperature),
+            Stage(title: k.map { localized("then top-k, k = \($0)") } ?? localized("then top-k: off"), probabilities: afterTopK),
+            Stage(title: (p.map { localized("then top-p, p = \(Self.format($0))") } ?? localized("then top-p: off")) + " → " + localized("draw"),
                   probabilities: afterTopP),
         ]
         self.init(title: title, subtitle: subtitle, tokens: tokens, stages: stages, chosenIndex: chosenIndex,
@@ -97,7 +98,7 @@ public struct SamplingFigure: Chart, Sendable {
     public var panels: [BarChart] {
         let range = yRange
         return stages.enumerated().map { number, stage in
-            BarChart(title: stage.title, categories: tokens, values: stage.probabilities, yLabel: "probability",
+            BarChart(title: stage.title, categories: tokens, values: stage.probabilities, yLabel: localized("probability"),
                      highlightIndex: number == stages.count - 1 ? chosenIndex : nil, valueFormat: "%.2f", barColor: Self.barColor,
                      highlightColor: Self.chosenColor, yRange: range)
         }
@@ -167,21 +168,21 @@ public struct DecodingStepFigure: Chart, Sendable {
     }
 
     var bars: BarChart {
-        BarChart(title: "next token: top \(candidates.count)", categories: candidates, values: probabilities,
-                 subtitle: chosenIndex == nil ? "" : "red: the chosen token", yLabel: "probability", highlightIndex: chosenIndex, barColor: SamplingFigure.barColor,
+        BarChart(title: localized("next token: top \(candidates.count)"), categories: candidates, values: probabilities,
+                 subtitle: chosenIndex == nil ? "" : localized("red: the chosen token"), yLabel: localized("probability"), highlightIndex: chosenIndex, barColor: SamplingFigure.barColor,
                  highlightColor: SamplingFigure.chosenColor, yRange: 0...1)
     }
 
     var strip: Heatmap {
-        Heatmap(values: [crossAttention], rowLabels: ["attention"], columnLabels: sourceTokens,
-                title: "cross-attention over the source", subtitle: "last decoder layer, mean of the heads",
+        Heatmap(values: [crossAttention], rowLabels: [localized("attention")], columnLabels: sourceTokens,
+                title: localized("cross-attention over the source"), subtitle: localized("last decoder layer, mean of the heads"),
                 colorMap: .viridis, valueRange: 0...1, showValues: true, valueFormat: "%.2f",
-                colorBarLabel: "weight", xAxisTitle: "key (source token)", columnLabelPosition: .bottom, cellSize: 56)
+                colorBarLabel: localized("weight"), xAxisTitle: localized("key (source token)"), columnLabelPosition: .bottom, cellSize: 56)
     }
 
     var grid: PanelGrid {
         PanelGrid(title: title, columns: 2, panels: [bars, strip], gap: 8,
-                  subtitle: "decoder input so far: " + decoderInput.joined(separator: " "))
+                  subtitle: localized("decoder input so far: \(decoderInput.joined(separator: " "))"))
     }
 
     public var preferredSize: Size { grid.preferredSize }

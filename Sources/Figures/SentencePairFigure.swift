@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Next-sentence prediction pairs, one under the other. Each pair is a row of token boxes
 /// "[CLS] A … [SEP] B … [SEP]": boxes of segment A in one colour, of segment B in another, the segment
@@ -68,7 +69,7 @@ public struct SentencePairFigure: Chart, Sendable {
     static func fill(segment: Int) -> RGB { segment == 0 ? segmentColors.0 : segmentColors.1 }
     static func stroke(segment: Int) -> RGB { segment == 0 ? segmentStrokes.0 : segmentStrokes.1 }
 
-    static let legendLabels = ["segment A (id 0)", "segment B (id 1)"]
+    static var legendLabels: [String] { [localized("segment A (id 0)"), localized("segment B (id 1)")] }
 
     /// Every string the figure draws (to check glyph coverage).
     public var labels: [String] {

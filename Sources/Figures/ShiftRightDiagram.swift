@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Teacher forcing in one picture: the encoder–decoder's "shifted right" decoder input.
 ///
@@ -86,15 +87,17 @@ public struct ShiftRightDiagram: Chart, Sendable {
     /// The cross-attention lines.
     public static let attentionColor = RGB(hex: 0xD6604D)
 
-    static let rowNames = [("source", "encoder input"), ("decoder input", "target shifted right"),
-                           ("target", "what to predict")]
-    static let arrowLegend = "input at position t → the token it must predict"
-    static let attentionLegend = "cross-attention to the source (opacity ∝ weight)"
-    static let visibleLegend = "mask: visible"
-    static let hiddenLegend = "mask: hidden (future)"
-    static let maskTitle = "causal mask (decoder self-attention)"
-    static let maskAxisNote = "row t: what position t may look at"
-    static let crossAttentionNote = "every decoder position also reads the whole source (cross-attention)"
+    static var rowNames: [(String, String)] {
+        [(localized("source"), localized("encoder input")), (localized("decoder input"), localized("target shifted right")),
+         (localized("target"), localized("what to predict"))]
+    }
+    static var arrowLegend: String { localized("input at position t → the token it must predict") }
+    static var attentionLegend: String { localized("cross-attention to the source (opacity ∝ weight)") }
+    static var visibleLegend: String { localized("mask: visible") }
+    static var hiddenLegend: String { localized("mask: hidden (future)") }
+    static var maskTitle: String { localized("causal mask (decoder self-attention)") }
+    static var maskAxisNote: String { localized("row t: what position t may look at") }
+    static var crossAttentionNote: String { localized("every decoder position also reads the whole source (cross-attention)") }
 
     // MARK: Layout
 

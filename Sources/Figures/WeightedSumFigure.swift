@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// One attention output row as a weighted sum of value rows, written out vertically:
 ///
@@ -118,7 +119,7 @@ public struct WeightedSumFigure: Chart, Sendable {
         var footnoteTop: Double
     }
 
-    static let footnote = "Rows fade with their weight; cells show the value vectors before weighting."
+    static var footnote: String { localized("Rows fade with their weight; cells show the value vectors before weighting.") }
 
     private func cellNumber(_ v: Float) -> String { formatNumber(Double(v), format: valueFormat) }
 
@@ -135,9 +136,9 @@ public struct WeightedSumFigure: Chart, Sendable {
         let operatorWidth = max(m.width("+", size: Geometry.operatorSize), m.width("=", size: Geometry.operatorSize))
         let tokenWidth = max(tokens.map { m.width($0, size: FigureStyle.labelSize) }.max() ?? 0,
                              m.width(outputLabel, size: FigureStyle.labelSize + 1, weight: .bold),
-                             m.width("key", size: Geometry.headerSize))
+                             m.width(localized("key"), size: Geometry.headerSize))
         let weightWidth = max(weights.map { m.width(cellNumber($0), size: FigureStyle.labelSize) }.max() ?? 0,
-                              m.width("weight", size: Geometry.headerSize) - Geometry.barWidth / 2)
+                              m.width(localized("weight"), size: Geometry.headerSize) - Geometry.barWidth / 2)
         let timesWidth = m.width("×", size: Geometry.operatorSize)
 
         let operatorX = margin + operatorWidth / 2
@@ -159,7 +160,7 @@ public struct WeightedSumFigure: Chart, Sendable {
 
         let bar = Rect(x: stripRight + Geometry.colorBarGap, y: firstRowTop + 3, width: 16,
                        height: max(80, outputBottom - 3 - firstRowTop - 3))
-        let spec = ColorBar(colorMap: colorMap, range: valueRange, label: "value", maskedLegend: nil)
+        let spec = ColorBar(colorMap: colorMap, range: valueRange, label: localized("value"), maskedLegend: nil)
         let tickOverhang = spec.overhang(m)
         let footnoteWidth = fadeLowWeights ? m.width(Self.footnote, size: Geometry.headerSize) : 0
         let width = max(bar.minX + spec.width(height: bar.height, m) + margin, titles.width(m) + 2 * margin,
@@ -224,11 +225,11 @@ public struct WeightedSumFigure: Chart, Sendable {
         TitleBlock(title: title, subtitle: resolvedSubtitle).draw(on: canvas, centerX: L.size.width / 2, top: L.titleTop)
         let header = FigureStyle.secondaryText
         let stripWidth = Double(output.count) * L.cellWidth
-        canvas.text("key", at: Point(x: L.tokenRight, y: L.headerY), size: Geometry.headerSize, color: header,
+        canvas.text(localized("key"), at: Point(x: L.tokenRight, y: L.headerY), size: Geometry.headerSize, color: header,
                     alignment: .right, verticalAlignment: .top)
-        canvas.text("weight", at: Point(x: L.barX + Geometry.barWidth / 2, y: L.headerY), size: Geometry.headerSize,
+        canvas.text(localized("weight"), at: Point(x: L.barX + Geometry.barWidth / 2, y: L.headerY), size: Geometry.headerSize,
                     color: header, alignment: .center, verticalAlignment: .top)
-        canvas.text("value vector v", at: Point(x: L.stripX + stripWidth / 2, y: L.headerY), size: Geometry.headerSize,
+        canvas.text(localized("value vector v"), at: Point(x: L.stripX + stripWidth / 2, y: L.headerY), size: Geometry.headerSize,
                     color: header, alignment: .center, verticalAlignment: .top)
 
         let maxWeight = Double(weights.max() ?? 1)
@@ -277,7 +278,7 @@ public struct WeightedSumFigure: Chart, Sendable {
                     alignment: .center, verticalAlignment: .middle)
         canvas.text(outputLabel, at: Point(x: L.tokenRight, y: midY), size: FigureStyle.labelSize + 1, weight: .bold,
                     color: FigureStyle.text, alignment: .right, verticalAlignment: .middle)
-        canvas.text("Σ weights = \(formatNumber(Double(weights.reduce(0, +)), format: valueFormat))",
+        canvas.text(localized("Σ weights = \(formatNumber(Double(weights.reduce(0, +)), format: valueFormat))"),
                     at: Point(x: L.barX + Geometry.barWidth / 2, y: midY), size: Geometry.headerSize,
                     color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: .middle)
         for (i, v) in output.enumerated() {

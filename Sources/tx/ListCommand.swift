@@ -35,7 +35,7 @@ func lessonList(style: TerminalStyle, finished: Set<Int> = []) -> String {
     for lesson in LessonCatalog.all {
         let number = pad(String(lesson.number), to: 3, alignRight: true)
         let name = pad(lesson.slug, to: 17)
-        let status = !lesson.isAvailable ? localized("  (planned)") : finished.contains(lesson.number) ? localized("  ✓ done") : ""
+        let status = !lesson.isAvailable ? "  " + localized("(planned)") : finished.contains(lesson.number) ? "  " + localized("✓ done") : ""
         // One line per lesson, cut to the screen so the list never wraps.
         let text = truncate("\(lesson.title) — \(lesson.summary)", to: max(20, style.width - 24 - displayWidth(status)))
         let line = "\(number)  \(name) \(text)\(status)"

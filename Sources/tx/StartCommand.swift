@@ -44,8 +44,8 @@ struct Start: ParsableCommand {
             let next = Self.nextLesson(after: last, finished: finished)
             var screen = "\u{1B}[2J\u{1B}[H" + lessonList(style: style, finished: finished) + "\n\n"
             if let message { screen += style.warning(message) + "\n" }
-            screen += next.map { localized("Lesson number or name (Enter = \($0.number), \($0.slug)), q to quit: ") }
-                ?? localized("Lesson number or name, q to quit: ")
+            screen += (next.map { localized("Lesson number or name (Enter = \($0.number), \($0.slug)), q to quit:") }
+                ?? localized("Lesson number or name, q to quit:")) + " "
             writeOut(style.glyphs(screen))
             message = nil
             let answer: String
