@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import Transformer
@@ -18,9 +19,9 @@ struct MasksLesson {
         let embedding = ToyEmbedding(dimension: dimension, seed: context.seed)
         var generator = SeededGenerator(seed: context.seed)
         let head = AttentionHead(modelDimension: dimension, keyDimension: 4, valueDimension: 4, using: &generator)
-        let seedNote = "random head, seed \(context.seed)"
+        let seedNote = localized("random head, seed \(context.seed)")
 
-        steps.append(PagerStep(title: "Two reasons to hide a word", body: prose("""
+        steps.append(PagerStep(title: localized("Two reasons to hide a word"), body: prose("""
             A mask tells attention which keys a query must not look at. Transformers need one for \
             two different reasons:
 
@@ -48,18 +49,18 @@ struct MasksLesson {
         let shortWeights = try padded3.weights.slice(axis: 0, range: 0..<1).reshaped([length, length])
         let shortMask = try keyMask.slice(axis: 0, range: 0..<1).reshaped([length])
         let paddingVisible = (0..<length).map { _ in (0..<length).map { shortMask[$0] == 0 } }
-        let paddingPath = try figures.write(PanelGrid(title: "Padding mask: [PAD] keys get −∞, then zero weight", columns: 3, panels: [
-            MaskPattern(title: "mask (blue = may attend)", mask: paddingVisible, rowLabels: padded, columnLabels: padded,
-                        caption: "every query, only real keys", cellSize: Self.cell),
-            scoreMap(shortScores, tokens: padded, title: "masked scores"),
-            weightMap(shortWeights, tokens: padded, title: "weights (rows sum to 1)", maskedScores: shortScores),
-        ], subtitle: "\"I love you\" padded to the length of \"The cat sat on the mat\" · \(seedNote)"), as: "01-padding-mask.png")
-        steps.append(PagerStep(title: "The padding mask", body: prose("""
+        let paddingPath = try figures.write(PanelGrid(title: localized("Padding mask: [PAD] keys get −∞, then zero weight"), columns: 3, panels: [
+            MaskPattern(title: localized("mask (blue = may attend)"), mask: paddingVisible, rowLabels: padded, columnLabels: padded,
+                        caption: localized("every query, only real keys"), cellSize: Self.cell),
+            scoreMap(shortScores, tokens: padded, title: localized("masked scores")),
+            weightMap(shortWeights, tokens: padded, title: localized("weights (rows sum to 1)"), maskedScores: shortScores),
+        ], subtitle: localized("\"I love you\" padded to the length of \"The cat sat on the mat\" · \(seedNote)")), as: "01-padding-mask.png")
+        steps.append(PagerStep(title: localized("The padding mask"), body: prose("""
             A batch of two sentences, "I love you" (3 tokens) and "The cat sat on the mat" (6). The \
             short one is padded to 6. The padding mask comes from the lengths alone: key j of sentence \
             b is hidden when j ≥ length(b). Per sentence (1 = hidden):
-            """) + "\n\n" + narrator.matrix(try keyMask.reshaped([2, length]), rows: ["short", "long"],
-                                             columns: (0..<length).map { "key \($0)" }, decimals: 0) + "\n\n" + prose("""
+            """) + "\n\n" + narrator.matrix(try keyMask.reshaped([2, length]), rows: [localized("short"), localized("long")],
+                                             columns: (0..<length).map { localized("key \($0)") }, decimals: 0) + "\n\n" + prose("""
             The scores of the short sentence after masking: the three [PAD] columns are −∞.
             """) + "\n\n" + narrator.heat(shortScores, rows: padded, columns: padded, colors: TerminalColors.diverging,
                                           decimals: 1, symmetric: true) + "\n\n" + prose("""
@@ -74,18 +75,18 @@ struct MasksLesson {
         let causal = causalMask(size: target.count)
         let causalStages = try head(embedding.embed(target), mask: causal)
         let causalVisible = (0..<target.count).map { i in (0..<target.count).map { causal[i, $0] == 0 } }
-        let causalPath = try figures.write(PanelGrid(title: "Causal mask: position i sees positions 0…i only", columns: 3, panels: [
-            MaskPattern(title: "mask (blue = may attend)", mask: causalVisible, rowLabels: target, columnLabels: target,
-                        caption: "lower triangle", cellSize: Self.cell),
-            scoreMap(causalStages.maskedScores, tokens: target, title: "masked scores"),
-            weightMap(causalStages.weights, tokens: target, title: "weights (rows sum to 1)",
+        let causalPath = try figures.write(PanelGrid(title: localized("Causal mask: position i sees positions 0…i only"), columns: 3, panels: [
+            MaskPattern(title: localized("mask (blue = may attend)"), mask: causalVisible, rowLabels: target, columnLabels: target,
+                        caption: localized("lower triangle"), cellSize: Self.cell),
+            scoreMap(causalStages.maskedScores, tokens: target, title: localized("masked scores")),
+            weightMap(causalStages.weights, tokens: target, title: localized("weights (rows sum to 1)"),
                       maskedScores: causalStages.maskedScores),
-        ], subtitle: "the decoder input \"<s> I am a student\" · \(seedNote)"), as: "02-causal-mask.png")
+        ], subtitle: localized("the decoder input \"<s> I am a student\" · \(seedNote)")), as: "02-causal-mask.png")
         let visible = visibleKeys(mask: causal, queries: target.count, keys: target.count)
         let seesList = visible.enumerated().map { query, keys in
-            "    " + pad(target[query], to: 8) + " sees " + keys.map { target[$0] }.joined(separator: " ")
+            "    " + pad(target[query], to: 8) + " " + localized("sees \(keys.map { target[$0] }.joined(separator: " "))")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "The causal (look-ahead) mask", body: prose("""
+        steps.append(PagerStep(title: localized("The causal (look-ahead) mask"), body: prose("""
             In a decoder, position i may attend to positions 0…i. The mask is 1 strictly above the \
             diagonal, for the decoder input "<s> I am a student":
             """) + "\n\n" + narrator.matrix(causal, rows: target, columns: target, decimals: 0) + "\n\n" + seesList
@@ -102,13 +103,13 @@ struct MasksLesson {
         let combined = try combineMasks(causalSix, keyMask)   // (B, T, T)
         let combinedShort = try combined.slice(axis: 0, range: 0..<1).reshaped([length, length])
         let combinedVisible = (0..<length).map { i in (0..<length).map { combinedShort[i, $0] == 0 } }
-        let combinedPath = try figures.write(PanelGrid(title: "Padding + causal = the decoder's mask in a batch", columns: 3, panels: [
-            MaskPattern(title: "padding", mask: paddingVisible, rowLabels: padded, columnLabels: padded),
-            MaskPattern(title: "causal", mask: (0..<length).map { i in (0..<length).map { causalSix[i, $0] == 0 } },
+        let combinedPath = try figures.write(PanelGrid(title: localized("Padding + causal = the decoder's mask in a batch"), columns: 3, panels: [
+            MaskPattern(title: localized("padding"), mask: paddingVisible, rowLabels: padded, columnLabels: padded),
+            MaskPattern(title: localized("causal"), mask: (0..<length).map { i in (0..<length).map { causalSix[i, $0] == 0 } },
                         rowLabels: padded, columnLabels: padded),
-            MaskPattern(title: "combined (hidden if either hides)", mask: combinedVisible, rowLabels: padded, columnLabels: padded),
-        ], subtitle: "a key is hidden when it is padding OR in the future"), as: "03-combined-mask.png")
-        steps.append(PagerStep(title: "Both at once", body: prose("""
+            MaskPattern(title: localized("combined (hidden if either hides)"), mask: combinedVisible, rowLabels: padded, columnLabels: padded),
+        ], subtitle: localized("a key is hidden when it is padding OR in the future")), as: "03-combined-mask.png")
+        steps.append(PagerStep(title: localized("Both at once"), body: prose("""
             A decoder trained on a batch needs both masks: a key is hidden if it is padding or if it \
             lies in the future. Combining is a logical OR (1 where either mask has 1):
             """) + "\n\n" + narrator.matrix(combinedShort, rows: padded, columns: padded, decimals: 0)
@@ -118,34 +119,43 @@ struct MasksLesson {
         let allHidden = try Tensor([[-.infinity, -.infinity, -.infinity]])
         let naive = allHidden.scalars.map { exp($0) / allHidden.scalars.map { exp($0) }.reduce(0, +) }
         let safe = allHidden.softmax().scalars
-        steps.append(PagerStep(title: "When a query can see nothing", body: prose("""
+        steps.append(PagerStep(title: localized("When a query can see nothing"), body: prose("""
             Masks can combine so that some query has no visible key at all. Then every score in its \
             row is −∞, and the textbook softmax computes e^−∞ / Σ e^−∞ = 0 / 0:
-            """) + "\n\n    naive softmax([−∞, −∞, −∞]) = [" + naive.map { $0.isNaN ? "NaN" : formatNumber($0) }.joined(separator: ", ")
-            + "]\n    our softmax([−∞, −∞, −∞])   = [" + safe.map { formatNumber($0) }.joined(separator: ", ") + "]\n\n" + prose("""
+            """) + "\n\n" + softmaxLines(naive: naive, safe: safe) + "\n\n" + prose("""
             One NaN spreads through every later matrix product and ruins the whole batch. The project's \
             softmax subtracts the row maximum first (so e^x never overflows) and gives a row of \
             zeros when everything is hidden: that query receives nothing rather than garbage.
 
             Summary: padding masks hide [PAD] keys; causal masks hide the future; both set scores to \
             −∞ before the softmax so hidden keys get exactly zero weight; combine them with OR.
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
+    }
+
+    /// "naive softmax([−∞, −∞, −∞]) = [NaN, NaN, NaN]" over the project's row of zeros, the "=" aligned.
+    private func softmaxLines(naive: [Float], safe: [Float]) -> String {
+        let argument = "([−∞, −∞, −∞])"
+        let labels = [localized("naive softmax") + argument, localized("our softmax") + argument]
+        let width = labels.map(displayWidth).max() ?? 0
+        let values = [naive.map { $0.isNaN ? "NaN" : formatNumber($0) }, safe.map { formatNumber($0) }]
+        return zip(labels, values).map { "    " + pad($0, to: width) + " = [" + $1.joined(separator: ", ") + "]" }
+            .joined(separator: "\n")
     }
 
     private func scoreMap(_ scores: Tensor, tokens: [String], title: String) -> Heatmap {
         let largest = scores.scalars.filter(\.isFinite).map(abs).max() ?? 1
         return Heatmap(values: scores.rows, rowLabels: tokens, columnLabels: tokens, title: title,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
-                       colorBarLabel: "score", xAxisTitle: "key", yAxisTitle: "query", cellSize: Self.cell)
+                       colorBarLabel: localized("score"), xAxisTitle: localized("key"), yAxisTitle: localized("query"), cellSize: Self.cell)
     }
 
     /// Weights with the keys the mask hid (−∞ in `maskedScores`) hatched: a hidden key is not a learned 0.
     private func weightMap(_ weights: Tensor, tokens: [String], title: String, maskedScores: Tensor) -> Heatmap {
         Heatmap(values: weights.rows, rowLabels: tokens, columnLabels: tokens, title: title,
-                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-                xAxisTitle: "key", yAxisTitle: "query", cellSize: Self.cell,
+                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
+                xAxisTitle: localized("key"), yAxisTitle: localized("query"), cellSize: Self.cell,
                 hidden: maskedScores.rows.map { $0.map { !$0.isFinite } })
     }
 

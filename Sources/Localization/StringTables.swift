@@ -2,7 +2,8 @@ import Foundation
 
 /// The translations: every `Strings/<code>/*.txt` file of this module's resources, read once.
 ///
-/// A table file is plain UTF-8 text. Lines starting with `#` before the first entry are comments.
+/// A table file is plain UTF-8 text. A line that is `#` alone or starts with `# ` is a comment,
+/// wherever it is (so "##ization" at the start of a line is text).
 /// Each entry is the English text after a line starting `en:`, then its translation after a
 /// line starting `<code>:` (`zh:`), each running until the next marker; text may follow the
 /// marker on the same line (after one space) and may span lines. Trailing blank lines are
@@ -85,6 +86,7 @@ public final class StringTables: Sendable {
         }
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = String(rawLine)
+            if line == "#" || line.hasPrefix("# ") { continue }
             if line.hasPrefix("en:") {
                 finish()
                 english = [afterMarker(line, "en:")].compactMap { $0 }
@@ -94,7 +96,7 @@ public final class StringTables: Sendable {
                 translation?.append(line)
             } else if english != nil {
                 english?.append(line)
-            } else if !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            } else if !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 problems.append("line \(number + 1) is outside any entry")
             }
         }

@@ -1,3 +1,4 @@
+import Localization
 /// Formats a number with a fixed count of decimals, without Foundation, the same on
 /// every platform. Infinities print as "∞"/"-∞" (masked attention scores), NaN as "NaN".
 public func formatNumber(_ value: Float, decimals: Int = 2) -> String {
@@ -62,7 +63,7 @@ public struct MatrixPrinter: Sendable {
         }
         let labelWidth = rowNames.map(displayWidth).max() ?? 0
         let sums = values.map { formatNumber($0.filter(\.isFinite).reduce(0, +), decimals: decimals) }
-        let sumTitle = "Σ row"
+        let sumTitle = localized("Σ row")
         let sumWidth = max(displayWidth(sumTitle), sums.map(displayWidth).max() ?? 0)
 
         // Split the columns into blocks that fit the screen.
@@ -86,7 +87,7 @@ public struct MatrixPrinter: Sendable {
         for (blockIndex, block) in blocks.enumerated() {
             let isLast = blockIndex == blocks.count - 1
             if blocks.count > 1 {
-                lines.append(style.dim("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)"))
+                lines.append(style.dim(localized("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)")))
             }
             var header = pad("", to: labelWidth) + " "
             for column in block { header += "  " + pad(columnNames[column], to: columnWidths[column], alignRight: true) }

@@ -1,3 +1,4 @@
+import Localization
 /// A matrix drawn as coloured cells in a truecolour terminal, optionally with the numbers
 /// printed inside. The colour of a value comes from `color`, a function of the value's
 /// position in the range (0 = lowest, 1 = highest), so callers can pass the same colour map
@@ -55,7 +56,7 @@ public struct TerminalHeatmap: Sendable {
             let block = blockStart..<min(columnCount, blockStart + perBlock)
             if columnCount > perBlock {
                 if blockStart > 0 { lines.append("") }
-                lines.append(style.dim("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)"))
+                lines.append(style.dim(localized("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)")))
             }
             var header = pad("", to: labelWidth) + " "
             for index in block {
@@ -78,7 +79,7 @@ public struct TerminalHeatmap: Sendable {
         if numbered {
             let key = columnLabels.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
             let indent = pad("", to: labelWidth) + " "
-            for line in wrap("columns: " + key, width: max(30, style.width - displayWidth(indent)))
+            for line in wrap(localized("columns: \(key)"), width: max(30, style.width - displayWidth(indent)))
                 .split(separator: "\n") {
                 lines.append(indent + style.dim(String(line)))
             }
@@ -135,8 +136,8 @@ public struct TerminalHeatmap: Sendable {
         if !style.useColor, let largest = signedScale {
             // Shades show the size; the sign is printed with each value.
             for step in 0..<steps { bar += String(repeating: String(Self.shade(Double(step) / Double(steps - 1))), count: 2) }
-            return pad("", to: labelWidth) + " " + style.dim("size |value| ") + "0 " + bar + " "
-                + formatNumber(largest, decimals: decimals) + style.dim("  (sign shown with each cell)")
+            return pad("", to: labelWidth) + " " + style.dim(localized("size |value|") + " ") + "0 " + bar + " "
+                + formatNumber(largest, decimals: decimals) + style.dim("  " + localized("(sign shown with each cell)"))
         }
         for step in 0..<steps {
             let t = Double(step) / Double(steps - 1)
@@ -147,7 +148,7 @@ public struct TerminalHeatmap: Sendable {
                 bar += String(repeating: String(Self.shade(t)), count: 2)
             }
         }
-        return pad("", to: labelWidth) + " " + style.dim("scale ")
+        return pad("", to: labelWidth) + " " + style.dim(localized("scale") + " ")
             + formatNumber(low, decimals: decimals) + " " + bar + " " + formatNumber(high, decimals: decimals)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Lessons
 import Localization
 import Terminal
@@ -32,9 +33,11 @@ struct LessonCommand: ParsableCommand {
 
     func run() throws {
         try Language.$current.withValue(options.chosenLanguage()) {
-            let lesson = try findLesson(name)
-            var input = StandardInputLines()
-            _ = try present(lesson, options: options, input: &input)
+            try reportingUntranslated {
+                let lesson = try findLesson(name)
+                var input = StandardInputLines()
+                _ = try present(lesson, options: options, input: &input)
+            }
         }
     }
 }
@@ -45,6 +48,25 @@ func findLesson(_ name: String) throws -> Lesson {
     } catch {
         throw CLIError("\(error)")
     }
+}
+
+/// With `TX_UNTRANSLATED=<file>` set, the texts `body` showed that the current language's string
+/// tables lack are appended to `<file>` as entries to fill in ("en: …" then an empty "zh:"), so a
+/// translator can run the lessons and get the list of what is missing, ready to paste.
+func reportingUntranslated<T>(_ body: () throws -> T) throws -> T {
+    guard let path = ProcessInfo.processInfo.environment["TX_UNTRANSLATED"], !path.isEmpty,
+          Language.current != .english else { return try body() }
+    let recorder = TranslationRecorder()
+    let result = try TranslationRecorder.$current.withValue(recorder) { try body() }
+    let entries = recorder.untranslated.map { "en:\n\($0)\n\(Language.current.code):\n\n" }.joined()
+    guard !entries.isEmpty else { return result }
+    guard let handle = FileHandle(forWritingAtPath: path) ?? {
+        FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil
+    }() else { throw CLIError("TX_UNTRANSLATED: cannot write \(path)") }
+    handle.seekToEndOfFile()
+    handle.write(Data(entries.utf8))
+    handle.closeFile()
+    return result
 }
 
 /// Runs a lesson and shows it in the pager; returns how the pager ended.

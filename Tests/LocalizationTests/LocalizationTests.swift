@@ -40,9 +40,11 @@ import Testing
             # comment
             en: The padding mask
             zh: 填充掩码
+            # a comment between entries
 
             en:
             First paragraph {1}.
+            ##ization starts a line
 
               indented line
             zh:
@@ -55,7 +57,7 @@ import Testing
         #expect(parsed.problems.isEmpty)
         #expect(parsed.entries.count == 2)
         #expect(parsed.entries[0] == ("The padding mask", "填充掩码"))
-        #expect(parsed.entries[1] == ("First paragraph {1}.\n\n  indented line", "第一段 {1}。\n\n  缩进的一行"))
+        #expect(parsed.entries[1] == ("First paragraph {1}.\n##ization starts a line\n\n  indented line", "第一段 {1}。\n\n  缩进的一行"))
     }
 
     @Test func problemsAreReported() {
