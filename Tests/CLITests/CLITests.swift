@@ -39,6 +39,7 @@ struct TX {
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment["TX_LANG"] = "en"   // the English text the tests read, whatever the locale
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

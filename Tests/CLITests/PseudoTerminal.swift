@@ -35,6 +35,7 @@ final class PseudoTerminal {
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["TERM"] = "xterm-256color"
+        env["TX_LANG"] = "en"   // the English text the tests read, whatever the locale
         for key in ["NO_COLOR", "COLUMNS", "LINES"] { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
         process.environment = env

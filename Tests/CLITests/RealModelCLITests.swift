@@ -13,6 +13,7 @@ extension TX {
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment["TX_LANG"] = "en"   // the English text the tests read, whatever the locale
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe(), err = Pipe()

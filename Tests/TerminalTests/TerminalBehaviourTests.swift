@@ -262,3 +262,21 @@ struct ForceColorTests {
         #expect(style.bold("x") == "\u{1B}[1mx\u{1B}[0m")
     }
 }
+
+@Suite("Chinese line breaking")
+struct ChineseWrapTests {
+    @Test func closingPunctuationNeverStartsALineAndOpeningNeverEndsOne() {
+        // Every width from 6 to 30 columns, on a sentence with every kind of punctuation.
+        let text = "填充掩码（padding mask）只由长度决定：当 j ≥ length(b) 时，第 b 句的第 j 个键被挡住。《注意力》“就是”一切！对吗？对。"
+        for width in 6...30 {
+            let lines = wrap(text, width: width).split(separator: "\n").map(String.init)
+            for line in lines {
+                #expect(displayWidth(line) <= width, "width \(width): \(line)")
+                if let first = line.first { #expect(!"，。、：；！？）》”".contains(first), "width \(width): \(line)") }
+                if let last = line.last { #expect(!"（《“".contains(last), "width \(width): \(line)") }
+            }
+            // Nothing lost or added but the spaces at the breaks.
+            #expect(lines.joined().filter { $0 != " " } == text.filter { $0 != " " })
+        }
+    }
+}
