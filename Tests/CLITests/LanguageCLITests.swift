@@ -48,6 +48,19 @@ struct LanguageCLITests {
         #expect(!weightRows(en.stdout).isEmpty && weightRows(en.stdout) == weightRows(zh.stdout))
     }
 
+    /// Without the real models, lessons 0, 1, 11 and 14 say how to get them: in Chinese too.
+    @Test(arguments: [0, 1, 11, 14])
+    func withoutTheRealModelsTheLessonsSayHowToGetThemInChinese(lesson: Int) throws {
+        let tx = try TX()
+        let missing = tx.directory.appendingPathComponent("missing.txt").path
+        let result = try tx.run(["lesson", String(lesson), "--lang", "zh", "--no-pause"],
+                                environment: ["TX_MODELS_DIR": try TX.emptyModelsFolder(), "TX_UNTRANSLATED": missing])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("./scripts/fetch-models.sh"))
+        let untranslated = (try? String(contentsOfFile: missing, encoding: .utf8)) ?? ""
+        #expect(untranslated.isEmpty, "lesson \(lesson) without models lacks Chinese for:\n\(untranslated)")
+    }
+
     @Test(arguments: [
         (["lesson", "4", "--lang", "fr", "--no-pause"], [String: String](), "Error: --lang fr: unknown language; available: en, zh"),
         (["list"], ["TX_LANG": "klingon"], "Error: TX_LANG klingon: unknown language; available: en, zh"),
