@@ -177,8 +177,10 @@ struct AttentionLesson {
                                                           hidden: Self.hiddenKeys(causal.mask, count: tokens.count)),
                                                   as: "05-weights-causal.png")
         let focusRow = stages.weights.row(focus)
-        let ranked = focusRow.enumerated().sorted { $0.element > $1.element }.prefix(3)
-            .map { "\"\(tokens[$0.offset])\" \(formatNumber($0.element))" }.joined(separator: ", ")
+        // The three largest weights of row "it", each a word and its weight, so that a translation
+        // can punctuate the list its own way (the lesson's sentence always has more than 3 tokens).
+        let top = focusRow.enumerated().sorted { $0.element > $1.element }.prefix(3)
+            .map { (word: tokens[$0.offset], weight: formatNumber($0.element)) }
         steps.append(PagerStep(title: localized("Stage 4 · softmax turns scores into weights"), body: prose("""
             Softmax works on one row at a time: raise e to each score, then divide by the row's total.
 
@@ -190,7 +192,8 @@ struct AttentionLesson {
             from overflowing.)
             """) + "\n\n" + MatrixPrinter(decimals: 2, showRowSums: true, style: style)
             .format(stages.weights.rows, rowLabels: tokens, columnLabels: tokens) + "\n\n" + prose("""
-            Row "it" puts most weight on \(ranked). This random head has no reason to prefer \
+            Row "it" puts most weight on "\(top[0].word)" \(top[0].weight), "\(top[1].word)" \(top[1].weight), \
+            "\(top[2].word)" \(top[2].weight). This random head has no reason to prefer \
             "animal". Would a trained one? Lesson 14 searches every head of a real trained model \
             for one that points "it" at "animal" and finds no head that simply does.
             """) + "\n" + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
