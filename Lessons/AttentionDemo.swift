@@ -1,3 +1,4 @@
+import Localization
 import TensorCore
 import Transformer
 import Tokenizers
@@ -29,9 +30,9 @@ public struct AttentionDemo: Sendable {
         public var description: String {
             switch self {
             case .emptyText:
-                return "the text is empty: give a sentence, e.g. --text \"The animal didn't cross the street because it was too tired\""
+                return localized("the text is empty: give a sentence, e.g. --text \"The animal didn't cross the street because it was too tired\"")
             case .tooManyTokens(let count, let limit):
-                return "the text has \(count) tokens; at most \(limit) fit in one figure"
+                return localized("the text has \(count) tokens; at most \(limit) fit in one figure")
             case .badDimension(let message):
                 return message
             }
@@ -48,7 +49,7 @@ public struct AttentionDemo: Sendable {
             throw DemoError.tooManyTokens(tokens.count, limit: Self.maximumTokens)
         }
         guard (1...512).contains(options.modelDimension), (1...512).contains(options.keyDimension) else {
-            throw DemoError.badDimension("d_model and d_k must be between 1 and 512")
+            throw DemoError.badDimension(localized("d_model and d_k must be between 1 and 512"))
         }
         self.tokens = tokens
         input = try ToyEmbedding(dimension: options.modelDimension, seed: seed).embed(tokens)

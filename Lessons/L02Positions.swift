@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import Transformer
@@ -25,7 +26,7 @@ struct PositionsLesson {
         let plainFirst = try head(embedding.embed(first)).output
         let plainSecond = try head(embedding.embed(second)).output
         let dogGap = maxDifference(plainFirst.row(0), plainSecond.row(2))
-        steps.append(PagerStep(title: "Attention cannot see word order", body: prose("""
+        steps.append(PagerStep(title: localized("Attention cannot see word order"), body: prose("""
             "dog bites man" and "man bites dog" use the same three words and mean opposite things. \
             Run both through one attention head (lesson 3 takes it apart stage by stage; here it is \
             enough that it compares every word with every other and adds up the results) and \
@@ -42,7 +43,7 @@ struct PositionsLesson {
         let length = 50, width = 64
         let encoding = sinusoidalPositionalEncoding(length: length, dimension: width)
         let corner = try Tensor(shape: [6, 6], scalars: (0..<6).flatMap { pos in (0..<6).map { encoding[pos, $0] } })
-        steps.append(PagerStep(title: "Sinusoidal positional encoding", body: prose("""
+        steps.append(PagerStep(title: localized("Sinusoidal positional encoding"), body: prose("""
             The original Transformer adds to each embedding a vector that depends only on the \
             position pos, built from sine and cosine waves of different wavelengths:
 
@@ -55,8 +56,8 @@ struct PositionsLesson {
             the digits of a binary counter: every position gets its own pattern.
 
             The first 6 positions and dimensions for d = \(width):
-            """) + "\n\n" + narrator.matrix(corner, rows: (0..<6).map { "pos \($0)" },
-                                             columns: (0..<6).map { "dim \($0)" }, decimals: 3)))
+            """) + "\n\n" + narrator.matrix(corner, rows: (0..<6).map { localized("pos \($0)") },
+                                             columns: (0..<6).map { localized("dim \($0)") }, decimals: 3)))
 
         // 3. The heatmap and the waves.
         // Columns reordered for the picture: the 32 sine dimensions, then the 32 cosine ones, so
@@ -66,33 +67,33 @@ struct PositionsLesson {
         let heatmapPath = try figures.write(Heatmap(
             values: reordered, rowLabels: (0..<length).map { $0 % 5 == 0 ? "\($0)" : "" },
             columnLabels: order.enumerated().map { index, dim in index % 8 == 0 ? "\(dim)" : "" },
-            title: "Sinusoidal positional encoding (\(length) positions × \(width) dimensions)",
-            subtitle: "columns: the 32 sine dimensions (0, 2, 4, …), then the 32 cosine ones (1, 3, 5, …) · fast waves left, slow right",
-            colorMap: .diverging, valueRange: -1...1, showValues: false, colorBarLabel: "PE value",
-            xAxisTitle: "dimension", yAxisTitle: "position", cellSize: 12), as: "01-sinusoidal-heatmap.png")
+            title: localized("Sinusoidal positional encoding (\(length) positions × \(width) dimensions)"),
+            subtitle: localized("columns: the 32 sine dimensions (0, 2, 4, …), then the 32 cosine ones (1, 3, 5, …) · fast waves left, slow right"),
+            colorMap: .diverging, valueRange: -1...1, showValues: false, colorBarLabel: localized("PE value"),
+            xAxisTitle: localized("dimension"), yAxisTitle: localized("position"), cellSize: 12), as: "01-sinusoidal-heatmap.png")
         // The waves drawn continuously from the formula; the encoding takes their values at whole positions.
         let waves: [(dimension: Int, color: UInt32, dashed: Bool)] = [
             (4, 0xB2182B, false), (5, 0xB2182B, true), (10, 0x2166AC, false), (20, 0x1B7837, false),
         ]
         let wavesPath = try figures.write(LineChart(
-            title: "Each dimension is a wave over positions",
-            xLabel: "position", yLabel: "PE(pos, dimension)",
+            title: localized("Each dimension is a wave over positions"),
+            xLabel: localized("position"), yLabel: localized("PE(pos, dimension)"),
             series: waves.map { wave in
                 let omega = Double(frequency(wave.dimension, width))
-                let name = "dim \(wave.dimension): \(wave.dimension % 2 == 0 ? "sin" : "cos")(\(formatNumber(Float(omega), decimals: 3))·pos)"
+                let name = localized("dim \(wave.dimension): \(wave.dimension % 2 == 0 ? "sin" : "cos")(\(formatNumber(Float(omega), decimals: 3))·pos)")
                 return LineChart.Series(name: name, points: stride(from: 0.0, through: 60.0, by: 0.25).map { x in
                     (x: x, y: wave.dimension % 2 == 0 ? sin(omega * x) : cos(omega * x))
                 }, color: RGB(hex: wave.color), dashed: wave.dashed, showMarkers: false)
             }, yRange: -1.1...1.1,
-            subtitle: "dims 4 and 5 are a sin/cos pair with one frequency; higher dimensions turn more slowly"),
+            subtitle: localized("dims 4 and 5 are a sin/cos pair with one frequency; higher dimensions turn more slowly")),
             as: "02-waves.png")
         let slice = try Tensor(shape: [12, 16], scalars: (0..<12).flatMap { pos in (0..<16).map { encoding[pos, $0] } })
-        steps.append(PagerStep(title: "Seeing the waves", body: prose("""
+        steps.append(PagerStep(title: localized("Seeing the waves"), body: prose("""
             As a picture: each row is a position, each column a dimension, \
-            \(context.style.useColor ? "red positive, blue negative" : "fuller blocks for larger values, + and − for the sign"). \
+            \(context.style.useColor ? localized("red positive, blue negative") : localized("fuller blocks for larger values, + and − for the sign")). \
             The left columns flicker from row to row, the right ones change slowly. Here are \
             positions 0–11 and dimensions 0–15:
-            """) + "\n\n" + narrator.heat(slice, rows: (0..<12).map { "pos \($0)" }, columns: (0..<16).map { "\($0)" },
+            """) + "\n\n" + narrator.heat(slice, rows: (0..<12).map { localized("pos \($0)") }, columns: (0..<16).map { "\($0)" },
                                           colors: TerminalColors.diverging, decimals: 1, range: -1...1, showValues: false)
             + "\n\n" + figureLine(heatmapPath) + "\n" + figureLine(wavesPath)))
 
@@ -112,11 +113,11 @@ struct PositionsLesson {
         let similarityPath = try figures.write(Heatmap(
             values: similarity.rows, rowLabels: (0..<length).map { $0 % 5 == 0 ? "\($0)" : "" },
             columnLabels: (0..<length).map { $0 % 5 == 0 ? "\($0)" : "" },
-            title: "PE(p) · PE(q): similarity depends on the distance |p − q|",
-            subtitle: "bright along the diagonal, the same pattern on every diagonal",
-            colorMap: .viridis, showValues: false, colorBarLabel: "dot product",
-            xAxisTitle: "position q", yAxisTitle: "position p", cellSize: 12), as: "03-position-similarity.png")
-        steps.append(PagerStep(title: "Why sines and cosines: offsets are rotations", body: prose("""
+            title: localized("PE(p) · PE(q): similarity depends on the distance |p − q|"),
+            subtitle: localized("bright along the diagonal, the same pattern on every diagonal"),
+            colorMap: .viridis, showValues: false, colorBarLabel: localized("dot product"),
+            xAxisTitle: localized("position q"), yAxisTitle: localized("position p"), cellSize: 12), as: "03-position-similarity.png")
+        steps.append(PagerStep(title: localized("Why sines and cosines: offsets are rotations"), body: prose("""
             Take one pair of dimensions (2i, 2i+1) = (sin(pos·ω), cos(pos·ω)). Moving k positions \
             ahead adds k·ω to the angle, which is a rotation by a fixed matrix R(k) that does not \
             depend on pos. So "three words later" looks the same everywhere in the sentence, and a \
@@ -131,7 +132,7 @@ struct PositionsLesson {
         let withFirst = try head(embedding.embed(first) + sinusoidalPositionalEncoding(length: 3, dimension: dimension)).output
         let withSecond = try head(embedding.embed(second) + sinusoidalPositionalEncoding(length: 3, dimension: dimension)).output
         let newGap = maxDifference(withFirst.row(0), withSecond.row(2))
-        steps.append(PagerStep(title: "Adding positions to the embeddings", body: prose("""
+        steps.append(PagerStep(title: localized("Adding positions to the embeddings"), body: prose("""
             The encoding has the same width as the embeddings, so it is simply added: X + PE. \
             The same word now enters with a different vector at a different position. Run the two \
             sentences again:
@@ -150,7 +151,7 @@ struct PositionsLesson {
         } catch {
             overflow = "\(error)"
         }
-        steps.append(PagerStep(title: "Learned positions: the alternative", body: prose("""
+        steps.append(PagerStep(title: localized("Learned positions: the alternative"), body: prose("""
             BERT and GPT do not use the sine formula. They keep a second embedding table with one \
             row per position (BERT 512 rows, GPT-2 1024) and learn it in training like any other \
             weight. It can fit whatever the data wants, but it knows only the positions it was \
@@ -164,7 +165,7 @@ struct PositionsLesson {
 
             Summary: attention is blind to order; add a position vector to each embedding; sines and \
             cosines make offsets into rotations; learned tables are the other common choice.
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
     }

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import Transformer
@@ -28,7 +29,7 @@ struct AttentionLesson {
                                                    mask: causalMask(size: tokens.count))
         let focus = tokens.firstIndex(of: "it") ?? tokens.count - 1
         let keyNames = ["d1", "d2", "d3", "d4"]
-        let seedNote = "random head, seed \(context.seed): untrained, so the pattern is noise, not meaning"
+        let seedNote = localized("random head, seed \(context.seed): untrained, so the pattern is noise, not meaning")
 
         var steps: [PagerStep] = []
         let narrator = Narrator(style: style)
@@ -43,7 +44,7 @@ struct AttentionLesson {
         }
 
         // 1. Why attention
-        steps.append(PagerStep(title: "Why attention?", body: prose("""
+        steps.append(PagerStep(title: localized("Why attention?"), body: prose("""
             Read this sentence:
 
                 "\(Self.sentence)."
@@ -69,7 +70,7 @@ struct AttentionLesson {
 
         // 2. Tokens and X
         let tokenList = tokens.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: "  ")
-        steps.append(PagerStep(title: "From words to a matrix X", body: prose("""
+        steps.append(PagerStep(title: localized("From words to a matrix X"), body: prose("""
             First the sentence is cut into tokens, and each token becomes a vector of \
             d_model = \(Self.modelDimension) numbers (its embedding). Stacked as rows they form the \
             input matrix X, \(tokens.count) tokens × \(Self.modelDimension) dimensions:
@@ -82,7 +83,7 @@ struct AttentionLesson {
             """)))
 
         // 3. Projections
-        steps.append(PagerStep(title: "Three views of every word: Q, K and V", body: prose("""
+        steps.append(PagerStep(title: localized("Three views of every word: Q, K and V"), body: prose("""
             The head owns three weight matrices, W_Q, W_K and W_V, each \(Self.modelDimension) × \
             \(Self.keyDimension). Multiplying X by each gives three new matrices with one row per word:
 
@@ -105,9 +106,9 @@ struct AttentionLesson {
         // Raw and scaled scores share one colour scale, so the ÷√d_k shrink shows as paler colours.
         let scoreScale = Self.scoreScale(stages)
         let scoresPath = try figures.write(Self.scoresHeatmap(stages.scores, tokens: tokens, largest: scoreScale,
-                                                              title: "1 · Scores: Q Kᵀ", subtitle: seedNote),
+                                                              title: localized("1 · Scores: Q Kᵀ"), subtitle: seedNote),
                                            as: "01-scores.png")
-        steps.append(PagerStep(title: "Stage 1 · scores = Q Kᵀ", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 1 · scores = Q Kᵀ"), body: prose("""
             How well does word i's question match word j's label? Their dot product says so: \
             large and positive for a good match, negative for a poor one. Doing it for every pair \
             at once is one matrix product, Q Kᵀ: a table of \(tokens.count) × \(tokens.count) scores. Row = the \
@@ -122,10 +123,10 @@ struct AttentionLesson {
 
         // 5. Scale
         let scaledPath = try figures.write(Self.scoresHeatmap(stages.scaledScores, tokens: tokens, largest: scoreScale,
-                                                              title: "2 · Scaled scores: Q Kᵀ / √d_k",
-                                                              subtitle: "divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)), on stage 1's colour scale · \(seedNote)"),
+                                                              title: localized("2 · Scaled scores: Q Kᵀ / √d_k"),
+                                                              subtitle: localized("divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)), on stage 1's colour scale · \(seedNote)")),
                                            as: "02-scaled-scores.png")
-        steps.append(PagerStep(title: "Stage 2 · divide by √d_k", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 2 · divide by √d_k"), body: prose("""
             Every score is divided by √d_k = √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)). \
             The pattern does not change, only its size: the scores shrink toward zero.
 
@@ -137,14 +138,14 @@ struct AttentionLesson {
 
         // 6. Mask
         let maskedPath = try figures.write(Self.scoresHeatmap(causal.maskedScores, tokens: tokens, largest: scoreScale,
-                                                              title: "3 · Causal mask: the future set to −∞",
-                                                              subtitle: "query i may only see keys 0…i · \(seedNote)"),
+                                                              title: localized("3 · Causal mask: the future set to −∞"),
+                                                              subtitle: localized("query i may only see keys 0…i · \(seedNote)")),
                                            as: "03-masked-scores-causal.png")
         let visible = visibleKeys(mask: causal.mask, queries: tokens.count, keys: tokens.count)
         let visibility = [0, 1, focus].map { row in
-            "    \(pad(tokens[row], to: 7)) sees " + visible[row].map { tokens[$0] }.joined(separator: " ")
+            "    " + localized("\(pad(tokens[row], to: 7)) sees \(visible[row].map { tokens[$0] }.joined(separator: " "))")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Stage 3 (decoders only) · the mask", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 3 (decoders only) · the mask"), body: prose("""
             This head reads the whole sentence at once, as an encoder (BERT) does: "it" may look at \
             "tired", which comes later. A decoder that writes text word by word (GPT) must not peek \
             at words it has not written yet. It adds a causal mask: every score above the diagonal \
@@ -159,26 +160,28 @@ struct AttentionLesson {
 
         // 7. Softmax
         let weightsPath = try figures.write(Heatmap(values: stages.weights.rows, rowLabels: tokens, columnLabels: tokens,
-                                                    title: "4 · Attention weights: softmax(Q Kᵀ / √d_k)",
-                                                    subtitle: "each row sums to 1 · row \"it\" outlined · \(seedNote)",
+                                                    title: localized("4 · Attention weights: softmax(Q Kᵀ / √d_k)"),
+                                                    subtitle: localized("each row sums to 1 · row \"it\" outlined · \(seedNote)"),
                                                     colorMap: .viridis, valueRange: 0...1, showValues: true,
-                                                    colorBarLabel: "weight",
-                                                    xAxisTitle: "key (the word being looked at)",
-                                                    yAxisTitle: "query (the word looking)", highlightRow: focus),
+                                                    colorBarLabel: localized("weight"),
+                                                    xAxisTitle: localized("key (the word being looked at)"),
+                                                    yAxisTitle: localized("query (the word looking)"), highlightRow: focus),
                                             as: "04-weights.png")
         let causalWeightsPath = try figures.write(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
-                                                          title: "5 · Weights under the causal mask",
-                                                          subtitle: "masked keys (hatched) are never looked at · \"The\" can only look at itself",
+                                                          title: localized("5 · Weights under the causal mask"),
+                                                          subtitle: localized("masked keys (hatched) are never looked at · \"The\" can only look at itself"),
                                                           colorMap: .viridis, valueRange: 0...1, showValues: true,
-                                                          colorBarLabel: "weight",
-                                                          xAxisTitle: "key (the word being looked at)",
-                                                          yAxisTitle: "query (the word looking)",
+                                                          colorBarLabel: localized("weight"),
+                                                          xAxisTitle: localized("key (the word being looked at)"),
+                                                          yAxisTitle: localized("query (the word looking)"),
                                                           hidden: Self.hiddenKeys(causal.mask, count: tokens.count)),
                                                   as: "05-weights-causal.png")
         let focusRow = stages.weights.row(focus)
-        let ranked = focusRow.enumerated().sorted { $0.element > $1.element }.prefix(3)
-            .map { "\"\(tokens[$0.offset])\" \(formatNumber($0.element))" }.joined(separator: ", ")
-        steps.append(PagerStep(title: "Stage 4 · softmax turns scores into weights", body: prose("""
+        // The three largest weights of row "it", each a word and its weight, so that a translation
+        // can punctuate the list its own way (the lesson's sentence always has more than 3 tokens).
+        let top = focusRow.enumerated().sorted { $0.element > $1.element }.prefix(3)
+            .map { (word: tokens[$0.offset], weight: formatNumber($0.element)) }
+        steps.append(PagerStep(title: localized("Stage 4 · softmax turns scores into weights"), body: prose("""
             Softmax works on one row at a time: raise e to each score, then divide by the row's total.
 
                 weight(i, j) = e^score(i, j) / Σ_j' e^score(i, j')
@@ -189,11 +192,11 @@ struct AttentionLesson {
             from overflowing.)
             """) + "\n\n" + MatrixPrinter(decimals: 2, showRowSums: true, style: style)
             .format(stages.weights.rows, rowLabels: tokens, columnLabels: tokens) + "\n\n" + prose("""
-            Row "it" puts most weight on \(ranked). This random head has no reason to prefer \
+            Row "it" puts most weight on "\(top[0].word)" \(top[0].weight), "\(top[1].word)" \(top[1].weight), \
+            "\(top[2].word)" \(top[2].weight). This random head has no reason to prefer \
             "animal". Would a trained one? Lesson 14 searches every head of a real trained model \
             for one that points "it" at "animal" and finds no head that simply does.
-
-            """) + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
+            """) + "\n" + "\n\n" + heat(stages.weights, tokens: tokens, colors: TerminalColors.viridis, decimals: 2,
                                  symmetric: false, range: 0...1) + "\n\n" + figureLine(weightsPath) + "\n\n" + prose("""
             Under the causal mask the same softmax gives the table below. The first row is \
             [1, 0, 0, …]: "The" sees only itself, so it gives itself all of its weight, and word 1 \
@@ -205,7 +208,7 @@ struct AttentionLesson {
         // 8. Output
         let values = stages.value.rows
         let output = stages.output.row(focus)
-        let sumPath = try figures.write(WeightedSumFigure(title: "6 · The output for \"it\" is a weighted sum of value rows",
+        let sumPath = try figures.write(WeightedSumFigure(title: localized("6 · The output for \"it\" is a weighted sum of value rows"),
                                                           queryLabel: "it", tokens: tokens, weights: focusRow,
                                                           values: values, output: output),
                                         as: "06-weighted-sum-it.png")
@@ -218,7 +221,7 @@ struct AttentionLesson {
         let outputVector = output.map { pad(formatNumber($0), to: 6, alignRight: true) }.joined()
         let shortSum = focusRow.prefix(3).enumerated()
             .map { "\(formatNumber($0.element))·v(\(tokens[$0.offset]))" }.joined(separator: " + ")
-        steps.append(PagerStep(title: "Stage 5 · the output: weights × V", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 5 · the output: weights × V"), body: prose("""
             The last step multiplies the weights by V. For one word that means: take every word's \
             value vector, scale it by the weight, add them up. The new vector for "it" is
 
@@ -232,7 +235,7 @@ struct AttentionLesson {
         // 9. Why √d_k
         let experiment = ScaleExperiment.run(keyCount: tokens.count, samples: 300, seed: context.seed)
         let chartPath = try figures.write(experiment.chart, as: "07-entropy-vs-dk.png")
-        steps.append(PagerStep(title: "Why divide by √d_k? An experiment", body: prose("""
+        steps.append(PagerStep(title: localized("Why divide by √d_k? An experiment"), body: prose("""
             Take a query and \(tokens.count) keys with random numbers (mean 0, variance 1) in each of \
             their d_k dimensions. A dot product adds d_k such products, so its spread grows like √d_k. \
             Feed the scores to softmax and measure the entropy of the weights: \
@@ -249,7 +252,7 @@ struct AttentionLesson {
         // 10. Summary
         try figures.write(Self.overview(stages: stages, causal: causal, tokens: tokens, seedNote: seedNote),
                           as: "00-overview.png")
-        steps.append(PagerStep(title: "Summary", body: prose("""
+        steps.append(PagerStep(title: localized("Summary"), body: prose("""
             What you just did, in one line:
 
                 Z = softmax( Q Kᵀ / √d_k  [+ mask] ) · V
@@ -278,17 +281,17 @@ struct AttentionLesson {
     static func overview(stages: AttentionStages, causal: AttentionStages, tokens: [String],
                          seedNote: String) -> PanelGrid {
         let largest = scoreScale(stages)
-        return PanelGrid(title: "Scaled dot-product attention, stage by stage",
+        return PanelGrid(title: localized("Scaled dot-product attention, stage by stage"),
                          columns: 2, panels: [
             // Every panel has a subtitle, so the four grids line up.
             scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
-                          subtitle: "how well each query matches each key", cellSize: overviewCell),
+                          subtitle: localized("how well each query matches each key"), cellSize: overviewCell),
             scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
-                          subtitle: "same colour scale as 1: the scores shrink", cellSize: overviewCell),
-            scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: "3 · + causal mask",
-                          subtitle: "the future set to −∞", cellSize: overviewCell),
+                          subtitle: localized("same colour scale as 1: the scores shrink"), cellSize: overviewCell),
+            scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: localized("3 · + causal mask"),
+                          subtitle: localized("the future set to −∞"), cellSize: overviewCell),
             causalWeightsPanel(causal, tokens: tokens),
-        ], subtitle: "each panel is computed from the one before · \(seedNote)")
+        ], subtitle: localized("each panel is computed from the one before · \(seedNote)"))
     }
 
     /// The overview's cell side: small enough that the 2×2 poster, shown 1920 pixels wide on a
@@ -297,10 +300,10 @@ struct AttentionLesson {
 
     /// Panel 4 of the overview: softmax of the masked scores, the hidden keys hatched.
     static func causalWeightsPanel(_ causal: AttentionStages, tokens: [String]) -> Heatmap {
-        Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens, title: "4 · softmax of 3",
-                subtitle: "each row sums to 1 over the keys it may see",
-                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-                xAxisTitle: "key (the word being looked at)", yAxisTitle: "query (the word looking)",
+        Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens, title: localized("4 · softmax of 3"),
+                subtitle: localized("each row sums to 1 over the keys it may see"),
+                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
+                xAxisTitle: localized("key (the word being looked at)"), yAxisTitle: localized("query (the word looking)"),
                 cellSize: overviewCell, hidden: hiddenKeys(causal.mask, count: tokens.count))
     }
 
@@ -320,8 +323,8 @@ struct AttentionLesson {
                               subtitle: String, cellSize: Double? = nil) -> Heatmap {
         Heatmap(values: tensor.rows, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
-                       colorBarLabel: "score", xAxisTitle: "key (the word being looked at)",
-                       yAxisTitle: "query (the word looking)", cellSize: cellSize)
+                       colorBarLabel: localized("score"), xAxisTitle: localized("key (the word being looked at)"),
+                       yAxisTitle: localized("query (the word looking)"), cellSize: cellSize)
     }
 }
 
@@ -380,23 +383,23 @@ struct ScaleExperiment {
         }
         return MatrixPrinter(decimals: 2, maxLabelWidth: 10, style: style).format(
             values, rowLabels: rows.map { "d_k=\($0.keyDimension)" },
-            columnLabels: ["√d_k", "spread", "H raw", "H scaled", "max raw", "max scaled"])
-            + "\n" + style.dim("spread = standard deviation of q·k;  H = entropy of the weights (nats);")
-            + "\n" + style.dim("max = largest weight")
+            columnLabels: ["√d_k", localized("spread"), localized("H raw"), localized("H scaled"), localized("max raw"), localized("max scaled")])
+            + "\n" + style.dim(localized("spread = standard deviation of q·k;  H = entropy of the weights (nats);"))
+            + "\n" + style.dim(localized("max = largest weight"))
     }
 
     var chart: LineChart {
-        LineChart(title: "Why divide by √d_k: softmax saturates as d_k grows",
-                  xLabel: "d_k (dimensions of a query/key vector)",
-                  yLabel: "entropy of one row of weights (nats)",
+        LineChart(title: localized("Why divide by √d_k: softmax saturates as d_k grows"),
+                  xLabel: localized("d_k (dimensions of a query/key vector)"),
+                  yLabel: localized("entropy of one row of weights (nats)"),
                   series: [
-                    .init(name: "scaled: softmax(q·k / √d_k)",
+                    .init(name: localized("scaled: softmax(q·k / √d_k)"),
                           points: rows.map { (x: Double($0.keyDimension), y: Double($0.entropyScaled)) },
                           color: RGB(hex: 0x2166AC)),
-                    .init(name: "unscaled: softmax(q·k)",
+                    .init(name: localized("unscaled: softmax(q·k)"),
                           points: rows.map { (x: Double($0.keyDimension), y: Double($0.entropyUnscaled)) },
                           color: RGB(hex: 0xB2182B)),
-                    .init(name: "uniform over \(keyCount) keys (ln \(keyCount))",
+                    .init(name: localized("uniform over \(keyCount) keys (ln \(keyCount))"),
                           points: [(x: 1, y: Double(maximumEntropy)), (x: 512, y: Double(maximumEntropy))],
                           color: RGB(hex: 0x777777), dashed: true, showMarkers: false),
                   ],
