@@ -374,6 +374,11 @@ public final class Canvas {
                      weight: FontWeight = .regular, color: RGB = FigureStyle.text,
                      alignment: HorizontalAlignment = .left, verticalAlignment: VerticalAlignment = .baseline,
                      rotation: Double = 0, opacity: Double = 1) -> Rect {
+        // A centred vertical title with Chinese in it is turned clockwise (−90°): Pango stacks the
+        // Chinese upright either way, but only clockwise does a mixed title ("PE 值") keep its
+        // reading order from the top down. A centred line has the same box at +90° and −90°.
+        let rotation = rotation == 90 && alignment == .center && verticalAlignment == .middle && containsCJK(string)
+            ? -90 : rotation
         let (bounds, corners, drawnSize): (Rect, [Point], Double) = withSavedState {
             // The text's size in canvas units: a panel scaled down draws its text smaller.
             var matrix = cairo_matrix_t()

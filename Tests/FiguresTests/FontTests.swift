@@ -69,6 +69,21 @@ struct FontTests {
 
     /// A vertical label mixing CJK and Latin reads top to bottom in its own order: drawn at −90°,
     /// "一" followed by "MMMM" puts exactly the ink of "一" alone at the top, and the Latin below it.
+    /// Axis titles are centred and turned +90°; one with Chinese in it is drawn at −90° instead,
+    /// the direction in which a mixed title reads from the top down (see the test below).
+    @Test func aCentredVerticalTitleWithChineseIsTurnedClockwise() throws {
+        func draw(_ text: String, _ rotation: Double) throws -> [UInt8] {
+            let canvas = try Canvas(size: Size(width: 60, height: 200), scale: 2)
+            canvas.fillBackground()
+            canvas.text(text, at: Point(x: 30, y: 100), size: 20, alignment: .center, verticalAlignment: .middle,
+                        rotation: rotation)
+            return try canvas.pngData()
+        }
+        #expect(try draw("PE 值", 90) == draw("PE 值", -90))
+        #expect(try draw("查询", 90) == draw("查询", -90))
+        #expect(try draw("PE value", 90) != draw("PE value", -90))
+    }
+
     @Test func aVerticalMixedLabelKeepsItsReadingOrder() throws {
         func draw(_ text: String) throws -> PNGImage {
             let canvas = try Canvas(size: Size(width: 60, height: 200), scale: 2)
