@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import ModelIO
 import TensorCore
 import Terminal
@@ -15,9 +16,11 @@ struct NextTokenLesson {
     static func confidenceSentence(_ steps: [(after: String, token: String, probability: Float)]) -> String {
         guard let sure = steps.max(by: { $0.probability < $1.probability }),
               let unsure = steps.min(by: { $0.probability < $1.probability }) else { return "" }
-        return "The model is surest writing \"\(sure.token)\" after \"\(sure.after)\" "
-            + "(\(formatNumber(sure.probability, decimals: 3))) and least sure writing \"\(unsure.token)\" "
-            + "after \"\(unsure.after)\" (\(formatNumber(unsure.probability, decimals: 3)))."
+        return localized("""
+            The model is surest writing "\(sure.token)" after "\(sure.after)" \
+            (\(formatNumber(sure.probability, decimals: 3))) and least sure writing "\(unsure.token)" \
+            after "\(unsure.after)" (\(formatNumber(unsure.probability, decimals: 3))).
+            """)
     }
 
     let context: LessonContext
@@ -34,7 +37,7 @@ struct NextTokenLesson {
         var steps: [PagerStep] = []
         let model = try TrainedModels.languageModel()
 
-        steps.append(PagerStep(title: "A word-chain game", body: prose("""
+        steps.append(PagerStep(title: localized("A word-chain game"), body: prose("""
             In the Chinese word-chain game 文字接龙 each player adds a word that fits what came \
             before. A language model plays it alone: it reads the text so far and gives every token \
             in its vocabulary a probability of coming next. One token is picked, appended, and the \
@@ -61,10 +64,10 @@ struct NextTokenLesson {
             let chosen = ranked.first!
             let names = ranked.map { model.vocabulary[$0] }
             let path = try figures.write(
-                BarChart(title: "Step \(stepNumber): what comes after \"\(tokens.joined(separator: " "))\"?",
+                BarChart(title: localized("Step \(stepNumber): what comes after \"\(tokens.joined(separator: " "))\"?"),
                          categories: names, values: ranked.map { probabilities[$0] },
-                         subtitle: "the trained language model (tx train lm) · the 5 most likely next tokens · red: the chosen token (greedy: the most likely)",
-                         xLabel: "next token", yLabel: "probability", highlightIndex: 0),
+                         subtitle: localized("the trained language model (tx train lm) · the 5 most likely next tokens · red: the chosen token (greedy: the most likely)"),
+                         xLabel: localized("next token"), yLabel: localized("probability"), highlightIndex: 0),
                 as: String(format: "%02d-step-%d.png", stepNumber, stepNumber))
             loopTexts.append("\(tokens.joined(separator: " ")) → ?\n"
                              + probabilityBars(tokens: names, probabilities: ranked.map { probabilities[$0] },
@@ -74,7 +77,7 @@ struct NextTokenLesson {
             if chosen == model.endID { break }
             tokens.append(model.vocabulary[chosen])
         }
-        steps.append(PagerStep(title: "The loop, one token at a time", body: prose("""
+        steps.append(PagerStep(title: localized("The loop, one token at a time"), body: prose("""
             Start: "\(Self.start.joined(separator: " "))". At each step, the five most likely next \
             tokens and their probabilities; the most likely one is appended (greedy decoding):
             """) + "\n\n" + loopTexts.joined(separator: "\n\n") + "\n\n" + prose("""
@@ -91,7 +94,7 @@ struct NextTokenLesson {
             "    \(pad(model.vocabulary[id], to: 8)) logit \(pad(String(format: "%.2f", logits[id]), to: 6, alignRight: true))"
                 + "   e^logit / Σ = \(String(format: "%.3f", probabilities[id]))"
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Scores become probabilities", body: prose("""
+        steps.append(PagerStep(title: localized("Scores become probabilities"), body: prose("""
             The model's last layer gives one score, a logit, per vocabulary token (here \
             \(logits.count) of them) for the position after "\(Self.start.joined(separator: " "))". \
             The softmax turns the scores into probabilities: exponentiate each, divide by the sum. \
@@ -113,9 +116,9 @@ struct NextTokenLesson {
                 if id == model.endID { break }
                 text.append(model.vocabulary[id])
             }
-            sampled.append("    seed \(seed): \(text.joined(separator: " "))")
+            sampled.append("    " + localized("seed \(seed):") + " " + text.joined(separator: " "))
         }
-        steps.append(PagerStep(title: "Greedy or a roll of the dice", body: prose("""
+        steps.append(PagerStep(title: localized("Greedy or a roll of the dice"), body: prose("""
             Greedy decoding always gives the same text. Sampling draws the next token at random, \
             in proportion to its probability, so the same start gives different texts (each run \
             below uses its own seed; the same seed gives the same text):
@@ -131,7 +134,7 @@ struct NextTokenLesson {
             """)))
 
         var real = try realModelStep(figures, narrator)
-        real.body += "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")
+        real.body += "\n\n" + narrator.figuresWritten(figures.written)
         steps.append(real)
         return LessonRun(steps: steps, figures: figures.written)
     }
@@ -139,7 +142,7 @@ struct NextTokenLesson {
     /// The same loop with SmolLM2-135M-Instruct, or a note on how to get it.
     private func realModelStep(_ figures: FigureWriter, _ narrator: Narrator) throws -> PagerStep {
         let prose = narrator.prose
-        let title = "The same game, played by a real model"
+        let title = localized("The same game, played by a real model")
         guard ModelStore.isInstalled(.smollm2) else {
             return PagerStep(title: title, body: prose("""
                 The same loop runs every chatbot. To watch a real pre-trained model play it, this \
@@ -158,10 +161,10 @@ struct NextTokenLesson {
         let ranked = Array(rankedTokenIDs(first).prefix(8))
         let names = ranked.map { Self.visible((try? tokenizer.decode([$0])) ?? "#\($0)") }
         let chartPath = try figures.write(
-            BarChart(title: "SmolLM2-135M: what comes after \"\(Self.realPrompt)\"?",
+            BarChart(title: localized("SmolLM2-135M: what comes after \"\(Self.realPrompt)\"?"),
                      categories: names, values: ranked.map { first[$0] },
-                     subtitle: "a real pre-trained decoder · the 8 most likely of \(narrator.grouped(first.count)) tokens · ␣ marks a space · red: the chosen token (greedy)",
-                     xLabel: "next token", yLabel: "probability", highlightIndex: 0),
+                     subtitle: localized("a real pre-trained decoder · the 8 most likely of \(narrator.grouped(first.count)) tokens · ␣ marks a space · red: the chosen token (greedy)"),
+                     xLabel: localized("next token"), yLabel: localized("probability"), highlightIndex: 0),
             as: String(format: "%02d-smollm2-next-token.png", figures.written.count + 1))
 
         // Greedy, one token at a time through the key-value cache.

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import ModelIO
 import TensorCore
 import Terminal
@@ -16,12 +17,13 @@ struct EmbeddingsLesson {
         let angle: Double
         let ratio: Double
         var sentence: String {
-            let direction = angle < 15 ? "they point almost the same way"
-                : angle < 40 ? "they point roughly the same way" : "they point in clearly different directions"
-            let apart = "\(direction) (\(Int(angle.rounded()))° apart)"
-            if abs(ratio - 1) < 0.2 { return apart + " and are about as long." }
+            let direction = angle < 15 ? localized("they point almost the same way")
+                : angle < 40 ? localized("they point roughly the same way") : localized("they point in clearly different directions")
+            let degrees = Int(angle.rounded())
+            if abs(ratio - 1) < 0.2 { return localized("\(direction) (\(degrees)° apart) and are about as long.") }
             let (longer, shorter) = ratio > 1 ? ("man → woman", "king → queen") : ("king → queen", "man → woman")
-            return apart + ", but \(longer) is \(formatNumber(Float(max(ratio, 1 / ratio)), decimals: 1)) times as long as \(shorter)."
+            let times = formatNumber(Float(max(ratio, 1 / ratio)), decimals: 1)
+            return localized("\(direction) (\(degrees)° apart), but \(longer) is \(times) times as long as \(shorter).")
         }
     }
 
@@ -59,7 +61,7 @@ struct EmbeddingsLesson {
 
     /// The one page shown when the model is not on this machine.
     static func missingModelStep(_ narrator: Narrator) -> PagerStep {
-        PagerStep(title: "This lesson needs all-MiniLM-L6-v2", body: narrator.prose("""
+        PagerStep(title: localized("This lesson needs all-MiniLM-L6-v2"), body: narrator.prose("""
             Lesson 1 runs a real pre-trained model: all-MiniLM-L6-v2, a 6-layer BERT encoder with \
             22.7M parameters. It is not installed in \(ModelStore.directory(of: .minilm).path).
 
@@ -87,7 +89,7 @@ struct EmbeddingsLesson {
                 + model.segmentEmbeddings.count + 2 * c.hiddenSize
             let loaded = embeddingParameters + c.layerCount * layerParameters
             let pooler = c.hiddenSize * c.hiddenSize + c.hiddenSize
-            steps.append(PagerStep(title: "A real model, from text to vectors", body: prose("""
+            steps.append(PagerStep(title: localized("A real model, from text to vectors"), body: prose("""
                 A Transformer never sees letters. Text is cut into tokens, each token becomes a \
                 number (its id), and each id picks one row of a big table of vectors. Only those \
                 vectors go into the attention layers.
@@ -118,7 +120,7 @@ struct EmbeddingsLesson {
             let rare = ["tokenization", "unbelievably", "transformers", "embeddings"].map { word in
                 "    \(word) → " + model.tokenizer.tokenize(word).joined(separator: " ")
             }.joined(separator: "\n")
-            steps.append(PagerStep(title: "WordPiece: words, pieces and ids", body: prose("""
+            steps.append(PagerStep(title: localized("WordPiece: words, pieces and ids"), body: prose("""
                 MiniLM uses BERT's WordPiece tokeniser. It lower-cases the text, splits it at spaces \
                 and punctuation, then cuts each word into the longest pieces it finds in its \
                 vocabulary. A piece that continues a word starts with "##". [CLS] is added at the \
@@ -141,7 +143,7 @@ struct EmbeddingsLesson {
             let kingID = vocabulary.id(of: "king") ?? 0
             let kingRow = model.wordEmbeddings.row(kingID)
             let kingPreview = kingRow.prefix(8).map { formatNumber($0, decimals: 3) }.joined(separator: ", ")
-            steps.append(PagerStep(title: "One-hot or dense: the embedding table", body: prose("""
+            steps.append(PagerStep(title: localized("One-hot or dense: the embedding table"), body: prose("""
                 How do we turn the id of "king" (\(kingID)) into something a network can compute with? \
                 The simplest answer is a one-hot vector: \(narrator.grouped(c.vocabularySize)) zeros \
                 with a single 1 at position \(kingID). It says which word it is and nothing else: every \
@@ -174,7 +176,7 @@ struct EmbeddingsLesson {
                 "\(vocabulary.token(for: id) ?? "?") \(formatNumber(cosine(vector, model.wordEmbeddings.row(id)), decimals: 3))"
             }.joined(separator: ", ")
             let kingQueen = cosine(model.wordEmbeddings.row(kingID), model.embeddingRow(for: "queen") ?? [])
-            steps.append(PagerStep(title: "king − man + woman", body: prose("""
+            steps.append(PagerStep(title: localized("king − man + woman"), body: prose("""
                 If the table has put "king" − "man" (roughly: royalty, without the male part) in the \
                 same direction as "queen" − "woman", then king − man + woman should land near queen. \
                 This is the example that made Word2Vec famous. Here it is on MiniLM's table: add and \
@@ -182,7 +184,7 @@ struct EmbeddingsLesson {
                 cosine similarity to the result (1 = same direction, 0 = unrelated). The three input \
                 words are left out: the result stays near the words added into it and far from the \
                 one taken out (cosines with the result: \(inputsCosine)).
-                """) + "\n\n" + style.bold("    nearest to king − man + woman   cosine") + "\n" + neighbourTable + "\n\n" + prose(
+                """) + "\n\n" + style.bold("    " + localized("nearest to king − man + woman   cosine")) + "\n" + neighbourTable + "\n\n" + prose(
                 queenRank == 0
                     ? """
                     "queen" comes first. MiniLM was never trained to make this arithmetic work (it \
@@ -192,7 +194,7 @@ struct EmbeddingsLesson {
                     384 numbers is a blunt tool.
                     """
                     : """
-                    "queen" is \(queenRank.map { "number \($0 + 1)" } ?? "not among the first 10"). \
+                    \(queenRank.map { localized("\"queen\" is number \($0 + 1).") } ?? localized("\"queen\" is not among the first 10.")) \
                     The plain cosine of "king" and "queen" is \(formatNumber(kingQueen, decimals: 3)). \
                     This table is only the first layer of a model trained on whole sentences, so its \
                     geometry is rougher than Word2Vec's.
@@ -221,21 +223,21 @@ struct EmbeddingsLesson {
                 .reduce(0, +) / Float(corners.count)
             let share = pca.variances.map { percent(Double($0 / totalVariance)) }
             let plotPath = try figures.write(EmbeddingPlot(
-                title: "king − man + woman in MiniLM's embedding table",
-                subtitle: "all-MiniLM-L6-v2 word embeddings (384-d); axes: principal components of king, queen, man, woman",
-                xLabel: "principal component 1 (\(share[0]) of the variance)",
-                yLabel: "principal component 2 (\(share[1]))",
+                title: localized("king − man + woman in MiniLM's embedding table"),
+                subtitle: localized("all-MiniLM-L6-v2 word embeddings (384-d); axes: principal components of king, queen, man, woman"),
+                xLabel: localized("principal component 1 (\(share[0]) of the variance)"),
+                yLabel: localized("principal component 2 (\(share[1]))"),
                 points: points,
-                arrows: [EmbeddingPlot.Arrow(from: index("man"), to: index("woman"), color: arrowColor, legend: "man → woman and king → queen"),
-                         EmbeddingPlot.Arrow(from: index("king"), to: index("queen"), color: arrowColor, legend: "man → woman and king → queen")],
+                arrows: [EmbeddingPlot.Arrow(from: index("man"), to: index("woman"), color: arrowColor, legend: localized("man → woman and king → queen")),
+                         EmbeddingPlot.Arrow(from: index("king"), to: index("queen"), color: arrowColor, legend: localized("man → woman and king → queen"))],
                 result: EmbeddingPlot.Result(x: rx, y: ry, label: "king − man + woman", from: index("king"),
-                                             legend: "king − man + woman (dashed: king + (woman − man))")),
+                                             legend: localized("king − man + woman (dashed: king + (woman − man))"))),
                 as: "01-king-queen-pca.png")
             let shadow = EmbeddingsLesson.offsetShadow(manWoman: (project(model.embeddingRow(for: "man")!), project(model.embeddingRow(for: "woman")!)),
                                                        kingQueen: (project(kingRow), project(model.embeddingRow(for: "queen")!)))
             let offsetCosine = cosine(difference(model.embeddingRow(for: "woman")!, model.embeddingRow(for: "man")!),
                                       difference(model.embeddingRow(for: "queen")!, kingRow))
-            steps.append(PagerStep(title: "The parallelogram, drawn", body: prose("""
+            steps.append(PagerStep(title: localized("The parallelogram, drawn"), body: prose("""
                 A vector of \(c.hiddenSize) numbers cannot be drawn, but we can flatten a few of \
                 them onto a page. Principal component analysis (PCA) finds the directions in which a \
                 set of rows differ most. The figure takes the two main directions of the four \
@@ -266,21 +268,21 @@ struct EmbeddingsLesson {
                 positions.append(position)
                 contextual.append(output.lastHiddenState.row(position))
             }
-            let labels = EmbeddingsLesson.bankSentences + ["table row of bank"]
-            let terminalLabels = ["river", "deposit", "loan", "table"]
+            let labels = EmbeddingsLesson.bankSentences + [localized("table row of bank")]
+            let terminalLabels = [localized("river"), localized("deposit"), localized("loan"), localized("table")]
             let vectors = contextual + [staticRow]
             let matrix: [[Float]] = vectors.map { a in vectors.map { b in cosine(a, b) } }
-            let shortLabels = EmbeddingsLesson.bankSentences + ["table row"]
+            let shortLabels = EmbeddingsLesson.bankSentences + [localized("table row")]
             let heatPath = try figures.write(Heatmap(
                 values: matrix, rowLabels: labels, columnLabels: shortLabels,
-                title: "One word, four vectors: cosine similarity of \"bank\"",
-                subtitle: "all-MiniLM-L6-v2: the last layer's vector of \"bank\" in three phrases, and its row of the embedding table",
-                colorMap: .viridis, valueRange: 0...1, showValues: true, valueFormat: "%.3f", colorBarLabel: "cosine"),
+                title: localized("One word, four vectors: cosine similarity of \"bank\""),
+                subtitle: localized("all-MiniLM-L6-v2: the last layer's vector of \"bank\" in three phrases, and its row of the embedding table"),
+                colorMap: .viridis, valueRange: 0...1, showValues: true, valueFormat: "%.3f", colorBarLabel: localized("cosine")),
                 as: "02-bank-cosines.png")
             let pairs = [(0, 1), (0, 2), (1, 2)].map { (i, j) in (i, j, matrix[i][j]) }
             let closest = pairs.max { $0.2 < $1.2 }!, farthest = pairs.min { $0.2 < $1.2 }!
             let staticCosines = (0..<3).map { matrix[$0][3] }
-            steps.append(PagerStep(title: "Static vs contextual: three kinds of bank", body: prose("""
+            steps.append(PagerStep(title: localized("Static vs contextual: three kinds of bank"), body: prose("""
                 The table gives "bank" one row, id \(bankID), whatever the sentence: the river's edge \
                 and the place that keeps money share it. Word2Vec and GloVe stop there: their \
                 vectors are static. (The Chinese course notes make the same point with 苹果: the \
@@ -299,15 +301,15 @@ struct EmbeddingsLesson {
                 \(terminalLabels[closest.1]) (\(formatNumber(closest.2, decimals: 3))), the farthest \
                 \(terminalLabels[farthest.0]) and \(terminalLabels[farthest.1]) \
                 (\(formatNumber(farthest.2, decimals: 3))). \(closest.0 == 1 && closest.1 == 2
-                    ? "The two money senses stay nearer each other than either is to the river: the model has separated the meanings, though all three still share a lot (every cosine is high, they are the same word in short phrases)."
-                    : "The model has not cleanly separated the money sense from the river sense here.")
+                    ? localized("The two money senses stay nearer each other than either is to the river: the model has separated the meanings, though all three still share a lot (every cosine is high, they are the same word in short phrases).")
+                    : localized("The model has not cleanly separated the money sense from the river sense here."))
 
                 The table row is far from all three (cosines \
                 \(staticCosines.map { formatNumber($0, decimals: 3) }.joined(separator: ", "))): it is \
                 where "bank" starts, before position, layer norm and six layers of attention have \
                 moved it. That is the difference between a static and a contextual embedding.
-                """) + "\n\n" + narrator.figureLine(heatPath) + "\n\nFigures written:\n"
-                + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+                """) + "\n\n" + narrator.figureLine(heatPath) + "\n\n"
+                + narrator.figuresWritten(figures.written)))
             return LessonRun(steps: steps, figures: figures.written)
         }
 
