@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import TrainedModels
@@ -30,9 +31,9 @@ struct MultiHeadLesson {
         let headWeights: [[[Float]]] = (0..<h).map { head in
             (0..<tokens.count).map { q in (0..<tokens.count).map { k in result.weights[head, q, k] } }
         }
-        let seedNote = "random weights, seed \(context.seed): untrained"
+        let seedNote = localized("random weights, seed \(context.seed): untrained")
 
-        steps.append(PagerStep(title: "Why more than one head?", body: prose("""
+        steps.append(PagerStep(title: localized("Why more than one head?"), body: prose("""
             One attention head produces one weighted average per word: a single opinion about which \
             other words matter. But a word relates to others in several ways at once. For "it" in \
             "\(AttentionLesson.sentence)" one relation is "what does it refer to?" (animal), another \
@@ -49,9 +50,9 @@ struct MultiHeadLesson {
         let split = try q.splitHeads(h)                // (h, T, d/h)
         let firstRow = q.row(0).map { formatNumber($0, decimals: 2) }
         let perHead = (0..<h).map { head in
-            "    head \(head + 1): [" + (0..<dh).map { formatNumber(split[head, 0, $0], decimals: 2) }.joined(separator: ", ") + "]"
+            "    " + localized("head \(head + 1)") + ": [" + (0..<dh).map { formatNumber(split[head, 0, $0], decimals: 2) }.joined(separator: ", ") + "]"
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Split d_model into h heads", body: prose("""
+        steps.append(PagerStep(title: localized("Split d_model into h heads"), body: prose("""
             With d_model = \(d) and h = \(h) heads, each head works in d_k = d_model / h = \(dh) \
             dimensions. The projections are computed once at full width, Q = X·W_Q is \(tokens.count) × \(d), \
             and then cut into \(h) slices of \(dh) columns: a reshape to \(tokens.count) × \(h) × \(dh) and a \
@@ -67,24 +68,24 @@ struct MultiHeadLesson {
             """)))
 
         // Per-head attention.
-        let gridPath = try figures.write(HeadGrid(title: "\(h) heads, \(h) attention patterns",
-                                                  subtitle: "\(seedNote) · one shared colour scale",
+        let gridPath = try figures.write(HeadGrid(title: localized("\(h) heads, \(h) attention patterns"),
+                                                  subtitle: localized("\(seedNote) · one shared colour scale"),
                                                   heads: headWeights, rowLabels: tokens, columnLabels: tokens),
                                          as: "01-heads.png")
         var headText = ""
         for head in 0..<h {
             let weights = try Tensor(headWeights[head])
-            headText += context.style.bold("head \(head + 1)") + "\n"
+            headText += context.style.bold(localized("head \(head + 1)")) + "\n"
                 + narrator.heat(weights, rows: tokens, columns: tokens, range: 0...1, showValues: false) + "\n\n"
         }
-        steps.append(PagerStep(title: "Each head attends on its own", body: prose("""
+        steps.append(PagerStep(title: localized("Each head attends on its own"), body: prose("""
             Each head runs exactly the scaled dot-product attention of lesson 3 on its own slice: \
             softmax(Q_h K_hᵀ / √\(dh)) V_h. Here are the \(h) weight matrices (brighter = more weight):
             """) + "\n\n" + headText + figureLine(gridPath)))
 
         // Concatenate and project.
         let counts = attention.parameterCount
-        steps.append(PagerStep(title: "Concatenate, then project with W_O", body: prose("""
+        steps.append(PagerStep(title: localized("Concatenate, then project with W_O"), body: prose("""
             Each head returns \(tokens.count) × \(dh) values. Side by side (concatenated) they form \
             \(tokens.count) × \(d) again, and one last matrix W_O (\(d) × \(d)) mixes the heads' results:
 
@@ -107,18 +108,17 @@ struct MultiHeadLesson {
             return [meanEntropy, Float(best.offset), best.element]
         }
         let tableText = table.enumerated().map { head, values in
-            "    head \(head + 1):  mean entropy \(formatNumber(values[0])) nats   \"it\" looks most at \""
-                + tokens[Int(values[1])] + "\" (\(formatNumber(values[2])))"
+            "    " + localized("head \(head + 1):  mean entropy \(formatNumber(values[0])) nats   \"it\" looks most at \"\(tokens[Int(values[1])])\" (\(formatNumber(values[2])))")
         }.joined(separator: "\n")
-        let linesPath = try figures.write(HeadView(title: "Head view: lines from each word to the words it attends to",
-                                                   subtitle: "one colour per head · line opacity ∝ weight (scaled to the largest) · \(seedNote)",
+        let linesPath = try figures.write(HeadView(title: localized("Head view: lines from each word to the words it attends to"),
+                                                   subtitle: localized("one colour per head · line opacity ∝ weight (scaled to the largest) · \(seedNote)"),
                                                    queryTokens: tokens, keyTokens: tokens, heads: headWeights),
                                           as: "02-head-view.png")
-        let itPath = try figures.write(HeadView(title: "Where does \"it\" look? One colour per head",
+        let itPath = try figures.write(HeadView(title: localized("Where does \"it\" look? One colour per head"),
                                                 subtitle: seedNote, queryTokens: tokens, keyTokens: tokens,
                                                 heads: headWeights, highlightQuery: focus),
                                        as: "03-head-view-it.png")
-        steps.append(PagerStep(title: "Different heads, different patterns", body: prose("""
+        steps.append(PagerStep(title: localized("Different heads, different patterns"), body: prose("""
             Even untrained, the heads differ, because each has its own random W_Q and W_K. A low \
             entropy means a head concentrates on few words, a high one (up to ln \(tokens.count) = \
             \(formatNumber(log(Float(tokens.count))))) that it spreads evenly:
@@ -140,8 +140,8 @@ struct MultiHeadLesson {
         let lastLayer = trace.layers(kind: .cross) - 1
         let crossHeads = trace.entries(kind: .cross).filter { $0.layer == lastLayer }.sorted { $0.head < $1.head }
         let trainedPath = try figures.write(
-            HeadGrid(title: "Trained heads: the translator's cross-attention, layer \(lastLayer + 1)",
-                     subtitle: "the encoder–decoder trained by this project (tx train translator) · row \"a → b\": the decoder reads a and writes b · columns: Chinese source",
+            HeadGrid(title: localized("Trained heads: the translator's cross-attention, layer \(lastLayer + 1)"),
+                     subtitle: localized("the encoder–decoder trained by this project (tx train translator) · row \"a → b\": the decoder reads a and writes b · columns: Chinese source"),
                      heads: crossHeads.map(\.weights),
                      rowLabels: zip(decoderInput, english + ["</s>"]).map { "\($0) → \($1)" }, columnLabels: chinese),
             as: "04-trained-translator-heads.png")
@@ -150,23 +150,27 @@ struct MultiHeadLesson {
             guard let yesterday else { return "" }
             let row = entry.weights[yesterday - 1 < 0 ? 0 : yesterday - 1]
             let best = row.indices.max { row[$0] < row[$1] }!
-            return "    head \(entry.head + 1): while writing \"yesterday\" it looks most at \"\(chinese[best])\" (\(formatNumber(row[best])))"
+            return "    " + localized("head \(entry.head + 1): while writing \"yesterday\" it looks most at \"\(chinese[best])\" (\(formatNumber(row[best])))")
         }.joined(separator: "\n")
         let written = english + ["</s>"]
         let peaks = crossHeads.map { Self.peaksOnTranslation($0.weights, written: written, source: chinese) }
         let peakLines = zip(crossHeads, peaks).map { entry, peak in
-            "    head \(entry.head + 1): \(peak.hits) of \(peak.rows) rows"
+            "    " + localized("head \(entry.head + 1): \(peak.hits) of \(peak.rows) rows")
         }.joined(separator: "\n")
         let mostly = peaks.filter { 2 * $0.hits > $0.rows }.count
         let peakVerdict = mostly == peaks.count
-            ? "In every head most rows are one bright cell on the character being translated."
+            ? localized("In every head most rows are one bright cell on the character being translated.")
             : mostly == 0
-            ? "In no head do most rows peak on the character being translated. The heads are not a "
-                + "dictionary: each gathers whatever helps predict the next word."
-            : "Only \(mostly) of the \(peaks.count) heads put most rows on the character being "
-                + "translated. The heads are not a dictionary: each gathers whatever helps predict "
-                + "the next word."
-        steps.append(PagerStep(title: "Trained heads", body: prose("""
+            ? localized("""
+                In no head do most rows peak on the character being translated. The heads are not a \
+                dictionary: each gathers whatever helps predict the next word.
+                """)
+            : localized("""
+                Only \(mostly) of the \(peaks.count) heads put most rows on the character being \
+                translated. The heads are not a dictionary: each gathers whatever helps predict \
+                the next word.
+                """)
+        steps.append(PagerStep(title: localized("Trained heads"), body: prose("""
             Random heads only show the mechanics. Here are four heads that learned something: the \
             cross-attention of the small translator this project trained (tx train translator; \
             2 + 2 layers, 4 heads, d_model 64, shipped with the package), translating \
@@ -180,9 +184,8 @@ struct MultiHeadLesson {
             """) + "\n\n" + peakLines + "\n\n" + prose("""
             \(peakVerdict) Concatenated and projected by W_O, the heads together give each position what it \
             needs. Lesson 14 looks inside a real pre-trained model.
-            """) + "\n\n" + figureLine(trainedPath) + "\n\nFigures written:\n"
-            + figures.written.map { "    " + $0 }.joined(separator: "\n")
-            + "\n\nExplore these heads yourself, key by key (Tab switches the kind of attention):\n"
+            """) + "\n\n" + figureLine(trainedPath) + "\n\n" + narrator.figuresWritten(figures.written)
+            + "\n\n" + localized("Explore these heads yourself, key by key (Tab switches the kind of attention):") + "\n"
             + "    tx explore --model translator --text \"\(chinese.joined())\""))
 
         return LessonRun(steps: steps, figures: figures.written)

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import Transformer
@@ -22,9 +23,9 @@ struct BlockLesson {
             + sinusoidalPositionalEncoding(length: tokens.count, dimension: d)
 
         let diagramPath = try figures.write(BlockDiagram(kind: .encoderDecoder, layers: 6,
-                                                         title: "The original Transformer: 6 encoder and 6 decoder layers"),
+                                                         title: localized("The original Transformer: 6 encoder and 6 decoder layers")),
                                             as: "01-encoder-decoder-blocks.png")
-        steps.append(PagerStep(title: "Attention is one half of a block", body: prose("""
+        steps.append(PagerStep(title: localized("Attention is one half of a block"), body: prose("""
             Attention mixes information between tokens. A Transformer layer (a "block") adds a \
             second half that works on each token on its own, and wraps both halves the same way:
 
@@ -43,18 +44,18 @@ struct BlockLesson {
             xs.map { v in (x: v, y: Double(activation(Tensor([Float(v)])).scalars[0])) }
         }
         let activationsPath = try figures.write(LineChart(
-            title: "The feed-forward layer's non-linearity: ReLU and GELU",
-            xLabel: "x", yLabel: "activation(x)",
+            title: localized("The feed-forward layer's non-linearity: ReLU and GELU"),
+            xLabel: "x", yLabel: localized("activation(x)"),
             series: [
-                .init(name: "ReLU: max(0, x) (original Transformer)", points: curve(.relu), color: RGB(hex: 0x2166AC), showMarkers: false),
-                .init(name: "GELU: x·Φ(x) (BERT, GPT)", points: curve(.gelu), color: RGB(hex: 0xB2182B), showMarkers: false),
-            ], subtitle: "GELU is a smooth ReLU: small negative inputs are let through a little"), as: "02-activations.png")
+                .init(name: localized("ReLU: max(0, x) (original Transformer)"), points: curve(.relu), color: RGB(hex: 0x2166AC), showMarkers: false),
+                .init(name: localized("GELU: x·Φ(x) (BERT, GPT)"), points: curve(.gelu), color: RGB(hex: 0xB2182B), showMarkers: false),
+            ], subtitle: localized("GELU is a smooth ReLU: small negative inputs are let through a little")), as: "02-activations.png")
         let samples: [Float] = [-2, -1, -0.5, 0, 0.5, 1, 2]
         let table = try Tensor([samples.map { Activation.relu(Tensor([$0])).scalars[0] },
                                 samples.map { Activation.gelu(Tensor([$0])).scalars[0] }])
         var generator = SeededGenerator(seed: context.seed)
         let feedForward = FeedForward(modelDimension: d, hiddenDimension: 4 * d, activation: .gelu, using: &generator)
-        steps.append(PagerStep(title: "Feed-forward: the same small network at every position", body: prose("""
+        steps.append(PagerStep(title: localized("Feed-forward: the same small network at every position"), body: prose("""
             FFN(x) = W₂ · activation(W₁ x + b₁) + b₂. It widens each token's vector to d_ff (usually \
             4 × d_model: 512 → 2048 in the original paper, here \(d) → \(4 * d)), applies a \
             non-linearity, and narrows it back. It is applied to every position separately with the \
@@ -71,7 +72,7 @@ struct BlockLesson {
         let sum = try x + update
         func norm(_ row: [Float]) -> Float { row.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         let focus = tokens.firstIndex(of: "it") ?? 0
-        steps.append(PagerStep(title: "Residual connections: add, don't replace", body: prose("""
+        steps.append(PagerStep(title: localized("Residual connections: add, don't replace"), body: prose("""
             Each sublayer's output is added to its input: y = x + Sublayer(x). The sublayer only has \
             to learn a correction, and the input always gets through unchanged, in the forward pass \
             and, just as important, for the gradients in the backward pass. That is what lets \
@@ -91,9 +92,9 @@ struct BlockLesson {
         func stats(_ row: [Float]) -> String {
             let mean = row.reduce(0, +) / Float(row.count)
             let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(row.count)
-            return "mean \(formatNumber(mean, decimals: 3)), standard deviation \(formatNumber(variance.squareRoot(), decimals: 3))"
+            return localized("mean \(formatNumber(mean, decimals: 3)), standard deviation \(formatNumber(variance.squareRoot(), decimals: 3))")
         }
-        steps.append(PagerStep(title: "Layer norm: keep every vector at a steady scale", body: prose("""
+        steps.append(PagerStep(title: localized("Layer norm: keep every vector at a steady scale"), body: prose("""
             Adding layer after layer makes vectors drift in size. Layer norm rescales each token's \
             vector on its own: subtract its mean, divide by its standard deviation, then multiply by \
             a learned γ and add a learned β (one per dimension; they start at 1 and 0):
@@ -111,7 +112,7 @@ struct BlockLesson {
                                feedForwardNorm: post.feedForwardNorm, normPlacement: .pre)
         let postOut = try post(x).output, preOut = try pre(x).output
         let difference = zip(postOut.scalars, preOut.scalars).map { abs($0 - $1) }.max() ?? 0
-        steps.append(PagerStep(title: "Where the norm goes: post-norm and pre-norm", body: prose("""
+        steps.append(PagerStep(title: localized("Where the norm goes: post-norm and pre-norm"), body: prose("""
             The original Transformer and BERT normalise after adding (post-norm); GPT-2 and most \
             large models since normalise the sublayer's input instead (pre-norm), and add one final \
             norm after the last layer:
@@ -123,7 +124,7 @@ struct BlockLesson {
             stacks train more stably. The same weights in both arrangements give different outputs \
             (largest difference here \(formatNumber(difference, decimals: 3))); a model is trained for one of them. \
             The output vector of "it", post-norm then pre-norm:
-            """) + "\n\n" + narrator.matrix(try Tensor([postOut.row(focus), preOut.row(focus)]), rows: ["post", "pre"],
+            """) + "\n\n" + narrator.matrix(try Tensor([postOut.row(focus), preOut.row(focus)]), rows: [localized("post"), localized("pre")],
                                              columns: (1...d).map { "\($0)" }, decimals: 2)))
 
         // Parameter counts of the original Transformer base.
@@ -139,7 +140,7 @@ struct BlockLesson {
         let vocabulary = 37_000
         let g = narrator.grouped
         let total = 6 * encoderLayer.parameterCount + 6 * decoderLayer.parameterCount + vocabulary * base.d
-        steps.append(PagerStep(title: "Counting the parameters of a block", body: prose("""
+        steps.append(PagerStep(title: localized("Counting the parameters of a block"), body: prose("""
             The original Transformer "base" has d_model = 512, 8 heads, d_ff = 2048. Built with those \
             sizes, our layers hold (counted from their actual weight tensors):
 
@@ -164,7 +165,7 @@ struct BlockLesson {
             Summary: a block is attention (tokens talk) + feed-forward (each token thinks), each with \
             a residual connection and a layer norm; encoders have one attention per block, decoders \
             two (the second one looks at the encoder).
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
     }
