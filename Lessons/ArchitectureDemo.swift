@@ -1,4 +1,5 @@
 import Figures
+import Localization
 import TensorCore
 import TrainedModels
 import Transformer
@@ -26,9 +27,9 @@ public struct ArchitectureDemo: Sendable {
 
         public var title: String {
             switch self {
-            case .encoder: return "Encoder-only (BERT)"
-            case .decoder: return "Decoder-only (GPT)"
-            case .encoderDecoder: return "Encoder–decoder (T5, original Transformer)"
+            case .encoder: return localized("Encoder-only (BERT)")
+            case .decoder: return localized("Decoder-only (GPT)")
+            case .encoderDecoder: return localized("Encoder–decoder (T5, original Transformer)")
             }
         }
         /// The attention a figure shows by default: cross-attention is what sets the third apart.
@@ -47,9 +48,9 @@ public struct ArchitectureDemo: Sendable {
         public var description: String {
             switch self {
             case .emptyText(let option):
-                return "\(option) is empty: give a sentence, e.g. --text \"我是一个学生\" --target \"I am a student\""
+                return localized("\(option) is empty: give a sentence, e.g. --text \"我是一个学生\" --target \"I am a student\"")
             case .tooLong(let option, let count):
-                return "\(option) has \(count) tokens; at most \(ArchitectureDemo.maximumTokens) fit legibly in the figures"
+                return localized("\(option) has \(count) tokens; at most \(ArchitectureDemo.maximumTokens) fit legibly in the figures")
             }
         }
     }
@@ -73,8 +74,8 @@ public struct ArchitectureDemo: Sendable {
     /// The models in words, for subtitles: which ones, trained or not.
     public var modelDescription: String {
         switch weights {
-        case .trained: "the three small models trained on the project's corpus (tx train; 2 layers, 4 heads, d_model 64)"
-        case .random: "tiny untrained models (2 layers, 4 heads, seed \(seed))"
+        case .trained: localized("the three small models trained on the project's corpus (tx train; 2 layers, 4 heads, d_model 64)")
+        case .random: localized("tiny untrained models (2 layers, 4 heads, seed \(seed))")
         }
     }
 
@@ -194,7 +195,7 @@ public struct ArchitectureDemo: Sendable {
             let mean = first.weights.indices.map { q in
                 first.weights[q].indices.map { k in entries.map { $0.weights[q][k] }.reduce(0, +) / Float(entries.count) }
             }
-            return ArchitectureComparison.Map(title: "\(label), layer \(layer + 1)", values: mean,
+            return ArchitectureComparison.Map(title: localized("\(label), layer \(layer + 1)"), values: mean,
                                               rowLabels: first.queryTokens, columnLabels: first.keyTokens,
                                               hidden: first.hiddenKeys)
         }
@@ -211,35 +212,35 @@ public struct ArchitectureDemo: Sendable {
         // self-attention; for the encoder–decoder, the first layer of its two self-attentions and
         // the last of the cross-attention (where a trained translator's alignment is sharpest).
         let both = trace(.encoderDecoder)
-        let encoderDecoderMaps = layerMaps(both, kind: .encoderSelf, label: "encoder self").prefix(1)
-            + layerMaps(both, kind: .decoderSelf, label: "decoder self").prefix(1)
-            + layerMaps(both, kind: .cross, label: "cross").suffix(1)
+        let encoderDecoderMaps = layerMaps(both, kind: .encoderSelf, label: localized("encoder self")).prefix(1)
+            + layerMaps(both, kind: .decoderSelf, label: localized("decoder self")).prefix(1)
+            + layerMaps(both, kind: .cross, label: localized("cross")).suffix(1)
         let causalOverSource = ArchitectureComparison.MaskPanel(
-            title: "causal self-attention",
+            title: localized("causal self-attention"),
             mask: decoderOnlyTokens.indices.map { i in decoderOnlyTokens.indices.map { $0 <= i } },
             rowLabels: decoderOnlyTokens, columnLabels: decoderOnlyTokens)
         let allVisible = ArchitectureComparison.MaskPanel(
-            title: "self-attention: all visible", mask: encoderOnlyTokens.map { _ in encoderOnlyTokens.map { _ in true } },
+            title: localized("self-attention: all visible"), mask: encoderOnlyTokens.map { _ in encoderOnlyTokens.map { _ in true } },
             rowLabels: encoderOnlyTokens, columnLabels: encoderOnlyTokens)
         return ArchitectureComparison(
-            title: "Three architectures, one input",
-            subtitle: "who may see whom, and the attention of \(modelDescription); maps average the heads",
+            title: localized("Three architectures, one input"),
+            subtitle: localized("who may see whom, and the attention of \(modelDescription); maps average the heads"),
             columns: [
                 .init(title: Architecture.encoder.title,
-                      caption: "bidirectional: every token sees every token · trained to fill in masked words",
+                      caption: localized("bidirectional: every token sees every token · trained to fill in masked words"),
                       diagram: BlockDiagram(kind: .encoderOnly, layers: 2),
                       maskPanels: [allVisible],
-                      maps: Array(layerMaps(trace(.encoder), kind: .encoderSelf, label: "self").suffix(1))),
+                      maps: Array(layerMaps(trace(.encoder), kind: .encoderSelf, label: localized("self")).suffix(1))),
                 .init(title: Architecture.decoder.title,
-                      caption: "causal: each token sees itself and earlier tokens · trained to predict the next token",
+                      caption: localized("causal: each token sees itself and earlier tokens · trained to predict the next token"),
                       diagram: BlockDiagram(kind: .decoderOnly, layers: 2),
                       maskPanels: [causalOverSource],
-                      maps: Array(layerMaps(trace(.decoder), kind: .decoderSelf, label: "causal self").suffix(1))),
+                      maps: Array(layerMaps(trace(.decoder), kind: .decoderSelf, label: localized("causal self")).suffix(1))),
                 .init(title: Architecture.encoderDecoder.title,
-                      caption: "the encoder reads the source; the decoder writes the target, looking back at the source",
+                      caption: localized("the encoder reads the source; the decoder writes the target, looking back at the source"),
                       diagram: BlockDiagram(kind: .encoderDecoder, layers: 2),
-                      maskPanels: [panel("encoder: all visible", .encoderSelf), panel("decoder: causal", .decoderSelf),
-                                   panel("cross: all source", .cross)],
+                      maskPanels: [panel(localized("encoder: all visible"), .encoderSelf), panel(localized("decoder: causal"), .decoderSelf),
+                                   panel(localized("cross: all source"), .cross)],
                       maps: Array(encoderDecoderMaps)),
             ])
     }
@@ -259,9 +260,10 @@ public struct ArchitectureDemo: Sendable {
         let matrices = (0..<layers).map { layer in
             (0..<heads).map { head in trace.weights(layer: layer, head: head, kind: kind) ?? [] }
         }
-        return ModelView(title: "\(architecture.title): \(describe(kind)), every layer and head",
-                         subtitle: "rows: layers · columns: heads · "
-                             + (weights == .trained ? "trained on the project's corpus (tx train), shipped with the package" : "untrained, seed \(seed)"),
+        return ModelView(title: localized("\(architecture.title): \(describe(kind)), every layer and head"),
+                         subtitle: weights == .trained
+                             ? localized("rows: layers · columns: heads · trained on the project's corpus (tx train), shipped with the package")
+                             : localized("rows: layers · columns: heads · untrained, seed \(seed)"),
                          weights: matrices, rowLabels: first.queryTokens, columnLabels: first.keyTokens,
                          hidden: first.hiddenKeys)
     }
@@ -270,9 +272,9 @@ public struct ArchitectureDemo: Sendable {
 
     public static func describe(_ kind: AttentionKind) -> String {
         switch kind {
-        case .encoderSelf: return "encoder self-attention"
-        case .decoderSelf: return "causal self-attention"
-        case .cross: return "cross-attention"
+        case .encoderSelf: return localized("encoder self-attention")
+        case .decoderSelf: return localized("causal self-attention")
+        case .cross: return localized("cross-attention")
         }
     }
 }

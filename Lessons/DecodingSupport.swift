@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Terminal
 
 /// Terminal bars for a next-token distribution, shared by lessons 0, 7 and 12 and `tx generate`:
@@ -15,6 +16,6 @@ public func probabilityBars(tokens: [String], probabilities: [Float], chosen: In
         let bar = String(repeating: "█", count: units / 8) + eighths[units % 8]
         let label = pad(truncate(tokens[index], to: labelWidth), to: labelWidth)
         let line = "    \(label)  \(pad(bar, to: width))  \(String(format: "%.3f", p))"
-        return index == chosen ? style.bold(line + "  ← chosen") : line
+        return index == chosen ? style.bold(line + "  " + localized("← chosen")) : line
     }.joined(separator: "\n")
 }

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import TrainedModels
@@ -63,7 +64,7 @@ struct EncoderDecoderLesson {
         let decoderInput = shifted.decoderInput.map(translator.targetToken)
         let labels = shifted.labels.map(translator.targetToken)
 
-        steps.append(PagerStep(title: "Two stacks: one reads, one writes", body: prose("""
+        steps.append(PagerStep(title: localized("Two stacks: one reads, one writes"), body: prose("""
             Translation turns one sequence into another of a different length, in another order. \
             The original Transformer (2017) splits the work: the encoder reads the whole source \
             sentence at once, with bidirectional self-attention, and turns each token into a vector \
@@ -84,13 +85,13 @@ struct EncoderDecoderLesson {
             pad(name, to: 16) + values.map { pad($0, to: columnWidth) }.joined()
         }
         let table = [
-            row("position", decoderInput.indices.map(String.init)),
-            row("decoder input", decoderInput),
-            row("input ids", shifted.decoderInput.map(String.init)),
-            row("must predict", labels),
-            row("label ids", shifted.labels.map(String.init)),
+            row(localized("position"), decoderInput.indices.map(String.init)),
+            row(localized("decoder input"), decoderInput),
+            row(localized("input ids"), shifted.decoderInput.map(String.init)),
+            row(localized("must predict"), labels),
+            row(localized("label ids"), shifted.labels.map(String.init)),
         ].map { "    " + $0 }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Teacher forcing: the target shifted right", body: prose("""
+        steps.append(PagerStep(title: localized("Teacher forcing: the target shifted right"), body: prose("""
             In training the whole target is known, so the decoder does not have to wait for its own \
             guesses. It reads the target shifted one place to the right, behind a start token <s>, \
             and at every position it must predict the token one place ahead; the last label is the \
@@ -112,11 +113,11 @@ struct EncoderDecoderLesson {
         }
         let lastCross = meanOverHeads(cross[cross.count - 1])
         let diagramPath = try figures.write(
-            ShiftRightDiagram(title: "Shifted right: what the decoder reads and what it must predict",
-                              subtitle: "the trained translator (tx train translator) · lines: its cross-attention, last layer, mean of 4 heads",
+            ShiftRightDiagram(title: localized("Shifted right: what the decoder reads and what it must predict"),
+                              subtitle: localized("the trained translator (tx train translator) · lines: its cross-attention, last layer, mean of 4 heads"),
                               sourceTokens: source, targetTokens: target, crossAttention: lastCross),
             as: "01-shifted-right.png")
-        steps.append(PagerStep(title: "The picture", body: prose("""
+        steps.append(PagerStep(title: localized("The picture"), body: prose("""
             The diagram puts it together: the source on top (what the encoder reads), the decoder \
             input with <s> first, the targets beneath with an arrow from each input position to the \
             token it must predict, and the causal mask beside the rows. The faint lines are the \
@@ -132,10 +133,10 @@ struct EncoderDecoderLesson {
         let perturbed = try translator.model.fullPrefixLogits(source: sourceIDs, decoderInput: changed)
         let differences = zip(original, perturbed).map { a, b in zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
         let differenceLines = differences.enumerated().map { position, difference in
-            "    position \(position) (\(pad(decoderInput[position], to: 8))): largest logit change "
-                + String(format: "%.2e", difference) + (position < replaced ? "" : position == replaced ? "  ← replaced here" : "")
+            "    " + localized("position \(position) (\(pad(decoderInput[position], to: 8))): largest logit change \(String(format: "%.2e", difference))")
+                + (position < replaced ? "" : position == replaced ? "  " + localized("← replaced here") : "")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Position t never sees t+1", body: prose("""
+        steps.append(PagerStep(title: localized("Position t never sees t+1"), body: prose("""
             Training all positions in one pass only works if position t cannot peek at the token it \
             must predict, which sits at t+1 in the decoder input. The causal mask guarantees it. A \
             check on the trained model: replace "\(decoderInput[replaced])" at position \(replaced) \
@@ -156,29 +157,46 @@ struct EncoderDecoderLesson {
         let outputs = longTarget + ["</s>"]
         let alignmentPath = try figures.write(
             Heatmap(values: alignment, rowLabels: outputs, columnLabels: longSource,
-                    title: "Cross-attention of the trained translator: the word order changes",
-                    subtitle: "last decoder layer, mean of 4 heads · row = the word being written, column = the Chinese character looked at",
-                    colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-                    xAxisTitle: "source (read by the encoder)", yAxisTitle: "word being written"),
+                    title: localized("Cross-attention of the trained translator: the word order changes"),
+                    subtitle: localized("last decoder layer, mean of 4 heads · row = the word being written, column = the Chinese character looked at"),
+                    colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
+                    xAxisTitle: localized("source (read by the encoder)"), yAxisTitle: localized("word being written")),
             as: "02-cross-attention-alignment.png")
         let checks = Self.checkAlignment(alignment, outputs: outputs, source: longSource)
         let strongest = outputs.indices.map { t -> String in
             let best = alignment[t].indices.max { alignment[t][$0] < alignment[t][$1] }!
-            var line = "    \(pad(outputs[t], to: 10)) looks most at \(longSource[best]) (\(String(format: "%.2f", alignment[t][best])))"
+            var line = "    \(pad(outputs[t], to: 10)) "
+                + localized("looks most at \(longSource[best]) (\(String(format: "%.2f", alignment[t][best])))")
             if let check = checks.first(where: { $0.word == outputs[t] }), let gloss = Self.gloss[outputs[t].lowercased()] {
                 line += check.onTranslation ? "  ✓" : "  ✗"
                 line += " \(gloss) \(String(format: "%.2f", check.translationWeight))"
                 line += check.onTranslation ? " > " : " ≤ "
                 line += "\(String(format: "%.2f", check.otherWeight))"
             } else {
-                line += "  (no character of its own)"
+                line += "  " + localized("(no character of its own)")
             }
             return line
         }.joined(separator: "\n")
         let aligned = checks.filter(\.onTranslation)
         let misses = checks.filter { !$0.onTranslation }
         let missText = misses.map { "\"\($0.word)\" → \($0.strongest)" }.joined(separator: ", ")
-        steps.append(PagerStep(title: "Cross-attention: the decoder asks, the encoder answers", body: prose("""
+        // One translatable sentence per claim; English keeps its spacing (two spaces when every
+        // word is aligned), Chinese sentences run on without spaces.
+        let alignedList = aligned.map { "\"\($0.word)\"" }.joined(separator: ", ")
+        let alignedSentence = aligned.isEmpty
+            ? localized("\(aligned.count) of the \(checks.count) words that have a translation in the source give it more weight than any other character, even where the order differs from English.")
+            : localized("\(aligned.count) of the \(checks.count) words that have a translation in the source give it more weight than any other character (\(alignedList)), even where the order differs from English.")
+        let gap = Language.current == .chinese ? "" : " "
+        let missSentence = misses.isEmpty ? gap : localized("The others do not: \(missText). So the alignment is partial.") + gap
+        let alignmentVerdict = alignedSentence + gap + missSentence + localized("""
+            Nobody told the model which character means which word; \
+            what alignment there is came out of learning to translate, and a model this small, \
+            trained on this project's small corpus, learns only part of it. Cross-attention \
+            does not have to be a clean word-to-word map anyway: a head can gather whatever helps \
+            predict the next word, and the decoder's own self-attention carries the rest. (Rows \
+            are labelled by the word being written: the query of the position that produces it.)
+            """)
+        steps.append(PagerStep(title: localized("Cross-attention: the decoder asks, the encoder answers"), body: prose("""
             In cross-attention the queries come from the decoder (what am I about to write?) and the \
             keys and values from the encoder's output (what does the source say?). Q is \
             [target positions × d_k], K and V are [source positions × d_k], so the weights form a \
@@ -189,17 +207,7 @@ struct EncoderDecoderLesson {
             heads look at most (mean of the 4 heads of the last layer). Then a check against \
             a dictionary: the weight on the word's translation (all its characters together) \
             against the largest weight on any other character; ✓ when the translation gets more:
-            """) + "\n\n" + strongest + "\n\n" + prose("""
-            \(aligned.count) of the \(checks.count) words that have a translation in the source give \
-            it more weight than any other character\(aligned.isEmpty ? "" : " (" + aligned.map { "\"\($0.word)\"" }.joined(separator: ", ") + ")"), \
-            even where the order differs from English. \(misses.isEmpty ? "" : "The others do not: \(missText).") \
-            \(misses.isEmpty ? "" : "So the alignment is partial. ")Nobody told the model which character means which word; \
-            what alignment there is came out of learning to translate, and a model this small, \
-            trained on this project's small corpus, learns only part of it. Cross-attention \
-            does not have to be a clean word-to-word map anyway: a head can gather whatever helps \
-            predict the next word, and the decoder's own self-attention carries the rest. (Rows \
-            are labelled by the word being written: the query of the position that produces it.)
-            """) + "\n\n" + figureLine(alignmentPath)))
+            """) + "\n\n" + strongest + "\n\n" + narrator.verbatim(alignmentVerdict) + "\n\n" + figureLine(alignmentPath)))
 
         // Greedy decoding, step by step.
         let trace = try translator.decodingTrace(source, topK: 4)
@@ -210,18 +218,17 @@ struct EncoderDecoderLesson {
             let chosen = step.topTokens.firstIndex { $0.id == step.chosenID }
             let best = step.crossAttention.indices.max { step.crossAttention[$0] < step.crossAttention[$1] }!
             let path = try figures.write(
-                DecodingStepFigure(title: "Greedy decoding, step \(index + 1): \(input.joined(separator: " ")) → ?",
+                DecodingStepFigure(title: localized("Greedy decoding, step \(index + 1): \(input.joined(separator: " ")) → ?"),
                                    decoderInput: input, candidates: candidates,
                                    probabilities: step.topTokens.map { Double($0.probability) }, chosenIndex: chosen,
                                    sourceTokens: source, crossAttention: step.crossAttention),
                 as: String(format: "%02d-decoding-step-%d.png", 3 + index, index + 1))
-            stepTexts.append("step \(index + 1): the decoder reads \(input.joined(separator: " ")), looks most at "
-                             + "\(source[best]) (\(String(format: "%.2f", step.crossAttention[best])))\n"
+            stepTexts.append(localized("step \(index + 1): the decoder reads \(input.joined(separator: " ")), looks most at \(source[best]) (\(String(format: "%.2f", step.crossAttention[best])))") + "\n"
                              + probabilityBars(tokens: candidates, probabilities: step.topTokens.map(\.probability),
                                                chosen: chosen, style: context.style)
                              + "\n" + figureLine(path))
         }
-        steps.append(PagerStep(title: "Inference: one token at a time", body: prose("""
+        steps.append(PagerStep(title: localized("Inference: one token at a time"), body: prose("""
             At inference there is no target to shift. The decoder starts from <s> alone, predicts a \
             distribution over the next word, the most likely one is appended (greedy decoding), and \
             the longer input goes back in, until it predicts </s>. The encoder runs once; its output \
@@ -235,7 +242,7 @@ struct EncoderDecoderLesson {
 
         // Summary.
         let love = try translator.translate(ParallelCorpus.tokenizeChinese("我爱你。"))
-        steps.append(PagerStep(title: "Summary", body: prose("""
+        steps.append(PagerStep(title: localized("Summary"), body: prose("""
             - Training: decoder input = <s> + target, labels = target + </s>, all positions at \
             once, the causal mask keeps each from seeing its own answer.
             - Cross-attention connects the two stacks: decoder queries, encoder keys and values; \
@@ -246,7 +253,7 @@ struct EncoderDecoderLesson {
                 tx shift --source "我是一个学生" --target "I am a student"
             and greedy decoding, step by step:
                 tx generate --model translator --text "我们每天在学校画一朵花"
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
     }

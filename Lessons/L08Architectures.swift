@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import Transformer
@@ -19,7 +20,7 @@ struct ArchitecturesLesson {
         let demo = try ArchitectureDemo(trainedOn: Self.source, target: Self.target)
         let source = demo.sourceTokens, decoderInput = demo.decoderInputTokens
 
-        steps.append(PagerStep(title: "One block, three families", body: prose("""
+        steps.append(PagerStep(title: localized("One block, three families"), body: prose("""
             Every Transformer is built from the same pieces: embeddings, attention, feed-forward \
             layers, residuals and layer norms. What tells the families apart is which attention they \
             use, and so which position may see which:
@@ -62,7 +63,8 @@ struct ArchitecturesLesson {
             }
             if numbered {
                 let key = columns.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
-                lines.append(wrapHanging("columns: " + key, width: context.style.width, indent: 0, continuation: 9))
+                let label = localized("columns:") + " "
+                lines.append(wrapHanging(label + key, width: context.style.width, indent: 0, continuation: displayWidth(label)))
             }
             return lines.joined(separator: "\n")
         }
@@ -70,7 +72,21 @@ struct ArchitecturesLesson {
         let all = source.map { _ in source.map { _ in true } }
         let causal = source.indices.map { i in source.indices.map { $0 <= i } }
         let decoderSelf = demo.visibility(.decoderSelf), cross = demo.visibility(.cross)
-        steps.append(PagerStep(title: "Who may see whom", body: prose("""
+        // One sentence, with or without the note on lower-casing.
+        let decoderWords = decoderInput.joined(separator: " ")
+        let encoderDecoderMasks: String = decoderInput.contains(where: { $0 != $0.lowercased() }) || Self.target == Self.target.lowercased()
+            ? localized("""
+                Encoder–decoder: the encoder's self-attention is all visible (as above); the decoder's \
+                self-attention over its input "\(decoderWords)" is causal; and \
+                cross-attention lets every decoder position see every source token:
+                """)
+            : localized("""
+                Encoder–decoder: the encoder's self-attention is all visible (as above); the decoder's \
+                self-attention over its input "\(decoderWords)" is causal (the English tokenizer of these \
+                models lower-cases every word, so "I" is "i"); and \
+                cross-attention lets every decoder position see every source token:
+                """)
+        steps.append(PagerStep(title: localized("Who may see whom"), body: prose("""
             ● = may attend, · = hidden. Rows are the tokens asking (queries), columns the tokens \
             looked at (keys).
 
@@ -79,17 +95,12 @@ struct ArchitecturesLesson {
             """) + "\n\n" + grid(all, rows: source, columns: source) + "\n\n" + prose("""
             Decoder-only: the lower triangle. "\(source.first ?? "")" sees only itself; \
             "\(source.last ?? "")" sees the whole sentence.
-            """) + "\n\n" + grid(causal, rows: source, columns: source) + "\n\n" + prose("""
-            Encoder–decoder: the encoder's self-attention is all visible (as above); the decoder's \
-            self-attention over its input "\(decoderInput.joined(separator: " "))" is causal\
-            \(decoderInput.contains(where: { $0 != $0.lowercased() }) || Self.target == Self.target.lowercased() ? "" : " (the English tokenizer of these models lower-cases every word, so \"I\" is \"i\")"); and \
-            cross-attention lets every decoder position see every source token:
-            """) + "\n\n" + grid(decoderSelf.mask, rows: decoderSelf.rows, columns: decoderSelf.columns) + "\n\n"
+            """) + "\n\n" + grid(causal, rows: source, columns: source) + "\n\n" + narrator.verbatim(encoderDecoderMasks) + "\n\n" + grid(decoderSelf.mask, rows: decoderSelf.rows, columns: decoderSelf.columns) + "\n\n"
             + grid(cross.mask, rows: cross.rows, columns: cross.columns)))
 
         // The comparison figure.
         let comparisonPath = try figures.write(demo.comparison(), as: "01-comparison.png")
-        steps.append(PagerStep(title: "Side by side", body: prose("""
+        steps.append(PagerStep(title: localized("Side by side"), body: prose("""
             The figure puts the three next to each other: the block diagram (the encoder layer has \
             one attention, the decoder layer of an encoder–decoder has two), the masks, and the \
             attention maps of the trained models, averaged over heads. In the decoders' maps \
@@ -115,9 +126,10 @@ struct ArchitecturesLesson {
         }
         let trace = demo.trace(.encoderDecoder)
         let counts = AttentionKind.allCases.map { kind in
-            "    \(pad(kind.rawValue, to: 20)) \(trace.entries(kind: kind).count) maps (\(trace.layers(kind: kind)) layers × \(trace.heads) heads)"
+            "    \(pad(kind.rawValue, to: 20)) "
+                + localized("\(trace.entries(kind: kind).count) maps (\(trace.layers(kind: kind)) layers × \(trace.heads) heads)")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Every layer, every head", body: prose("""
+        steps.append(PagerStep(title: localized("Every layer, every head"), body: prose("""
             Each forward pass records an attention trace: for every layer and head, the weight \
             matrix, its kind and the token labels. The translator's trace holds three kinds:
             """) + "\n\n" + counts + "\n\n" + prose("""
@@ -132,7 +144,7 @@ struct ArchitecturesLesson {
 
         // Outputs and sizes.
         let counts3 = demo.parameterCounts
-        steps.append(PagerStep(title: "What each one outputs", body: prose("""
+        steps.append(PagerStep(title: localized("What each one outputs"), body: prose("""
             - Encoder-only: one vector per input token (\(demo.encoderOnlyTokens.count) × 64 here). A small head on top \
             turns them into a class, a tag per token, or the word behind a [MASK]. \
             \(narrator.grouped(counts3[.encoder]!)) parameters.
@@ -147,7 +159,7 @@ struct ArchitecturesLesson {
             Summary: same blocks, different masks. Bidirectional attention understands, causal \
             attention generates, and cross-attention connects a reader to a writer. Lesson 9 shows \
             how an encoder-only model like BERT gets its training data.
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
     }
