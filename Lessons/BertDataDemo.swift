@@ -1,4 +1,5 @@
 import Figures
+import Localization
 import TensorCore
 import Transformer
 import Tokenizers
@@ -16,8 +17,8 @@ public struct BertDataDemo: Sendable {
         case tooLong(Int)
         public var description: String {
             switch self {
-            case .emptyText: return "the text is empty: give a sentence, e.g. --text \"the cat sat on the warm mat\""
-            case .tooLong(let count): return "the text has \(count) word pieces; at most \(BertDataDemo.maximumPieces) fit in one figure"
+            case .emptyText: return localized("the text is empty: give a sentence, e.g. --text \"the cat sat on the warm mat\"")
+            case .tooLong(let count): return localized("the text has \(count) word pieces; at most \(BertDataDemo.maximumPieces) fit in one figure")
             }
         }
     }

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import TrainedModels
@@ -24,7 +25,7 @@ struct BertDataLesson {
         let demo = try BertDataDemo()
         let tokenizer = demo.tokenizer
 
-        steps.append(PagerStep(title: "Learning from text with no labels", body: prose("""
+        steps.append(PagerStep(title: localized("Learning from text with no labels"), body: prose("""
             BERT (2018) is an encoder: every token sees the whole sentence, left and right. That makes \
             it good at understanding, and it rules out the GPT way of training, predicting the next \
             word, because a model that can see the whole sentence can see the answer. BERT is trained \
@@ -46,7 +47,7 @@ struct BertDataLesson {
         let pieces = examples.map { text in
             "    " + text + "\n      → " + narrator.hanging(tokenizer.tokenize(text).joined(separator: " "), indent: 8, continuation: 8)
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "WordPiece: words, pieces and characters", body: prose("""
+        steps.append(PagerStep(title: localized("WordPiece: words, pieces and characters"), body: prose("""
             BERT reads word pieces. Its vocabulary (30,522 entries for BERT-base) holds common words \
             whole and rarer words as pieces; a piece that continues a word starts with ##. The text is \
             lower-cased, accents are stripped, punctuation is split off, and every Chinese character \
@@ -75,24 +76,28 @@ struct BertDataLesson {
                 break
             }
         }
-        let stripPath = try figures.write(demo.strip(corruption, title: "Masked LM: what the model sees, and what it must predict",
-                                                     subtitle: "15% of the word pieces are chosen; of those 80% → [MASK], 10% → a random token, 10% kept · seed \(shownSeed)"),
+        let stripPath = try figures.write(demo.strip(corruption, title: localized("Masked LM: what the model sees, and what it must predict"),
+                                                     subtitle: localized("15% of the word pieces are chosen; of those 80% → [MASK], 10% → a random token, 10% kept · seed \(shownSeed)")),
                                           as: "01-corruption.png")
-        var table = style(bold: "    pos  original     input        what     label")
+        // The header's words are translated; the position column widens to fit its header.
+        let positionHeader = localized("pos")
+        let positionWidth = max(3, displayWidth(positionHeader))
+        var table = style(bold: "    " + pad(positionHeader, to: positionWidth, alignRight: true) + "  " + pad(localized("original"), to: 12)
+            + " " + pad(localized("input"), to: 12) + " " + pad(localized("what"), to: 8) + " " + localized("label"))
         for index in corruption.originalTokens.indices {
             guard let choice = corruption.choices[index] else { continue }
             let what: String
             switch choice {
             case .mask: what = "[MASK]"
-            case .random: what = "random"
-            case .kept: what = "kept"
+            case .random: what = localized("random")
+            case .kept: what = localized("kept")
             }
-            table += "\n    " + pad(String(index), to: 3, alignRight: true) + "  " + pad(corruption.originalTokens[index], to: 12)
+            table += "\n    " + pad(String(index), to: positionWidth, alignRight: true) + "  " + pad(corruption.originalTokens[index], to: 12)
                 + " " + pad(corruption.inputTokens[index], to: 12) + " " + pad(what, to: 8) + " " + (corruption.labels[index] ?? "")
         }
-        let seedNote = shownSeed == context.seed ? "seed \(shownSeed)"
-            : "seed \(shownSeed), the first from your seed \(context.seed) on that shows all three treatments"
-        steps.append(PagerStep(title: "Masked LM: choose 15%, then 80 / 10 / 10", body: prose("""
+        let seedNote = shownSeed == context.seed ? localized("seed \(shownSeed)")
+            : localized("seed \(shownSeed), the first from your seed \(context.seed) on that shows all three treatments")
+        steps.append(PagerStep(title: localized("Masked LM: choose 15%, then 80 / 10 / 10"), body: prose("""
             BERT's reference code (create_pretraining_data.py) first decides how many positions to \
             predict: round(15% × the length of the sequence), where the length counts [CLS] and \
             [SEP] too, at least 1 and at most max_predictions_per_seq (its default: \
@@ -115,7 +120,7 @@ struct BertDataLesson {
             candidates; round(0.15 × \(corruption.originalTokens.count)) = \
             round(\(Self.product(corruption.originalTokens.count))) = \(corruption.example.maskedPositions.count) chosen. \
             What the model reads:
-            """) + "\n\n" + narrator.verbatim(corruption.inputTokens.joined(separator: " ")) + "\n\n"
+            """) + "\n\n    " + narrator.hanging(corruption.inputTokens.joined(separator: " "), continuation: 4) + "\n\n"
             + prose("The chosen positions and what the model must predict there:") + "\n\n" + table
             + "\n\n" + figureLine(stripPath)))
 
@@ -136,12 +141,12 @@ struct BertDataLesson {
         }
         let measured = [tally.chosenShare, tally.share(of: .mask), tally.share(of: .random), tally.share(of: .kept)].map { $0 * 100 }
         let ratesPath = try figures.write(GroupedBarChart(
-            title: "Measured masking rates against BERT's recipe",
-            subtitle: "\(narrator.grouped(sequences)) sequences of \(length) word pieces from the corpus · \(narrator.grouped(tally.candidates)) candidate positions · seed \(context.seed)",
-            categories: ["chosen (of all)", "[MASK] (of chosen)", "random (of chosen)", "kept (of chosen)"],
-            series: [.init(name: "measured", values: measured, color: RGB(hex: 0x2166AC)),
+            title: localized("Measured masking rates against BERT's recipe"),
+            subtitle: localized("\(narrator.grouped(sequences)) sequences of \(length) word pieces from the corpus · \(narrator.grouped(tally.candidates)) candidate positions · seed \(context.seed)"),
+            categories: [localized("chosen (of all)"), localized("[MASK] (of chosen)"), localized("random (of chosen)"), localized("kept (of chosen)")],
+            series: [.init(name: localized("measured"), values: measured, color: RGB(hex: 0x2166AC)),
                      .init(name: "BERT", values: [15, 80, 10, 10], color: RGB(hex: 0xBBBBBB))],
-            yLabel: "percent", valueFormat: "%.1f%%", yRange: 0...100), as: "02-rates.png")
+            yLabel: localized("percent"), valueFormat: "%.1f%%", yRange: 0...100), as: "02-rates.png")
         // The two counting rules side by side on sequences of several lengths.
         let rateTokens = length + 2
         // BERT's own settings: 128 tokens with at most 20 predictions, 512 with at most 76.
@@ -153,25 +158,31 @@ struct BertDataLesson {
         let catWords = "the cat sat on the mat".split(separator: " ").count
         let catPieces = try demo.corrupt("the cat sat on the mat", seed: context.seed).originalTokens
         let samples: [(name: String, tokens: Int, candidates: Int)] = try [
-            ("\"the cat sat on the mat\"", "the cat sat on the mat"), ("lesson sentence", Self.sentence), ("document 1", passage),
+            ("\"the cat sat on the mat\"", "the cat sat on the mat"), (localized("lesson sentence"), Self.sentence), (localized("document 1"), passage),
         ].map { name, text in
             let corrupted = try demo.corrupt(text, seed: context.seed)
             return (name, corrupted.originalTokens.count, corrupted.example.candidateCount)
-        } + [("30 pieces", 32, 30), ("\(length) pieces", rateTokens, length), ("BERT, 128 tokens", 128, 126)]
+        } + [(localized("30 pieces"), 32, 30), (localized("\(length) pieces"), rateTokens, length), (localized("BERT, 128 tokens"), 128, 126)]
         let comparison = Self.countingTable(samples, style: context.style)
         let short = samples[0]
         let shortReference = Self.count(.reference, short.tokens, short.candidates)
         let shortCandidates = Self.count(.candidates, short.tokens, short.candidates)
         let differing = samples.filter { Self.count(.reference, $0.tokens, $0.candidates) != Self.count(.candidates, $0.tokens, $0.candidates) }
-        steps.append(PagerStep(title: "Do the rates come out right?", body: prose("""
+        // "a, b, c": each comma is translated with the list ("a、b、c" in Chinese).
+        let differingNames = differing.map(\.name).dropFirst().reduce(differing.first?.name ?? "") { localized("\($0), \($1)") }
+        let differingNote = differing.isEmpty ? localized("On these lengths the two rules agree.")
+            : localized("They differ on \(differingNames): the reference chooses more, since its length includes [CLS] and [SEP].")
+        let shortNote = shortReference == shortCandidates ? localized(", the same count: here the two rules agree")
+            : shortReference > shortCandidates ? localized(", so here the reference chooses more") : localized(", so here the reference chooses fewer")
+        steps.append(PagerStep(title: localized("Do the rates come out right?"), body: prose("""
             Corrupt \(narrator.grouped(sequences)) sequences of \(length) word pieces (\(rateTokens) tokens with [CLS] and \
             [SEP]) and count (\(narrator.grouped(tally.candidates)) candidate positions):
-            """) + "\n\n" + """
-                chosen   \(percent(measured[0]))   of all candidates  (BERT: 15%)
-                [MASK]   \(percent(measured[1]))   of the chosen      (80%)
-                random   \(percent(measured[2]))   of the chosen      (10%)
-                kept     \(percent(measured[3]))   of the chosen      (10%)
-            """ + "\n\n" + prose("""
+            """) + "\n\n" + [
+                localized("    chosen   \(percent(measured[0]))   of all candidates  (BERT: 15%)"),
+                localized("    [MASK]   \(percent(measured[1]))   of the chosen      (80%)"),
+                localized("    random   \(percent(measured[2]))   of the chosen      (10%)"),
+                localized("    kept     \(percent(measured[3]))   of the chosen      (10%)"),
+            ].joined(separator: "\n") + "\n\n" + prose("""
             The chosen count is fixed, not a coin flip per token: every one of these sequences \
             gets round(0.15 × \(rateTokens)) = round(\(Self.product(rateTokens))) = \(rateCount) of its \
             \(length) candidates, \(formatNumber(Float(rateCount * 100) / Float(length), decimals: 2))%. \
@@ -179,13 +190,13 @@ struct BertDataLesson {
             which can never be chosen. Beside it, the simpler rule "15% of the candidates" (what \
             this project's tiny BERT was trained with, tx train bert):
             """) + "\n\n" + comparison + "\n\n" + prose("""
-            \(differing.isEmpty ? "On these lengths the two rules agree." : "They differ on " + differing.map(\.name).joined(separator: ", ") + ": the reference chooses more, since its length includes [CLS] and [SEP].") \
+            \(differingNote) \
             "the cat sat on the mat" has \(catWords) words but \(short.tokens) tokens, because the tokenizer \
             splits words it lacks into pieces: \(catPieces.joined(separator: " ")). All but [CLS] and \
             [SEP] are candidates, \(short.candidates) of them. The reference takes round(0.15 × \
             \(short.tokens)) = round(\(Self.product(short.tokens))) = \(shortReference); 15% of the candidates \
             is round(\(Self.product(short.candidates))) = \(shortCandidates)\
-            \(shortReference == shortCandidates ? ", the same count: here the two rules agree" : ", so here the reference chooses \(shortReference > shortCandidates ? "more" : "fewer")"). \
+            \(shortNote). \
             (Python 3's round, which the reference uses, rounds halves to even: 1.5 → 2, 4.5 → 4.) \
             Real BERT packs sentences into sequences of 128 tokens, where the rounding matters \
             little: round(0.15 × 128) = \(bert128) stays under the cap of \(BertDataDemo.maxPredictionsPerSequence) \
@@ -204,18 +215,19 @@ struct BertDataLesson {
                      pairs.first { !$0.isNext && english($0) && $0.tokens.count <= 26 },
                      pairs.first { !english($0) && $0.tokens.count <= 26 }].compactMap { $0 }
         let nspPath = try figures.write(SentencePairFigure(
-            title: "Next-sentence prediction: [CLS] A [SEP] B [SEP]",
-            subtitle: "segment A in blue, segment B in orange, the segment id under each token · half the pairs are real neighbours",
+            title: localized("Next-sentence prediction: [CLS] A [SEP] B [SEP]"),
+            subtitle: localized("segment A in blue, segment B in orange, the segment id under each token · half the pairs are real neighbours"),
             pairs: shown.map { .init(tokens: $0.tokens, segmentIDs: $0.segmentIDs, isNext: $0.isNext,
-                                     caption: $0.isNext ? "B follows A in document \($0.documentA + 1)"
-                                                        : "A from document \($0.documentA + 1), B from document \($0.documentB + 1)") }),
+                                     caption: $0.isNext ? localized("B follows A in document \($0.documentA + 1)")
+                                                        : localized("A from document \($0.documentA + 1), B from document \($0.documentB + 1)")) }),
             as: "03-next-sentence.png")
         let isNextShare = Double(pairs.filter(\.isNext).count) / Double(pairs.count) * 100
         let pairText = shown.prefix(2).map { pair in
-            "    " + narrator.hanging(pair.tokens.joined(separator: " "), continuation: 4) + "\n    segments: " + pair.segmentIDs.map(String.init).joined(separator: " ")
-                + "\n    label: " + (pair.isNext ? "IsNext" : "NotNext")
+            "    " + narrator.hanging(pair.tokens.joined(separator: " "), continuation: 4)
+                + "\n    " + localized("segments: \(pair.segmentIDs.map(String.init).joined(separator: " "))")
+                + "\n    " + localized("label: \(pair.isNext ? "IsNext" : "NotNext")")
         }.joined(separator: "\n\n")
-        steps.append(PagerStep(title: "Next-sentence prediction", body: prose("""
+        steps.append(PagerStep(title: localized("Next-sentence prediction"), body: prose("""
             The second task joins two sentences into one input, [CLS] A [SEP] B [SEP], and adds a \
             segment id to every token (0 for [CLS], A and the first [SEP]; 1 for B and the last \
             [SEP]) through a third embedding table. Half of the time B is the sentence that really \
@@ -230,31 +242,31 @@ struct BertDataLesson {
         // A trained tiny BERT fills in blanks.
         let fill = try Self.fillIn()
         let fillPath = try figures.write(PanelGrid(
-            title: "The tiny BERT fills in [MASK]: the 5 most likely tokens at each masked position",
+            title: localized("The tiny BERT fills in [MASK]: the 5 most likely tokens at each masked position"),
             columns: fill.count, panels: fill.map { entry in
-                BarChart(title: "hidden: \"\(entry.original)\"", categories: entry.guesses.map(\.token),
-                         values: entry.guesses.map(\.probability), xLabel: "token", yLabel: "probability",
+                BarChart(title: localized("hidden: \"\(entry.original)\""), categories: entry.guesses.map(\.token),
+                         values: entry.guesses.map(\.probability), xLabel: localized("token"), yLabel: localized("probability"),
                          highlightIndex: entry.guesses.firstIndex { $0.token == entry.original }, yRange: 0...1)
-            }, subtitle: "tx train bert · panel title: the token that was hidden · red: that correct token, where it is among the 5 · input: \(fill.first?.input.joined(separator: " ") ?? "")"),
+            }, subtitle: localized("tx train bert · panel title: the token that was hidden · red: that correct token, where it is among the 5 · input: \(fill.first?.input.joined(separator: " ") ?? "")")),
             as: "04-tiny-bert-fills-in.png")
         let fillLines = fill.map { entry in
-            "    [MASK] at position \(entry.position), the original \"\(entry.original)\":\n        "
+            "    " + localized("[MASK] at position \(entry.position), the original \"\(entry.original)\":") + "\n        "
                 + entry.guesses.map { "\($0.token) \(formatNumber($0.probability, decimals: 2))" }.joined(separator: " · ")
         }.joined(separator: "\n")
         let rightFirst = fill.filter { $0.guesses.first?.token == $0.original }
         let inTopFive = fill.filter { entry in entry.guesses.contains { $0.token == entry.original } }
-        steps.append(PagerStep(title: "A trained tiny BERT fills in the blanks", body: prose("""
+        steps.append(PagerStep(title: localized("A trained tiny BERT fills in the blanks"), body: prose("""
             What does a model learn from such data? This project ships a tiny BERT trained on it \
             (tx train bert: \(fill.first.map { String($0.layers) } ?? "?") layers, on sentence pairs \
             "[CLS] Chinese [SEP] English [SEP]" from the corpus). Hide \(fill.count) tokens of a pair it \
             never saw in training, all at once, and read its output at each [MASK]:
-            """) + "\n\n" + narrator.verbatim(fill.first?.input.joined(separator: " ") ?? "") + "\n\n" + fillLines + "\n\n" + prose("""
+            """) + "\n\n    " + narrator.hanging(fill.first?.input.joined(separator: " ") ?? "", continuation: 4) + "\n\n" + fillLines + "\n\n" + prose("""
             The right token is its first guess at \(rightFirst.count) of \(fill.count) positions and among \
             its five at \(inTopFive.count). It has both sides of each blank to go on, and the other \
             language as well: that is what an encoder trained on masked LM learns to use.
             """) + "\n\n" + figureLine(fillPath)))
 
-        steps.append(PagerStep(title: "Summary", body: prose("""
+        steps.append(PagerStep(title: localized("Summary"), body: prose("""
             - BERT reads WordPiece tokens: common words whole, rare words in ## pieces, Chinese \
             character by character, with [CLS], [SEP], [PAD], [UNK] and [MASK] for special jobs.
             - Masked LM: choose round(15% × length) of the non-special positions, [CLS] and [SEP] \
@@ -265,7 +277,7 @@ struct BertDataLesson {
 
             Try your own sentence:
                 tx mlm --text "…" --seed 1 --out Output/mine.png
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
     }
@@ -282,8 +294,8 @@ struct BertDataLesson {
         func share(_ chosen: Int, _ candidates: Int) -> String {
             formatNumber(Float(chosen * 100) / Float(max(1, candidates)), decimals: 1) + "%"
         }
-        let header = "    " + pad("", to: 26) + pad("tokens", to: 7, alignRight: true) + pad("cand.", to: 7, alignRight: true)
-            + pad("reference", to: 11, alignRight: true) + pad("15% of cand.", to: 14, alignRight: true)
+        let header = "    " + pad("", to: 26) + pad(localized("tokens"), to: 7, alignRight: true) + pad(localized("cand."), to: 7, alignRight: true)
+            + pad(localized("reference"), to: 11, alignRight: true) + pad(localized("15% of cand."), to: 14, alignRight: true)
         let lines = rows.map { row -> String in
             let reference = count(.reference, row.tokens, row.candidates)
             let candidates = count(.candidates, row.tokens, row.candidates)

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import Terminal
 import Transformer
 import Catalog
@@ -22,7 +23,7 @@ struct GPTNumbersLesson {
         let gpt1 = model("gpt-1"), gpt2 = model("gpt2-xl"), gpt3 = model("gpt3-175b")
         let growth2 = Double(gpt2.publishedParameters) / Double(gpt1.publishedParameters)
         let growth3 = Double(gpt3.publishedParameters) / Double(gpt2.publishedParameters)
-        steps.append(PagerStep(title: "From 117 million to 175 billion", body: prose("""
+        steps.append(PagerStep(title: localized("From 117 million to 175 billion"), body: prose("""
             Three years, three GPTs, each far larger than the last: the largest GPT-2 \
             (\(gpt2.publishedLabel)) is \(Self.times(growth2)) GPT-1 (\(gpt1.publishedLabel)), and GPT-3 \
             (\(gpt3.publishedLabel)) is \(Self.times(growth3)) that GPT-2.
@@ -43,7 +44,7 @@ struct GPTNumbersLesson {
             weight matrices and sets it beside the published figure.
             """)))
 
-        steps.append(PagerStep(title: "The configurations and their counts", body: prose("""
+        steps.append(PagerStep(title: localized("The configurations and their counts"), body: prose("""
             Every count below is the sum of the sizes of the model's weight tensors (embeddings, \
             position table, per layer Q/K/V/O and feed-forward weights and biases, layer norms, \
             BERT's token-type table and pooler, an output layer only where it is not shared with \
@@ -57,7 +58,7 @@ struct GPTNumbersLesson {
         func describe(_ m: PublishedModel) -> String {
             let b = ModelSizes.breakdown(m)
             return zip(ModelSizes.Breakdown.categories, [b.embeddings, b.attention, b.feedForward, b.normsAndOther]).map { name, count in
-                "    " + pad(name, to: 24) + pad(g(count), to: 16, alignRight: true) + "  "
+                "    " + pad(ModelSizes.Breakdown.localized(name), to: 24) + pad(g(count), to: 16, alignRight: true) + "  "
                     + pad(formatNumber(Float(Double(count) / Double(b.total) * 100), decimals: 1) + "%", to: 6, alignRight: true)
             }.joined(separator: "\n")
         }
@@ -65,13 +66,13 @@ struct GPTNumbersLesson {
         let shareModels = ["gpt2-small", "bert-base", "gpt2-xl", "gpt3-175b"].map(model)
         let palette: [UInt32] = [0x9ECAE1, 0x4292C6, 0x2171B5, 0x08306B]
         let sharesPath = try figures.write(GroupedBarChart(
-            title: "Where the parameters are",
-            subtitle: "share of each model's parameters, counted from its weight shapes",
-            categories: ModelSizes.Breakdown.categories,
+            title: localized("Where the parameters are"),
+            subtitle: localized("share of each model's parameters, counted from its weight shapes"),
+            categories: ModelSizes.Breakdown.categories.map(ModelSizes.Breakdown.localized),
             series: shareModels.enumerated().map { index, m in
                 .init(name: m.displayName, values: ModelSizes.breakdown(m).shares.map { $0 * 100 }, color: RGB(hex: palette[index]))
-            }, yLabel: "percent of all parameters", valueFormat: "%.0f%%", yRange: 0...100), as: "03-where-parameters-go.png")
-        steps.append(PagerStep(title: "Where the parameters go", body: prose("""
+            }, yLabel: localized("percent of all parameters"), valueFormat: "%.0f%%", yRange: 0...100), as: "03-where-parameters-go.png")
+        steps.append(PagerStep(title: localized("Where the parameters go"), body: prose("""
             GPT-2 small (\(g(small.computedParameters))):
             """) + "\n\n" + describe(small) + "\n\n" + prose("""
             Its token table alone is \(v) × \(d) = \(g(v * d)), \(Self.percent(v * d, of: small.computedParameters)) \
@@ -111,29 +112,35 @@ struct GPTNumbersLesson {
             return (Double(12 * m.layers * m.modelDimension * m.modelDimension + m.vocabularySize * m.modelDimension)
                     / Double(m.computedParameters), context)
         }
-        var acrossFamilies = ""
+        let ruleLead = ruleImprovesWithSize
+            ? localized("Within each family (GPT-2, GPT-3), the larger the model, the better the rule")
+            : localized("The rule is close for every model, though not always closer for a larger one")
+        var ruleConclusion: LocalizedText = """
+            \(ruleLead): what it leaves out (biases, norms, the position table) grows only linearly with d_model, \
+            its main term with the square.
+            """
         if let gpt1 = ruleRatio("GPT-1"), let small = ruleRatio("GPT-3 Small"), gpt1.ratio > small.ratio, small.context > gpt1.context {
-            acrossFamilies = " Across families the position table counts: GPT-3 Small reads \(g(small.context)) positions, "
-                + "GPT-1 only \(g(gpt1.context)), so the rule misses more of GPT-3 Small although it is the larger model."
+            ruleConclusion = """
+                \(ruleLead): what it leaves out (biases, norms, the position table) grows only linearly with d_model, \
+                its main term with the square. Across families the position table counts: GPT-3 Small reads \
+                \(g(small.context)) positions, GPT-1 only \(g(gpt1.context)), so the rule misses more of GPT-3 Small \
+                although it is the larger model.
+                """
         }
-        steps.append(PagerStep(title: "A rule of thumb: 12·L·d² + V·d", body: prose("""
+        steps.append(PagerStep(title: localized("A rule of thumb: 12·L·d² + V·d"), body: prose("""
             Dropping biases, norms and the position table leaves a formula you can do in your head: \
             parameters ≈ 12 · layers · d_model² + vocabulary · d_model.
-            """) + "\n\n" + context.style.bold("    model         counted M     rule M   ratio") + "\n" + ruleRows + "\n\n" + prose("""
-            \(ruleImprovesWithSize
-                ? "Within each family (GPT-2, GPT-3), the larger the model, the better the rule"
-                : "The rule is close for every model, though not always closer for a larger one"): \
-            what it leaves out (biases, norms, the position table) grows only linearly with d_model, \
-            its main term with the square.\(acrossFamilies)
-            """)))
+            """) + "\n\n" + context.style.bold(localized("    model         counted M     rule M   ratio")) + "\n" + ruleRows
+            + "\n\n" + prose(ruleConclusion)))
 
         // Computed vs published.
         let differing = catalog.filter { m in
             m.publishedParameters > 0 && abs(Double(m.computedParameters) / Double(m.publishedParameters) - 1) > 0.015
         }
-        let notes = differing.map { "- \($0.displayName): computed \(ModelSizes.millions($0.computedParameters))M, published \(ModelSizes.millions($0.publishedParameters))M. \($0.notes)" }
+        // The catalog's notes are English text; each is translated whole, as a template of its own.
+        let notes = differing.map { localized("- \($0.displayName): computed \(ModelSizes.millions($0.computedParameters))M, published \(ModelSizes.millions($0.publishedParameters))M. \(LocalizedText(template: $0.notes))") }
             .joined(separator: "\n")
-        steps.append(PagerStep(title: "Why some counts differ from the papers", body: prose("""
+        steps.append(PagerStep(title: localized("Why some counts differ from the papers"), body: prose("""
             Most counts match the published figure to within a percent or two. Where they do not \
             (more than 1.5% apart), the reason is known:
 
@@ -154,17 +161,18 @@ struct GPTNumbersLesson {
         }
         let formatter: @Sendable (Double) -> String = { ModelSizes.short(Int($0.rounded())) }
         let depthPath = try figures.write(ScatterChart(
-            title: "Parameters against depth", subtitle: "computed from the weight shapes; log scale",
-            xLabel: "layers (per stack)", yLabel: "parameters", groups: groups { Double($0.layers) },
+            title: localized("Parameters against depth"), subtitle: localized("computed from the weight shapes; log scale"),
+            xLabel: localized("layers (per stack)"), yLabel: localized("parameters"), groups: groups { Double($0.layers) },
             xScale: .linear, yScale: .log10, valueFormatter: formatter), as: "01-params-vs-layers.png")
         let slopes = ["GPT-2", "GPT-3"].map { family in
             (family, Self.logSlope(catalog.filter { $0.family == family }.map { (Double($0.modelDimension), Double($0.computedParameters)) }))
         }
-        let slopeText = slopes.map { "\($0.0) " + formatNumber(Float($0.1), decimals: 1) }.joined(separator: ", ")
+        // "GPT-2 2.7, GPT-3 2.4": each comma is translated with the list.
+        let slopeText = slopes.map { "\($0.0) " + formatNumber(Float($0.1), decimals: 1) }.reduce("") { $0.isEmpty ? $1 : localized("\($0), \($1)") }
         let widthPath = try figures.write(ScatterChart(
-            title: "Parameters against width",
-            subtitle: "both axes log scale; fitted slope \(slopeText): above 2 (d_model² alone) because depth grows too",
-            xLabel: "d_model", yLabel: "parameters", groups: groups { Double($0.modelDimension) },
+            title: localized("Parameters against width"),
+            subtitle: localized("both axes log scale; fitted slope \(slopeText): above 2 (d_model² alone) because depth grows too"),
+            xLabel: "d_model", yLabel: localized("parameters"), groups: groups { Double($0.modelDimension) },
             xScale: .log10, yScale: .log10, valueFormatter: formatter), as: "02-params-vs-width.png")
         let xl = model("gpt2-xl")
         var factorLines: [String] = []
@@ -174,16 +182,18 @@ struct GPTNumbersLesson {
             let width: Double = ratio * ratio
             let verdict: String
             if max(depth, width) / min(depth, width) < 1.5 {
-                verdict = "Depth and width contribute about equally."
+                verdict = localized("Depth and width contribute about equally.")
             } else {
-                verdict = width > depth ? "Width contributes most." : "Depth contributes most."
+                verdict = width > depth ? localized("Width contributes most.") : localized("Depth contributes most.")
             }
             let depthText = formatNumber(Float(depth), decimals: 1), widthText = formatNumber(Float(width), decimals: 1)
-            let line = "- \(a.displayName) → \(b.displayName): layers \(a.layers) → \(b.layers), ×\(depthText); "
-                + "d_model \(g(a.modelDimension)) → \(g(b.modelDimension)), d² ×\(widthText). \(verdict)"
+            let line = localized("""
+                - \(a.displayName) → \(b.displayName): layers \(a.layers) → \(b.layers), ×\(depthText); \
+                d_model \(g(a.modelDimension)) → \(g(b.modelDimension)), d² ×\(widthText). \(verdict)
+                """)
             factorLines.append(line)
         }
-        steps.append(PagerStep(title: "Depth and width", body: prose("""
+        steps.append(PagerStep(title: localized("Depth and width"), body: prose("""
             Plotted, the families line up. Each layer holds about 12·d², so a model's growth \
             splits into a depth factor (layers) and a width factor (d_model²):
 
@@ -201,7 +211,7 @@ struct GPTNumbersLesson {
                 tx params
                 tx params --model gpt2-medium
             """) + "\n\n" + figureLine(depthPath) + "\n" + figureLine(widthPath)
-            + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            + "\n\n" + narrator.figuresWritten(figures.written)))
 
         return LessonRun(steps: steps, figures: figures.written)
     }
@@ -217,7 +227,7 @@ struct GPTNumbersLesson {
 
     /// 13.18 → "13 times", 1.5 → "1.5 times": a growth factor read aloud.
     static func times(_ factor: Double) -> String {
-        (factor >= 10 ? String(Int(factor.rounded())) : formatNumber(Float(factor), decimals: 1)) + " times"
+        localized("\(factor >= 10 ? String(Int(factor.rounded())) : formatNumber(Float(factor), decimals: 1)) times")
     }
 
     static func percent(_ part: Int, of whole: Int) -> String {

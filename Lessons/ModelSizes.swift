@@ -1,3 +1,4 @@
+import Localization
 import Terminal
 import Transformer
 import Catalog
@@ -12,6 +13,8 @@ public enum ModelSizes {
             [embeddings, attention, feedForward, normsAndOther].map { total > 0 ? Double($0) / Double(total) : 0 }
         }
         public static let categories = ["embeddings", "attention", "feed-forward", "norms, pooler, output"]
+        /// One of `categories` in the current language.
+        public static func localized(_ category: String) -> String { LocalizedText(template: category).localized }
     }
 
     public static func breakdown(_ model: PublishedModel) -> Breakdown {
@@ -64,8 +67,8 @@ public enum ModelSizes {
     /// column, so the ratio can be checked by hand); otherwise short labels ("124.4M", "117M").
     public static func table(_ models: [PublishedModel], style: TerminalStyle, inMillions: Bool = false) -> String {
         // Short headers so the table fits 80 columns (explained in the lesson text).
-        let header = ["model", "L", "d", "h", "d_ff", "vocab", "ctx"]
-            + ["computed", "paper"] + ["ratio"]
+        let header = [localized("model"), "L", "d", "h", "d_ff", localized("vocab"), "ctx"]
+            + [localized("computed"), localized("paper")] + [localized("ratio")]
         let rows: [[String]] = models.map { model in
             let computed = model.computedParameters
             let ratio = model.publishedParameters > 0 ? Double(computed) / Double(model.publishedParameters) : 0
