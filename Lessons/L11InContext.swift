@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import ModelIO
 import TensorCore
 import Terminal
@@ -12,12 +13,15 @@ struct InContextLesson {
 
     /// One task, asked three ways.
     struct Task {
+        /// The English name; `title` is the name in the current language.
         let name: String
         let instruction: String
         let examples: [String]
         let query: String
         /// The answer a person would give (compared with the first word the model writes).
         let expected: String
+
+        var title: LocalizedText { LocalizedText(template: name) }
 
         /// Whether a greedy answer is the expected one (its first word, case and punctuation aside).
         func isRight(_ answer: String) -> Bool {
@@ -39,7 +43,24 @@ struct InContextLesson {
              examples: ["happy => sad", "tall => short", "fast => slow"],
              query: "hot =>", expected: "cold"),
     ]
-    static let shots = [(0, "zero-shot"), (1, "one-shot"), (3, "few-shot")]
+    static let shots: [(Int, LocalizedText)] = [(0, "zero-shot"), (1, "one-shot"), (3, "few-shot")]
+
+    /// A panel's title: the setting and the greedy answer.
+    static func panelTitle(shots: Int, answer: String) -> String {
+        switch shots {
+        case 0: localized("zero-shot: \"\(answer)\"")
+        case 1: localized("one-shot: \"\(answer)\"")
+        default: localized("few-shot: \"\(answer)\"")
+        }
+    }
+
+    /// Sentences joined with a space, or with nothing after a full-width stop (Chinese).
+    static func joinedSentences(_ sentences: [String]) -> String {
+        sentences.reduce("") { text, sentence in
+            guard let last = text.last else { return sentence }
+            return text + ("。！？；".contains(last) ? "" : " ") + sentence
+        }
+    }
 
     /// A token as a learner should see it: spaces as ␣, newlines as ⏎.
     static func visible(_ text: String) -> String {
@@ -51,31 +72,36 @@ struct InContextLesson {
     static func verdict(right: [[Bool]], probability: [[Double]], tasks: [Task], answerTokens: [String]) -> String {
         let gained = right.indices.filter { right[$0].last == true && right[$0].first == false }.count
         let lost = right.indices.filter { right[$0].last == false && right[$0].first == true }.count
-        var text: String
+        var sentences: [String] = []
         if gained == 0 && lost == 0 {
-            text = "So the examples added no right answer beyond zero-shot: every task the model got right with three examples it already got right with none."
+            sentences.append(localized("So the examples added no right answer beyond zero-shot: every task the model got right with three examples it already got right with none."))
         } else if gained > 0 && lost == 0 {
-            text = "So the examples turned \(gained) wrong zero-shot answer\(gained == 1 ? "" : "s") into a right one."
+            sentences.append(gained == 1
+                ? localized("So the examples turned \(gained) wrong zero-shot answer into a right one.")
+                : localized("So the examples turned \(gained) wrong zero-shot answers into a right one."))
         } else {
-            text = "So the examples gained \(gained) right answer\(gained == 1 ? "" : "s") and lost \(lost) against zero-shot."
+            sentences.append(gained == 1
+                ? localized("So the examples gained \(gained) right answer and lost \(lost) against zero-shot.")
+                : localized("So the examples gained \(gained) right answers and lost \(lost) against zero-shot."))
         }
         let changes = tasks.indices.map { t in
-            "p(\(answerTokens[t])) after \"\(tasks[t].query)\" went from "
-                + formatNumber(Float(probability[t].first ?? 0), decimals: 3) + " with no example to "
-                + formatNumber(Float(probability[t].last ?? 0), decimals: 3) + " with three"
+            localized("p(\(answerTokens[t])) after \"\(tasks[t].query)\" went from \(formatNumber(Float(probability[t].first ?? 0), decimals: 3)) with no example to \(formatNumber(Float(probability[t].last ?? 0), decimals: 3)) with three")
         }
-        text += " Greedy decoding hides a subtler change: " + changes.joined(separator: ", and ") + "."
+        sentences.append(changes.count == 2
+            ? localized("Greedy decoding hides a subtler change: \(changes[0]), and \(changes[1]).")
+            : localized("Greedy decoding hides a subtler change: \(changes.joined(separator: ", and "))."))
         let rose = tasks.indices.filter { (probability[$0].last ?? 0) > (probability[$0].first ?? 0) }.count
         if rose == tasks.count {
             let stillWrong = right.contains { $0.last == false }
-            text += " The examples pull the model toward the right answer in every task"
-                + (stillWrong ? ", though not always far enough for greedy decoding to pick it." : ".")
+            sentences.append(stillWrong
+                ? localized("The examples pull the model toward the right answer in every task, though not always far enough for greedy decoding to pick it.")
+                : localized("The examples pull the model toward the right answer in every task."))
         } else if rose == 0 {
-            text += " The examples made the right answer less likely in every task."
+            sentences.append(localized("The examples made the right answer less likely in every task."))
         } else {
-            text += " The examples pulled the model toward the right answer in \(rose) of \(tasks.count) tasks, away from it in the rest."
+            sentences.append(localized("The examples pulled the model toward the right answer in \(rose) of \(tasks.count) tasks, away from it in the rest."))
         }
-        return text
+        return joinedSentences(sentences)
     }
 
     func run() throws -> LessonRun {
@@ -83,7 +109,7 @@ struct InContextLesson {
         let narrator = Narrator(style: context.style)
         let prose = narrator.prose, figureLine = narrator.figureLine
         guard ModelStore.isInstalled(.smollm2) else {
-            return LessonRun(steps: [PagerStep(title: "This lesson needs SmolLM2", body: prose("""
+            return LessonRun(steps: [PagerStep(title: localized("This lesson needs SmolLM2"), body: prose("""
                 In-context learning only shows in a model pre-trained on a lot of text, so this \
                 lesson runs SmolLM2-135M-Instruct, a real 135-million-parameter decoder. It is not \
                 installed in \(ModelStore.directory(of: .smollm2).path). Run ./scripts/fetch-models.sh \
@@ -96,7 +122,7 @@ struct InContextLesson {
         let configuration = model.configuration
         var steps: [PagerStep] = []
 
-        steps.append(PagerStep(title: "Learning from the prompt alone", body: prose("""
+        steps.append(PagerStep(title: localized("Learning from the prompt alone"), body: prose("""
             GPT-3's paper (2020) was titled "Language Models are Few-Shot Learners". It showed that \
             a large enough language model can do a task it was never trained for, if the prompt \
             describes it: with no example (zero-shot), one example (one-shot) or a few (few-shot). \
@@ -143,20 +169,19 @@ struct InContextLesson {
                     next = try greedyTokenID(session.append([next]))
                 }
                 let answer = ((try? model.tokenizer.decode(continuation)) ?? "").trimmingCharacters(in: .whitespaces)
-                sections.append(label + " (\(ids.count) prompt tokens):\n"
+                sections.append(localized("\(label) (\(ids.count) prompt tokens):") + "\n"
                                 + prompt.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ " + $0 }.joined(separator: "\n")
                                 + "\n" + probabilityBars(tokens: names, probabilities: top.map { probabilities[$0] },
                                                          chosen: 0, style: context.style)
-                                + "\n    greedy answer: \"\(answer)\""
-                                + "\n    p(\(firstAnswerToken)), first token of \"\(task.expected)\": "
-                                + formatNumber(Float(probabilities[firstAnswerID]), decimals: 3))
+                                + "\n    " + localized("greedy answer: \"\(answer)\"")
+                                + "\n    " + localized("p(\(firstAnswerToken)), first token of \"\(task.expected)\": \(formatNumber(Float(probabilities[firstAnswerID]), decimals: 3))"))
                 right[taskIndex].append(task.isRight(answer))
                 answerProbability[taskIndex].append(Double(probabilities[firstAnswerID]))
                 if shots == Self.shots.last?.0 { fewShotAnswers.append("\(task.query) \(answer)") }
                 if task.isRight(answer), let index = Self.shots.firstIndex(where: { $0.0 == shots }) { rightCount[index] += 1 }
-                panels.append(BarChart(title: "\(label): \"\(answer)\"", categories: names,
-                                       values: top.map { probabilities[$0] }, xLabel: "next token",
-                                       yLabel: "probability", highlightIndex: 0))
+                panels.append(BarChart(title: Self.panelTitle(shots: shots, answer: answer), categories: names,
+                                       values: top.map { probabilities[$0] }, xLabel: localized("next token"),
+                                       yLabel: localized("probability"), highlightIndex: 0))
             }
             // One probability axis for the three panels, just above the tallest bar: on 0–1 a
             // 0.08 bar would be a sliver; shared, the panels still compare bar for bar.
@@ -164,31 +189,33 @@ struct InContextLesson {
             let top = min(1, max(0.1, (tallest * 10).rounded(.up) / 10))
             for i in panels.indices { panels[i].yRange = 0...top }
             let path = try figures.write(
-                PanelGrid(title: "In-context learning, \(task.name): the 5 most likely next tokens",
+                PanelGrid(title: localized("In-context learning, \(task.title): the 5 most likely next tokens"),
                           columns: 3, panels: panels,
-                          subtitle: "SmolLM2-135M-Instruct, the same weights each time; only the prompt changes (0, 1, 3 examples) · ␣ = space · red: the chosen token (greedy)"),
+                          subtitle: localized("SmolLM2-135M-Instruct, the same weights each time; only the prompt changes (0, 1, 3 examples) · ␣ = space · red: the chosen token (greedy)")),
                 as: String(format: "%02d-%@.png", taskIndex + 1, task.name == "opposites" ? "opposites" : "english-to-french"))
-            steps.append(PagerStep(title: "Task \(taskIndex + 1): \(task.name)", body: prose("""
+            steps.append(PagerStep(title: localized("Task \(taskIndex + 1): \(task.title)"), body: prose("""
                 The prompt grows from the bare instruction to one and then three worked examples; \
                 each time, the model's five most likely next tokens (␣ is a space: most words \
                 start with one) and what greedy decoding writes to the end of the line.
                 """) + "\n\n" + sections.joined(separator: "\n\n") + "\n\n" + figureLine(path)))
         }
 
-        let tally = Self.shots.indices.map { "\(Self.shots[$0].1) \(rightCount[$0]) of \(Self.tasks.count)" }
-            .joined(separator: ", ")
-        let expectedList = Self.tasks.map { "\"\($0.query) \($0.expected)\"" }.joined(separator: " and ")
         let verdict = Self.verdict(right: right, probability: answerProbability, tasks: Self.tasks,
                                    answerTokens: answerToken)
-        steps.append(PagerStep(title: "What changed, and what did not", body: prose("""
+        // Two tasks, three settings: each sentence is one template.
+        let (first, second) = (Self.tasks[0], Self.tasks[1])
+        let tasks = Self.tasks.count, (zero, one, few) = (Self.shots[0].1, Self.shots[1].1, Self.shots[2].1)
+        steps.append(PagerStep(title: localized("What changed, and what did not"), body: prose("""
             Across the three prompts of a task nothing in the model changed: the same weights, \
             the same code. The examples change the input, and attention lets every later token \
-            read them: the query "\(Self.tasks[0].query)" can look back at "=>" lines and copy \
+            read them: the query "\(first.query)" can look back at "=>" lines and copy \
             their format and their kind of answer.
-
-            Did it work here? The answers wanted are \(expectedList). Right greedy answers: \
-            \(tally). With three examples the model wrote \
-            \(fewShotAnswers.map { "\"\($0)\"" }.joined(separator: " and ")). \(verdict)
+            """) + "\n\n" + prose("""
+            Did it work here? The answers wanted are "\(first.query) \(first.expected)" and \
+            "\(second.query) \(second.expected)". Right greedy answers: \(zero) \(rightCount[0]) of \(tasks), \
+            \(one) \(rightCount[1]) of \(tasks), \(few) \(rightCount[2]) of \(tasks). With three examples the \
+            model wrote "\(fewShotAnswers[0])" and "\(fewShotAnswers[1])". \(verdict)
+            """) + "\n" + prose("""
             That is what the GPT-3 paper reports too: few-shot prompting gave small models little, \
             and its gains grew with size, until at 175 billion parameters it came close to models \
             fine-tuned on some tasks. In-context learning is something large models do well, not \
@@ -198,7 +225,7 @@ struct InContextLesson {
             all just the prefix of lesson 0's word-chain game. Instruction tuning, which this \
             model has had, trains a decoder to follow such instructions without examples; a chat \
             model sees them wrapped in its chat template.
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
         return LessonRun(steps: steps, figures: figures.written)
     }
 }

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import TrainedModels
@@ -28,7 +29,7 @@ struct SamplingLesson {
         }
         let prefixText = Self.prefix.joined(separator: " ")
 
-        steps.append(PagerStep(title: "One distribution, many ways to choose", body: prose("""
+        steps.append(PagerStep(title: localized("One distribution, many ways to choose"), body: prose("""
             A language model does not write text; it gives a probability to every possible next \
             token. How one token is chosen from that distribution is a separate decision, made at \
             generation time, with no retraining. The distribution in this lesson is real: the small \
@@ -45,8 +46,7 @@ struct SamplingLesson {
         for temperature: Float in [0.25, 0.5, 1, 2, 4] {
             let reshaped = try softmax(applyTemperature(logits, temperature))
             let top = reshaped[shown[0]]
-            temperatureLines.append("    T = \(pad(String(format: "%.2f", temperature), to: 5)) top token \(String(format: "%.3f", top))   "
-                                    + "entropy \(String(format: "%.2f", entropy(reshaped))) nats")
+            temperatureLines.append("    " + localized("T = \(pad(String(format: "%.2f", temperature), to: 5)) top token \(String(format: "%.3f", top))   entropy \(String(format: "%.2f", entropy(reshaped))) nats"))
         }
         // The near-tie the text describes, and how much mass the tail gets, measured.
         let ranked = rankedTokenIDs(probabilities)
@@ -57,7 +57,7 @@ struct SamplingLesson {
         }
         let topAtQuarter = try softmax(applyTemperature(logits, 0.25))[ranked[0]]
         let (tailAtOne, tailAtFour) = (try tailMass(1), try tailMass(4))
-        steps.append(PagerStep(title: "Temperature: sharper or flatter", body: prose("""
+        steps.append(PagerStep(title: localized("Temperature: sharper or flatter"), body: prose("""
             Temperature divides the logits by T before the softmax: p_i ∝ exp(z_i / T). Below 1 \
             the gaps between logits grow and the favourite takes more of the mass; above 1 they \
             shrink and the distribution flattens toward uniform. As T → 0 sampling becomes greedy.
@@ -75,7 +75,7 @@ struct SamplingLesson {
         let afterK = try topK(probabilities, 3)
         let afterP = try topP(probabilities, 0.6)
         let keptP = afterP.filter { $0 > 0 }.count
-        steps.append(PagerStep(title: "Top-k and top-p: cut the tail", body: prose("""
+        steps.append(PagerStep(title: localized("Top-k and top-p: cut the tail"), body: prose("""
             Even a good model gives a little probability to many bad tokens, and with thousands of \
             them the tail adds up. Top-k keeps only the k most likely tokens and renormalises. \
             With k = 3:
@@ -91,8 +91,8 @@ struct SamplingLesson {
         var sampler = try Sampler(options: options)
         let step = try sampler.sample(logits: logits)
         let figurePath = try figures.write(
-            SamplingFigure(title: "Sampling the next token after \"\(prefixText)\"",
-                           subtitle: "the trained language model (tx train lm) · the 8 most likely tokens · red: the drawn token (sampled, seed \(context.seed))",
+            SamplingFigure(title: localized("Sampling the next token after \"\(prefixText)\""),
+                           subtitle: localized("the trained language model (tx train lm) · the 8 most likely tokens · red: the drawn token (sampled, seed \(context.seed))"),
                            tokens: names, original: shown.map { step.original[$0] }, temperature: 0.7,
                            afterTemperature: shown.map { step.afterTemperature[$0] }, k: 5,
                            afterTopK: shown.map { step.afterTopK[$0] }, p: 0.9,
@@ -104,10 +104,10 @@ struct SamplingLesson {
         let draws = 2000
         for _ in 0..<draws { counts[try counter.sample(logits: logits).id, default: 0] += 1 }
         let frequencyLines = shown.filter { step.final[$0] > 0 }.map { id in
-            "    \(pad(model.vocabulary[id], to: 10)) probability \(String(format: "%.3f", step.final[id]))   "
-                + "drawn \(String(format: "%.3f", Double(counts[id, default: 0]) / Double(draws)))"
+            "    \(pad(model.vocabulary[id], to: 10)) "
+                + localized("probability \(String(format: "%.3f", step.final[id]))   drawn \(String(format: "%.3f", Double(counts[id, default: 0]) / Double(draws)))")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "All three, then a draw", body: prose("""
+        steps.append(PagerStep(title: localized("All three, then a draw"), body: prose("""
             In practice the filters are combined, in this order: temperature, top-k, top-p, then \
             one draw from what is left. With T = 0.7, k = 5, p = 0.9 and seed \(context.seed) the \
             draw gives "\(model.vocabulary[step.id])". In the figure each panel filters the panel \
@@ -119,7 +119,7 @@ struct SamplingLesson {
 
         // Whole texts.
         var texts: [String] = []
-        for (label, strategy) in [("greedy", SamplingStrategy.greedy),
+        for (label, strategy) in [(localized("greedy"), SamplingStrategy.greedy),
                                   ("T = 0.7, top-p 0.9", .sample(SamplingOptions(temperature: 0.7, topP: 0.9, seed: context.seed))),
                                   ("T = 1.5", .sample(SamplingOptions(temperature: 1.5, seed: context.seed)))] {
             var sampler = try Sampler(options: { if case let .sample(o) = strategy { return o } else { return SamplingOptions() } }())
@@ -132,7 +132,7 @@ struct SamplingLesson {
             }
             texts.append("    \(pad(label, to: 20)) \(text.joined(separator: " "))")
         }
-        steps.append(PagerStep(title: "Whole texts", body: prose("""
+        steps.append(PagerStep(title: localized("Whole texts"), body: prose("""
             Starting from "i", three ways to continue:
             """) + "\n\n" + texts.joined(separator: "\n") + "\n\n" + prose("""
             Low temperature and a nucleus keep the text on safe ground; a high temperature lets \
@@ -140,7 +140,7 @@ struct SamplingLesson {
             0.7 and 1 and top-p around 0.9. Try it (one chart per step):
                 tx generate --model lm --text "she" --temperature 1.5 --top-p 0.9 --seed 4 \\
                     --out-dir Output
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
         return LessonRun(steps: steps, figures: figures.written)
     }
 }
