@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import TensorCore
 import Terminal
 import TrainedModels
@@ -65,7 +66,7 @@ struct ChatGPTTrainingLesson {
             return Stage(name: name, model: model, quality: quality, answers: answers, meanReward: try meanReward(answers),
                          kl: klToSFT ? try meanTokenKL(policy: model, reference: sft, answers: answers) : nil)
         }
-        let stages = [try measure("pre-trained", pretrained, klToSFT: false), try measure("SFT", sft, klToSFT: false),
+        let stages = [try measure(localized("pre-trained"), pretrained, klToSFT: false), try measure("SFT", sft, klToSFT: false),
                       try measure("PPO, β = \(ppoRecord["beta"] ?? "?")", ppo, klToSFT: true),
                       try measure("PPO, β = 0", hacked, klToSFT: true)]
         let (base, tuned, optimised, hackedStage) = (stages[0], stages[1], stages[2], stages[3])
@@ -73,17 +74,17 @@ struct ChatGPTTrainingLesson {
 
         // 1. The four stages.
         let diagram = PipelineDiagram(
-            title: "How ChatGPT is trained: four stages, each run here on a small model",
-            subtitle: "a request such as \"cat garden\" asks for a sentence about a cat and a garden",
+            title: localized("How ChatGPT is trained: four stages, each run here on a small model"),
+            subtitle: localized("a request such as \"cat garden\" asks for a sentence about a cat and a garden"),
             stages: [
-                .init(heading: "1 · Pre-training", lines: ["文字接龙 on 3,000 sentences", "predict the next word", "no labels needed", "tx train lm"], color: RGB(hex: 0x4E79A7)),
-                .init(heading: "2 · Supervised fine-tuning", lines: ["\(sftRecord["demonstrations"] ?? "?") demonstrations", "request → a good answer", "same cross-entropy", "tx train sft"], color: RGB(hex: 0x59A14F)),
-                .init(heading: "3 · Reward model", lines: ["labeller compares answers", "SFT body + scalar head", "−log σ(r⁺ − r⁻)", "tx train reward"], color: RGB(hex: 0xF28E2B)),
-                .init(heading: "4 · Reinforcement learning", lines: ["policy samples answers", "reward model scores them", "PPO − β·KL to SFT", "tx train ppo"], color: RGB(hex: 0xE15759)),
+                .init(heading: localized("1 · Pre-training"), lines: [localized("文字接龙 on 3,000 sentences"), localized("predict the next word"), localized("no labels needed"), "tx train lm"], color: RGB(hex: 0x4E79A7)),
+                .init(heading: localized("2 · Supervised fine-tuning"), lines: [localized("\(sftRecord["demonstrations"] ?? "?") demonstrations"), localized("request → a good answer"), localized("same cross-entropy"), "tx train sft"], color: RGB(hex: 0x59A14F)),
+                .init(heading: localized("3 · Reward model"), lines: [localized("labeller compares answers"), localized("SFT body + scalar head"), "−log σ(r⁺ − r⁻)", "tx train reward"], color: RGB(hex: 0xF28E2B)),
+                .init(heading: localized("4 · Reinforcement learning"), lines: [localized("policy samples answers"), localized("reward model scores them"), localized("PPO − β·KL to SFT"), "tx train ppo"], color: RGB(hex: 0xE15759)),
             ],
-            arrowLabels: ["weights", "weights", "scores"])
+            arrowLabels: [localized("weights"), localized("weights"), localized("scores")])
         let diagramPath = try figures.write(diagram, as: "01-four-stages.png")
-        steps.append(PagerStep(title: "From 文字接龙 to a chat model", body: prose("""
+        steps.append(PagerStep(title: localized("From 文字接龙 to a chat model"), body: prose("""
             Lesson 0's model plays 文字接龙: given some words, it guesses the next one. Trained on \
             enough text that game makes a foundation model, but not an assistant: asked a question, \
             it continues the text in any way that is plausible, which may be an answer, another \
@@ -109,14 +110,16 @@ struct ChatGPTTrainingLesson {
         let request = ChatRequest(object: "cat", place: "garden")
         let exampleLines = examples.map { example -> String in
             let judgement = labeller.judge(example.words, finished: example.finished, for: request)
-            let notes = [judgement.mentionsObject ? "object ✓" : "object ✗", judgement.mentionsPlace ? "place ✓" : "place ✗",
-                         judgement.complete ? "complete ✓" : "complete ✗", judgement.repetitive ? "repeats ✗" : "no repeats ✓"]
+            let notes = [judgement.mentionsObject ? localized("object ✓") : localized("object ✗"),
+                         judgement.mentionsPlace ? localized("place ✓") : localized("place ✗"),
+                         judgement.complete ? localized("complete ✓") : localized("complete ✗"),
+                         judgement.repetitive ? localized("repeats ✗") : localized("no repeats ✓")]
             // Two lines per answer, so the table fits an 80-column terminal.
             return "    \(String(format: "%.1f", judgement.quality))  \(example.words.joined(separator: " "))\n"
                 + "         " + notes.joined(separator: " · ")
         }.joined(separator: "\n")
         let oneApart = labeller.probabilityOfPreferringFirst(1, 0.5)
-        steps.append(PagerStep(title: "A labeller with a hidden taste", body: prose("""
+        steps.append(PagerStep(title: localized("A labeller with a hidden taste"), body: prose("""
             The labeller's rule: an answer that is not a complete sentence of the corpus, or that \
             repeats a word (other than "the", "a", "an"), is worth 0; otherwise it earns half a \
             point for naming the requested object and half for the requested place. For the \
@@ -131,7 +134,7 @@ struct ChatGPTTrainingLesson {
             """)))
 
         // 3. Stage 1: the pre-trained model.
-        steps.append(PagerStep(title: "Stage 1: the pre-trained model plays 文字接龙", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 1: the pre-trained model plays 文字接龙"), body: prose("""
             The language model of lessons 0 and 12 (tx train lm) has read \
             3,000 corpus sentences and nothing else. It reads a request as "<s> cat garden <s>" \
             and continues. It writes fluent sentences (\(percent(base.quality.completeShare)) of its \
@@ -144,11 +147,11 @@ struct ChatGPTTrainingLesson {
         // 4. Stage 2: SFT.
         let sftLosses = decodeList(sftRecord["losses"]) ?? []
         let lossPath = try figures.write(LineChart(
-            title: "Stage 2: supervised fine-tuning loss",
-            xLabel: "step", yLabel: "cross-entropy on the answer's words (nats)",
-            series: [.init(name: "training batch", points: sftLosses.enumerated().map { (x: Double($0.offset + 1), y: $0.element) },
+            title: localized("Stage 2: supervised fine-tuning loss"),
+            xLabel: localized("step"), yLabel: localized("cross-entropy on the answer's words (nats)"),
+            series: [.init(name: localized("training batch"), points: sftLosses.enumerated().map { (x: Double($0.offset + 1), y: $0.element) },
                            color: RGB(hex: 0x59A14F), showMarkers: false, lineWidth: 1.5)],
-            subtitle: "\(sftRecord["demonstrations"] ?? "?") demonstrations written by the labeller's rule · \(sftLosses.count) steps, \(sftRecord["batchSize"] ?? "?") demonstrations per step"),
+            subtitle: localized("\(sftRecord["demonstrations"] ?? "?") demonstrations written by the labeller's rule · \(sftLosses.count) steps, \(sftRecord["batchSize"] ?? "?") demonstrations per step")),
             as: "02-sft-loss.png")
         let prefix = ["she", "saw", "a"]
         let before = try pretrained.nextTokenProbabilities(request, answerSoFar: prefix)
@@ -156,14 +159,14 @@ struct ChatGPTTrainingLesson {
         let objectNouns = ChatTask.objects.map(\.noun).filter { pretrained.vocabulary.contains($0) }
         let objectIDs = objectNouns.map { pretrained.languageModel.ids([$0])[0] }
         let distributionPath = try figures.write(GroupedBarChart(
-            title: "The next word after \"\(prefix.joined(separator: " "))\", asked for \"\(request)\"",
-            subtitle: "probability of each object word, before and after fine-tuning",
+            title: localized("The next word after \"\(prefix.joined(separator: " "))\", asked for \"\(request)\""),
+            subtitle: localized("probability of each object word, before and after fine-tuning"),
             categories: objectNouns,
-            series: [.init(name: "pre-trained", values: objectIDs.map { Double(before[$0]) * 100 }, color: RGB(hex: 0x4E79A7)),
-                     .init(name: "after SFT", values: objectIDs.map { Double(after[$0]) * 100 }, color: RGB(hex: 0x59A14F))],
-            yLabel: "probability", valueFormat: "%.0f%%"), as: "03-sft-next-word.png")
+            series: [.init(name: localized("pre-trained"), values: objectIDs.map { Double(before[$0]) * 100 }, color: RGB(hex: 0x4E79A7)),
+                     .init(name: localized("after SFT"), values: objectIDs.map { Double(after[$0]) * 100 }, color: RGB(hex: 0x59A14F))],
+            yLabel: localized("probability"), valueFormat: "%.0f%%"), as: "03-sft-next-word.png")
         let catIndex = objectNouns.firstIndex(of: request.object) ?? 0
-        steps.append(PagerStep(title: "Stage 2: a teacher shows good answers (SFT)", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 2: a teacher shows good answers (SFT)"), body: prose("""
             The labeller writes \(sftRecord["demonstrations"] ?? "?") demonstrations, a good answer \
             for each of the training requests in turn, and the model is trained on them with the \
             same cross-entropy as in pre-training, counting only the answer's words. The loss fell \
@@ -191,18 +194,18 @@ struct ChatGPTTrainingLesson {
             }
         }
         let trainingPath = try figures.write(PanelGrid(
-            title: "Stage 3: training the reward model on the labeller's comparisons",
+            title: localized("Stage 3: training the reward model on the labeller's comparisons"),
             columns: 2,
             panels: [
-                LineChart(title: "Bradley–Terry loss", xLabel: "step", yLabel: "−log σ(r⁺ − r⁻)",
-                          series: [.init(name: "batch", points: smoothed(rewardLosses, window: 1), color: RGB(hex: 0xBAB0AC), showMarkers: false, lineWidth: 1),
-                                   .init(name: "mean of 10", points: smoothed(rewardLosses), color: RGB(hex: 0xF28E2B), showMarkers: false, lineWidth: 2)],
+                LineChart(title: localized("Bradley–Terry loss"), xLabel: localized("step"), yLabel: "−log σ(r⁺ − r⁻)",
+                          series: [.init(name: localized("batch"), points: smoothed(rewardLosses, window: 1), color: RGB(hex: 0xBAB0AC), showMarkers: false, lineWidth: 1),
+                                   .init(name: localized("mean of 10"), points: smoothed(rewardLosses), color: RGB(hex: 0xF28E2B), showMarkers: false, lineWidth: 2)],
                           plotSize: Size(width: 420, height: 280)),
-                LineChart(title: "agreement with the labeller", xLabel: "step", yLabel: "share of the batch's pairs",
-                          series: [.init(name: "batch", points: smoothed(batchAccuracies, window: 1), color: RGB(hex: 0xBAB0AC), showMarkers: false, lineWidth: 1),
-                                   .init(name: "mean of 10", points: smoothed(batchAccuracies), color: RGB(hex: 0xF28E2B), showMarkers: false, lineWidth: 2)],
+                LineChart(title: localized("agreement with the labeller"), xLabel: localized("step"), yLabel: localized("share of the batch's pairs"),
+                          series: [.init(name: localized("batch"), points: smoothed(batchAccuracies, window: 1), color: RGB(hex: 0xBAB0AC), showMarkers: false, lineWidth: 1),
+                                   .init(name: localized("mean of 10"), points: smoothed(batchAccuracies), color: RGB(hex: 0xF28E2B), showMarkers: false, lineWidth: 2)],
                           yRange: 0...1, plotSize: Size(width: 420, height: 280)),
-            ], subtitle: "\(rewardRecord["trainingPairs"].flatMap { Int($0) }.map(narrator.grouped) ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps"),
+            ], subtitle: localized("\(rewardRecord["trainingPairs"].flatMap { Int($0) }.map(narrator.grouped) ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps")),
             as: "04-reward-model-training.png")
         // The held-out pairs `tx train reward` measured (same seeds), recomputed from the shipped weights.
         let trainingSeed = UInt64(rewardRecord["seed"] ?? "") ?? RewardModelOptions().seed
@@ -220,26 +223,26 @@ struct ChatGPTTrainingLesson {
             return counts.map { $0 / Double(max(scores.count, 1)) * 100 }
         }
         let histogramPath = try figures.write(GroupedBarChart(
-            title: "Reward-model scores of the answers the labeller preferred and rejected",
-            subtitle: "\(narrator.grouped(accuracy.pairs)) pairs of SFT answers to held-out requests · the reward model ranks \(percent(accuracy.rewardModel)) of them as the labeller did",
+            title: localized("Reward-model scores of the answers the labeller preferred and rejected"),
+            subtitle: localized("\(narrator.grouped(accuracy.pairs)) pairs of SFT answers to held-out requests · the reward model ranks \(percent(accuracy.rewardModel)) of them as the labeller did"),
             // A real minus sign, as on every axis the figures number themselves.
             categories: (0..<binCount).map {
                 String(format: "%.1f", low + (Double($0) + 0.5) * width).replacingOccurrences(of: "-", with: "−")
             },
-            series: [.init(name: "preferred", values: histogram(measured.preferredScores), color: RGB(hex: 0x59A14F)),
-                     .init(name: "rejected", values: histogram(measured.rejectedScores), color: RGB(hex: 0xF28E2B))],
-            yLabel: "share of answers", valueFormat: "%.0f%%", xLabel: "reward (bin centre)"),
+            series: [.init(name: localized("preferred"), values: histogram(measured.preferredScores), color: RGB(hex: 0x59A14F)),
+                     .init(name: localized("rejected"), values: histogram(measured.rejectedScores), color: RGB(hex: 0xF28E2B))],
+            yLabel: localized("share of answers"), valueFormat: "%.0f%%", xLabel: localized("reward (bin centre)")),
             as: "05-reward-scores.png")
         let rewardOptions = RewardModelOptions()
         let k = rewardOptions.answersPerRequest, pairsPerGroup = k * (k - 1) / 2
         let trainingPairCount = rewardOptions.trainingRounds * ChatTask.trainingRequests.count * pairsPerGroup
-        steps.append(PagerStep(title: "Stage 3: a model that imitates the labeller", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 3: a model that imitates the labeller"), body: prose("""
             People cannot rate millions of answers, so a reward model learns to imitate them. In \
             each round the SFT model answers every training request \(k) times and the labeller \
             compares every pair of those \(k) answers, \(k)·\(k - 1)/2 = \(pairsPerGroup) pairs (it only \
             judges, it writes nothing). \(rewardOptions.trainingRounds) rounds × \
             \(ChatTask.trainingRequests.count) requests × \(pairsPerGroup) pairs = \
-            \(narrator.grouped(trainingPairCount)) ranked pairs\(rewardRecord["trainingPairs"].map { $0 == String(trainingPairCount) ? "" : " (the shipped model's record says \($0))" } ?? ""). The reward model is the SFT model with its output layer replaced by a \
+            \(narrator.grouped(trainingPairCount)) ranked pairs\(rewardRecord["trainingPairs"].map { $0 == String(trainingPairCount) ? "" : localized(" (the shipped model's record says \($0))") } ?? ""). The reward model is the SFT model with its output layer replaced by a \
             single number read at the last token, trained with the Bradley–Terry loss \
             −log σ(r(preferred) − r(rejected)): only the difference of two scores matters.
 
@@ -257,18 +260,18 @@ struct ChatGPTTrainingLesson {
         func history(_ record: [String: String], _ key: String) -> [Double] { decodeList(record[key]) ?? [] }
         let beta = ppoRecord["beta"] ?? "?"
         func curves(_ key: String, title: String, yLabel: String, scale: Double = 1) -> LineChart {
-            LineChart(title: title, xLabel: "PPO update", yLabel: yLabel,
+            LineChart(title: title, xLabel: localized("PPO update"), yLabel: yLabel,
                       series: [.init(name: "β = \(beta)", points: smoothed(history(ppoRecord, key).map { $0 * scale }), color: RGB(hex: 0x4E79A7), showMarkers: false, lineWidth: 2),
                                .init(name: "β = 0", points: smoothed(history(hackedRecord, key).map { $0 * scale }), color: RGB(hex: 0xE15759), showMarkers: false, lineWidth: 2)],
                       plotSize: Size(width: 360, height: 260))
         }
         let curvesPath = try figures.write(PanelGrid(
-            title: "Stage 4: PPO against the reward model, with and without the KL penalty",
+            title: localized("Stage 4: PPO against the reward model, with and without the KL penalty"),
             columns: 3,
-            panels: [curves("historyReward", title: "reward-model score", yLabel: "mean reward"),
-                     curves("historyQuality", title: "true quality (the labeller)", yLabel: "mean quality (%)", scale: 100),
-                     curves("historyKL", title: "KL(policy ‖ SFT) per token", yLabel: "nats")],
-            subtitle: "answers sampled during training, mean of 10 updates · the labeller's rule is measured, never trained on"),
+            panels: [curves("historyReward", title: localized("reward-model score"), yLabel: localized("mean reward")),
+                     curves("historyQuality", title: localized("true quality (the labeller)"), yLabel: localized("mean quality (%)"), scale: 100),
+                     curves("historyKL", title: localized("KL(policy ‖ SFT) per token"), yLabel: localized("nats"))],
+            subtitle: localized("answers sampled during training, mean of 10 updates · the labeller's rule is measured, never trained on")),
             as: "06-ppo-curves.png")
         let ppoRewards = history(ppoRecord, "historyReward"), hackedRewards = history(hackedRecord, "historyReward")
         let ppoQuality = history(ppoRecord, "historyQuality"), hackedQuality = history(hackedRecord, "historyQuality")
@@ -282,7 +285,7 @@ struct ChatGPTTrainingLesson {
             && hackedStage.quality.meanQuality < optimised.quality.meanQuality
             && abs(hackedStage.meanReward - optimised.meanReward) < 0.5
         let ppoOptions = PPOOptions()
-        steps.append(PagerStep(title: "Stage 4: reinforcement learning with PPO", body: prose("""
+        steps.append(PagerStep(title: localized("Stage 4: reinforcement learning with PPO"), body: prose("""
             Now the model (the policy) learns from its own answers. Each update it answers \
             \(ppoOptions.requestsPerStep) training requests \(ppoOptions.answersPerRequest) times; \
             the reward model scores every answer; an answer's advantage is its score minus the mean \
@@ -318,10 +321,9 @@ struct ChatGPTTrainingLesson {
             // Two lines per answer, so the table fits an 80-column terminal.
             return "    \(pad(answer.request.description, to: 14)) \(truncate(answer.text, to: 60))\n"
                 + String(repeating: " ", count: 19)
-                + String(format: "reward %+.2f  quality %.1f", hackedScores[index],
-                         labeller.quality(of: answer.words, finished: answer.finished, for: answer.request))
+                + localized("reward \(String(format: "%+.2f", hackedScores[index]))  quality \(String(format: "%.1f", labeller.quality(of: answer.words, finished: answer.finished, for: answer.request)))")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "Without the KL penalty: reward hacking", body: prose("""
+        steps.append(PagerStep(title: localized("Without the KL penalty: reward hacking"), body: prose("""
             The reward model is only an imitation of the labeller, and a good one only on the kind \
             of answers it was trained on. With β = 0 nothing keeps the policy near those answers. \
             Over \(hackedRewards.count) updates its reward rose from \(String(format: "%+.2f", hackedStart.reward)) \
@@ -334,13 +336,18 @@ struct ChatGPTTrainingLesson {
             but have true quality \(percent(hackedStage.quality.meanQuality)), at a KL of \
             \(String(format: "%.2f", hackedStage.kl ?? .nan)) nats per token from SFT. The answers it \
             writes that the reward model rates highest but the labeller does not like:
-            """) + "\n\n" + hackedLines + "\n\n" + prose("""
-            \(hackingShown
-                ? "The policy found some of what the reward model over-rewards: its true quality fell back from its best while the reward kept rising, and on the held-out requests it stays below the policy with the KL term although the reward model rates the two alike."
-                : "In this run the policy without the penalty did not end worse than the one with it; the gap between reward and true quality is the warning sign to watch.") \
+            """) + "\n\n" + hackedLines + "\n\n" + (hackingShown ? prose("""
+            The policy found some of what the reward model over-rewards: its true quality fell back \
+            from its best while the reward kept rising, and on the held-out requests it stays below \
+            the policy with the KL term although the reward model rates the two alike. \
             This is why InstructGPT keeps the KL term: it trades a little reward for staying where \
             the reward model can be trusted.
-            """)))
+            """) : prose("""
+            In this run the policy without the penalty did not end worse than the one with it; the \
+            gap between reward and true quality is the warning sign to watch. \
+            This is why InstructGPT keeps the KL term: it trades a little reward for staying where \
+            the reward model can be trusted.
+            """))))
 
         // 8. The answers, stage by stage.
         var generator = SeededGenerator(seed: context.seed &+ 13)
@@ -354,12 +361,14 @@ struct ChatGPTTrainingLesson {
             }
         }
         let summary = stages.map { stage in
-            "    \(pad(stage.name, to: 14)) true quality \(pad(percent(stage.quality.meanQuality), to: 4, alignRight: true))  "
-                + "perfect \(pad(percent(stage.quality.perfectShare), to: 4, alignRight: true))  "
-                + "reward \(String(format: "%+.2f", stage.meanReward))"
+            "    " + localized("""
+                \(pad(stage.name, to: 14)) true quality \(pad(percent(stage.quality.meanQuality), to: 4, alignRight: true))  \
+                perfect \(pad(percent(stage.quality.perfectShare), to: 4, alignRight: true))  \
+                reward \(String(format: "%+.2f", stage.meanReward))
+                """)
                 + (stage.kl.map { String(format: "  KL %.3f", $0) } ?? "")
         }.joined(separator: "\n")
-        steps.append(PagerStep(title: "One request, four models", body: prose("""
+        steps.append(PagerStep(title: localized("One request, four models"), body: prose("""
             One sampled answer per stage (seed \(context.seed)) to three requests, with the labeller's \
             true quality; the first two requests are held out:
             """) + "\n\n" + tableLines.joined(separator: "\n") + "\n\n" + prose("""
@@ -367,7 +376,7 @@ struct ChatGPTTrainingLesson {
             """) + "\n\n" + summary))
 
         // 9. Back to lesson 0 and lesson 11.
-        steps.append(PagerStep(title: "Still 文字接龙", body: prose("""
+        steps.append(PagerStep(title: localized("Still 文字接龙"), body: prose("""
             Every model in this lesson does exactly what lesson 0's model does: read the words so \
             far, give every word a probability, append one, repeat. Fine-tuning and reinforcement \
             learning change no part of that loop, only the probabilities: after SFT, "\(request.object)" \
@@ -386,7 +395,7 @@ struct ChatGPTTrainingLesson {
                 tx lesson 13 --models Output
             One answer of the PPO policy, word by word:
                 tx generate --model ppo --text "dog park"
-            """) + "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")))
+            """) + "\n\n" + narrator.figuresWritten(figures.written)))
         return LessonRun(steps: steps, figures: figures.written)
     }
 }
