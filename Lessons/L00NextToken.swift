@@ -69,7 +69,7 @@ struct NextTokenLesson {
                          subtitle: localized("the trained language model (tx train lm) · the 5 most likely next tokens · red: the chosen token (greedy: the most likely)"),
                          xLabel: localized("next token"), yLabel: localized("probability"), highlightIndex: 0),
                 as: String(format: "%02d-step-%d.png", stepNumber, stepNumber))
-            loopTexts.append("\(tokens.joined(separator: " ")) → ?\n"
+            loopTexts.append(localized("\(tokens.joined(separator: " ")) → ?") + "\n"
                              + probabilityBars(tokens: names, probabilities: ranked.map { probabilities[$0] },
                                                chosen: 0, style: context.style)
                              + "\n" + figureLine(path))

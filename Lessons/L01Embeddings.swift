@@ -115,7 +115,8 @@ struct EmbeddingsLesson {
             }.count
             var tokenText = ""
             for sentence in EmbeddingsLesson.sentences {
-                tokenText += style.bold(sentence) + "\n" + pieceTable(model.tokenize(sentence), model.encode(sentence)) + "\n\n"
+                // Indented: the sentence is data, like the table under it.
+                tokenText += "    " + style.bold(sentence) + "\n" + pieceTable(model.tokenize(sentence), model.encode(sentence)) + "\n\n"
             }
             let rare = ["tokenization", "unbelievably", "transformers", "embeddings"].map { word in
                 "    \(word) → " + model.tokenizer.tokenize(word).joined(separator: " ")
