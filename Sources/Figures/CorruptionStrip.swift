@@ -87,9 +87,9 @@ public struct CorruptionStrip: Chart, Sendable {
 
     static func legendText(for kind: Kind) -> String {
         switch kind {
-        case .mask: return "replaced by [MASK]"
-        case .random: return "replaced by a random token"
-        case .kept: return "chosen, left as it was"
+        case .mask: return localized("replaced by [MASK]")
+        case .random: return localized("replaced by a random token")
+        case .kept: return localized("chosen, left as it was")
         }
     }
 
