@@ -79,9 +79,9 @@ public struct CorruptionStrip: Chart, Sendable {
     /// The tag under a chosen input box and in the legend.
     public static func tag(for kind: Kind) -> String {
         switch kind {
-        case .mask: return "MASK"
-        case .random: return "RAND"
-        case .kept: return "KEEP"
+        case .mask: return localized("MASK")
+        case .random: return localized("RAND")
+        case .kept: return localized("KEEP")
         }
     }
 

@@ -59,6 +59,14 @@ struct ChineseLessonsTests {
         // The figures carry Chinese titles that render with every glyph, and their text stays
         // on the canvas with no two labels colliding.
         for fault in figureLayoutFaults(log) { Issue.record("lesson \(number) in Chinese: \(fault)") }
+        // A vertical label with Chinese in it stacks the characters upright; Latin letters, digits
+        // and brackets beside them are laid out of place by Pango, so such labels are all Chinese.
+        for entry in log.entries {
+            for text in entry.texts where isVertical(text) && text.text.contains(where: isChinese) {
+                #expect(text.text.allSatisfy { isChinese($0) || $0 == " " },
+                        "lesson \(number), \((entry.path as NSString).lastPathComponent): vertical label \"\(text.text)\"")
+            }
+        }
         for figure in chinese.figures {
             let bytes = try #require(FileManager.default.contents(atPath: figure))
             let title = try #require(pngTitle([UInt8](bytes)), "\(figure) has no title")
@@ -140,4 +148,11 @@ private func removingEnclosed(_ text: String, open: String, close: String) -> St
 func onlyRequestedLessons(_ number: Int) -> Bool {
     guard let list = ProcessInfo.processInfo.environment["TX_TEST_LESSONS"], !list.isEmpty else { return true }
     return list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.contains(number)
+}
+
+/// True when a label runs up or down the figure rather than across it.
+func isVertical(_ text: DrawnText) -> Bool {
+    guard text.corners.count == 4 else { return false }
+    let dx = text.corners[1].x - text.corners[0].x, dy = text.corners[1].y - text.corners[0].y
+    return abs(dy) > abs(dx)
 }
