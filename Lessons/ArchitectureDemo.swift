@@ -268,6 +268,45 @@ public struct ArchitectureDemo: Sendable {
                          hidden: first.hiddenKeys)
     }
 
+    /// Where one written English word looks in the source.
+    public struct Alignment: Sendable, Equatable {
+        /// The word the decoder writes at this position.
+        public var written: String
+        /// The decoder input at that position: the label of its row in the figures.
+        public var row: String
+        /// The source character with the largest cross-attention weight, and that weight.
+        public var strongest: String
+        public var weight: Float
+    }
+
+    /// For each decoder position, the source token its cross-attention weights most, in the last
+    /// cross-attention layer with the heads averaged (the map the comparison figure shows). Row i
+    /// of the decoder reads input i and writes input i + 1, so the last row (which writes the end
+    /// of the sentence) has no word here.
+    public func crossAlignment() -> [Alignment] {
+        guard let map = layerMaps(trace(.encoderDecoder), kind: .cross, label: "").last else { return [] }
+        return map.values.indices.dropLast().compactMap { row in
+            guard row + 1 < decoderInputTokens.count, let best = map.values[row].indices.max(by: { map.values[row][$0] < map.values[row][$1] })
+            else { return nil }
+            return Alignment(written: decoderInputTokens[row + 1], row: map.rowLabels[row],
+                             strongest: map.columnLabels[best], weight: map.values[row][best])
+        }
+    }
+
+    /// In the encoder-only model's last layer (heads averaged), the share of attention that the
+    /// tokens of the second segment (the English sentence, without its [SEP]) give to the first
+    /// segment's tokens (the Chinese sentence, without [CLS] and [SEP]): how much English looks
+    /// across the separator. nil when the input has no second segment.
+    public func englishAttentionOnChinese() -> Float? {
+        guard let map = layerMaps(trace(.encoder), kind: .encoderSelf, label: "").last else { return nil }
+        let separators = encoderOnlyTokens.indices.filter { encoderOnlyTokens[$0] == "[SEP]" }
+        guard separators.count >= 2 else { return nil }
+        let chinese = 1..<separators[0], english = (separators[0] + 1)..<separators[1]
+        guard !english.isEmpty, !chinese.isEmpty else { return nil }
+        let shares = english.map { row in chinese.map { map.values[row][$0] }.reduce(0, +) }
+        return shares.reduce(0, +) / Float(shares.count)
+    }
+
     public func describe(_ kind: AttentionKind) -> String { Self.describe(kind) }
 
     public static func describe(_ kind: AttentionKind) -> String {

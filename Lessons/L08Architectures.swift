@@ -100,20 +100,42 @@ struct ArchitecturesLesson {
 
         // The comparison figure.
         let comparisonPath = try figures.write(demo.comparison(), as: "01-comparison.png")
+        // The alignment claims are read off the same maps the figure draws.
+        let alignment = demo.crossAlignment()
+        let translations: [(word: String, characters: String)] = [("yesterday", "昨天"), ("garden", "花园"), ("cat", "猫")]
+        let checked = translations.compactMap { pair in alignment.first { $0.written == pair.word }.map { (pair, $0) } }
+        let onTranslation = checked.filter { pair, found in pair.characters.contains(found.strongest) }.count
+        let writtenWidth = max(displayWidth(localized("writes")), alignment.map { displayWidth($0.written) }.max() ?? 0)
+        let rowWidth = max(displayWidth(localized("row (reads)")), alignment.map { displayWidth($0.row) }.max() ?? 0)
+        let alignmentTable = (["    " + pad(localized("writes"), to: writtenWidth + 2) + pad(localized("row (reads)"), to: rowWidth + 2)
+                                + localized("looks most at")]
+            + alignment.map { "    " + pad($0.written, to: writtenWidth + 2) + pad($0.row, to: rowWidth + 2)
+                + $0.strongest + "  " + formatNumber($0.weight) }).joined(separator: "\n")
+        // The three words are written into the sentences (not interpolated) so that each language
+        // can list them in its own way; `translations` above is the list they are checked against.
+        let verdict: LocalizedText = onTranslation == checked.count
+            ? "All \(checked.count) of \"yesterday\", \"garden\" and \"cat\" look hardest at a character of their own translation (昨天, 花园, 猫), although the two word orders differ."
+            : "\(onTranslation) of the \(checked.count) words \"yesterday\", \"garden\" and \"cat\" look hardest at a character of their own translation (昨天, 花园, 猫)."
+        let bertShare = demo.englishAttentionOnChinese()
         steps.append(PagerStep(title: localized("Side by side"), body: prose("""
             The figure puts the three next to each other: the block diagram (the encoder layer has \
             one attention, the decoder layer of an encoder–decoder has two), the masks, and the \
-            attention maps of the trained models, averaged over heads. In the decoders' maps \
-            everything above the diagonal is exactly zero, whatever the weights: the mask \
-            guarantees it.
+            attention maps of the trained models, averaged over heads. In the decoders' maps every \
+            cell above the diagonal is hatched: the mask hides those keys, whatever the weights.
 
-            Training is what gives the rest its shape. In the translator's cross-attention, each \
-            English word being written looks at the Chinese characters it translates: "yesterday" \
-            at 昨天, "garden" at 花园, "cat" at 猫, even though the two word orders differ. In the \
-            tiny BERT's map, English tokens look across the [SEP] at their Chinese counterparts: \
-            that is how it recovers a hidden word from the other language. (Untrained models give \
-            noise here: add --weights random to tx compare to see it.)
-            """) + "\n\n" + figureLine(comparisonPath)))
+            Training is what gives the rest its shape. The maps label each decoder row by the word \
+            it reads, and a decoder position reads one word and writes the next: the row \
+            "\(alignment.first { $0.written == "yesterday" }?.row ?? "garden")" is where \
+            "yesterday" is written. For each written word, the source character the translator's \
+            cross-attention weights most (the figure's last cross-attention map):
+            """) + "\n\n" + alignmentTable + "\n\n" + prose(verdict)
+            + (bertShare.map { share in "\n\n" + prose("""
+                In the tiny BERT's map, the English tokens give \(formatNumber(share * 100, decimals: 0))% of \
+                their attention, on average, to the Chinese sentence across the [SEP]: that is where it \
+                can find a hidden word's translation. (Untrained models give noise here: add \
+                --weights random to tx compare to see it.)
+                """) } ?? "")
+            + "\n\n" + figureLine(comparisonPath)))
 
         // Model views.
         var viewPaths: [String] = []

@@ -21,6 +21,42 @@ struct LessonsEightToElevenFixTests {
         #expect(masks.contains("lower-cases every word, so \"I\" is \"i\""))
     }
 
+    /// The alignment table and both sentences after it are read off the translator's last
+    /// cross-attention layer and the tiny BERT's last layer, recomputed here from the traces.
+    @Test func lessonEightAlignmentFollowsTheCrossAttention() throws {
+        let run = try LessonCatalog.lookup("architectures").run(LessonContext(seed: 7, outputRoot: folder()))
+        let body = try #require(run.steps.first { $0.title == "Side by side" }).body
+        let demo = try ArchitectureDemo(trainedOn: ArchitecturesLesson.source, target: ArchitecturesLesson.target)
+        let cross = demo.trace(.encoderDecoder).entries(kind: .cross)
+        let lastLayer = try #require(cross.map(\.layer).max())
+        let heads = cross.filter { $0.layer == lastLayer }
+        let input = demo.decoderInputTokens
+        var onTranslation = 0
+        for (word, characters) in [("yesterday", "昨天"), ("garden", "花园"), ("cat", "猫")] {
+            // The row that writes `word` reads the token before it.
+            let row = try #require(input.firstIndex(of: word)) - 1
+            let mean = demo.sourceTokens.indices.map { key in heads.map { $0.weights[row][key] }.reduce(0, +) / Float(heads.count) }
+            let best = try #require(mean.indices.max { mean[$0] < mean[$1] })
+            let line = "\(word)  " + String(repeating: " ", count: 9 - word.count) + input[row]
+            #expect(body.contains(line), "\(word) is written by the row \(input[row])")
+            #expect(body.contains(line + String(repeating: " ", count: 13 - input[row].count) + demo.sourceTokens[best] + "  " + formatNumber(mean[best])))
+            if characters.contains(demo.sourceTokens[best]) { onTranslation += 1 }
+        }
+        #expect(flat(body).contains("the row \"\(input[input.firstIndex(of: "yesterday")! - 1])\" is where \"yesterday\" is written"))
+        #expect(flat(body).contains(onTranslation == 3 ? "All 3 of" : "\(onTranslation) of the 3 words"))
+        // The BERT share: English rows' weight on the Chinese segment, last layer, heads averaged.
+        let bert = demo.trace(.encoder).entries(kind: .encoderSelf)
+        let bertLast = bert.filter { $0.layer == bert.map(\.layer).max()! }
+        let tokens = demo.encoderOnlyTokens
+        let separators = tokens.indices.filter { tokens[$0] == "[SEP]" }
+        let english = (separators[0] + 1)..<separators[1], chinese = 1..<separators[0]
+        let share = english.map { row in
+            chinese.map { key in bertLast.map { $0.weights[row][key] }.reduce(0, +) / Float(bertLast.count) }.reduce(0, +)
+        }.reduce(0, +) / Float(english.count)
+        #expect(share > 0.05 && share < 0.95)
+        #expect(flat(body).contains("the English tokens give \(formatNumber(share * 100, decimals: 0))% of their attention"))
+    }
+
     @Test func lessonNineShowsThePiecesAndBothCounts() throws {
         let run = try LessonCatalog.lookup("bert-data").run(LessonContext(seed: 7, outputRoot: folder()))
         let rates = flat(try #require(run.steps.first { $0.title.hasPrefix("Do the rates") }).body)
