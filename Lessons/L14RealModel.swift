@@ -435,7 +435,7 @@ struct RealModelLesson {
         let pairs = [0, hd / 4, hd / 2 - 1]
         let ropeLines = pairs.map { i -> String in
             let angle = Double(last) * pow(base, -2 * Double(i) / Double(hd))
-            return "    " + localized("pair \(pad(String(i + 1), to: 2, alignRight: true))  angle \(pad(n(Float(angle), 4), to: 8, alignRight: true)) rad")
+            return "    " + localized("i = \(pad(String(i), to: 2, alignRight: true))  angle \(pad(n(Float(angle), 4), to: 8, alignRight: true)) rad")
                 + "   (\(n(query[2 * i])), \(n(query[2 * i + 1]))) → (\(n(rotated[2 * i])), \(n(rotated[2 * i + 1])))"
         }.joined(separator: "\n")
         let key = Array(look.keyAfterRotation[0][0..<hd])   // the first token's key, kv head 1, unrotated at position 0
@@ -476,7 +476,7 @@ struct RealModelLesson {
             """) + "\n\n" + rmsLines + "\n\n" + prose("""
             2. RoPE (rotary position embedding) instead of adding a position vector (lesson 2). \
             Nothing is added to the embeddings. Instead, every query and key head of \(hd) numbers \
-            is cut into \(hd / 2) pairs, and pair i is rotated by the angle position · θ^(−2i/\(hd)), \
+            is cut into \(hd / 2) pairs, numbered i = 0 to \(hd / 2 - 1), and pair i is rotated by the angle position · θ^(−2i/\(hd)), \
             with θ = \(g(Int(base))). Early pairs turn fast, late pairs barely move: the same \
             family of frequencies as lesson 2's sines. Query head 1 of "\(labels[last])", \
             position \(last) (counting from 0):

@@ -99,6 +99,14 @@ struct RealModelLessonsTests {
         let near = RealModelLesson.dot(RealModelLesson.rotate(q, position: 4, base: base), RealModelLesson.rotate(k, position: 0, base: base))
         let far = RealModelLesson.dot(RealModelLesson.rotate(q, position: 104, base: base), RealModelLesson.rotate(k, position: 100, base: base))
         #expect(abs(near - far) < 1e-3 * max(1, abs(near)))
+        // The pairs are numbered as in the formula, from 0, and each angle is position · θ^(−2i/64).
+        #expect(inside.contains("cut into 32 pairs, numbered i = 0 to 31, and pair i is rotated by the angle position · θ^(−2i/64)"))
+        for i in [0, 16, 31] {
+            let angle = Float(Double(last) * pow(Double(base), -2 * Double(i) / Double(hd)))
+            #expect(inside.contains("i = \(i < 10 ? " " : "")\(i)  angle \(formatNumber(angle, decimals: 4)) rad")
+                    || inside.contains("i = \(i < 10 ? " " : "")\(i)  angle  \(formatNumber(angle, decimals: 4)) rad")
+                    || inside.contains("i = \(i < 10 ? " " : "")\(i)  angle   \(formatNumber(angle, decimals: 4)) rad"), "pair \(i)")
+        }
         #expect(inside.contains("attn_q is 576 × 576: 9 query heads of 64"))
         #expect(inside.contains("attn_k and attn_v are only 192 × 576: 3 key/value heads"))
         #expect(inside.contains("query heads 1–3 → key/value head 1"))
