@@ -129,7 +129,9 @@ struct GPTNumbersLesson {
         }
         steps.append(PagerStep(title: localized("A rule of thumb: 12·L·d² + V·d"), body: prose("""
             Dropping biases, norms and the position table leaves a formula you can do in your head: \
-            parameters ≈ 12 · layers · d_model² + vocabulary · d_model.
+            parameters ≈ 12 · layers · d_model² + vocabulary · d_model. \
+            Below, counted = the exact count of the configurations table, rule = the formula, both in millions, and \
+            ratio = rule / counted: the share of the parameters the rule catches.
             """) + "\n\n" + context.style.bold(localized("    model         counted M     rule M   ratio")) + "\n" + ruleRows
             + "\n\n" + prose(ruleConclusion)))
 

@@ -109,6 +109,8 @@ struct LessonsEightToElevenFixTests {
         #expect(abs(thumb - exact / 1e6) <= 0.05 + 1e-9)
         #expect(abs(counted - Double(m.computedParameters) / 1e6) <= 0.05 + 1e-9)
         #expect(abs(thumb / counted - printedRatio) < 0.0015)
+        // and the text says which way the ratio is taken.
+        #expect(flat(rule).contains("ratio = rule / counted: the share of the parameters the rule catches"))
     }
 
     @Test func lessonTenSplitsGrowthIntoDepthAndWidth() throws {
