@@ -71,7 +71,7 @@ struct GPTNumbersLesson {
             categories: ModelSizes.Breakdown.categories.map(ModelSizes.Breakdown.localized),
             series: shareModels.enumerated().map { index, m in
                 .init(name: m.displayName, values: ModelSizes.breakdown(m).shares.map { $0 * 100 }, color: RGB(hex: palette[index]))
-            }, yLabel: localized("percent of all parameters"), valueFormat: "%.0f%%", yRange: 0...100), as: "03-where-parameters-go.png")
+            }, yLabel: localized("percent of all parameters"), valueFormat: "%.1f", yRange: 0...100), as: "03-where-parameters-go.png")
         steps.append(PagerStep(title: localized("Where the parameters go"), body: prose("""
             GPT-2 small (\(g(small.computedParameters))):
             """) + "\n\n" + describe(small) + "\n\n" + prose("""

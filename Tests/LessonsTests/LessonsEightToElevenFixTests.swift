@@ -6,6 +6,7 @@ import TensorCore
 import Terminal
 import Catalog
 import Transformer
+import Figures
 
 /// The numbers behind lessons 8–11's corrected sentences, recomputed here.
 @Suite("Lessons 8 to 11: corrected sentences follow their numbers")
@@ -111,6 +112,24 @@ struct LessonsEightToElevenFixTests {
         #expect(abs(thumb / counted - printedRatio) < 0.0015)
         // and the text says which way the ratio is taken.
         #expect(flat(rule).contains("ratio = rule / counted: the share of the parameters the rule catches"))
+    }
+
+    /// The bar chart of where the parameters go labels its bars with the percentages the terminal
+    /// table prints (one decimal), so GPT-3's 0.4% of embeddings is not drawn as "0%".
+    @Test func lessonTenBarsSayWhatTheTableSays() throws {
+        let log = RenderLog()
+        let run = try RenderLog.$current.withValue(log) {
+            try LessonCatalog.lookup("gpt-numbers").run(LessonContext(seed: 7, outputRoot: folder()))
+        }
+        let step = try #require(run.steps.first { $0.title == "Where the parameters go" }).body
+        let entry = try #require(log.entries.first { $0.path.hasSuffix("03-where-parameters-go.png") })
+        let labels = Set(entry.texts.map(\.text))
+        let gpt3 = try #require(step.components(separatedBy: "GPT-3 175B").last)
+        let embeddings = try #require(gpt3.split(separator: "\n").first { $0.contains("embeddings") })
+        let share = try #require(embeddings.split(separator: " ").last).dropLast()   // "0.4%" → "0.4"
+        #expect(share == "0.4")
+        #expect(labels.contains(String(share)), "\(labels.sorted())")
+        #expect(!labels.contains("0%"))
     }
 
     @Test func lessonTenSplitsGrowthIntoDepthAndWidth() throws {
