@@ -1,4 +1,12 @@
 import Localization
+
+/// The heading of one block of a matrix printed in column blocks: "columns 1–10 of 11", and
+/// "column 11 of 11" for a block of one.
+func columnBlockHeading(_ block: Range<Int>, of columnCount: Int) -> String {
+    block.count == 1 ? localized("column \(block.upperBound) of \(columnCount)")
+                     : localized("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)")
+}
+
 /// Formats a number with a fixed count of decimals, without Foundation, the same on
 /// every platform. Infinities print as "∞"/"-∞" (masked attention scores), NaN as "NaN".
 public func formatNumber(_ value: Float, decimals: Int = 2) -> String {
@@ -87,7 +95,7 @@ public struct MatrixPrinter: Sendable {
         for (blockIndex, block) in blocks.enumerated() {
             let isLast = blockIndex == blocks.count - 1
             if blocks.count > 1 {
-                lines.append(style.dim(localized("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)")))
+                lines.append(style.dim(columnBlockHeading(block, of: columnCount)))
             }
             var header = pad("", to: labelWidth) + " "
             for column in block { header += "  " + pad(columnNames[column], to: columnWidths[column], alignRight: true) }

@@ -56,7 +56,7 @@ public struct TerminalHeatmap: Sendable {
             let block = blockStart..<min(columnCount, blockStart + perBlock)
             if columnCount > perBlock {
                 if blockStart > 0 { lines.append("") }
-                lines.append(style.dim(localized("columns \(block.lowerBound + 1)–\(block.upperBound) of \(columnCount)")))
+                lines.append(style.dim(columnBlockHeading(block, of: columnCount)))
             }
             var header = pad("", to: labelWidth) + " "
             for index in block {
@@ -129,26 +129,46 @@ public struct TerminalHeatmap: Sendable {
     }
 
     private func legend(low: Float, high: Float, labelWidth: Int, signedScale: Float?) -> String {
-        // Twelve swatches of two columns, fewer when the screen is narrow.
-        let text = !style.useColor && signedScale != nil ? 56 : 30   // the words and numbers around the swatches
-        let steps = max(4, min(12, (style.width - labelWidth - text) / 2))
-        var bar = ""
-        if !style.useColor, let largest = signedScale {
-            // Shades show the size; the sign is printed with each value.
-            for step in 0..<steps { bar += String(repeating: String(Self.shade(Double(step) / Double(steps - 1))), count: 2) }
-            return pad("", to: labelWidth) + " " + style.dim(localized("size |value|") + " ") + "0 " + bar + " "
-                + formatNumber(largest, decimals: decimals) + style.dim("  " + localized("(sign shown with each cell)"))
-        }
-        for step in 0..<steps {
-            let t = Double(step) / Double(steps - 1)
-            if style.useColor {
-                let (r, g, b) = color(t)
-                bar += style.onBackground("  ", red: r, green: g, blue: b)
-            } else {
-                bar += String(repeating: String(Self.shade(t)), count: 2)
+        let indent = pad("", to: labelWidth) + " "
+        if !style.useColor {
+            // Without colour each shade stands for a quarter of the scale: it is printed between
+            // the two values it covers, so every bin gets its true share. Only the exact low end
+            // is blank.
+            func bins(from start: Float, to end: Float) -> String {
+                let count = Self.shades.count - 1
+                var text = formatNumber(start, decimals: decimals)
+                for i in 1...count {
+                    let bound = start + (end - start) * Float(i) / Float(count)
+                    text += " " + String(Self.shades[i]) + " " + formatNumber(bound, decimals: decimals)
+                }
+                return text
             }
+            // On a narrow screen something goes: on a signed scale the inner bounds before the
+            // note that the sign is printed (the cells cannot be read without it); otherwise the
+            // "blank" note before the inner bounds.
+            func compact(from start: Float, to end: Float) -> String {
+                formatNumber(start, decimals: decimals) + " " + String(Self.shades.dropFirst()) + " " + formatNumber(end, decimals: decimals)
+            }
+            let (title, start, end): (String, Float, Float) = signedScale.map { (localized("size |value|"), 0, $0) }
+                ?? (localized("scale"), low, high)
+            let after = signedScale == nil ? localized("blank = \(formatNumber(low, decimals: decimals))")
+                                           : localized("(sign shown with each cell)")
+            let full = bins(from: start, to: end), short = compact(from: start, to: end)
+            let candidates = signedScale == nil ? [(full, after), (full, ""), (short, after), (short, "")]
+                                                : [(full, after), (short, after), (full, ""), (short, "")]
+            let fitting = candidates.first { bins, after in
+                displayWidth(indent + title + " " + bins + (after.isEmpty ? "" : "  " + after)) <= style.width
+            } ?? candidates[candidates.count - 1]
+            return indent + style.dim(title + " ") + fitting.0 + (fitting.1.isEmpty ? "" : style.dim("  " + fitting.1))
         }
-        return pad("", to: labelWidth) + " " + style.dim(localized("scale") + " ")
+        // Twelve swatches of two columns, fewer when the screen is narrow.
+        let steps = max(4, min(12, (style.width - labelWidth - 30) / 2))
+        var bar = ""
+        for step in 0..<steps {
+            let (r, g, b) = color(Double(step) / Double(steps - 1))
+            bar += style.onBackground("  ", red: r, green: g, blue: b)
+        }
+        return indent + style.dim(localized("scale") + " ")
             + formatNumber(low, decimals: decimals) + " " + bar + " " + formatNumber(high, decimals: decimals)
     }
 }

@@ -84,6 +84,18 @@ struct ColourFallbackTests {
         #expect(row == "a    ░░ ██ ")
     }
 
+    /// Without colour the legend prints each shade between the two values it covers, and the
+    /// cells follow it: 0.25 is still ░, just above it is ▒, and only the low end is blank.
+    @Test func theShadeLegendStatesEachBin() {
+        let map = TerminalHeatmap(style: .plain, showValues: false)
+        let text = map.format([[0, 0.25, 0.26, 0.75, 0.76]], rowLabels: ["a"], columnLabels: ["v", "w", "x", "y", "z"], range: 0...1)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[1] == "a    ░░ ▒▒ ▓▓ ██ ")
+        #expect(lines.last == "  scale 0.00 ░ 0.25 ▒ 0.50 ▓ 0.75 █ 1.00  blank = 0.00")
+        let signed = map.format([[-2, 1]], rowLabels: ["a"], columnLabels: ["x", "y"], range: -2...2)
+        #expect(signed.contains("size |value| 0.00 ░ 0.50 ▒ 1.00 ▓ 1.50 █ 2.00  (sign shown with each cell)"))
+    }
+
     @Test func signedValuesKeepTheirSignWithoutColour() {
         let map = TerminalHeatmap(style: .plain, showValues: false)
         let text = map.format([[-2, 0, 2]], rowLabels: ["a"], columnLabels: ["x", "y", "z"], range: -2...2)
@@ -112,6 +124,9 @@ struct ColourFallbackTests {
         #expect(text.contains("columns 1–"))
         #expect(text.contains("of 20"))
         #expect(text.contains("1.00"))   // the last column is there
+        // A block of one column is "column n of n", not "columns n–n of n".
+        #expect(columnBlockHeading(10..<11, of: 11) == "column 11 of 11")
+        #expect(columnBlockHeading(0..<10, of: 11) == "columns 1–10 of 11")
     }
 }
 
