@@ -44,7 +44,8 @@ struct Explore: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("minilm, smollm2, translator, lm, bert, or a path to a .gguf file, a .safetensors file or a model folder.",
-                               valueName: "name-or-path"))
+                               valueName: "name-or-path"),
+            completion: .list(Names.explore))
     var model: String
 
     @Option(help: "The text the model reads.")
@@ -53,7 +54,8 @@ struct Explore: ParsableCommand {
     @Option(help: "With translator or bert: the English sentence (default: the translator's own translation).")
     var target: String?
 
-    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output).")
+    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output).",
+            completion: .directory)
     var outDirectory: String?
 
     @Flag(help: "With a real model: keep the first tokens of a text too long for the figures, instead of stopping.")
@@ -247,7 +249,7 @@ final class ExploreSession {
                 name = "language model"
             default:
                 if ModelStore.Name(rawValue: lowered) == nil, !model.contains("/"), !model.contains(".") {
-                    throw CLIError("unknown model '\(model)'; available: minilm, smollm2, translator, lm, bert, "
+                    throw CLIError("unknown model '\(model)'; available: \(Names.explore.joined(separator: ", ")), "
                                    + "or a path to a .gguf file, a .safetensors file or a model folder")
                 }
                 let real = try RealModel.load(model)
