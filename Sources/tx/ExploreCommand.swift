@@ -54,7 +54,7 @@ struct Explore: ParsableCommand {
     @Option(help: "With translator or bert: the English sentence (default: the translator's own translation).")
     var target: String?
 
-    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output).",
+    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output, created when missing).",
             completion: .directory)
     var outDirectory: String?
 
@@ -84,7 +84,8 @@ struct Explore: ParsableCommand {
         let status: Int32
         do {
             status = try ExploreLoop(terminal: terminal, session: session, renderer: renderer,
-                                     outDirectory: outDirectory ?? "Output").run(&state)
+                                     outDirectory: outDirectory ?? defaultOutputFolder,
+                                     isDefaultFolder: outDirectory == nil).run(&state)
         } catch {
             terminal.restore()   // first the screen closes, then the message is printed
             throw error is CLIError ? error : CLIError("\(error)")
@@ -100,6 +101,8 @@ struct ExploreLoop {
     let session: ExploreSession
     let renderer: ExplorerRenderer
     let outDirectory: String
+    /// Output/, the default, is created at the first save when missing; an --out-dir must exist.
+    let isDefaultFolder: Bool
 
     /// Returns the exit status: 0 for q, 130 for Ctrl-C.
     func run(_ state: inout ExplorerState) throws -> Int32 {
@@ -151,7 +154,10 @@ struct ExploreLoop {
 
     /// Why nothing can be saved, or nil when the folder is there.
     private func missingFolder() -> String? {
-        isFolder(outDirectory) ? nil : "no folder \(outDirectory) to save into: create it, or start with --out-dir"
+        if isDefaultFolder {
+            do { try createDefaultOutputFolder() } catch { return "\(error)" }
+        }
+        return isFolder(outDirectory) ? nil : "no folder \(outDirectory) to save into: create it, or start with --out-dir"
     }
 
     private func savePNG(_ state: ExplorerState) -> String {

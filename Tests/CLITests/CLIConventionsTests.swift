@@ -136,6 +136,18 @@ struct CLIConventionsTests {
         #expect(given.files().isEmpty)
     }
 
+    /// tx explore's default folder too: the first save creates Output/.
+    @Test func exploreCreatesTheDefaultOutputFolderAtTheFirstSave() throws {
+        let tx = try TX()
+        let pty = try PseudoTerminal(ExploreTerminalTests.arguments, in: tx.directory)
+        #expect(pty.read(until: { $0.contains("cross · layer 1/2 · head 1/4 · heatmap") }))
+        pty.send("j")
+        #expect(pty.read(until: { $0.contains("saved Output/explore-translator-trace.json") }))
+        pty.send("q")
+        #expect(pty.waitForExit())
+        #expect(tx.files() == ["Output", "Output/explore-translator-trace.json"])
+    }
+
     // MARK: Numbering
 
     /// Flags and the terminal count from 1, the JSON from 0: `--layer 2 --head 3` prints "layer
