@@ -1,6 +1,8 @@
+import Figures
 import Foundation
 import ModelIO
 import Testing
+@testable import tx
 
 /// Issue 21's CLI conventions: `--json -`, options that would be ignored are refused, argument
 /// checks before the output folder, the default Output/ folder, one numbering of layers and
@@ -173,6 +175,18 @@ struct CLIConventionsTests {
             let printed = line.split(separator: " ").dropFirst().map { String($0.prefix { "0123456789.".contains($0) }) }
             #expect(printed == row.map { String(format: "%.2f", $0) }, "\(line)")
         }
+    }
+
+    /// The figure's title counts from 1 too: the heatmap `tx attention --layer 2 --head 3` draws
+    /// is titled "layer 2, head 3" and shows the trace's entry with layer 1 and head 2.
+    @Test func theFiguresTitleCountsFromOne() throws {
+        let demo = try makeArchitectureDemo(text: "I love you", target: nil, seed: 7, weights: .random)
+        let trace = demo.trace(.encoder)
+        let chart = try AttentionCharts.architecture(.heatmap, architecture: .encoder, trace: trace, kind: .encoderSelf,
+                                                     layer: 2, head: 3, weights: .random, seed: 7)
+        let heatmap = try #require(chart as? Heatmap)
+        #expect(heatmap.title.hasSuffix("layer 2, head 3"), "\(heatmap.title)")
+        #expect(heatmap.values == trace.weights(layer: 1, head: 2, kind: .encoderSelf))
     }
 
     // MARK: Colour
