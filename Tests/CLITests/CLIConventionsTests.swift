@@ -100,6 +100,10 @@ struct CLIConventionsTests {
         (["compare", "--text", "", "--out", "no/such/a.png"], "--text is empty"),
         (["mlm", "--text", "", "--out", "no/such/a.png"], "empty"),
         (["shift", "--source", "", "--target", "x", "--out", "no/such/a.png"], "--source is empty"),
+        (["analyze", "lens", "--model", "bert", "--text", "我是学生 [SEP] I am a [MASK]", "--out", "no/such/a.png"],
+         "the logit lens reads a decoder's next-token guesses"),
+        (["analyze", "rollout", "--model", "lm", "--text", "i saw a ball", "--out", "no/such/a.png"],
+         "rollout and flow are for encoders"),
     ]
 
     @Test(arguments: argumentBeforeFolder.indices)
