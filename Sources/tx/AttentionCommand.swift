@@ -21,7 +21,9 @@ struct Attention: ParsableCommand {
             4 heads; choose with --weights). --view picks the figure: one head as a heatmap, all \
             heads of a layer as a grid, every layer and head as a model view, or lines between \
             tokens (the head view). --json writes the whole attention trace (schema: \
-            docs/trace-schema.md).
+            docs/trace-schema.md), --json - to standard output. Layers and heads count from 1 in \
+            the flags, the terminal and the figures, from 0 in the JSON. An option the chosen model \
+            or view would not use (--head with --view grid, say) is refused, not ignored.
 
             With --model the sentence goes through a real pre-trained model instead: minilm \
             (all-MiniLM-L6-v2, a BERT encoder: 6 layers × 12 heads), smollm2 (SmolLM2-135M-Instruct, a \
