@@ -275,6 +275,10 @@ extension Attention {
         // --head are checked against it, before the output paths.
         let demo = try makeArchitectureDemo(text: text, target: target, seed: seed, weights: weights,
                                             recordQueriesKeys: withQueriesKeys)
+        // Untrained encoder-only and decoder-only models read --text alone (see ArchitectureDemo).
+        if target != nil, demo.weights == .random, architecture != .encoderDecoder {
+            throw CLIError("--target would be ignored: the untrained \(architecture.rawValue) model reads --text only")
+        }
         let trace = architectureTrace(demo, architecture)
         let kind = kind ?? architecture.defaultKind
         let kinds = AttentionKind.allCases.filter { !trace.entries(kind: $0).isEmpty }

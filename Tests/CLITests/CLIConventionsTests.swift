@@ -69,6 +69,8 @@ struct CLIConventionsTests {
         (["attention", "--text", sentence, "--arch", "encoder", "--kind", "cross"],
          "--kind cross: a encoder model has only encoder-self"),
         (["attention", "--text", sentence, "--arch", "encoder", "--truncate"], "--truncate goes with --model"),
+        (["attention", "--text", sentence, "--arch", "decoder", "--target", "x"],
+         "--target would be ignored: the untrained decoder model reads --text only"),
         (["attention", "--text", sentence, "--json", "trace.txt"],
          "--json needs a path ending in .json (or - for standard output), got trace.txt"),
         (["analyze", "ablate", "--model", "lm", "--text", "i saw a ball", "--layer", "1", "--head", "1", "--kind", "cross"],
@@ -238,7 +240,11 @@ struct CLIConventionsTests {
         #expect(bash.stdout.contains(listed(["translator", "lm", "bert", "sft", "reward", "ppo"])))   // tx train
         #expect(bash.stdout.contains(listed(["minilm", "smollm2", "translator", "lm", "bert"])))   // tx explore --model
         #expect(bash.stdout.contains("gpt2-medium"))                                          // tx params --model
-        #expect(bash.stdout.contains("png|svg|pdf") || bash.stdout.contains("'png' 'svg' 'pdf'") || bash.stdout.contains("png"))
+        // File paths: figures for --out, .json for --json, .safetensors for tx train --out, folders.
+        #expect(bash.stdout.contains("-fX '!*.@(png|svg|pdf)'"))
+        #expect(bash.stdout.contains("-fX '!*.@(json)'"))
+        #expect(bash.stdout.contains("-fX '!*.@(safetensors)'"))
+        #expect(bash.stdout.contains("__tx_add_completions -d"))
         for shell in ["zsh", "fish"] {
             let script = try tx.run(["--generate-completion-script", shell])
             #expect(script.status == 0)
