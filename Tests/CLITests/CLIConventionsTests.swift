@@ -31,6 +31,12 @@ struct CLIConventionsTests {
         #expect(!piped.stderr.contains("t.json") && !piped.stderr.contains("Wrote -"))
         #expect(tx.files() == ["a.png", "b.png", "t.json"])
         #expect(tx.data("a.png") == tx.data("b.png"))
+        // What every trace carries: the schema's version, the model, the text.
+        let object = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+        #expect(object["schemaVersion"] as? Int == 2)
+        #expect(object["text"] as? String == "I love you")
+        #expect(object["model"] as? String == (model.isEmpty ? "one randomly initialised head (seed 7)"
+                                                              : "an untrained tiny encoder model (seed 7)"))
     }
 
     @Test(.enabled(if: minilmInstalled, "needs scripts/fetch-models.sh"))
