@@ -287,12 +287,13 @@ struct Generate: ParsableCommand {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw CLIError("--text is empty: give the text to continue (or, for the translator, the sentence to translate)")
         }
+        // The model and the text's words are arguments too: checked before the output folder.
+        let generator = try makeGenerator()
         if let outDirectory {
             try checkDestination((outDirectory as NSString).appendingPathComponent("step.png"))
         }
         // One chart per step, all published together once the loop is done, or none.
         let outputs = StagedOutputs()
-        let generator = try makeGenerator()
         var sampler = try Sampler(options: greedy ? SamplingOptions() : options)
         let style = TerminalStyle.detect(noColorFlag: noColor)
         writeOut("Model: \(generator.description)\n"

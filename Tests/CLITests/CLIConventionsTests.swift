@@ -110,6 +110,8 @@ struct CLIConventionsTests {
         (["shift", "--source", "", "--target", "x", "--out", "no/such/a.png"], "--source is empty"),
         (["analyze", "lens", "--model", "bert", "--text", "我是学生 [SEP] I am a [MASK]", "--out", "no/such/a.png"],
          "the logit lens reads a decoder's next-token guesses"),
+        (["generate", "--model", "lm", "--text", "zebra xylophone", "--out-dir", "no/such"],
+         "the language model does not know \"zebra\", \"xylophone\""),
         (["analyze", "rollout", "--model", "lm", "--text", "i saw a ball", "--out", "no/such/a.png"],
          "rollout and flow are for encoders"),
     ]
