@@ -149,6 +149,6 @@ let package = Package(
                     dependencies: ["Lessons", "Terminal", "Figures", "ModelIO", "Transformer", "Tokenizers", "Training",
                                    "TensorCore", "Analysis", "Localization"]),
         // Runs the built `tx` binary as a user would; depends on it so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO", "TensorCore", "Localization"]),
+        .testTarget(name: "CLITests", dependencies: ["tx", "TraceToFigureExample", "ModelIO", "TensorCore", "Localization", "Figures"]),
     ]
 )

@@ -40,7 +40,8 @@ struct Analyze: ParsableCommand {
 
 /// Options every analysis takes.
 struct AnalysisOptions: ParsableArguments {
-    @Option(help: "minilm, smollm2, lm, bert, or a path to a .gguf file, a .safetensors file or a model folder.")
+    @Option(help: "minilm, smollm2, lm, bert, or a path to a .gguf file, a .safetensors file or a model folder.",
+            completion: .list(Names.ablate))
     var model: String
 
     @Option(help: "The text to run. For bert: Chinese characters and English words, the two sentences split by [SEP], with a [MASK] to predict.")
@@ -97,7 +98,7 @@ struct AnalysisInput {
                                  ids: pair.ids, labels: pair.tokens, segments: pair.segments)
         default:
             if ModelStore.Name(rawValue: options.model.lowercased()) == nil, !options.model.contains("/"), !options.model.contains(".") {
-                throw CLIError("unknown model '\(options.model)'; available: minilm, smollm2, lm, bert, or a path to a model file or folder")
+                throw CLIError("unknown model '\(options.model)'; available: \(Names.analyze.joined(separator: ", ")), or a path to a model file or folder")
             }
             let real = try RealModel.load(options.model)
             let limit = min(real.positionLimit, tokenLimit)
@@ -164,12 +165,13 @@ func queryPosition(_ query: String?, labels: [String]) throws -> Int {
 
 struct RolloutReport {
     static func run(options: AnalysisOptions, query: String?, out: String, withFlow: Bool) throws {
-        try checkDestination(out)
         let input = try AnalysisInput.load(options)
         guard !input.model.isCausal else {
             throw CLIError("rollout and flow are for encoders (minilm, bert); for a decoder try tx analyze lens")
         }
         let position = try queryPosition(query, labels: input.labels)
+        // The arguments first (model, text, query), then the output folder.
+        try checkDestination(out, default: withFlow ? "Output/flow.png" : "Output/rollout.png")
         let run = try analysisStep("running \(input.name)") {
             try input.model.run(ids: input.ids, labels: input.labels, segments: input.segments)
         }
@@ -207,7 +209,7 @@ extension Analyze {
         @OptionGroup var options: AnalysisOptions
         @Option(help: "The token to follow (its text, or a position from 0); default: the last word.")
         var query: String?
-        @Option(help: "Where to write the figure (.png, .svg or .pdf).")
+        @Option(help: "Where to write the figure (.png, .svg or .pdf).", completion: .figure)
         var out = "Output/rollout.png"
         func run() throws { try RolloutReport.run(options: options, query: query, out: out, withFlow: false) }
     }
@@ -219,7 +221,7 @@ extension Analyze {
         @OptionGroup var options: AnalysisOptions
         @Option(help: "The token to follow (its text, or a position from 0); default: the last word.")
         var query: String?
-        @Option(help: "Where to write the figure (.png, .svg or .pdf).")
+        @Option(help: "Where to write the figure (.png, .svg or .pdf).", completion: .figure)
         var out = "Output/flow.png"
         func run() throws { try RolloutReport.run(options: options, query: query, out: out, withFlow: true) }
     }
@@ -229,15 +231,15 @@ extension Analyze {
             abstract: "The logit lens (nostalgebraist 2020): each layer's residual stream read through the final norm and unembedding.",
             usage: "tx analyze lens --model <model> --text <text> [<options>]")
         @OptionGroup var options: AnalysisOptions
-        @Option(help: "Where to write the figure (.png, .svg or .pdf).")
+        @Option(help: "Where to write the figure (.png, .svg or .pdf).", completion: .figure)
         var out = "Output/logit-lens.png"
 
         func run() throws {
-            try checkDestination(out)
             let input = try AnalysisInput.load(options)
             guard input.model.isCausal else {
                 throw CLIError("the logit lens reads a decoder's next-token guesses: use smollm2 or lm (an encoder predicts no next token)")
             }
+            try checkDestination(out, default: "Output/logit-lens.png")   // after the model's and the text's checks
             let lens = try analysisStep("running \(input.name)") {
                 try LogitLens(model: input.model, ids: input.ids, labels: input.labels)
             }
@@ -364,13 +366,13 @@ extension Analyze {
             abstract: "Silence every head in turn and rank them by their effect on one prediction (a layers × heads heatmap).",
             usage: "tx analyze sweep --model <model> --text <text> [<options>]")
         @OptionGroup var options: AnalysisOptions
-        @Option(help: "Where to write the figure (.png, .svg or .pdf).")
+        @Option(help: "Where to write the figure (.png, .svg or .pdf).", completion: .figure)
         var out = "Output/ablation-sweep.png"
 
         func run() throws {
-            try checkDestination(out)
             let input = try AnalysisInput.load(options)
             let position = try predictedPosition(input)
+            try checkDestination(out, default: "Output/ablation-sweep.png")   // after the model's and the text's checks
             let effects = try analysisStep("running \(input.name)") {
                 try HeadAblation.sweep(model: input.model, ids: input.ids, labels: input.labels, segments: input.segments,
                                        position: position)

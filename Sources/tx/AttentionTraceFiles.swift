@@ -11,28 +11,29 @@ import Training
 
 /// `tx attention --json / --html / --with-qk`: the trace files written beside the figure.
 extension Attention {
-    /// Checks the --html path (and --with-qk's need for a file) before any work is done.
-    func checkTraceDestinations() throws {
-        if let html {
-            guard html.lowercased().hasSuffix(".html") else { throw CLIError("--html needs a path ending in .html, got \(html)") }
-            try checkDestination(html.dropLast(5) + ".png")
+    /// Checks the folders of --out, --json and --html (after the arguments, before any work).
+    /// Output/, the folder of the default --out, is created when missing.
+    func checkOutputs() throws {
+        try checkDestination(out, default: Self.defaultOut)
+        if let json, !jsonToStandardOutput {
+            // The folder checks of a figure, without its extension rule; then not a FIFO or device.
+            try checkDestination(json.dropLast(5) + ".png")
+            do { try checkOutputDestination(json) } catch { throw CLIError("\(error)") }
         }
-        if withQueriesKeys, html == nil, json == nil {
-            throw CLIError("--with-qk adds the queries and keys to the trace: give --json FILE or --html FILE too")
-        }
+        if let html { try checkDestination(html.dropLast(5) + ".png") }
     }
 
     /// Stages --json and --html beside the figure, so that all of them are published together
     /// or none is.
     func stageTraceFiles(_ trace: AttentionTrace, title: String, into outputs: StagedOutputs) throws {
-        if let json { try outputs.stage(try safeJSON(trace), to: json) }
+        if let json, !jsonToStandardOutput { try outputs.stage(try safeJSON(trace), to: json) }
         if let html { try outputs.stage(Array(AttentionPage.html(trace: trace, title: title).utf8), to: html) }
     }
 
     /// The "Wrote …" lines of the trace files.
     var tracePaths: String {
         var lines = ""
-        if let json { lines += "\nWrote \(json) (the whole trace; schema in docs/trace-schema.md)" }
+        if let json, !jsonToStandardOutput { lines += "\nWrote \(json) (the whole trace; schema in docs/trace-schema.md)" }
         if let html { lines += "\nWrote \(html) (open it in a browser: head, model and neuron views; works offline)" }
         return lines
     }

@@ -28,7 +28,7 @@ struct MaskedLM: ParsableCommand {
     @Option(help: "Seed for which positions are chosen and how they are replaced.")
     var seed: UInt64 = 7
 
-    @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.")
+    @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.", completion: .figure)
     var out: String = "Output/mlm.png"
 
     @Flag(help: "No ANSI colour.")
@@ -36,7 +36,6 @@ struct MaskedLM: ParsableCommand {
 
     func run() throws {
         let style = TerminalStyle.detect(noColorFlag: noColor)
-        try checkDestination(out)
         let demo: BertDataDemo
         let corruption: BertDataDemo.Corruption
         do {
@@ -45,6 +44,7 @@ struct MaskedLM: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        try checkDestination(out, default: "Output/mlm.png")   // after the text's checks
         do {
             try render(demo.strip(corruption, title: "Masked LM: what the model sees, and what it must predict",
                                   subtitle: "\(corruption.example.candidateCount) candidate positions, \(corruption.example.maskedPositions.count) chosen · seed \(seed)"),
@@ -92,7 +92,8 @@ struct Params: ParsableCommand {
             """
     )
 
-    @Option(help: "One model's tensors: one of the names in the first column of 'tx params'.")
+    @Option(help: "One model's tensors: one of the names in the first column of 'tx params'.",
+            completion: .list(Names.publishedModels))
     var model: String?
 
     @Flag(help: "No ANSI colour.")

@@ -39,6 +39,8 @@ enum ChatTraining {
         }
         if let steps, steps < 1 || steps > 100_000 { throw CLIError("--steps must be from 1 to 100000 (got \(steps))") }
         let fileStage: ChatStage = stage == .ppo && beta == 0 ? .ppoWithoutKL : stage
+        // Output/, the default's folder, is created when missing; a folder given with --out must exist.
+        if out == nil { try createDefaultOutputFolder() }
         let out = out ?? "Output/\(fileStage.fileName)"
         try checkWeightDestination(out)
         let labeller = Labeller()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Figures
 import Lessons
 import Terminal
@@ -41,13 +42,14 @@ struct Compare: ParsableCommand {
     @Option(help: "trained (the shipped models; Chinese --text) or random (any text). Default: trained when the trained models know every word.")
     var weights: ArchitectureDemo.Weights?
 
-    @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.")
+    @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.", completion: .figure)
     var out: String = "Output/compare.png"
 
     func run() throws {
-        try checkDestination(out)
         // The user's text is printed and drawn: its control characters become visible escapes first.
+        // The arguments (checked as the demo is made) come before the output folder.
         let demo = try makeArchitectureDemo(text: shown(text), target: target.map(shown), seed: seed, weights: weights)
+        try checkDestination(out, default: "Output/compare.png")
         do {
             try render(demo.comparison(), to: out)
         } catch {
@@ -76,9 +78,25 @@ func untrainedFallbackNote(text: String, target: String?, weights: ArchitectureD
         + "(--weights random). Try a sentence like 我昨天在花园里看到了一只猫 for the trained ones.\n"
 }
 
+/// The folder of every command's default output path.
+let defaultOutputFolder = "Output"
+
+/// Creates Output/ when it is missing (for a default output path only).
+func createDefaultOutputFolder() throws {
+    guard !FileManager.default.fileExists(atPath: defaultOutputFolder) else { return }
+    do {
+        try FileManager.default.createDirectory(atPath: defaultOutputFolder, withIntermediateDirectories: false)
+    } catch {
+        throw CLIError("cannot create the folder \(defaultOutputFolder): \(error.localizedDescription)")
+    }
+}
+
 /// Fails early, before any work, when the output path cannot be written: unknown extension,
-/// missing folder, or a folder that cannot be written.
-func checkDestination(_ path: String) throws {
+/// missing folder, or a folder that cannot be written. When `path` is the command's default
+/// (`defaultPath`, in Output/), a missing Output/ is created first: a fresh checkout or folder
+/// has none. A folder the user named must exist, so that a typo creates nothing.
+func checkDestination(_ path: String, default defaultPath: String? = nil) throws {
+    if path == defaultPath { try createDefaultOutputFolder() }
     do {
         try checkWritableDestination(path)
     } catch {

@@ -38,11 +38,10 @@ struct Shift: ParsableCommand {
     @Option(help: "The target sentence (the decoder's output).")
     var target: String
 
-    @Option(help: "Where to write the diagram (.png, .svg or .pdf); the folder must exist.")
+    @Option(help: "Where to write the diagram (.png, .svg or .pdf); the folder must exist.", completion: .figure)
     var out: String = "Output/shift.png"
 
     func run() throws {
-        try checkDestination(out)
         // Printed and drawn: control characters become visible escapes first.
         let source = shown(self.source), target = shown(self.target)
         let translator = try? TrainedModels.translator()
@@ -55,6 +54,7 @@ struct Shift: ParsableCommand {
         guard sourceTokens.count <= 24, targetTokens.count <= 24 else {
             throw CLIError("at most 24 tokens per sentence fit legibly in the diagram (source \(sourceTokens.count), target \(targetTokens.count))")
         }
+        try checkDestination(out, default: "Output/shift.png")   // after the sentences' checks
         var crossAttention: [[Float]]?
         var note = "The trained translator does not know every word of this pair, so no cross-attention is drawn."
         if let translator, ArchitectureDemo.trainedModelsCover(text: source, target: target) {
@@ -235,7 +235,8 @@ struct Generate: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("lm, translator, sft, ppo, smollm2, or a path to a .gguf file (a Llama-family decoder).", valueName: "name-or-path"))
+    @Option(help: ArgumentHelp("lm, translator, sft, ppo, smollm2, or a path to a .gguf file (a Llama-family decoder).", valueName: "name-or-path"),
+            completion: .list(Names.generate))
     var model: String = "lm"
 
     @Flag(help: "With a real model: keep the first tokens of a prompt longer than the model's context, instead of stopping.")
@@ -262,8 +263,12 @@ struct Generate: ParsableCommand {
     @Flag(help: "Always take the most likely token (temperature → 0); sampling options are ignored.")
     var greedy = false
 
-    @Option(name: .customLong("out-dir"), help: "Write one chart per step into this folder (it must exist): the distribution before and after each filter.")
+    @Option(name: .customLong("out-dir"), help: "Write one chart per step into this folder (it must exist): the distribution before and after each filter.",
+            completion: .directory)
     var outDirectory: String?
+
+    @Flag(help: "No ANSI colour (also when the NO_COLOR environment variable is set).")
+    var noColor = false
 
     func run() throws {
         try OptionBounds.check(steps, in: OptionBounds.generateSteps, option: "--steps")
@@ -282,14 +287,15 @@ struct Generate: ParsableCommand {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw CLIError("--text is empty: give the text to continue (or, for the translator, the sentence to translate)")
         }
+        // The model and the text's words are arguments too: checked before the output folder.
+        let generator = try makeGenerator()
         if let outDirectory {
             try checkDestination((outDirectory as NSString).appendingPathComponent("step.png"))
         }
         // One chart per step, all published together once the loop is done, or none.
         let outputs = StagedOutputs()
-        let generator = try makeGenerator()
         var sampler = try Sampler(options: greedy ? SamplingOptions() : options)
-        let style = TerminalStyle.detect(noColorFlag: false)
+        let style = TerminalStyle.detect(noColorFlag: noColor)
         writeOut("Model: \(generator.description)\n"
                  + (greedy ? "Greedy: always the most likely token.\n"
                     : "Sampling: temperature \(temperature)\(topK.map { ", top-k \($0)" } ?? "")\(topP.map { ", top-p \($0)" } ?? ""), seed \(seed)\n"))
@@ -359,7 +365,7 @@ struct Generate: ParsableCommand {
                 // A real model: smollm2 or a path. Bare words that name nothing get the list of
                 // every model this command knows.
                 if ModelStore.Name(rawValue: model.lowercased()) == nil, !model.contains("/"), !model.contains(".") {
-                    throw CLIError("unknown model '\(model)'; available: lm, translator, sft, ppo, smollm2, or a path to a .gguf file")
+                    throw CLIError("unknown model '\(model)'; available: \(Names.generate.joined(separator: ", ")), or a path to a .gguf file")
                 }
                 guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw CLIError("--text is empty: give a prompt, e.g. --text \"The capital of France is\"")

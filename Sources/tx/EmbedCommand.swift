@@ -31,20 +31,20 @@ struct Embed: ParsableCommand {
     @Argument(help: "Words joined by + and -, e.g. \"king - man + woman\".")
     var expression: String
 
-    @Option(help: ArgumentHelp("The encoder whose word-embedding table is used: minilm, or a path to a BERT model's folder or .safetensors file.", valueName: "name-or-path"))
+    @Option(help: ArgumentHelp("The encoder whose word-embedding table is used: minilm, or a path to a BERT model's folder or .safetensors file.", valueName: "name-or-path"),
+            completion: .list(Names.embed))
     var model: String = "minilm"
 
     @Option(parsing: .unconditional, help: "How many neighbours to list, \(OptionBounds.text(OptionBounds.neighbours)).")
     var count: Int = 10
 
-    @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.")
+    @Option(help: "Where to write the figure (.png, .svg or .pdf); the folder must exist.", completion: .figure)
     var out: String = "Output/embed.png"
 
     func run() throws {
         try OptionBounds.check(count, in: OptionBounds.neighbours, option: "--count")
         let terms: [EmbeddingTerm]
         do { terms = try parseEmbeddingExpression(expression) } catch { throw CLIError("\(error)") }
-        try checkDestination(out)
         let real = try RealModel.load(model)
         guard case let .encoder(bert, name) = real else {
             throw CLIError("--model \(model): \(real.name) is a decoder; tx embed needs a BERT-family encoder's word table "
@@ -70,6 +70,7 @@ struct Embed: ParsableCommand {
                            + "numbers overflow Float, so the weights are damaged")
         }
         let words = ids.map { shown(bert.vocabulary.token(for: $0) ?? "?") }
+        try checkDestination(out, default: "Output/embed.png")   // after the words' and the model's checks
 
         // The figure: inputs and neighbours projected on the principal components of their rows
         // and the result; the result is drawn highlighted.

@@ -44,7 +44,8 @@ struct Explore: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("minilm, smollm2, translator, lm, bert, or a path to a .gguf file, a .safetensors file or a model folder.",
-                               valueName: "name-or-path"))
+                               valueName: "name-or-path"),
+            completion: .list(Names.explore))
     var model: String
 
     @Option(help: "The text the model reads.")
@@ -53,7 +54,8 @@ struct Explore: ParsableCommand {
     @Option(help: "With translator or bert: the English sentence (default: the translator's own translation).")
     var target: String?
 
-    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output).")
+    @Option(name: .customLong("out-dir"), help: "Where s and j save (the folder must exist; default Output, created when missing).",
+            completion: .directory)
     var outDirectory: String?
 
     @Flag(help: "With a real model: keep the first tokens of a text too long for the figures, instead of stopping.")
@@ -82,7 +84,8 @@ struct Explore: ParsableCommand {
         let status: Int32
         do {
             status = try ExploreLoop(terminal: terminal, session: session, renderer: renderer,
-                                     outDirectory: outDirectory ?? "Output").run(&state)
+                                     outDirectory: outDirectory ?? defaultOutputFolder,
+                                     isDefaultFolder: outDirectory == nil).run(&state)
         } catch {
             terminal.restore()   // first the screen closes, then the message is printed
             throw error is CLIError ? error : CLIError("\(error)")
@@ -98,6 +101,8 @@ struct ExploreLoop {
     let session: ExploreSession
     let renderer: ExplorerRenderer
     let outDirectory: String
+    /// Output/, the default, is created at the first save when missing; an --out-dir must exist.
+    let isDefaultFolder: Bool
 
     /// Returns the exit status: 0 for q, 130 for Ctrl-C.
     func run(_ state: inout ExplorerState) throws -> Int32 {
@@ -149,7 +154,10 @@ struct ExploreLoop {
 
     /// Why nothing can be saved, or nil when the folder is there.
     private func missingFolder() -> String? {
-        isFolder(outDirectory) ? nil : "no folder \(outDirectory) to save into: create it, or start with --out-dir"
+        if isDefaultFolder {
+            do { try createDefaultOutputFolder() } catch { return "\(error)" }
+        }
+        return isFolder(outDirectory) ? nil : "no folder \(outDirectory) to save into: create it, or start with --out-dir"
     }
 
     private func savePNG(_ state: ExplorerState) -> String {
@@ -247,7 +255,7 @@ final class ExploreSession {
                 name = "language model"
             default:
                 if ModelStore.Name(rawValue: lowered) == nil, !model.contains("/"), !model.contains(".") {
-                    throw CLIError("unknown model '\(model)'; available: minilm, smollm2, translator, lm, bert, "
+                    throw CLIError("unknown model '\(model)'; available: \(Names.explore.joined(separator: ", ")), "
                                    + "or a path to a .gguf file, a .safetensors file or a model folder")
                 }
                 let real = try RealModel.load(model)

@@ -26,7 +26,7 @@ struct LessonCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The lesson's number or name (see 'tx list').")
+    @Argument(help: "The lesson's number or name (see 'tx list').", completion: .list(Names.lessons))
     var name: String
 
     @OptionGroup var options: LessonOptions

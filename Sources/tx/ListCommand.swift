@@ -17,7 +17,8 @@ struct List: ParsableCommand {
     @Flag(help: "No ANSI colour.")
     var noColor = false
 
-    @Option(name: .customLong("lang"), help: "Language of the list: en or zh (default: TX_LANG, else the locale's, else en).")
+    @Option(name: .customLong("lang"), help: "Language of the list: en or zh (default: TX_LANG, else the locale's, else en).",
+            completion: .list(Names.languages))
     var language: String?
 
     func run() throws {

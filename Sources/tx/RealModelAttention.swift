@@ -18,33 +18,26 @@ struct RealModelAttention {
 
     func run() throws {
         let c = command
-        // Everything that can be checked without the model is checked first, so a typo costs
-        // no loading time and writes nothing.
-        try checkDestination(c.out)
-        if let json = c.json {
-            guard json.lowercased().hasSuffix(".json") else { throw CLIError("--json needs a path ending in .json, got \(json)") }
-            try checkDestination(json.dropLast(5) + ".png")
-        }
-        try c.checkTraceDestinations()
+        // The arguments first (the text, the model, the layer and head in its range, the text's
+        // length), then the output folders, then the run: a wrong --layer beside a missing
+        // folder reports the layer.
         guard !c.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw CLIError("--text is empty: give the sentence to run the model on")
         }
-        if c.kind != nil || c.weights != nil || c.target != nil {
-            throw CLIError("--kind, --weights and --target go with --arch; a real model (--model) has one kind of attention")
-        }
-
         let model = try RealModel.load(modelArgument)
         let layers = model.layerCount, heads = model.headCount
-        guard (1...layers).contains(c.layer) else {
-            throw CLIError("--layer \(c.layer) is out of range: \(model.name) has layers 1…\(layers)")
+        let layer = c.layerNumber, head = c.headNumber
+        guard (1...layers).contains(layer) else {
+            throw CLIError("--layer \(layer) is out of range: \(model.name) has layers 1…\(layers)")
         }
-        guard (1...heads).contains(c.head) else {
-            throw CLIError("--head \(c.head) is out of range: \(model.name) has heads 1…\(heads)")
+        guard (1...heads).contains(head) else {
+            throw CLIError("--head \(head) is out of range: \(model.name) has heads 1…\(heads)")
         }
         let limit = min(model.positionLimit, Self.figureTokenLimit)
         let reason = model.positionLimit <= Self.figureTokenLimit
             ? "\(model.name) has positions for" : "an attention figure shows"
         let tokens = try realModelTokens(model, text: c.text, limit: limit, limitReason: reason, truncate: c.truncate)
+        try c.checkOutputs()
         var trace: AttentionTrace
         do {
             if c.withQueriesKeys {
@@ -62,25 +55,17 @@ struct RealModelAttention {
         trace.tokenIDs = tokens.ids
 
         let kind = model.attentionKind
-        let entries = trace.entries(kind: kind).filter { $0.layer == c.layer - 1 }.sorted { $0.head < $1.head }
+        let entries = trace.entries(kind: kind).filter { $0.layer == layer - 1 }.sorted { $0.head < $1.head }
         guard entries.count == heads else { throw CLIError("the trace of \(model.name) is incomplete") }
         let labels = tokens.labels
         let chart = AttentionCharts.realModel(c.view, modelName: model.name, text: c.text, trace: trace, kind: kind,
-                                              labels: labels, layer: c.layer, head: c.head)
-        do {
-            // The figure and the trace files are published together, or none of them.
-            let outputs = StagedOutputs()
-            try outputs.stage(chart, to: c.out)
-            try c.stageTraceFiles(trace, title: "\(model.name): attention over \"\(c.text)\"", into: outputs)
-            try outputs.publish()
-        } catch {
-            throw CLIError("\(error) (nothing was written)")
-        }
+                                              labels: labels, layer: layer, head: head)
+        try c.publish(chart, trace: trace, title: "\(model.name): attention over \"\(c.text)\"")
 
-        let weights = entries[c.head - 1].weights
+        let weights = entries[head - 1].weights
         var report = "\(model.summary)\n"
         report += "Tokens (\(labels.count)): \(labels.joined(separator: " · "))\n\n"
-        report += "Layer \(c.layer), head \(c.head)"
+        report += "Layer \(layer), head \(head)"
         if labels.count <= Self.terminalGridLimit {
             let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,
                                        color: { ColorMap.viridis.color(at: $0).bytes })
@@ -97,7 +82,7 @@ struct RealModelAttention {
         }
         report += "\nWrote \(c.out)"
         report += c.tracePaths
-        writeOut(report + "\n")
+        c.report(report + "\n")
     }
 
     private func formatWeight(_ value: Float) -> String {

@@ -9,7 +9,7 @@ enum RealModel {
     case decoder(LlamaModel, name: String)
 
     /// The help text of every `--model` that takes a real model.
-    static let argumentHelp = "minilm, smollm2, or a path to a .gguf file, a .safetensors file or a model folder"
+    static let argumentHelp = Names.realModels.joined(separator: ", ") + ", or a path to a .gguf file, a .safetensors file or a model folder"
 
     static func load(_ argument: String) throws -> RealModel {
         let location: ModelLocation

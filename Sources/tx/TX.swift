@@ -77,7 +77,8 @@ struct LessonOptions: ParsableArguments {
     @Option(help: "Seed for every random choice; the same seed gives the same numbers and figures.")
     var seed: UInt64 = 7
 
-    @Option(name: .customLong("output-dir"), help: "Folder for figures; each lesson writes into its own subfolder.")
+    @Option(name: .customLong("output-dir"), help: "Folder for figures; each lesson writes into its own subfolder.",
+            completion: .directory)
     var outputDirectory: String = "Output"
 
     @Flag(help: "Print every step without waiting for Enter (automatic when stdin is not a terminal).")
@@ -86,11 +87,13 @@ struct LessonOptions: ParsableArguments {
     @Flag(help: "No ANSI colour (also when the NO_COLOR environment variable is set).")
     var noColor = false
 
-    @Option(help: "A folder with your own trained weights (translator.safetensors, language-model.safetensors, tiny-bert.safetensors from tx train --out) to use instead of the shipped ones; missing files fall back to the shipped ones.")
+    @Option(help: "A folder with your own trained weights (translator.safetensors, language-model.safetensors, tiny-bert.safetensors from tx train --out) to use instead of the shipped ones; missing files fall back to the shipped ones.",
+            completion: .directory)
     var models: String?
 
     @Option(name: .customLong("lang"),
-            help: "Language of the lessons, the menu and the figures' text: en or zh (default: TX_LANG, else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en).")
+            help: "Language of the lessons, the menu and the figures' text: en or zh (default: TX_LANG, else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en).",
+            completion: .list(Names.languages))
     var language: String?
 
     var style: TerminalStyle { TerminalStyle.detect(noColorFlag: noColor) }

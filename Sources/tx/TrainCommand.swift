@@ -57,13 +57,15 @@ struct Train: ParsableCommand {
 
     static let models = ["translator", "lm", "bert"]
 
-    @Argument(help: "What to train: translator, lm or bert; or lesson 13's stages sft, reward, ppo.")
+    @Argument(help: "What to train: translator, lm or bert; or lesson 13's stages sft, reward, ppo.",
+              completion: .list(Names.train))
     var model: String
 
     @Option(parsing: .unconditional, help: "tx train ppo: the weight β of the per-token KL penalty toward the SFT model (default 0.1; 0 writes Output/ppo-beta0.safetensors).")
     var beta: Double?
 
-    @Option(help: "tx train sft|reward|ppo: a folder with the earlier stages' weights (from tx train --out) instead of the shipped ones.")
+    @Option(help: "tx train sft|reward|ppo: a folder with the earlier stages' weights (from tx train --out) instead of the shipped ones.",
+            completion: .directory)
     var models: String?
 
     @Option(parsing: .unconditional, help: "Seed for the corpus sample, the initial weights, the order of the batches (and the masking).")
@@ -81,7 +83,8 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Layers, \(OptionBounds.text(OptionBounds.trainLayers)) (the translator's decoder gets as many as its encoder).")
     var layers: Int?
 
-    @Option(help: "Where to save the trained weights (safetensors, with the configuration and vocabulary in its metadata); the folder must exist. Default: Output/translator.safetensors, Output/language-model.safetensors or Output/tiny-bert.safetensors.")
+    @Option(help: "Where to save the trained weights (safetensors, with the configuration and vocabulary in its metadata); the folder must exist. Default: Output/translator.safetensors, Output/language-model.safetensors or Output/tiny-bert.safetensors.",
+            completion: .file(extensions: ["safetensors"]))
     var out: String?
 
     func run() throws {
@@ -116,6 +119,8 @@ struct Train: ParsableCommand {
             throw CLIError("\(error)")
         }
         let out = self.out ?? "Output/\(kind.fileName)"
+        // Output/, the default's folder, is created when missing; a folder given with --out must exist.
+        if self.out == nil { try createDefaultOutputFolder() }
         // Check the destination before a minute of training, not after.
         guard out.lowercased().hasSuffix(".safetensors") else {
             throw CLIError("--out must end in .safetensors, got \(out)")
