@@ -6,9 +6,12 @@ import Terminal
 ///
 ///     student   ██████████████████████▌  0.93  ← chosen
 ///     teacher   █▏                       0.05
+///
+/// The label column is as wide as the longest token (at most 16); pass `labelWidth` to give
+/// several blocks one column, so their bars start at the same place.
 public func probabilityBars(tokens: [String], probabilities: [Float], chosen: Int? = nil,
-                            width: Int = 24, style: TerminalStyle) -> String {
-    let labelWidth = min(16, tokens.map(displayWidth).max() ?? 1)
+                            width: Int = 24, labelWidth: Int? = nil, style: TerminalStyle) -> String {
+    let labelWidth = labelWidth ?? min(16, tokens.map(displayWidth).max() ?? 1)
     let eighths = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
     return tokens.indices.map { index in
         let p = max(0, min(1, probabilities[index]))

@@ -44,6 +44,9 @@ struct InContextLesson {
              query: "hot =>", expected: "cold"),
     ]
     static let shots: [(Int, LocalizedText)] = [(0, "zero-shot"), (1, "one-shot"), (3, "few-shot")]
+    /// One label column for every block of bars in the lesson, so the bars line up from block to
+    /// block (the candidates are short words; a longer one is cut with a marker).
+    static let barLabelWidth = 10
 
     /// A panel's title: the setting and the greedy answer.
     static func panelTitle(shots: Int, answer: String) -> String {
@@ -172,7 +175,7 @@ struct InContextLesson {
                 sections.append(localized("\(label) (\(ids.count) prompt tokens):") + "\n"
                                 + prompt.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ " + $0 }.joined(separator: "\n")
                                 + "\n" + probabilityBars(tokens: names, probabilities: top.map { probabilities[$0] },
-                                                         chosen: 0, style: context.style)
+                                                         chosen: 0, labelWidth: Self.barLabelWidth, style: context.style)
                                 + "\n    " + localized("greedy answer: \"\(answer)\"")
                                 + "\n    " + localized("p(\(firstAnswerToken)), first token of \"\(task.expected)\": \(formatNumber(Float(probabilities[firstAnswerID]), decimals: 3))"))
                 right[taskIndex].append(task.isRight(answer))
