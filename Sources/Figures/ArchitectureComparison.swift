@@ -9,7 +9,7 @@ import Localization
 public struct ArchitectureComparison: Chart, Sendable {
     /// A small attention map: rows are queries, columns keys.
     public struct Map: Sendable {
-        /// The map's heading, e.g. "layer 1, head 1".
+        /// The heading over the map.
         public var title: String
         /// The weights, [query][key].
         public var values: [[Float]]
@@ -33,7 +33,7 @@ public struct ArchitectureComparison: Chart, Sendable {
 
     /// A mask pattern: true where the query (row) may see the key (column).
     public struct MaskPanel: Sendable {
-        /// The panel's heading, e.g. "causal mask".
+        /// The heading over the panel.
         public var title: String
         /// [query][key]: true where the query may see the key.
         public var mask: [[Bool]]
@@ -55,7 +55,8 @@ public struct ArchitectureComparison: Chart, Sendable {
         }
     }
 
-    /// One architecture: its heading, caption, block diagram, mask panels and attention maps, top to bottom.
+    /// One architecture: its heading, caption, block diagram, mask panels and attention maps, top
+    /// to bottom.
     public struct Column: Sendable {
         /// The column's heading, e.g. "Encoder-only (BERT)".
         public var title: String
@@ -68,7 +69,8 @@ public struct ArchitectureComparison: Chart, Sendable {
         /// The attention maps, top to bottom.
         public var maps: [Map]
 
-        /// A column whose masks are given as (title, mask, labels) tuples, drawn in the default visible colour.
+        /// A column whose masks are given as (title, mask, labels) tuples, drawn in the default
+        /// visible colour.
         public init(title: String, caption: String, diagram: BlockDiagram,
                     masks: [(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String])], maps: [Map]) {
             self.init(title: title, caption: caption, diagram: diagram,
@@ -114,7 +116,8 @@ public struct ArchitectureComparison: Chart, Sendable {
         self.colorBarLabel = colorBarLabel
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !columns.isEmpty else { throw FigureError.invalidData("architecture comparison has no columns") }
         for (i, column) in columns.enumerated() {

@@ -54,7 +54,8 @@ public struct BarChart: Chart, Sendable {
                   barColor: barColor, highlightColor: highlightColor, yRange: yRange)
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !values.isEmpty else { throw FigureError.invalidData("bar chart has no bars") }
         guard categories.count == values.count else {

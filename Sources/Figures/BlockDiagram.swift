@@ -48,7 +48,8 @@ public struct BlockDiagram: Chart, Sendable {
         self.title = title
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard layers >= 1 else { throw FigureError.invalidData("a block diagram needs at least 1 layer (got \(layers))") }
     }

@@ -216,7 +216,8 @@ public final class Canvas {
         cairo_fill(cr)
     }
 
-    /// Outlines `rect` with a line `width` units wide; `dash` gives on/off lengths in units (nil: solid).
+    /// Outlines `rect` with a line `width` units wide; `dash` gives on/off lengths in units (nil:
+    /// solid).
     public func strokeRect(_ rect: Rect, color: RGB, width: Double = 1, dash: [Double]? = nil) {
         cairo_new_path(cr)
         cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
@@ -248,7 +249,8 @@ public final class Canvas {
         cairo_new_path(cr)
     }
 
-    /// A straight line from `a` to `b`, `width` units wide; `dash` gives on/off lengths (nil: solid).
+    /// A straight line from `a` to `b`, `width` units wide; `dash` gives on/off lengths (nil:
+    /// solid).
     public func line(from a: Point, to b: Point, color: RGB, width: Double = 1, dash: [Double]? = nil) {
         polyline([a, b], color: color, width: width, dash: dash)
     }

@@ -95,7 +95,8 @@ public struct ColorMap: Sendable {
         self.init(name: name, stops: stops, centeredAtZero: false)
     }
 
-    /// A map; `centeredAtZero` marks maps for signed data. `stops` must not be empty (a programmer error that stops the program).
+    /// A map; `centeredAtZero` marks maps for signed data. `stops` must not be empty (a programmer
+    /// error that stops the program).
     public init(name: String, stops: [RGB], centeredAtZero: Bool) {
         precondition(!stops.isEmpty, "ColorMap \(name) needs at least one stop")
         self.name = name

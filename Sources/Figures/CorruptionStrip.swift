@@ -34,10 +34,11 @@ public struct CorruptionStrip: Chart, Sendable {
     /// Tokens drawn in grey (when not chosen).
     public var specialTokens: Set<String>
 
-    /// [CLS], [SEP], [PAD], [UNK] and their <s>-style counterparts.
+    /// [CLS], [SEP], [PAD], [UNK], <s>, </s>, <pad> and <unk>.
     public static let defaultSpecialTokens: Set<String> = ["[CLS]", "[SEP]", "[PAD]", "[UNK]", "<s>", "</s>", "<pad>", "<unk>"]
 
-    /// A strip of one sentence; `originalTokens`, `inputTokens` and `choices` must have one entry per position.
+    /// A strip of one sentence; `originalTokens`, `inputTokens` and `choices` must have one entry
+    /// per position.
     public init(title: String, subtitle: String = "", originalTokens: [String], inputTokens: [String],
                 choices: [Kind?], maximumRowWidth: Double = 1100,
                 rowNames: [String] = [localized("original"), localized("model input"), localized("label")],
@@ -52,7 +53,8 @@ public struct CorruptionStrip: Chart, Sendable {
         self.specialTokens = specialTokens
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !originalTokens.isEmpty else { throw FigureError.invalidData("corruption strip has no tokens") }
         guard inputTokens.count == originalTokens.count else {

@@ -12,7 +12,8 @@ import Foundation
 ///
 /// `EmbeddingPlot.Point` is a data point; screen positions are `Figures.Point`.
 public struct EmbeddingPlot: Chart, Sendable {
-    /// One word's dot: its coordinates in the projection (data units, not screen units) and its label.
+    /// One word's dot: its coordinates in the projection (data units, not screen units) and its
+    /// label.
     public struct Point: Sendable, Equatable {
         /// The first coordinate (e.g. the first principal component), in data units.
         public var x: Double
@@ -112,7 +113,8 @@ public struct EmbeddingPlot: Chart, Sendable {
         self.plotExtent = plotExtent
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !points.isEmpty else { throw FigureError.invalidData("embedding plot has no points") }
         for p in points where !(p.x.isFinite && p.y.isFinite) {

@@ -59,7 +59,8 @@ public struct PublishedFigure: TitledChart {
     /// The wrapped chart's title, or "" when it has none.
     public var title: String { (chart as? any TitledChart)?.title ?? "" }
 
-    /// The published width of the chart's kind (`FigureWidths.publishedWidth(of:)`) and the chart's own height.
+    /// The published width of the chart's kind (`FigureWidths.publishedWidth(of:)`) and the chart's
+    /// own height.
     public var preferredSize: Size {
         Size(width: FigureWidths.publishedWidth(of: chart), height: chart.preferredSize.height)
     }

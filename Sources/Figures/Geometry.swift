@@ -68,7 +68,8 @@ public struct Rect: Equatable, Hashable, Sendable {
 
     /// Shrinks by `d` on every side (grows for negative `d`).
     public func insetBy(_ d: Double) -> Rect { insetBy(dx: d, dy: d) }
-    /// Shrinks by `dx` on the left and right and `dy` at the top and bottom (the size never goes below 0).
+    /// Shrinks by `dx` on the left and right and `dy` at the top and bottom (the size never goes
+    /// below 0).
     public func insetBy(dx: Double, dy: Double) -> Rect {
         Rect(x: x + dx, y: y + dy, width: max(0, width - 2 * dx), height: max(0, height - 2 * dy))
     }

@@ -38,7 +38,8 @@ public struct GroupedBarChart: Chart, Sendable {
     /// nil: a nice range including 0 and every value.
     public var yRange: ClosedRange<Double>?
 
-    /// A grouped bar chart; values print as percentages ("%.1f%%") unless `valueFormat` says otherwise.
+    /// A grouped bar chart; values print as percentages ("%.1f%%") unless `valueFormat` says
+    /// otherwise.
     public init(title: String, subtitle: String = "", categories: [String], series: [Series],
                 yLabel: String = "", valueFormat: String = "%.1f%%", yRange: ClosedRange<Double>? = nil,
                 xLabel: String = "") {
@@ -52,7 +53,8 @@ public struct GroupedBarChart: Chart, Sendable {
         self.yRange = yRange
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !categories.isEmpty else { throw FigureError.invalidData("grouped bar chart has no categories") }
         guard !series.isEmpty else { throw FigureError.invalidData("grouped bar chart has no series") }

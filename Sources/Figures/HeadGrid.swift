@@ -55,7 +55,8 @@ public struct HeadGrid: Chart, Sendable {
         self.hidden = hidden
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !heads.isEmpty else { throw FigureError.invalidData("head grid has no heads") }
         for (h, head) in heads.enumerated() {

@@ -110,7 +110,8 @@ public struct HeadView: Chart, Sendable {
         0xE377C2, 0x17BECF, 0xBCBD22, 0x393B79, 0x7F7F7F, 0x1B9E77,
     ].map { RGB(hex: $0) }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !queryTokens.isEmpty else { throw FigureError.invalidData("head view has no query tokens") }
         guard !keyTokens.isEmpty else { throw FigureError.invalidData("head view has no key tokens") }

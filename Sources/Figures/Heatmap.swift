@@ -7,7 +7,8 @@ public struct Heatmap: Chart, Sendable {
     /// Where the column labels go: above or below the cells.
     public enum ColumnLabelPosition: Sendable { case top, bottom }
 
-    /// The matrix, [row][column]; rows must have equal lengths. Non-finite values (a masked −∞) are drawn grey and hatched.
+    /// The matrix, [row][column]; rows must have equal lengths. A masked −∞ is drawn grey and
+    /// hatched.
     public var values: [[Float]]
     /// One label per row (e.g. the query tokens).
     public var rowLabels: [String]
@@ -31,7 +32,8 @@ public struct Heatmap: Chart, Sendable {
     public var xAxisTitle: String
     /// The title beside the rows (may be empty).
     public var yAxisTitle: String
-    /// The 0-based row outlined in red with its label in bold; nil: none. Outside the rows, drawing throws `FigureError.invalidData`.
+    /// The 0-based row outlined in red with its label in bold; nil: none. Outside the rows, drawing
+    /// throws `FigureError.invalidData`.
     public var highlightRow: Int?
     /// Column labels below the cells (default) or above them.
     public var columnLabelPosition: ColumnLabelPosition

@@ -35,7 +35,8 @@ public struct LineChart: Chart, Sendable {
             self.lineWidth = lineWidth
         }
 
-        /// A series from parallel arrays of x and y values; when their lengths differ, drawing throws `FigureError.invalidData`.
+        /// A series from parallel arrays of x and y values; when their lengths differ, drawing
+        /// throws `FigureError.invalidData`.
         public init(name: String, x: [Double], y: [Double], color: RGB, dashed: Bool = false,
                     showMarkers: Bool = true, lineWidth: Double = 2.5) {
             self.init(name: name, points: zip(x, y).map { (x: $0, y: $1) }, color: color, dashed: dashed,
@@ -78,7 +79,8 @@ public struct LineChart: Chart, Sendable {
         self.plotSize = plotSize
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !series.isEmpty else { throw FigureError.invalidData("line chart has no series") }
         for s in series {

@@ -29,7 +29,7 @@ public struct LogitLensFigure: Chart {
     public var subtitle: String
     /// [rows][positions], top row first.
     public var cells: [[Cell]]
-    /// One label per row (e.g. "embedding", "layer 1", …).
+    /// One label per row of `cells`, top row first.
     public var rowLabels: [String]
     /// The input token at each position (the column's label).
     public var columnLabels: [String]

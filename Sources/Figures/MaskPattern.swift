@@ -42,7 +42,8 @@ public struct MaskPattern: Chart, Sendable {
         self.showLegend = showLegend
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         try validateMatrix(mask, rowLabels: rowLabels, columnLabels: columnLabels, what: "mask")
         guard cellSize.isFinite, cellSize >= 4 else {

@@ -57,7 +57,8 @@ public struct ModelView: Chart, Sendable {
     private var queryCount: Int { weights.first?.first?.count ?? 0 }
     private var keyCount: Int { weights.first?.first?.first?.count ?? 0 }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !weights.isEmpty else { throw FigureError.invalidData("model view has no layers") }
         guard headCount > 0 else { throw FigureError.invalidData("model view layer 1 has no heads") }

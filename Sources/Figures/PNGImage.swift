@@ -84,7 +84,8 @@ public struct PNGImage: Sendable {
         return RGB(red: Double(r) / 255, green: Double(g) / 255, blue: Double(b) / 255)
     }
 
-    /// The alpha (0 = transparent, 255 = opaque) of the pixel at column `x`, row `y` (0-based from the top left).
+    /// The alpha (0 = transparent, 255 = opaque) of the pixel at column `x`, row `y` (0-based from
+    /// the top left).
     public func alpha(x: Int, y: Int) -> UInt8 {
         UInt8((argb[y * width + x] >> 24) & 0xFF)
     }

@@ -36,7 +36,8 @@ public struct PanelGrid: Chart {
 
     private var usedColumns: Int { max(1, min(columns, panels.count)) }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !panels.isEmpty else { throw FigureError.invalidData("panel grid has no panels") }
         guard columns > 0 else { throw FigureError.invalidData("panel grid needs at least one column (got \(columns))") }

@@ -44,7 +44,8 @@ public struct PipelineDiagram: Chart, Sendable {
         self.arrowLabels = arrowLabels
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !stages.isEmpty else { throw FigureError.invalidData("a pipeline diagram needs at least one stage") }
     }

@@ -80,7 +80,8 @@ public struct SamplingFigure: Chart, Sendable {
     /// The colour of the chosen token's bar (#E15759).
     public static let chosenColor = RGB(hex: 0xE15759)
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !tokens.isEmpty else { throw FigureError.invalidData("sampling figure has no tokens") }
         guard !stages.isEmpty else { throw FigureError.invalidData("sampling figure has no stages") }
@@ -177,7 +178,8 @@ public struct DecodingStepFigure: Chart, Sendable {
         self.crossAttention = crossAttention
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard crossAttention.count == sourceTokens.count, !sourceTokens.isEmpty else {
             throw FigureError.invalidData("cross-attention has \(crossAttention.count) weights for \(sourceTokens.count) source tokens")

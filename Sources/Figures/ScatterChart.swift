@@ -83,7 +83,8 @@ public struct ScatterChart: Chart, Sendable {
         self.plotSize = plotSize
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !groups.isEmpty else { throw FigureError.invalidData("scatter chart has no groups") }
         for g in groups {

@@ -13,7 +13,8 @@ public struct SentencePairFigure: Chart, Sendable {
         public var tokens: [String]
         /// 0 (segment A) or 1 (segment B), one per token.
         public var segmentIDs: [Int]
-        /// True when B is the sentence that follows A (badge "IsNext"), false for a random B ("NotNext").
+        /// True when B is the sentence that follows A (badge "IsNext"), false for a random B
+        /// ("NotNext").
         public var isNext: Bool
         /// Text above the pair (may be empty).
         public var caption: String
@@ -48,7 +49,8 @@ public struct SentencePairFigure: Chart, Sendable {
         self.specialTokens = specialTokens
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !pairs.isEmpty else { throw FigureError.invalidData("sentence-pair figure has no pairs") }
         for (k, pair) in pairs.enumerated() {

@@ -55,7 +55,8 @@ public struct ShiftRightDiagram: Chart, Sendable {
     /// The target + `</s>`: what the decoder must predict at each position.
     public var labelTokens: [String] { targetTokens + [endToken] }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !sourceTokens.isEmpty else { throw FigureError.invalidData("shift-right diagram has no source tokens") }
         guard !targetTokens.isEmpty else { throw FigureError.invalidData("shift-right diagram has no target tokens") }

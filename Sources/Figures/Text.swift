@@ -180,7 +180,8 @@ public final class TextMeasurer {
         var rotation: Double
     }
 
-    /// A measurer with its own scratch Cairo context and an empty cache (not thread-safe: use one per thread).
+    /// A measurer with its own scratch Cairo context and an empty cache (not thread-safe: use one
+    /// per thread).
     public init() {}
 
     /// `rotation`: the metrics of the line as drawn turned by that many degrees, in the line's own

@@ -50,7 +50,8 @@ public struct WeightedSumFigure: Chart, Sendable {
         self.fadeLowWeights = fadeLowWeights
     }
 
-    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first problem.
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !tokens.isEmpty else { throw FigureError.invalidData("weighted sum has no tokens") }
         guard weights.count == tokens.count else {

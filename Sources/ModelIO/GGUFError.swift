@@ -66,7 +66,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         return self
     }
 
-    /// A one-line message naming the field or tensor at fault, prefixed with the file when the error is `inFile`.
+    /// A one-line message naming the field or tensor at fault, prefixed with the file when the
+    /// error is `inFile`.
     public var description: String {
         if case let .inFile(path, error) = self {
             var inner = error.description

@@ -454,7 +454,8 @@ public struct GGUFFile: Sendable {
         return result
     }
 
-    /// An array of float32 or float64 values (integers accepted); throws `missingKey` or `wrongType`.
+    /// An array of float32 or float64 values (integers accepted); throws `missingKey` or
+    /// `wrongType`.
     public func floatArray(_ key: String) throws(GGUFError) -> [Double] {
         let values = try array(key, expected: "an array of numbers")
         var result: [Double] = []

@@ -27,7 +27,7 @@ public struct LlamaConfiguration: Sendable, Equatable {
     /// Width of one position's keys (or values) over all kv heads (192).
     public var keyValueSize: Int { keyValueHeadCount * headDimension }
 
-    /// A configuration given field by field (GGUF files are read with the loader instead).
+    /// A configuration given field by field (`init(gguf:)` reads one from a file).
     public init(layerCount: Int, hiddenSize: Int, feedForwardSize: Int, headCount: Int, keyValueHeadCount: Int,
                 ropeFrequencyBase: Double, rmsNormEpsilon: Double, contextLength: Int, vocabularySize: Int) {
         self.layerCount = layerCount

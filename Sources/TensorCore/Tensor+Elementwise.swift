@@ -207,12 +207,14 @@ extension Tensor {
 
 // MARK: Tensor with Tensor (broadcasting; throws when the shapes do not fit)
 
-/// Elementwise sum with broadcasting. Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
+/// Elementwise sum with broadcasting. Throws `TensorError.shapeMismatch` when the shapes cannot be
+/// broadcast together.
 public func + (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "add", +)
 }
 
-/// Elementwise difference with broadcasting. Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
+/// Elementwise difference with broadcasting. Throws `TensorError.shapeMismatch` when the shapes
+/// cannot be broadcast together.
 public func - (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "subtract", -)
 }
@@ -222,7 +224,8 @@ public func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "multiply", *)
 }
 
-/// Elementwise quotient with broadcasting (IEEE rules: x / 0 is ±infinity or NaN). Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
+/// Elementwise quotient with broadcasting (IEEE rules: x / 0 is ±infinity or NaN). Throws
+/// `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
 public func / (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "divide", /)
 }

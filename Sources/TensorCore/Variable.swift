@@ -136,7 +136,8 @@ extension Tensor {
 
 // MARK: Elementwise arithmetic (broadcasting)
 
-/// Elementwise sum with broadcasting; the gradient of each side is summed over its broadcast axes. Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
+/// Elementwise sum with broadcasting; the gradient of each side is summed over its broadcast axes.
+/// Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
 public func + (lhs: Variable, rhs: Variable) throws -> Variable {
     let a = lhs.shape, b = rhs.shape
     // d(a + b)/da = 1 and d(a + b)/db = 1: the gradient passes through, summed over broadcast axes.
@@ -145,7 +146,8 @@ public func + (lhs: Variable, rhs: Variable) throws -> Variable {
     }
 }
 
-/// Elementwise difference with broadcasting. Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
+/// Elementwise difference with broadcasting. Throws `TensorError.shapeMismatch` when the shapes
+/// cannot be broadcast together.
 public func - (lhs: Variable, rhs: Variable) throws -> Variable {
     let a = lhs.shape, b = rhs.shape
     // d(a - b)/da = 1, d(a - b)/db = -1.
@@ -163,7 +165,8 @@ public func * (lhs: Variable, rhs: Variable) throws -> Variable {
     }
 }
 
-/// Elementwise quotient with broadcasting. Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
+/// Elementwise quotient with broadcasting. Throws `TensorError.shapeMismatch` when the shapes
+/// cannot be broadcast together.
 public func / (lhs: Variable, rhs: Variable) throws -> Variable {
     let a = lhs.value, b = rhs.value
     // d(a/b)/da = 1/b, d(a/b)/db = -a/b².

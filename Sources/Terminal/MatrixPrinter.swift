@@ -57,7 +57,9 @@ public struct MatrixPrinter: Sendable {
         return style.ascii ? String(text.flatMap { $0 == "∞" ? Array("inf") : [$0] }) : text
     }
 
-    /// The table as lines of text (no trailing newline). Missing labels are the 0-based row or column index; a short row leaves its last cells empty; a masked score (−infinity) prints as "-∞".
+    /// The table as lines of text (no trailing newline). Missing labels are the 0-based row or
+    /// column index; a short row leaves its last cells empty; a masked score (−infinity) prints as
+    /// "-∞" ("-inf" when `style.ascii`).
     public func format(_ values: [[Float]], rowLabels: [String]? = nil,
                        columnLabels: [String]? = nil) -> String {
         let rowCount = values.count

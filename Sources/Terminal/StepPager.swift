@@ -60,7 +60,8 @@ public struct StandardInputLines: LineSource {
         }
     }
 
-    /// The next line, `.resized` when the window changed size while waiting (see `ResizeSignal`), or `.end`; a last line without a newline is still returned.
+    /// The next line, `.resized` when the window changed size while waiting (see `ResizeSignal`),
+    /// or `.end`; a last line without a newline is still returned.
     public mutating func nextEvent() -> PagerEvent {
         var byte: UInt8 = 0
         while true {
@@ -132,7 +133,8 @@ public struct StepPager {
 
     /// Colour and glyphs; its width is used when the window size is unknown.
     public var style: TerminalStyle
-    /// Wait for the person between screens; when false every page is printed at once and `run` never reads input.
+    /// Wait for the person between screens; when false every page is printed at once and `run`
+    /// never reads input.
     public var interactive: Bool
     /// Clear the screen before each page (interactive only), so a page reads as a page.
     public var clearsScreen: Bool

@@ -22,9 +22,11 @@ public struct TerminalStyle: Sendable {
         case palette256
     }
 
-    /// Write ANSI colour and bold/dim escapes; when false every styling function returns its text unchanged.
+    /// Write ANSI colour and bold/dim escapes; when false every styling function returns its text
+    /// unchanged.
     public var useColor: Bool
-    /// The screen width in terminal columns; tables and heatmaps wider than this are split into blocks of columns.
+    /// The screen width in terminal columns; tables and heatmaps wider than this are split into
+    /// blocks of columns.
     public var width: Int
     /// 24-bit colour or the 256-colour palette (used only when `useColor` is true).
     public var colorDepth: ColorDepth

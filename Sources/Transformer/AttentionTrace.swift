@@ -71,7 +71,8 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         /// `queries` and `keys`.
         public var scale: Float?
 
-        /// An entry without queries, keys or scale (set those afterwards when wanted). `layer` and `head` count from 0.
+        /// An entry without queries, keys or scale (set those afterwards when wanted). `layer` and
+        /// `head` count from 0.
         public init(layer: Int, head: Int, kind: AttentionKind, queryTokens: [String], keyTokens: [String],
                     weights: [[Float]], hidden: [[Bool]]? = nil) {
             self.layer = layer
@@ -96,7 +97,8 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         }
     }
 
-    /// A trace of the current schema version with these entries (none by default) and no model, text or token ids.
+    /// A trace of the current schema version with these entries (none by default) and no model,
+    /// text or token ids.
     public init(architecture: String, entries: [Entry] = []) {
         self.architecture = architecture
         self.entries = entries

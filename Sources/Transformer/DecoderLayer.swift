@@ -26,7 +26,8 @@ public struct DecoderLayerOutput: Sendable {
 public struct DecoderLayer: Sendable {
     /// Masked (causal) self-attention over the target.
     public let selfAttention: MultiHeadAttention
-    /// The layer norm around self-attention (before it in pre-norm, after the residual sum in post-norm).
+    /// The layer norm around self-attention (before it in pre-norm, after the residual sum in
+    /// post-norm).
     public let selfAttentionNorm: LayerNorm
     /// Nil in decoder-only models.
     public let crossAttention: MultiHeadAttention?

@@ -12,7 +12,8 @@ public struct EncoderDecoderOutput: Sendable {
     public let decoderStates: Tensor
     /// Every encoder layer's output and attention, first layer (layer 0) first.
     public let encoderLayers: [EncoderLayerOutput]
-    /// Every decoder layer's output, self-attention and cross-attention, first layer (layer 0) first.
+    /// Every decoder layer's output, self-attention and cross-attention, first layer (layer 0)
+    /// first.
     public let decoderLayers: [DecoderLayerOutput]
     /// Every head's weights with token labels, when `recordTrace` was true.
     public let trace: AttentionTrace?

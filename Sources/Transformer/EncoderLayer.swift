@@ -19,7 +19,8 @@ public struct EncoderLayerOutput: Sendable {
 public struct EncoderLayer: Sendable {
     /// Bidirectional self-attention.
     public let attention: MultiHeadAttention
-    /// The layer norm around self-attention (before it in pre-norm, after the residual sum in post-norm).
+    /// The layer norm around self-attention (before it in pre-norm, after the residual sum in
+    /// post-norm).
     public let attentionNorm: LayerNorm
     /// The position-wise feed-forward network.
     public let feedForward: FeedForward

@@ -136,7 +136,8 @@ public struct SamplingOptions: Sendable, Equatable {
     /// Seed of the generator the draws come from: same seed, same draws.
     public var seed: UInt64
 
-    /// Options as given; `validate()` (or `Sampler.init`) checks them. The defaults sample from the model's own distribution with seed 0.
+    /// Options as given; `validate()` (or `Sampler.init`) checks them. The defaults sample from the
+    /// model's own distribution with seed 0.
     public init(temperature: Float = 1, topK: Int? = nil, topP: Float? = nil, seed: UInt64 = 0) {
         self.temperature = temperature
         self.topK = topK

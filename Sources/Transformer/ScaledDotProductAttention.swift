@@ -33,7 +33,8 @@ public struct AttentionStages: Sendable {
     public let mask: Tensor?
     /// The scaled scores with −∞ where the mask hides a key.
     public let maskedScores: Tensor
-    /// softmax of each row of `maskedScores`, [..., T_q, T_k]: each row sums to 1 (0 when every key is hidden).
+    /// softmax of each row of `maskedScores`, [..., T_q, T_k]: each row sums to 1 (0 when every key
+    /// is hidden).
     public let weights: Tensor
     /// weights V, [..., T_q, d_v].
     public let output: Tensor

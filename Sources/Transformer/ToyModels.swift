@@ -21,7 +21,8 @@ public struct ToyEmbedding: Sendable {
         self.seed = seed
     }
 
-    /// The vector of `token` (case-insensitive): `dimension` draws from N(0, 1), the same on every run.
+    /// The vector of `token` (case-insensitive): `dimension` draws from N(0, 1), the same on every
+    /// run.
     public func vector(for token: String) -> [Float] {
         var generator = SeededGenerator(seed: seed ^ fnv1a64(token.lowercased()))
         return (0..<dimension).map { _ in generator.nextNormal() }

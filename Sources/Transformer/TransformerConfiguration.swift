@@ -29,7 +29,8 @@ public struct TransformerConfiguration: Sendable, Equatable, Codable {
     /// d_h = modelDimension / heads.
     public var headDimension: Int { heads > 0 ? modelDimension / heads : 0 }
 
-    /// A configuration as given; the models check it (`TransformerError.invalidConfiguration`) when built.
+    /// A configuration as given; the models check it (`TransformerError.invalidConfiguration`) when
+    /// built.
     public init(layers: Int, modelDimension: Int, heads: Int, feedForwardDimension: Int,
                 vocabularySize: Int, maxLength: Int, activation: Activation = .gelu,
                 normPlacement: NormPlacement = .pre, positions: PositionKind = .learned,
