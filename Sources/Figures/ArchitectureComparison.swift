@@ -9,13 +9,18 @@ import Localization
 public struct ArchitectureComparison: Chart, Sendable {
     /// A small attention map: rows are queries, columns keys.
     public struct Map: Sendable {
+        /// The heading over the map.
         public var title: String
+        /// The weights, [query][key].
         public var values: [[Float]]
+        /// One label per query (row).
         public var rowLabels: [String]
+        /// One label per key (column).
         public var columnLabels: [String]
         /// [query][key]: true where the mask hid the key (drawn hatched, "masked" in the legend).
         public var hidden: [[Bool]]?
 
+        /// A map of `values` with these labels; `hidden` marks masked cells.
         public init(title: String, values: [[Float]], rowLabels: [String], columnLabels: [String],
                     hidden: [[Bool]]? = nil) {
             self.title = title
@@ -28,12 +33,18 @@ public struct ArchitectureComparison: Chart, Sendable {
 
     /// A mask pattern: true where the query (row) may see the key (column).
     public struct MaskPanel: Sendable {
+        /// The heading over the panel.
         public var title: String
+        /// [query][key]: true where the query may see the key.
         public var mask: [[Bool]]
+        /// One label per query (row).
         public var rowLabels: [String]
+        /// One label per key (column).
         public var columnLabels: [String]
+        /// The fill of the visible cells (hidden cells are grey and hatched).
         public var visibleColor: RGB
 
+        /// A mask panel; visible cells are blue (#2166AC) by default.
         public init(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String],
                     visibleColor: RGB = RGB(hex: 0x2166AC)) {
             self.title = title
@@ -44,13 +55,22 @@ public struct ArchitectureComparison: Chart, Sendable {
         }
     }
 
+    /// One architecture: its heading, caption, block diagram, mask panels and attention maps, top
+    /// to bottom.
     public struct Column: Sendable {
+        /// The column's heading, e.g. "Encoder-only (BERT)".
         public var title: String
+        /// One or two lines under the heading.
         public var caption: String
+        /// The architecture's block diagram.
         public var diagram: BlockDiagram
+        /// The mask patterns, top to bottom.
         public var masks: [MaskPanel]
+        /// The attention maps, top to bottom.
         public var maps: [Map]
 
+        /// A column whose masks are given as (title, mask, labels) tuples, drawn in the default
+        /// visible colour.
         public init(title: String, caption: String, diagram: BlockDiagram,
                     masks: [(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String])], maps: [Map]) {
             self.init(title: title, caption: caption, diagram: diagram,
@@ -69,15 +89,22 @@ public struct ArchitectureComparison: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The architectures, left to right.
     public var columns: [Column]
+    /// The colour scale all maps share.
     public var colorMap: ColorMap
+    /// The values at the two ends of the colour scale (attention weights: 0...1).
     public var valueRange: ClosedRange<Float>
     /// Cell side of the masks and maps; nil picks one from the largest matrix.
     public var cellSize: Double?
+    /// The caption of the colour bar ("weight" by default, localised).
     public var colorBarLabel: String
 
+    /// A comparison of `columns`; the maps use `colorMap` over `valueRange`.
     public init(title: String, subtitle: String = "", columns: [Column], colorMap: ColorMap = .viridis,
                 valueRange: ClosedRange<Float> = 0...1, cellSize: Double? = nil, colorBarLabel: String = localized("weight")) {
         self.title = title
@@ -89,6 +116,8 @@ public struct ArchitectureComparison: Chart, Sendable {
         self.colorBarLabel = colorBarLabel
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !columns.isEmpty else { throw FigureError.invalidData("architecture comparison has no columns") }
         for (i, column) in columns.enumerated() {
@@ -378,6 +407,7 @@ public struct ArchitectureComparison: Chart, Sendable {
         return seen
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// Where column `column`'s block diagram is drawn inside `frame`.
@@ -411,6 +441,7 @@ public struct ArchitectureComparison: Chart, Sendable {
         return [title, subtitle] + L.texts.map(\.text)
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout(TextMeasurer())

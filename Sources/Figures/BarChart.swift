@@ -3,20 +3,30 @@ import Foundation
 /// Vertical bars with category labels, the value printed on each bar, and an optional highlighted bar
 /// (e.g. next-token probabilities with the chosen token highlighted).
 public struct BarChart: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// One label per bar, left to right.
     public var categories: [String]
+    /// The bar heights, one per category; all must be finite.
     public var values: [Double]
+    /// The horizontal axis title (may be empty).
     public var xLabel: String
+    /// The vertical axis title (may be empty).
     public var yLabel: String
+    /// The 0-based index of the bar drawn in `highlightColor`; nil: none.
     public var highlightIndex: Int?
     /// printf format for the value labels; it receives a Double.
     public var valueFormat: String
+    /// The colour of ordinary bars.
     public var barColor: RGB
+    /// The colour of the highlighted bar.
     public var highlightColor: RGB
     /// nil: a nice range including 0 and every value.
     public var yRange: ClosedRange<Double>?
 
+    /// A bar chart of `values`, one per category.
     public init(title: String, categories: [String], values: [Double], subtitle: String = "",
                 xLabel: String = "", yLabel: String = "", highlightIndex: Int? = nil, valueFormat: String = "%.2f",
                 barColor: RGB = RGB(hex: 0x4E79A7), highlightColor: RGB = RGB(hex: 0xE15759),
@@ -44,6 +54,8 @@ public struct BarChart: Chart, Sendable {
                   barColor: barColor, highlightColor: highlightColor, yRange: yRange)
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !values.isEmpty else { throw FigureError.invalidData("bar chart has no bars") }
         guard categories.count == values.count else {
@@ -60,6 +72,7 @@ public struct BarChart: Chart, Sendable {
         }
     }
 
+    /// The y range drawn: `yRange` when set, else a nice range including 0 and every finite value.
     public var resolvedYRange: ClosedRange<Double> {
         if let yRange { return yRange }
         let finite = values.filter(\.isFinite)
@@ -107,6 +120,7 @@ public struct BarChart: Chart, Sendable {
         return slot
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let slot = preferredSlot
@@ -177,6 +191,7 @@ public struct BarChart: Chart, Sendable {
         return Rect(x: plot.minX + (Double(index) + 0.5) * slot - w / 2, y: min(y0, y1), width: w, height: abs(y1 - y0))
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

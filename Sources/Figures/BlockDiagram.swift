@@ -17,30 +17,39 @@ import Localization
 /// Colours mean the same in every diagram: self-attention orange, masked self-attention purple,
 /// cross-attention green, feed-forward blue, Add & Norm yellow, embeddings and the output layer grey.
 public struct BlockDiagram: Chart, Sendable {
+    /// Which architecture to draw: BERT-like, GPT-like or the original encoder-decoder.
     public enum Kind: Sendable { case encoderOnly, decoderOnly, encoderDecoder }
 
     /// One box of the diagram and where it is drawn.
     public struct Box: Sendable, Equatable {
+        /// What a box stands for; it decides the box's colour.
         public enum Role: Sendable, CaseIterable {
             case embedding, selfAttention, maskedSelfAttention, crossAttention, feedForward, addAndNorm, outputLayer
         }
+        /// What the box stands for.
         public var role: Role
         /// The text in the box: a name and, for sub-layers, a note such as "(causal)".
         public var lines: [String]
+        /// Where the box is drawn, in the diagram's own units.
         public var rect: Rect
     }
 
+    /// The architecture drawn.
     public var kind: Kind
     /// N, the number of identical layers in each stack (printed as "N×").
     public var layers: Int
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
 
+    /// A diagram of `kind` with `layers` as its "N×".
     public init(kind: Kind, layers: Int, title: String = "") {
         self.kind = kind
         self.layers = layers
         self.title = title
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard layers >= 1 else { throw FigureError.invalidData("a block diagram needs at least 1 layer (got \(layers))") }
     }
@@ -329,6 +338,7 @@ public struct BlockDiagram: Chart, Sendable {
         return result
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(margin: FigureStyle.margin, TextMeasurer()).size }
 
     /// Every box and where it is drawn inside `frame` (for tests and for pointing at parts of the diagram).
@@ -342,6 +352,7 @@ public struct BlockDiagram: Chart, Sendable {
         return L.boxes.map { var b = $0; b.rect = p.rect(b.rect); return b }
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         try draw(on: canvas, in: frame, margin: FigureStyle.margin)

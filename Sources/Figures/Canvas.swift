@@ -12,6 +12,7 @@ public final class Canvas {
     public let size: Size
     /// Device pixels per user unit (PNG); 1 for vector formats.
     public let scale: Double
+    /// PNG, SVG or PDF: what `fileData()` produces.
     public let format: FigureFormat
     /// The underlying `cairo_t *`, for anything the helpers below do not cover.
     public let context: OpaquePointer
@@ -147,7 +148,9 @@ public final class Canvas {
 
     // MARK: - State
 
+    /// Pushes the graphics state (transform, clip, colour, line settings); pair with `restore()`.
     public func save() { cairo_save(cr) }
+    /// Pops the graphics state pushed by the last `save()`.
     public func restore() { cairo_restore(cr) }
 
     /// Runs `body` with the graphics state saved and restored around it.
@@ -171,7 +174,9 @@ public final class Canvas {
         }
     }
 
+    /// Moves the origin by (dx, dy) user units for what is drawn next (until `restore`).
     public func translate(dx: Double, dy: Double) { cairo_translate(cr, dx, dy) }
+    /// Scales what is drawn next by `factor` in both directions (until `restore`).
     public func scaleBy(_ factor: Double) { cairo_scale(cr, factor, factor) }
 
     // MARK: - Shapes
@@ -203,6 +208,7 @@ public final class Canvas {
         }
     }
 
+    /// Fills `rect` with `color`; `opacity` is 0...1.
     public func fillRect(_ rect: Rect, color: RGB, opacity: Double = 1) {
         cairo_new_path(cr)
         cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
@@ -210,6 +216,8 @@ public final class Canvas {
         cairo_fill(cr)
     }
 
+    /// Outlines `rect` with a line `width` units wide; `dash` gives on/off lengths in units (nil:
+    /// solid).
     public func strokeRect(_ rect: Rect, color: RGB, width: Double = 1, dash: [Double]? = nil) {
         cairo_new_path(cr)
         cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
@@ -241,6 +249,8 @@ public final class Canvas {
         cairo_new_path(cr)
     }
 
+    /// A straight line from `a` to `b`, `width` units wide; `dash` gives on/off lengths (nil:
+    /// solid).
     public func line(from a: Point, to b: Point, color: RGB, width: Double = 1, dash: [Double]? = nil) {
         polyline([a, b], color: color, width: width, dash: dash)
     }
@@ -295,6 +305,7 @@ public final class Canvas {
         fillPolygon([b, Point(x: base.x + px, y: base.y + py), Point(x: base.x - px, y: base.y - py)], color: color)
     }
 
+    /// A circle, filled and/or stroked (nothing is drawn when both colours are nil).
     public func circle(center: Point, radius: Double, fill: RGB? = nil, stroke: RGB? = nil,
                        strokeWidth: Double = 1) {
         cairo_new_path(cr)
@@ -415,6 +426,7 @@ public final class Canvas {
 
 /// A text the canvas drew and the box it occupies.
 public struct DrawnText: Sendable, Equatable {
+    /// The text as drawn.
     public var text: String
     /// Axis-aligned, in canvas units.
     public var box: Rect

@@ -4,10 +4,14 @@ import Foundation
 
 /// An sRGB colour with components in 0...1.
 public struct RGB: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The red component, 0...1.
     public var red: Double
+    /// The green component, 0...1.
     public var green: Double
+    /// The blue component, 0...1.
     public var blue: Double
 
+    /// A colour from components in 0...1 (not clamped; `bytes` clamps).
     public init(red: Double, green: Double, blue: Double) {
         self.red = red
         self.green = green
@@ -35,6 +39,7 @@ public struct RGB: Equatable, Hashable, Sendable, CustomStringConvertible {
         }.joined()
     }
 
+    /// "#RRGGBB", as `hexString`.
     public var description: String { hexString }
 
     /// Linear interpolation in sRGB: `t = 0` gives `self`, `t = 1` gives `other`.
@@ -65,7 +70,9 @@ public struct RGB: Equatable, Hashable, Sendable, CustomStringConvertible {
         return contrastRatio(with: .white) > contrastRatio(with: dark) ? .white : dark
     }
 
+    /// #FFFFFF.
     public static let white = RGB(red: 1, green: 1, blue: 1)
+    /// #000000.
     public static let black = RGB(red: 0, green: 0, blue: 0)
 
     private static func byte(_ c: Double) -> UInt8 {
@@ -76,15 +83,20 @@ public struct RGB: Equatable, Hashable, Sendable, CustomStringConvertible {
 
 /// A colour map: evenly spaced colour stops, linearly interpolated in sRGB.
 public struct ColorMap: Sendable {
+    /// The map's name, e.g. "viridis".
     public let name: String
+    /// The colours at evenly spaced positions from 0 (first) to 1 (last).
     public let stops: [RGB]
     /// True for maps meant for signed data centred at zero (the heatmap then picks a symmetric range).
     public let isCenteredAtZero: Bool
 
+    /// A map for unsigned data (not centred at zero). `stops` must not be empty.
     public init(name: String, stops: [RGB]) {
         self.init(name: name, stops: stops, centeredAtZero: false)
     }
 
+    /// A map; `centeredAtZero` marks maps for signed data. `stops` must not be empty (a programmer
+    /// error that stops the program).
     public init(name: String, stops: [RGB], centeredAtZero: Bool) {
         precondition(!stops.isEmpty, "ColorMap \(name) needs at least one stop")
         self.name = name

@@ -14,11 +14,16 @@ import Localization
 /// the model must predict there. A legend explains the three kinds. Special tokens ([CLS], [SEP], …) are
 /// grey. A long sentence wraps onto several lines of the same three rows, never clipped.
 public struct CorruptionStrip: Chart, Sendable {
+    /// What happened at a chosen position: replaced by [MASK], replaced by a random token, or kept.
     public enum Kind: Sendable, CaseIterable { case mask, random, kept }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The sentence's tokens before corruption (the top row).
     public var originalTokens: [String]
+    /// The tokens the model reads, one per original token (the middle row).
     public var inputTokens: [String]
     /// One per position: nil where the position was not chosen.
     public var choices: [Kind?]
@@ -29,8 +34,11 @@ public struct CorruptionStrip: Chart, Sendable {
     /// Tokens drawn in grey (when not chosen).
     public var specialTokens: Set<String>
 
+    /// [CLS], [SEP], [PAD], [UNK], <s>, </s>, <pad> and <unk>.
     public static let defaultSpecialTokens: Set<String> = ["[CLS]", "[SEP]", "[PAD]", "[UNK]", "<s>", "</s>", "<pad>", "<unk>"]
 
+    /// A strip of one sentence; `originalTokens`, `inputTokens` and `choices` must have one entry
+    /// per position.
     public init(title: String, subtitle: String = "", originalTokens: [String], inputTokens: [String],
                 choices: [Kind?], maximumRowWidth: Double = 1100,
                 rowNames: [String] = [localized("original"), localized("model input"), localized("label")],
@@ -45,6 +53,8 @@ public struct CorruptionStrip: Chart, Sendable {
         self.specialTokens = specialTokens
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !originalTokens.isEmpty else { throw FigureError.invalidData("corruption strip has no tokens") }
         guard inputTokens.count == originalTokens.count else {
@@ -233,6 +243,7 @@ public struct CorruptionStrip: Chart, Sendable {
                       lines: lines, boxes: boxes, texts: texts, legend: legend)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// Exactly where the box of `position` in `row` (0 original, 1 model input, 2 label) is drawn inside
@@ -251,6 +262,7 @@ public struct CorruptionStrip: Chart, Sendable {
     static let plainStroke = RGB(hex: 0xB5B5B5)
     static let specialFill = RGB(hex: 0xE8E8E8)
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout(TextMeasurer())

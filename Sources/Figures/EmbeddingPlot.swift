@@ -12,11 +12,17 @@ import Foundation
 ///
 /// `EmbeddingPlot.Point` is a data point; screen positions are `Figures.Point`.
 public struct EmbeddingPlot: Chart, Sendable {
+    /// One word's dot: its coordinates in the projection (data units, not screen units) and its
+    /// label.
     public struct Point: Sendable, Equatable {
+        /// The first coordinate (e.g. the first principal component), in data units.
         public var x: Double
+        /// The second coordinate, in data units.
         public var y: Double
+        /// The word written next to the dot.
         public var label: String
 
+        /// A dot at (x, y) in data units labelled `label`.
         public init(x: Double, y: Double, label: String) {
             self.x = x
             self.y = y
@@ -27,11 +33,16 @@ public struct EmbeddingPlot: Chart, Sendable {
     /// An arrow from `points[from]` to `points[to]`. Arrows with the same `legend` text share one
     /// legend entry; nil: no entry.
     public struct Arrow: Sendable, Equatable {
+        /// The index in `points` where the arrow starts (0-based).
         public var from: Int
+        /// The index in `points` where the arrow ends (0-based).
         public var to: Int
+        /// The arrow's colour.
         public var color: RGB
+        /// The arrow's legend text; nil: no legend entry.
         public var legend: String?
 
+        /// An arrow from `points[from]` to `points[to]`.
         public init(from: Int, to: Int, color: RGB, legend: String? = nil) {
             self.from = from
             self.to = to
@@ -43,12 +54,18 @@ public struct EmbeddingPlot: Chart, Sendable {
     /// The highlighted point, e.g. the vector king − man + woman, drawn as a ringed dot in the
     /// highlight colour with a dashed arrow from `points[from]` (nil: no arrow).
     public struct Result: Sendable, Equatable {
+        /// The first coordinate, in data units.
         public var x: Double
+        /// The second coordinate, in data units.
         public var y: Double
+        /// The label written next to the result, e.g. "king − man + woman".
         public var label: String
+        /// The index in `points` the dashed arrow starts from (0-based); nil: no arrow.
         public var from: Int?
+        /// The dashed arrow's legend text; nil: no legend entry.
         public var legend: String?
 
+        /// A result at (x, y) in data units.
         public init(x: Double, y: Double, label: String, from: Int? = nil, legend: String? = nil) {
             self.x = x
             self.y = y
@@ -58,12 +75,19 @@ public struct EmbeddingPlot: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The horizontal axis title; empty: none.
     public var xLabel: String
+    /// The vertical axis title; empty: none.
     public var yLabel: String
+    /// The words' dots.
     public var points: [Point]
+    /// Arrows between pairs of `points`.
     public var arrows: [Arrow]
+    /// The highlighted point; nil: none.
     public var result: Result?
     /// The colour of the dots.
     public var pointColor: RGB
@@ -72,6 +96,7 @@ public struct EmbeddingPlot: Chart, Sendable {
     /// The larger side of the plotting area; the other follows the data's aspect (at least 60%).
     public var plotExtent: Double
 
+    /// A plot of `points`, with optional arrows and result.
     public init(title: String, subtitle: String = "", xLabel: String = "", yLabel: String = "",
                 points: [Point], arrows: [Arrow] = [], result: Result? = nil,
                 pointColor: RGB = RGB(hex: 0x4E79A7), resultColor: RGB = FigureStyle.highlight,
@@ -88,6 +113,8 @@ public struct EmbeddingPlot: Chart, Sendable {
         self.plotExtent = plotExtent
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !points.isEmpty else { throw FigureError.invalidData("embedding plot has no points") }
         for p in points where !(p.x.isFinite && p.y.isFinite) {
@@ -134,6 +161,7 @@ public struct EmbeddingPlot: Chart, Sendable {
     /// The plotting area inside `frame`.
     public func plotRect(in frame: Rect) -> Rect { layout(in: frame, TextMeasurer()).plot }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let plot = plotSize
@@ -147,6 +175,7 @@ public struct EmbeddingPlot: Chart, Sendable {
         return Size(width: width.rounded(.up), height: height.rounded(.up))
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

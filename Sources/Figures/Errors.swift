@@ -13,6 +13,7 @@ public enum FigureError: Error, CustomStringConvertible, Equatable {
     /// The data cannot be drawn: empty matrix, ragged rows, label count mismatch, …
     case invalidData(String)
 
+    /// A one-line message saying what failed and, where there is one, the fix.
     public var description: String {
         switch self {
         case .unsupportedFormat(let path):
@@ -45,6 +46,7 @@ public enum FigureFormat: String, Sendable, CaseIterable {
         self = format
     }
 
+    /// "png", "svg" or "pdf", without the dot.
     public var fileExtension: String { rawValue }
 }
 

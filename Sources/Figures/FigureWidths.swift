@@ -48,18 +48,24 @@ public enum FigureWidths {
 /// A chart drawn at its kind's published width (see `FigureWidths`), centred, its height unchanged.
 /// The lessons publish every figure this way.
 public struct PublishedFigure: TitledChart {
+    /// The chart drawn inside the published width.
     public let chart: any Chart
 
+    /// Wraps `chart` (a `PublishedFigure` is not wrapped twice).
     public init(_ chart: any Chart) {
         self.chart = (chart as? PublishedFigure)?.chart ?? chart
     }
 
+    /// The wrapped chart's title, or "" when it has none.
     public var title: String { (chart as? any TitledChart)?.title ?? "" }
 
+    /// The published width of the chart's kind (`FigureWidths.publishedWidth(of:)`) and the chart's
+    /// own height.
     public var preferredSize: Size {
         Size(width: FigureWidths.publishedWidth(of: chart), height: chart.preferredSize.height)
     }
 
+    /// Draws the chart at its natural width, centred horizontally in `frame`.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         let natural = chart.preferredSize
         let dx = max(0, (frame.width - natural.width) / 2)

@@ -8,6 +8,7 @@ public let cjkFontFamily = "WenQuanYi Micro Hei"
 /// The font Pango falls back to for emoji.
 public let emojiFontFamily = "Noto Color Emoji"
 
+/// Regular or bold text.
 public enum FontWeight: Sendable, Equatable {
     case regular, bold
     var cairoWeight: cairo_font_weight_t {

@@ -4,12 +4,16 @@ import Foundation
 /// to the rates BERT uses), the value printed on each bar, a legend of the series under the title, y
 /// from 0. With a percentage `valueFormat` ("%.1f%%", the default) the y ticks get a "%" too.
 public struct GroupedBarChart: Chart, Sendable {
+    /// One bar per category in one colour, with its name in the legend.
     public struct Series: Sendable {
+        /// The name in the legend.
         public var name: String
         /// One value per category.
         public var values: [Double]
+        /// The colour of the series' bars.
         public var color: RGB
 
+        /// A series with one value per category.
         public init(name: String, values: [Double], color: RGB) {
             self.name = name
             self.values = values
@@ -17,17 +21,25 @@ public struct GroupedBarChart: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The category names along the x axis, left to right.
     public var categories: [String]
+    /// The series, drawn side by side within each category in this order.
     public var series: [Series]
+    /// The vertical axis title (may be empty).
     public var yLabel: String
+    /// The horizontal axis title (may be empty).
     public var xLabel: String
     /// printf format for the value labels; it receives a Double. Ending in "%%" marks percentages.
     public var valueFormat: String
     /// nil: a nice range including 0 and every value.
     public var yRange: ClosedRange<Double>?
 
+    /// A grouped bar chart; values print as percentages ("%.1f%%") unless `valueFormat` says
+    /// otherwise.
     public init(title: String, subtitle: String = "", categories: [String], series: [Series],
                 yLabel: String = "", valueFormat: String = "%.1f%%", yRange: ClosedRange<Double>? = nil,
                 xLabel: String = "") {
@@ -41,6 +53,8 @@ public struct GroupedBarChart: Chart, Sendable {
         self.yRange = yRange
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !categories.isEmpty else { throw FigureError.invalidData("grouped bar chart has no categories") }
         guard !series.isEmpty else { throw FigureError.invalidData("grouped bar chart has no series") }
@@ -62,6 +76,7 @@ public struct GroupedBarChart: Chart, Sendable {
 
     private var allValues: [Double] { series.flatMap(\.values).filter(\.isFinite) }
 
+    /// The y range drawn: `yRange` when set, else a nice range including 0 and every finite value.
     public var resolvedYRange: ClosedRange<Double> {
         if let yRange { return yRange }
         return niceRange(min(0, allValues.min() ?? 0), max(0, allValues.max() ?? 1))
@@ -145,6 +160,7 @@ public struct GroupedBarChart: Chart, Sendable {
         return slot
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let n = Double(max(1, categories.count))
@@ -218,6 +234,7 @@ public struct GroupedBarChart: Chart, Sendable {
 
     // MARK: Drawing
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

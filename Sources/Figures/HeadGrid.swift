@@ -5,27 +5,36 @@ import Localization
 /// bar, a title over each head. Rows are queries, columns keys. The panels share their axes: row labels
 /// left of the first column of panels, column labels under the lowest panel of each column.
 public struct HeadGrid: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
     /// [head][query][key].
     public var heads: [[[Float]]]
     /// nil: "head 1", "head 2", …
     public var headTitles: [String]?
+    /// One label per query (row), shared by every panel.
     public var rowLabels: [String]
+    /// One label per key (column), shared by every panel.
     public var columnLabels: [String]
     /// nil: automatic (4 heads → 2 columns, 6 → 3, 8 → 4, …).
     public var columns: Int?
+    /// The colour scale every panel shares.
     public var colorMap: ColorMap
+    /// The values at the two ends of the colour scale.
     public var valueRange: ClosedRange<Float>
     /// nil: numbers are printed in the cells when they fit.
     public var showValues: Bool?
+    /// printf format for the numbers in cells; it receives a Double.
     public var valueFormat: String
+    /// The caption of the colour bar.
     public var colorBarLabel: String
     /// Side of a cell at the preferred size; nil picks one from the number of tokens and panel columns.
     public var cellSize: Double?
     /// [query][key], shared by every head: true where a mask hid the key (drawn hatched, no number).
     public var hidden: [[Bool]]?
 
+    /// A grid of `heads`, [head][query][key] with heads from 0.
     public init(title: String, subtitle: String = "", heads: [[[Float]]], headTitles: [String]? = nil,
                 rowLabels: [String], columnLabels: [String], columns: Int? = nil, colorMap: ColorMap = .viridis,
                 valueRange: ClosedRange<Float> = 0...1, showValues: Bool? = nil, valueFormat: String = "%.2f",
@@ -46,6 +55,8 @@ public struct HeadGrid: Chart, Sendable {
         self.hidden = hidden
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !heads.isEmpty else { throw FigureError.invalidData("head grid has no heads") }
         for (h, head) in heads.enumerated() {
@@ -77,6 +88,7 @@ public struct HeadGrid: Chart, Sendable {
         }
     }
 
+    /// `headTitles`, or "head 1", "head 2", … (numbered from 1 for the reader, localised).
     public var resolvedHeadTitles: [String] {
         headTitles ?? heads.indices.map { localized("head \($0 + 1)") }
     }
@@ -212,6 +224,7 @@ public struct HeadGrid: Chart, Sendable {
         return layout
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// Exactly where the cell (`row`, `column`) of head `head` is drawn inside `frame`.
@@ -220,6 +233,7 @@ public struct HeadGrid: Chart, Sendable {
         return Placement(natural: L.size, in: frame).rect(L.cellRect(head: head, row: row, column: column))
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

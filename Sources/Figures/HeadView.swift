@@ -9,9 +9,13 @@ import Localization
 /// drawn and the query is marked, to answer "where does this word look?". Long inputs (40 tokens and
 /// more) draw each query's strongest keys only, on tighter rows, so the figure stays near 16:9.
 public struct HeadView: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The tokens of the left column (queries).
     public var queryTokens: [String]
+    /// The tokens of the right column (keys).
     public var keyTokens: [String]
     /// [head][query][key].
     public var heads: [[[Float]]]
@@ -19,12 +23,14 @@ public struct HeadView: Chart, Sendable {
     public var headColors: [RGB]?
     /// nil: "head 1", "head 2", …
     public var headLabels: [String]?
+    /// The 0-based index into `queryTokens` whose lines alone are drawn; nil: every query's.
     public var highlightQuery: Int?
     /// Lines for smaller weights are not drawn (they would be invisible anyway).
     public var minimumWeight: Float
     /// Keys drawn per query (its strongest); nil: all of them below 40 tokens, 3 from 40 on.
     public var topK: Int?
 
+    /// A head view of `heads`, [head][query][key] with heads from 0.
     public init(title: String, subtitle: String = "", queryTokens: [String], keyTokens: [String],
                 heads: [[[Float]]], headColors: [RGB]? = nil, headLabels: [String]? = nil,
                 highlightQuery: Int? = nil, minimumWeight: Float = 0.02, topK: Int? = nil) {
@@ -50,9 +56,13 @@ public struct HeadView: Chart, Sendable {
 
     /// One line per (query, key): the head weighing the pair most and its weight.
     public struct Line: Equatable, Sendable {
+        /// The 0-based query index.
         public var query: Int
+        /// The 0-based key index.
         public var key: Int
+        /// The 0-based head whose weight for this pair is largest (it gives the colour).
         public var head: Int
+        /// That head's weight for the pair.
         public var weight: Float
     }
 
@@ -100,6 +110,8 @@ public struct HeadView: Chart, Sendable {
         0xE377C2, 0x17BECF, 0xBCBD22, 0x393B79, 0x7F7F7F, 0x1B9E77,
     ].map { RGB(hex: $0) }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !queryTokens.isEmpty else { throw FigureError.invalidData("head view has no query tokens") }
         guard !keyTokens.isEmpty else { throw FigureError.invalidData("head view has no key tokens") }
@@ -130,6 +142,7 @@ public struct HeadView: Chart, Sendable {
         return Self.headPalette[index % Self.headPalette.count]
     }
 
+    /// `headLabels`, or "head 1", "head 2", … (numbered from 1 for the reader, localised).
     public var resolvedHeadLabels: [String] { headLabels ?? heads.indices.map { localized("head \($0 + 1)") } }
 
     /// Line width for a weight: thin for small weights, 3.5 units at weight 1.
@@ -277,6 +290,7 @@ public struct HeadView: Chart, Sendable {
                       highlightRect: highlightRect, chips: chips)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// Where the lines from query `index` start, inside `frame`.
@@ -291,6 +305,7 @@ public struct HeadView: Chart, Sendable {
         return Placement(natural: L.size, in: frame).point(L.keyAnchors[index])
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout(TextMeasurer())

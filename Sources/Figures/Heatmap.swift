@@ -4,13 +4,21 @@ import Foundation
 /// a colour bar at the right. Built for attention weights (rows: queries, columns: keys), where
 /// masked scores are −∞: those cells are drawn grey and hatched with "−∞", outside the colour map.
 public struct Heatmap: Chart, Sendable {
+    /// Where the column labels go: above or below the cells.
     public enum ColumnLabelPosition: Sendable { case top, bottom }
 
+    /// The matrix, [row][column]; rows must have equal lengths. A masked −∞ is drawn grey and
+    /// hatched.
     public var values: [[Float]]
+    /// One label per row (e.g. the query tokens).
     public var rowLabels: [String]
+    /// One label per column (e.g. the key tokens).
     public var columnLabels: [String]
+    /// The heading above the figure (also the PNG's "Title"); may be empty.
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The colour scale of the cells (viridis by default).
     public var colorMap: ColorMap
     /// nil: min...max of the finite values (symmetric about 0 for a colour map centred at zero).
     public var valueRange: ClosedRange<Float>?
@@ -18,10 +26,16 @@ public struct Heatmap: Chart, Sendable {
     public var showValues: Bool?
     /// printf format for the numbers in cells; it receives a Double.
     public var valueFormat: String
+    /// The caption of the colour bar (may be empty).
     public var colorBarLabel: String
+    /// The title under the columns (may be empty).
     public var xAxisTitle: String
+    /// The title beside the rows (may be empty).
     public var yAxisTitle: String
+    /// The 0-based row outlined in red with its label in bold; nil: none. Outside the rows, drawing
+    /// throws `FigureError.invalidData`.
     public var highlightRow: Int?
+    /// Column labels below the cells (default) or above them.
     public var columnLabelPosition: ColumnLabelPosition
     /// Side of a cell at the preferred size; nil picks one from the matrix size.
     public var cellSize: Double?
@@ -29,6 +43,7 @@ public struct Heatmap: Chart, Sendable {
     /// legend (an attention weight of 0 that attention never chose). nil: nothing hidden.
     public var hidden: [[Bool]]?
 
+    /// A heatmap of `values`; every option has a default except the data and its labels.
     public init(values: [[Float]], rowLabels: [String], columnLabels: [String], title: String = "",
                 subtitle: String = "", colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float>? = nil,
                 showValues: Bool? = nil, valueFormat: String = "%.2f", colorBarLabel: String = "",
@@ -53,7 +68,9 @@ public struct Heatmap: Chart, Sendable {
         self.hidden = hidden
     }
 
+    /// The number of rows of `values`.
     public var rowCount: Int { values.count }
+    /// The number of columns (the length of the first row; 0 when there are no rows).
     public var columnCount: Int { values.first?.count ?? 0 }
 
     /// Throws `FigureError.invalidData` if the matrix cannot be drawn.
@@ -104,6 +121,7 @@ public struct Heatmap: Chart, Sendable {
         return colorMap.color(at: (Double(value) - r.lowerBound) / (r.upperBound - r.lowerBound))
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let c = preferredCell
@@ -131,6 +149,7 @@ public struct Heatmap: Chart, Sendable {
         layout(in: frame, TextMeasurer()).cellRect(row: row, column: column)
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

@@ -4,18 +4,27 @@ import Foundation
 /// (right of it, or below it in a narrow frame) so it never covers data. The x axis can be log₂, for
 /// sweeps such as d_k = 1, 2, 4, …, 512.
 public struct LineChart: Chart, Sendable {
+    /// How x values are placed: evenly (linear) or by log₂ (for sweeps over powers of two).
     public enum XScale: Sendable { case linear, log2 }
 
+    /// One line: its points, colour and style, and its name in the legend.
     public struct Series: Sendable {
+        /// The name in the legend.
         public var name: String
+        /// The points in the order they are joined.
         public var points: [(x: Double, y: Double)]
+        /// The line's colour (and its markers').
         public var color: RGB
+        /// Draw the line dashed.
         public var dashed: Bool
+        /// Draw a marker at each point.
         public var showMarkers: Bool
+        /// The line's width, in user units.
         public var lineWidth: Double
         /// Set when built from two arrays of different lengths (drawing then throws invalidData).
         var lengthMismatch: (Int, Int)?
 
+        /// A series of (x, y) points.
         public init(name: String, points: [(x: Double, y: Double)], color: RGB, dashed: Bool = false,
                     showMarkers: Bool = true, lineWidth: Double = 2.5) {
             self.name = name
@@ -26,6 +35,8 @@ public struct LineChart: Chart, Sendable {
             self.lineWidth = lineWidth
         }
 
+        /// A series from parallel arrays of x and y values; when their lengths differ, drawing
+        /// throws `FigureError.invalidData`.
         public init(name: String, x: [Double], y: [Double], color: RGB, dashed: Bool = false,
                     showMarkers: Bool = true, lineWidth: Double = 2.5) {
             self.init(name: name, points: zip(x, y).map { (x: $0, y: $1) }, color: color, dashed: dashed,
@@ -34,11 +45,17 @@ public struct LineChart: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The horizontal axis title (may be empty).
     public var xLabel: String
+    /// The vertical axis title (may be empty).
     public var yLabel: String
+    /// The lines, drawn in order and listed in the legend in order.
     public var series: [Series]
+    /// Linear or log₂ x axis.
     public var xScale: XScale
     /// nil: a nice range around the data (from 0 when the data is non-negative and starts near 0).
     public var yRange: ClosedRange<Double>?
@@ -47,6 +64,7 @@ public struct LineChart: Chart, Sendable {
     /// Size of the plotting area at the preferred size.
     public var plotSize: Size
 
+    /// A line chart; ranges default to the data's, the plot to 560 × 340 units.
     public init(title: String, xLabel: String, yLabel: String, series: [Series], xScale: XScale = .linear,
                 yRange: ClosedRange<Double>? = nil, subtitle: String = "", xRange: ClosedRange<Double>? = nil,
                 plotSize: Size = Size(width: 560, height: 340)) {
@@ -61,6 +79,8 @@ public struct LineChart: Chart, Sendable {
         self.plotSize = plotSize
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !series.isEmpty else { throw FigureError.invalidData("line chart has no series") }
         for s in series {
@@ -104,6 +124,7 @@ public struct LineChart: Chart, Sendable {
         return (lo - pad)...(hi + pad)
     }
 
+    /// The y range drawn: `yRange` when set, else a nice range around the finite data.
     public var resolvedYRange: ClosedRange<Double> {
         if let yRange { return yRange }
         let ys = finitePoints.map(\.y)
@@ -183,6 +204,7 @@ public struct LineChart: Chart, Sendable {
         return h
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let titles = TitleBlock(title: title, subtitle: subtitle)
@@ -238,6 +260,7 @@ public struct LineChart: Chart, Sendable {
 
     // MARK: Drawing
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

@@ -6,12 +6,16 @@ import Localization
 /// that probability. Cells whose token is the model's final answer at that position are bold,
 /// and the first layer where that happens is outlined.
 public struct LogitLensFigure: Chart {
+    /// One cell: a layer's top next token at one position and its probability.
     public struct Cell: Sendable {
+        /// The top next token.
         public var token: String
+        /// Its probability, 0...1 (the cell's shade).
         public var probability: Float
         /// Whether this is the model's own (last-layer) top token at this position.
         public var isFinalAnswer: Bool
 
+        /// A cell naming `token` with `probability`.
         public init(token: String, probability: Float, isFinalAnswer: Bool) {
             self.token = token
             self.probability = probability
@@ -19,16 +23,20 @@ public struct LogitLensFigure: Chart {
         }
     }
 
+    /// The heading above the table.
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
     /// [rows][positions], top row first.
     public var cells: [[Cell]]
+    /// One label per row of `cells`, top row first.
     public var rowLabels: [String]
     /// The input token at each position (the column's label).
     public var columnLabels: [String]
     /// Per column, the row to outline (the first layer with the final answer), if any.
     public var outlinedRows: [Int?]
 
+    /// A table of `cells`, [row][position]; `outlinedRows` has one entry per column.
     public init(title: String, subtitle: String, cells: [[Cell]], rowLabels: [String], columnLabels: [String],
                 outlinedRows: [Int?]) {
         self.title = title
@@ -60,6 +68,7 @@ public struct LogitLensFigure: Chart {
         return (rowLabels.map { m.width($0, size: FigureStyle.labelSize) }.max() ?? 40) + 12
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let titles = TitleBlock(title: title, subtitle: subtitle)
@@ -75,6 +84,7 @@ public struct LogitLensFigure: Chart {
         token.count > 14 ? String(token.prefix(13)) + "…" : token
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         guard !cells.isEmpty, !columnLabels.isEmpty, cells.allSatisfy({ $0.count == columnLabels.count }),
               rowLabels.count == cells.count, outlinedRows.count == columnLabels.count else {

@@ -5,19 +5,28 @@ import Localization
 /// and hidden cells light grey and hatched (as masked cells look in `Heatmap`), row and column labels,
 /// a small legend and an optional caption. Rows are queries, columns keys.
 public struct MaskPattern: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
     /// [query][key]: true where the query may attend to the key.
     public var mask: [[Bool]]
+    /// One label per query (row).
     public var rowLabels: [String]
+    /// One label per key (column).
     public var columnLabels: [String]
+    /// A caption, wrapped to the figure's width (may be empty).
     public var caption: String
+    /// The fill of visible cells (hidden cells are grey and hatched).
     public var visibleColor: RGB
+    /// The side of one cell, in user units (at least 4).
     public var cellSize: Double
+    /// The title under the columns (may be empty).
     public var xAxisTitle: String
+    /// The title beside the rows (may be empty).
     public var yAxisTitle: String
     /// Draw the "visible / hidden" key under the grid.
     public var showLegend: Bool
 
+    /// A mask pattern; visible cells are blue (#2166AC) and 28 units wide by default.
     public init(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String], caption: String = "",
                 visibleColor: RGB = RGB(hex: 0x2166AC), cellSize: Double = 28, xAxisTitle: String = "",
                 yAxisTitle: String = "", showLegend: Bool = true) {
@@ -33,6 +42,8 @@ public struct MaskPattern: Chart, Sendable {
         self.showLegend = showLegend
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         try validateMatrix(mask, rowLabels: rowLabels, columnLabels: columnLabels, what: "mask")
         guard cellSize.isFinite, cellSize >= 4 else {
@@ -149,6 +160,7 @@ public struct MaskPattern: Chart, Sendable {
                       hiddenSwatch: hiddenSwatch)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// Exactly where the cell (`row`, `column`) is drawn inside `frame`.
@@ -157,6 +169,7 @@ public struct MaskPattern: Chart, Sendable {
         return Placement(natural: L.size, in: frame).rect(L.cellRect(row: row, column: column))
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout(TextMeasurer())

@@ -6,24 +6,32 @@ import Localization
 /// Token labels go along the first column's thumbnails (queries) and under the last row's (keys) when
 /// they are big enough to read; otherwise a note under the grid lists the token order.
 public struct ModelView: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
     /// [layer][head][query][key].
     public var weights: [[[[Float]]]]
+    /// One label per query (the rows of every thumbnail).
     public var rowLabels: [String]
+    /// One label per key (the columns of every thumbnail).
     public var columnLabels: [String]
     /// nil: "Layer 1", "Layer 2", …
     public var layerLabels: [String]?
     /// nil: "Head 1", "Head 2", …
     public var headLabels: [String]?
+    /// The colour scale all thumbnails share.
     public var colorMap: ColorMap
+    /// The values at the two ends of the colour scale (0...1 by default).
     public var valueRange: ClosedRange<Float>
     /// Side of one thumbnail in user units.
     public var thumbnailSize: Double
+    /// The caption of the colour bar ("weight" by default, localised).
     public var colorBarLabel: String
     /// [query][key], shared by every layer and head: true where a mask hid the key (drawn hatched).
     public var hidden: [[Bool]]?
 
+    /// A model view of `weights`, [layer][head][query][key] with layers and heads from 0.
     public init(title: String, subtitle: String = "", weights: [[[[Float]]]], rowLabels: [String],
                 columnLabels: [String], layerLabels: [String]? = nil, headLabels: [String]? = nil,
                 colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float> = 0...1, thumbnailSize: Double = 120,
@@ -42,11 +50,15 @@ public struct ModelView: Chart, Sendable {
         self.hidden = hidden
     }
 
+    /// The number of layers (rows of thumbnails).
     public var layerCount: Int { weights.count }
+    /// The number of heads per layer (columns of thumbnails), from the first layer.
     public var headCount: Int { weights.first?.count ?? 0 }
     private var queryCount: Int { weights.first?.first?.count ?? 0 }
     private var keyCount: Int { weights.first?.first?.first?.count ?? 0 }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !weights.isEmpty else { throw FigureError.invalidData("model view has no layers") }
         guard headCount > 0 else { throw FigureError.invalidData("model view layer 1 has no heads") }
@@ -73,7 +85,9 @@ public struct ModelView: Chart, Sendable {
         try validateRange(valueRange)
     }
 
+    /// `layerLabels`, or "Layer 1", "Layer 2", … (numbered from 1 for the reader, localised).
     public var resolvedLayerLabels: [String] { layerLabels ?? (0..<layerCount).map { localized("Layer \($0 + 1)") } }
+    /// `headLabels`, or "Head 1", "Head 2", … (numbered from 1 for the reader, localised).
     public var resolvedHeadLabels: [String] { headLabels ?? (0..<headCount).map { localized("Head \($0 + 1)") } }
 
     /// The colour a value gets (every thumbnail shares this scale).
@@ -233,6 +247,7 @@ public struct ModelView: Chart, Sendable {
         return layout
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// True when token labels are drawn along the first column and last row of thumbnails.
@@ -250,6 +265,7 @@ public struct ModelView: Chart, Sendable {
         return Placement(natural: L.size, in: frame).rect(L.thumbnails[layer][head])
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout(TextMeasurer())

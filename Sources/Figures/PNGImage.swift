@@ -3,7 +3,9 @@ import Foundation
 
 /// A decoded PNG, for tests and tools: read pixels back from a rendered figure.
 public struct PNGImage: Sendable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     /// Pixels row by row as 0xAARRGGBB (not premultiplied).
     public let argb: [UInt32]
@@ -82,6 +84,8 @@ public struct PNGImage: Sendable {
         return RGB(red: Double(r) / 255, green: Double(g) / 255, blue: Double(b) / 255)
     }
 
+    /// The alpha (0 = transparent, 255 = opaque) of the pixel at column `x`, row `y` (0-based from
+    /// the top left).
     public func alpha(x: Int, y: Int) -> UInt8 {
         UInt8((argb[y * width + x] >> 24) & 0xFF)
     }

@@ -5,14 +5,20 @@ import Foundation
 /// aspect ratio and is drawn at its own preferred size, scaled down uniformly when the grid has to
 /// shrink (so text shrinks with the panel instead of crowding it), centred in its cell.
 public struct PanelGrid: Chart {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// Panels per row.
     public var columns: Int
+    /// The charts, filled in row by row.
     public var panels: [any Chart]
+    /// Space between panels, in user units (≥ 0).
     public var gap: Double
     /// Put "(a)", "(b)", … at the top-left of each panel.
     public var panelLetters: Bool
 
+    /// A grid of `panels`, `columns` per row.
     public init(title: String, columns: Int, panels: [any Chart], gap: Double = 24, subtitle: String = "",
                 panelLetters: Bool = false) {
         self.title = title
@@ -23,12 +29,15 @@ public struct PanelGrid: Chart {
         self.panelLetters = panelLetters
     }
 
+    /// The number of rows the panels fill (0 when `columns` is not positive).
     public var rows: Int {
         columns > 0 ? (panels.count + columns - 1) / columns : 0
     }
 
     private var usedColumns: Int { max(1, min(columns, panels.count)) }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !panels.isEmpty else { throw FigureError.invalidData("panel grid has no panels") }
         guard columns > 0 else { throw FigureError.invalidData("panel grid needs at least one column (got \(columns))") }
@@ -61,6 +70,7 @@ public struct PanelGrid: Chart {
     /// Panels bring their own margins; the grid adds a small outer margin.
     private var outer: Double { FigureStyle.margin / 2 }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let m = TextMeasurer()
         let tracks = naturalTracks
@@ -101,6 +111,7 @@ public struct PanelGrid: Chart {
         return Rect(x: cell.midX - w / 2, y: cell.minY, width: w, height: h)
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         if !titles.isEmpty {

@@ -4,11 +4,16 @@ import Foundation
 /// and a few lines of text, and an optional label on each arrow (what one stage hands to the
 /// next). Lesson 13 draws ChatGPT's four training stages with it.
 public struct PipelineDiagram: Chart, Sendable {
+    /// One box: a bold heading and a few lines of text, in one colour.
     public struct Stage: Sendable, Equatable {
+        /// The bold first line of the box.
         public var heading: String
+        /// The lines of text under the heading.
         public var lines: [String]
+        /// The box's outline; its fill is a light tint of it and its heading a darker shade.
         public var color: RGB
 
+        /// A stage with this heading, text and colour.
         public init(heading: String, lines: [String], color: RGB) {
             self.heading = heading
             self.lines = lines
@@ -16,8 +21,11 @@ public struct PipelineDiagram: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The stages, left to right.
     public var stages: [Stage]
     /// One label per arrow (stages.count − 1); shorter arrays leave the rest unlabelled.
     public var arrowLabels: [String]
@@ -28,6 +36,7 @@ public struct PipelineDiagram: Chart, Sendable {
     static let bodySize = 12.5
     static let headingSize = 14.5
 
+    /// A diagram of `stages` joined by arrows.
     public init(title: String, subtitle: String = "", stages: [Stage], arrowLabels: [String] = []) {
         self.title = title
         self.subtitle = subtitle
@@ -35,6 +44,8 @@ public struct PipelineDiagram: Chart, Sendable {
         self.arrowLabels = arrowLabels
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !stages.isEmpty else { throw FigureError.invalidData("a pipeline diagram needs at least one stage") }
     }
@@ -63,6 +74,7 @@ public struct PipelineDiagram: Chart, Sendable {
         }
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         let measurer = TextMeasurer()
         let margin = FigureStyle.margin
@@ -73,6 +85,7 @@ public struct PipelineDiagram: Chart, Sendable {
         return Size(width: max(width, titleWidth) + 2 * margin, height: header + boxHeight(measurer) + 2 * margin)
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let measurer = TextMeasurer()

@@ -12,28 +12,37 @@ import Localization
 public struct SamplingFigure: Chart, Sendable {
     /// One panel: a title ("temperature T = 0.7") and one probability per token.
     public struct Stage: Sendable {
+        /// The panel's heading, e.g. "temperature T = 0.7".
         public var title: String
+        /// One probability per token of `SamplingFigure.tokens`, in the same order.
         public var probabilities: [Double]
 
+        /// A panel with these probabilities.
         public init(title: String, probabilities: [Double]) {
             self.title = title
             self.probabilities = probabilities
         }
 
+        /// A panel with these probabilities, converted to Double.
         public init(title: String, probabilities: [Float]) {
             self.init(title: title, probabilities: probabilities.map(Double.init))
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The token labels along x, the same in every panel.
     public var tokens: [String]
+    /// The panels in order; each filters the one before it.
     public var stages: [Stage]
     /// The index (into `tokens`) of the token that was drawn; nil highlights nothing.
     public var chosenIndex: Int?
     /// Panels per row (4: all in one row).
     public var columns: Int
 
+    /// A figure of the given panels, two per row by default.
     public init(title: String, subtitle: String = "", tokens: [String], stages: [Stage], chosenIndex: Int? = nil,
                 columns: Int = 2) {
         self.title = title
@@ -68,8 +77,11 @@ public struct SamplingFigure: Chart, Sendable {
 
     /// Bar colour and the chosen token's colour.
     public static let barColor = RGB(hex: 0x4E79A7)
+    /// The colour of the chosen token's bar (#E15759).
     public static let chosenColor = RGB(hex: 0xE15759)
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !tokens.isEmpty else { throw FigureError.invalidData("sampling figure has no tokens") }
         guard !stages.isEmpty else { throw FigureError.invalidData("sampling figure has no stages") }
@@ -108,6 +120,7 @@ public struct SamplingFigure: Chart, Sendable {
         PanelGrid(title: title, columns: columns, panels: panels, gap: 16, subtitle: subtitle)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { grid.preferredSize }
 
     /// Where bar `index` of panel `stage` is drawn inside `frame`.
@@ -127,6 +140,7 @@ public struct SamplingFigure: Chart, Sendable {
         [title, subtitle].filter { !$0.isEmpty } + stages.map(\.title) + tokens
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         try grid.draw(on: canvas, in: frame)
@@ -137,18 +151,22 @@ public struct SamplingFigure: Chart, Sendable {
 /// (the chosen one highlighted), and that step's cross-attention over the source tokens as a strip of
 /// cells in viridis on 0–1, like every other weights figure (the value printed in each cell).
 public struct DecodingStepFigure: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
     /// The decoder input so far ("<s> I am"), shown as the subtitle.
     public var decoderInput: [String]
     /// The candidate tokens, most likely first, and their probabilities.
     public var candidates: [String]
+    /// One probability per candidate, in the same order.
     public var probabilities: [Double]
     /// Index into `candidates` of the chosen token.
     public var chosenIndex: Int?
+    /// The source sentence's tokens, one cell each in the cross-attention strip.
     public var sourceTokens: [String]
     /// One weight per source token.
     public var crossAttention: [Float]
 
+    /// A decoding step; `chosenIndex` is 0-based into `candidates` (nil: none highlighted).
     public init(title: String, decoderInput: [String], candidates: [String], probabilities: [Double],
                 chosenIndex: Int?, sourceTokens: [String], crossAttention: [Float]) {
         self.title = title
@@ -160,6 +178,8 @@ public struct DecodingStepFigure: Chart, Sendable {
         self.crossAttention = crossAttention
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard crossAttention.count == sourceTokens.count, !sourceTokens.isEmpty else {
             throw FigureError.invalidData("cross-attention has \(crossAttention.count) weights for \(sourceTokens.count) source tokens")
@@ -185,6 +205,7 @@ public struct DecodingStepFigure: Chart, Sendable {
                   subtitle: localized("decoder input so far: \(decoderInput.joined(separator: " "))"))
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { grid.preferredSize }
 
     /// Where candidate bar `index` is drawn inside `frame`.
@@ -197,6 +218,7 @@ public struct DecodingStepFigure: Chart, Sendable {
                     height: bar.height * s)
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         try grid.draw(on: canvas, in: frame)

@@ -9,14 +9,19 @@ import Foundation
 ///
 /// `ScatterChart.Point` is a data point; screen positions are `Figures.Point`.
 public struct ScatterChart: Chart, Sendable {
+    /// How an axis places values: evenly (linear) or by log₁₀.
     public enum Scale: Sendable { case linear, log10 }
 
+    /// One data point with its label (data units, not screen units).
     public struct Point: Sendable {
+        /// The horizontal value, in data units.
         public var x: Double
+        /// The vertical value, in data units.
         public var y: Double
         /// Drawn next to the point; "" for none.
         public var label: String
 
+        /// A point at (x, y) labelled `label` ("" for none).
         public init(x: Double, y: Double, label: String) {
             self.x = x
             self.y = y
@@ -24,13 +29,18 @@ public struct ScatterChart: Chart, Sendable {
         }
     }
 
+    /// Points that share a colour and a legend entry, optionally joined by a line.
     public struct Group: Sendable {
+        /// The name in the legend.
         public var name: String
+        /// The group's points, in the order they are joined.
         public var points: [Point]
+        /// The colour of the group's markers and line.
         public var color: RGB
         /// Join the points with a line, in the order given.
         public var connect: Bool
 
+        /// A group of `points`, joined by a line unless `connect` is false.
         public init(name: String, points: [Point], color: RGB, connect: Bool = true) {
             self.name = name
             self.points = points
@@ -39,18 +49,26 @@ public struct ScatterChart: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The horizontal axis title.
     public var xLabel: String
+    /// The vertical axis title.
     public var yLabel: String
+    /// The groups of points, listed in the legend in order.
     public var groups: [Group]
+    /// Linear or log₁₀ x axis.
     public var xScale: Scale
+    /// Linear or log₁₀ y axis.
     public var yScale: Scale
     /// Formats the tick labels of both axes; nil: compact numbers (1, 10, 100, 10K, 10M, 1B).
     public var valueFormatter: (@Sendable (Double) -> String)?
     /// Size of the plotting area at the preferred size.
     public var plotSize: Size
 
+    /// A scatter chart; both axes linear and the plot 560 × 400 units by default.
     public init(title: String, subtitle: String = "", xLabel: String, yLabel: String, groups: [Group],
                 xScale: Scale = .linear, yScale: Scale = .linear, valueFormatter: (@Sendable (Double) -> String)? = nil,
                 plotSize: Size = Size(width: 560, height: 400)) {
@@ -65,6 +83,8 @@ public struct ScatterChart: Chart, Sendable {
         self.plotSize = plotSize
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !groups.isEmpty else { throw FigureError.invalidData("scatter chart has no groups") }
         for g in groups {
@@ -113,6 +133,7 @@ public struct ScatterChart: Chart, Sendable {
                       xAxis: xAxis, yAxis: yAxis, formatter: valueFormatter, m)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size {
         ScatterLayout.preferredSize(title: title, subtitle: subtitle, xLabel: xLabel, yLabel: yLabel,
                                     groups: groups.map { (name: $0.name, color: $0.color, connect: $0.connect) },
@@ -133,6 +154,7 @@ public struct ScatterChart: Chart, Sendable {
         layout(in: frame, TextMeasurer()).labelRects
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

@@ -7,13 +7,19 @@ import Localization
 /// "✗ NotNext" (red), with text so it reads without colour. An optional caption goes above a pair.
 /// Long pairs wrap onto several lines; a legend under the title explains the two colours.
 public struct SentencePairFigure: Chart, Sendable {
+    /// One sentence pair: its tokens, their segment ids and whether B follows A.
     public struct Pair: Sendable {
+        /// The tokens, "[CLS] A … [SEP] B … [SEP]".
         public var tokens: [String]
         /// 0 (segment A) or 1 (segment B), one per token.
         public var segmentIDs: [Int]
+        /// True when B is the sentence that follows A (badge "IsNext"), false for a random B
+        /// ("NotNext").
         public var isNext: Bool
+        /// Text above the pair (may be empty).
         public var caption: String
 
+        /// A pair; `segmentIDs` has one entry per token.
         public init(tokens: [String], segmentIDs: [Int], isNext: Bool, caption: String = "") {
             self.tokens = tokens
             self.segmentIDs = segmentIDs
@@ -22,14 +28,18 @@ public struct SentencePairFigure: Chart, Sendable {
         }
     }
 
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
+    /// The pairs, top to bottom.
     public var pairs: [Pair]
     /// The widest a line of token boxes may get before a pair wraps (the badge not included).
     public var maximumRowWidth: Double
     /// Tokens whose text is drawn in grey ([CLS], [SEP], …); their box keeps its segment colour.
     public var specialTokens: Set<String>
 
+    /// A figure of `pairs`.
     public init(title: String, subtitle: String = "", pairs: [Pair], maximumRowWidth: Double = 1100,
                 specialTokens: Set<String> = CorruptionStrip.defaultSpecialTokens) {
         self.title = title
@@ -39,6 +49,8 @@ public struct SentencePairFigure: Chart, Sendable {
         self.specialTokens = specialTokens
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !pairs.isEmpty else { throw FigureError.invalidData("sentence-pair figure has no pairs") }
         for (k, pair) in pairs.enumerated() {
@@ -61,6 +73,7 @@ public struct SentencePairFigure: Chart, Sendable {
     static let segmentStrokes: (RGB, RGB) = (RGB(hex: 0x4A7FB0), RGB(hex: 0xD2691E))
     /// Badge fills: green for IsNext, red for NotNext (white text on both).
     public static let isNextColor = RGB(hex: 0x1B7F3B)
+    /// The badge fill for NotNext (red).
     public static let notNextColor = RGB(hex: 0xC62828)
 
     /// The text of a pair's badge.
@@ -192,6 +205,7 @@ public struct SentencePairFigure: Chart, Sendable {
                       boxes: boxes, badges: badges, separators: separators, texts: texts, legend: legend)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// Exactly where token `position` of pair `pair` is drawn inside `frame`.
@@ -206,6 +220,7 @@ public struct SentencePairFigure: Chart, Sendable {
         return Placement(natural: L.size, in: frame).rect(L.badges[pair])
     }
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout(TextMeasurer())

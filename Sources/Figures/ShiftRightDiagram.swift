@@ -22,18 +22,23 @@ import Localization
 /// Plain data in: token strings and numbers. Chinese tokens are drawn in the CJK font (chosen per
 /// string, as everywhere in Figures).
 public struct ShiftRightDiagram: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
+    /// A second line under the title (may be empty).
     public var subtitle: String
     /// The source sentence's tokens (the encoder input).
     public var sourceTokens: [String]
     /// The target sentence's tokens without start or end token.
     public var targetTokens: [String]
+    /// The token put in front of the target to make the decoder input ("<s>").
     public var startToken: String
+    /// The token put after the target as the last one to predict ("</s>").
     public var endToken: String
     /// [decoder positions][source tokens], decoder positions = `targetTokens.count + 1` (one per
     /// decoder-input box); nil draws no lines. Each row is usually a softmax row (sums to 1).
     public var crossAttention: [[Float]]?
 
+    /// A diagram of the given sentences; `crossAttention` is optional.
     public init(title: String, subtitle: String = "", sourceTokens: [String], targetTokens: [String],
                 startToken: String = "<s>", endToken: String = "</s>", crossAttention: [[Float]]? = nil) {
         self.title = title
@@ -50,6 +55,8 @@ public struct ShiftRightDiagram: Chart, Sendable {
     /// The target + `</s>`: what the decoder must predict at each position.
     public var labelTokens: [String] { targetTokens + [endToken] }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !sourceTokens.isEmpty else { throw FigureError.invalidData("shift-right diagram has no source tokens") }
         guard !targetTokens.isEmpty else { throw FigureError.invalidData("shift-right diagram has no target tokens") }
@@ -75,7 +82,9 @@ public struct ShiftRightDiagram: Chart, Sendable {
 
     /// Box fills of the three rows: source (encoder) green, decoder input blue, target orange.
     public static let sourceFill = RGB(hex: 0xD9F0D3)
+    /// The fill of the decoder-input boxes (blue).
     public static let decoderInputFill = RGB(hex: 0xC6DBEF)
+    /// The fill of the target boxes (orange).
     public static let targetFill = RGB(hex: 0xFDD0A2)
     static let sourceStroke = RGB(hex: 0x4D9A57)
     static let decoderInputStroke = RGB(hex: 0x4A7FB0)
@@ -127,18 +136,23 @@ public struct ShiftRightDiagram: Chart, Sendable {
 
     /// Where everything goes, in the figure's own units (top-left at 0, 0; `size` = `preferredSize`).
     public struct Layout: Sendable {
+        /// The whole figure's size, equal to `preferredSize`.
         public var size: Size
         /// Token boxes per row: [0] source, [1] decoder input, [2] target.
         public var rows: [[Rect]]
         /// The causal mask's grid (decoder positions × decoder positions).
         public var maskGrid: Rect
+        /// The side of one mask cell, in user units.
         public var maskCell: Double
         /// One rectangle per legend entry's sample (arrow, line, visible, hidden).
         public var legendSamples: [Rect]
         var texts: [TextItem]
 
+        /// The source token boxes, left to right.
         public var sourceBoxes: [Rect] { rows[0] }
+        /// The decoder-input token boxes, left to right (`<s>` first).
         public var decoderInputBoxes: [Rect] { rows[1] }
+        /// The target token boxes, left to right (the end token last).
         public var targetBoxes: [Rect] { rows[2] }
 
         /// The mask cell for query `row`, key `column` (without the white gap between cells).
@@ -292,6 +306,7 @@ public struct ShiftRightDiagram: Chart, Sendable {
                       maskGrid: grid, maskCell: cell, legendSamples: legendSamples, texts: texts)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout().size }
 
     /// Every string the figure draws (to check glyph coverage).
@@ -313,6 +328,7 @@ public struct ShiftRightDiagram: Chart, Sendable {
 
     // MARK: Drawing
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let L = layout()

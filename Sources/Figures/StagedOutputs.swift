@@ -8,6 +8,7 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
     /// refused rather than replaced.
     case notRegularFile(path: String, kind: String)
 
+    /// A one-line message naming the path and the reason.
     public var description: String {
         switch self {
         case let .writeFailed(path, operation, code):
@@ -32,6 +33,7 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension OutputError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
     public var errorDescription: String? { description }
 }
 

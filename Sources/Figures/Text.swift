@@ -1,7 +1,9 @@
 import CCairo
 import Foundation
 
+/// Where a text's anchor point is horizontally: at its left edge, centre or right edge.
 public enum HorizontalAlignment: Sendable { case left, center, right }
+/// Where a text's anchor point is vertically.
 public enum VerticalAlignment: Sendable {
     /// The anchor is the top of the line box (font ascent).
     case top
@@ -16,10 +18,15 @@ public enum VerticalAlignment: Sendable {
 /// The size of a line of text in a given font: `width` is the larger of the advance and the ink,
 /// `ascent`/`descent` are the font's (so lines in one font share a baseline grid).
 public struct TextMetrics: Equatable, Sendable {
+    /// The larger of the advance width and the ink width, in user units.
     public var width: Double
+    /// The font's ascent above the baseline, in user units.
     public var ascent: Double
+    /// The font's descent below the baseline, in user units.
     public var descent: Double
+    /// Ascent plus descent.
     public var height: Double { ascent + descent }
+    /// `width` by `height`.
     public var size: Size { Size(width: width, height: height) }
 
     /// How far below the anchor the baseline sits for a vertical alignment.
@@ -173,6 +180,8 @@ public final class TextMeasurer {
         var rotation: Double
     }
 
+    /// A measurer with its own scratch Cairo context and an empty cache (not thread-safe: use one
+    /// per thread).
     public init() {}
 
     /// `rotation`: the metrics of the line as drawn turned by that many degrees, in the line's own
@@ -186,10 +195,12 @@ public final class TextMeasurer {
         return m
     }
 
+    /// The width and height of `text` in one line, unrotated.
     public func measure(_ text: String, size: Double, weight: FontWeight = .regular) -> Size {
         metrics(text, size: size, weight: weight).size
     }
 
+    /// The width of `text` in one line, unrotated.
     public func width(_ text: String, size: Double, weight: FontWeight = .regular) -> Double {
         metrics(text, size: size, weight: weight).width
     }

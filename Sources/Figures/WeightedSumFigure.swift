@@ -13,19 +13,28 @@ import Localization
 /// Value rows and the output share one symmetric colour scale (shown by the colour bar); rows with
 /// little weight are faded, so the eye sees which rows make up z.
 public struct WeightedSumFigure: Chart, Sendable {
+    /// The heading above the figure (also the PNG's "Title").
     public var title: String
     /// nil: a formula with the largest terms, e.g. "z(it) = 0.42·v(animal) + 0.18·v(it) + …"; "" for none.
     public var subtitle: String?
+    /// The query token whose output is shown, as in "z(it)".
     public var queryLabel: String
+    /// The key tokens, one row each.
     public var tokens: [String]
+    /// The attention weight of each key token (one row of the weights matrix).
     public var weights: [Float]
+    /// The value vector of each key token, [token][d_v].
     public var values: [[Float]]
+    /// The weighted sum of the value rows, z (d_v values).
     public var output: [Float]
+    /// The colour scale of values and output (diverging by default, symmetric about 0).
     public var colorMap: ColorMap
+    /// printf format for the printed numbers (weights and cells); it receives a Double.
     public var valueFormat: String
     /// Fade rows in proportion to their weight (the output row is never faded).
     public var fadeLowWeights: Bool
 
+    /// A figure of one output row; `tokens`, `weights` and `values` need one entry per key.
     public init(title: String, queryLabel: String, tokens: [String], weights: [Float], values: [[Float]],
                 output: [Float], colorMap: ColorMap = .diverging, subtitle: String? = nil,
                 valueFormat: String = "%.2f", fadeLowWeights: Bool = true) {
@@ -41,6 +50,8 @@ public struct WeightedSumFigure: Chart, Sendable {
         self.fadeLowWeights = fadeLowWeights
     }
 
+    /// Checks that the data can be drawn; throws `FigureError.invalidData` naming the first
+    /// problem.
     public func validate() throws {
         guard !tokens.isEmpty else { throw FigureError.invalidData("weighted sum has no tokens") }
         guard weights.count == tokens.count else {
@@ -175,6 +186,7 @@ public struct WeightedSumFigure: Chart, Sendable {
                       footnoteTop: footnoteTop)
     }
 
+    /// The size (in user units) the chart looks best at; `render` makes figures this size.
     public var preferredSize: Size { layout(TextMeasurer()).size }
 
     /// The uniform scale and offset that fit the natural layout into `frame` (never enlarged).
@@ -208,6 +220,7 @@ public struct WeightedSumFigure: Chart, Sendable {
 
     // MARK: Drawing
 
+    /// Draws the chart inside `frame`. Throws `FigureError.invalidData` for data it cannot draw.
     public func draw(on canvas: Canvas, in frame: Rect) throws {
         try validate()
         let m = TextMeasurer()

@@ -169,6 +169,7 @@ public struct BertTokenizerSettings: Sendable, Equatable {
     /// "strip_accents": nil (null or absent) follows `lowercase`, as in BERT.
     public let stripAccents: Bool?
 
+    /// Settings given directly; the defaults are BERT's uncased ones.
     public init(lowercase: Bool = true, stripAccents: Bool? = nil) {
         self.lowercase = lowercase
         self.stripAccents = stripAccents
@@ -243,6 +244,7 @@ public enum BertEncoderError: Error, Equatable, Sendable, CustomStringConvertibl
     /// model.safetensors holds tensors the configured encoder never reads.
     case unusedTensors(names: [String], layerCount: Int)
 
+    /// A one-line message saying what is wrong (the CLI prints it after "Error: ").
     public var description: String {
         switch self {
         case let .invalidConfiguration(field, problem):

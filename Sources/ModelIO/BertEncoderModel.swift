@@ -27,6 +27,7 @@ public struct BertEncoderOutput: Sendable {
 /// `BertModel` (no pooler, no task head); `sentenceEmbedding` adds sentence-transformers' mean
 /// pooling and normalisation on top.
 public struct BertEncoderModel: Sendable {
+    /// The sizes read from config.json (layers, hidden width, heads, vocabulary, positions).
     public let configuration: BertEncoderConfiguration
     /// The WordPiece tokeniser with the model's vocabulary and tokenizer_config.json's options.
     public let tokenizer: WordPieceTokenizer
@@ -36,9 +37,12 @@ public struct BertEncoderModel: Sendable {
     public let positionEmbeddings: Tensor
     /// [segmentTypeCount, hidden]: sentence A (0) or B (1).
     public let segmentEmbeddings: Tensor
+    /// The LayerNorm applied to word + position + segment embeddings before the first layer.
     public let embeddingNorm: LayerNorm
+    /// The encoder layers in order; `layers[0]` is the first (layers count from 0).
     public let layers: [EncoderLayer]
 
+    /// The tokeniser's vocabulary (vocab.txt): token strings and their ids.
     public var vocabulary: Vocabulary { tokenizer.vocabulary }
 
     /// The model whose weights are already split into their pieces; checks that the pieces fit

@@ -12,8 +12,10 @@ import Tokenizers
 public struct EmbeddingTerm: Sendable, Equatable {
     /// +1 or −1.
     public let sign: Float
+    /// The word as typed.
     public let word: String
 
+    /// A term with this sign (+1 or −1) and word.
     public init(sign: Float, word: String) {
         self.sign = sign
         self.word = word
@@ -35,6 +37,7 @@ public enum EmbeddingArithmeticError: Error, Equatable, Sendable, CustomStringCo
     /// Rows for PCA that are ragged, or a count of components that cannot be computed.
     case invalidInput(String)
 
+    /// A one-line message saying what is wrong and where (the CLI prints it after "Error: ").
     public var description: String {
         switch self {
         case .emptyExpression:

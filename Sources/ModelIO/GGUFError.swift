@@ -66,6 +66,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         return self
     }
 
+    /// A one-line message naming the field or tensor at fault, prefixed with the file when the
+    /// error is `inFile`.
     public var description: String {
         if case let .inFile(path, error) = self {
             var inner = error.description
@@ -132,5 +134,6 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension GGUFError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
     public var errorDescription: String? { description }
 }

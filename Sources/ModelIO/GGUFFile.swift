@@ -27,36 +27,47 @@ import TensorCore
 public struct GGUFFile: Sendable {
     /// What the file says about one tensor.
     public struct TensorInfo: Sendable, Equatable {
+        /// The tensor's name in the file, e.g. "blk.0.attn_q.weight".
         public let name: String
         /// ggml order: `dimensions[0]` varies fastest.
         public let dimensions: [Int]
+        /// How the elements are stored (F32, F16, Q4_0, …).
         public let type: GGMLType
         /// Byte offset in the data section.
         public let offset: Int
+        /// Bytes the tensor occupies in the data section.
         public let byteCount: Int
+        /// The number of elements: the product of the dimensions.
         public let elementCount: Int
         /// Row-major shape (the dimensions reversed), as `Tensor` uses.
         public var shape: [Int] { dimensions.reversed() }
     }
 
+    /// The most tensors a file may declare; more is rejected before anything is allocated.
     public static let maximumTensorCount = 1 << 20
+    /// The most metadata key-value pairs a file may declare.
     public static let maximumMetadataCount = 1 << 20
+    /// The deepest nesting of arrays within arrays a metadata value may have.
     public static let maximumArrayNesting = 8
     /// The most array elements all metadata values may hold together. Each element becomes a
     /// `GGUFValue` of tens of bytes, so a file of N bytes of uint8 arrays could otherwise ask
     /// for ~40·N bytes of memory. Real files hold well under a million (Gemma's 256k tokens,
     /// their scores and types, the merges).
     public static let maximumMetadataElements = 1 << 24
+    /// The largest `general.alignment` accepted, in bytes.
     public static let maximumAlignment = 1 << 16
     /// ggml's GGML_MAX_DIMS.
     public static let maximumDimensions = 4
 
+    /// The GGUF format version from the header.
     public let version: UInt32
     /// The metadata keys in file order.
     public let metadataKeys: [String]
+    /// The metadata values by key (e.g. "llama.block_count").
     public let metadata: [String: GGUFValue]
     /// The tensors in file order.
     public let tensors: [TensorInfo]
+    /// `general.alignment`: tensor offsets are multiples of this many bytes (32 when absent).
     public let alignment: Int
     /// Where the data section starts in the file.
     public let dataOffset: Int
@@ -374,6 +385,7 @@ public struct GGUFFile: Sendable {
         return value
     }
 
+    /// A string value; throws `missingKey` or `wrongType`.
     public func string(_ key: String) throws(GGUFError) -> String {
         let found = try value(key)
         guard case let .string(text) = found else { throw .wrongType(key: key, expected: "a string", found: found.typeName) }
@@ -401,6 +413,7 @@ public struct GGUFFile: Sendable {
         }
     }
 
+    /// A bool value; throws `missingKey` or `wrongType`.
     public func bool(_ key: String) throws(GGUFError) -> Bool {
         let found = try value(key)
         guard case let .bool(flag) = found else { throw .wrongType(key: key, expected: "a bool", found: found.typeName) }
@@ -413,6 +426,7 @@ public struct GGUFFile: Sendable {
         return values
     }
 
+    /// An array of strings; throws `missingKey` or `wrongType`.
     public func stringArray(_ key: String) throws(GGUFError) -> [String] {
         let values = try array(key, expected: "an array of strings")
         var result: [String] = []
@@ -426,6 +440,7 @@ public struct GGUFFile: Sendable {
         return result
     }
 
+    /// An array whose elements are integers that fit in an Int; throws `missingKey` or `wrongType`.
     public func intArray(_ key: String) throws(GGUFError) -> [Int] {
         let values = try array(key, expected: "an array of integers")
         var result: [Int] = []
@@ -439,6 +454,8 @@ public struct GGUFFile: Sendable {
         return result
     }
 
+    /// An array of float32 or float64 values (integers accepted); throws `missingKey` or
+    /// `wrongType`.
     public func floatArray(_ key: String) throws(GGUFError) -> [Double] {
         let values = try array(key, expected: "an array of numbers")
         var result: [Double] = []

@@ -55,6 +55,7 @@ public enum GGUFValueType: UInt32, Sendable, CustomStringConvertible {
     case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6, bool = 7
     case string = 8, array = 9, uint64 = 10, int64 = 11, float64 = 12
 
+    /// The type's name as the GGUF specification writes it, e.g. "uint32".
     public var description: String {
         switch self {
         case .uint8: "uint8"
@@ -93,6 +94,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, bf16 = 30
 
+    /// The type's name as ggml writes it, e.g. "Q4_0".
     public var description: String {
         switch self {
         case .f32: "F32"

@@ -47,6 +47,7 @@ public enum GGUFWriter {
     /// The sizes of `tinyLlama`: d_model 8, 2 query heads sharing 1 key/value head (d_head 4),
     /// feed-forward 16, context 32.
     public static let tinyHiddenSize = 8, tinyHeadCount = 2, tinyKeyValueHeadCount = 1
+    /// The feed-forward size (16) and context length (32) of `tinyLlama`.
     public static let tinyFeedForwardSize = 16, tinyContextLength = 32
 
     /// The names and row-major shapes of every tensor of a tiny Llama with `layerCount` layers

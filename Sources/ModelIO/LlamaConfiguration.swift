@@ -27,6 +27,7 @@ public struct LlamaConfiguration: Sendable, Equatable {
     /// Width of one position's keys (or values) over all kv heads (192).
     public var keyValueSize: Int { keyValueHeadCount * headDimension }
 
+    /// A configuration given field by field (`init(gguf:)` reads one from a file).
     public init(layerCount: Int, hiddenSize: Int, feedForwardSize: Int, headCount: Int, keyValueHeadCount: Int,
                 ropeFrequencyBase: Double, rmsNormEpsilon: Double, contextLength: Int, vocabularySize: Int) {
         self.layerCount = layerCount
@@ -108,6 +109,7 @@ public enum LlamaError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file holds tensors this architecture never reads (more layers than block_count, say).
     case unusedTensors(names: [String], layerCount: Int)
 
+    /// A one-line message saying what is wrong (the CLI prints it after "Error: ").
     public var description: String {
         switch self {
         case let .emptyInput(operation):

@@ -13,13 +13,16 @@ public struct LlamaLayerInspection: Sendable {
     public let normalized: [[Float]]
     /// All query heads of every position before and after RoPE, [position][head · d_head + i].
     public let queryBeforeRotation: [[Float]]
+    /// The same queries after RoPE, [position][head · d_head + i].
     public let queryAfterRotation: [[Float]]
     /// The key-value heads, after RoPE, [position][kvHead · d_head + i].
     public let keyAfterRotation: [[Float]]
     /// For the last position: the feed-forward norm's output and the gate, up and
     /// SiLU(gate) ⊙ up vectors of the SwiGLU feed-forward layer (d_ff values each).
     public let gate: [Float]
+    /// The up projection for the last position (d_ff values).
     public let up: [Float]
+    /// SiLU(gate) ⊙ up for the last position, what the down projection reads (d_ff values).
     public let gated: [Float]
     /// Shapes of the layer's weight tensors as the file stores them, [outputs, inputs].
     public let shapes: [(name: String, shape: [Int])]

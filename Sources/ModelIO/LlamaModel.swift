@@ -38,7 +38,9 @@ public final class LlamaModel: @unchecked Sendable {
     // @unchecked Sendable: the weights (`WeightMatrix`, `QuantizedMatrix`) are written once in
     // `init` and only read afterwards; the RoPE table's cache is filled under its own lock; the one
     // mutable setting, `threadCount`, is read and written under `settingsLock`.
+    /// The sizes read from the file's `llama.*` metadata.
     public let configuration: LlamaConfiguration
+    /// The byte-level BPE tokeniser built from the file's `tokenizer.ggml.*` metadata.
     public let tokenizer: ByteLevelBPE
     /// Threads for the matrix products and the prompt's attention heads (results are
     /// bit-identical for any count). 1 by default. Two threads run on `WorkerPool.shared`, whose

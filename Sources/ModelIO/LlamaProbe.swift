@@ -15,7 +15,9 @@ public final class LlamaProbe {
     /// (layer, head) pairs, both from 0, whose attention output is set to zero before W_O: the
     /// same as zeroing that head's d_h columns of W_O (rows of the [in, out] form).
     public let ablatedHeads: Set<HeadIndex>
+    /// Fill `residuals` during the pass.
     public let recordResiduals: Bool
+    /// Fill `queries` and `keys` during the pass.
     public let recordQueriesKeys: Bool
 
     /// layerCount + 1 entries of [T · hiddenSize]: the embedding, then the stream after each layer.
@@ -25,6 +27,7 @@ public final class LlamaProbe {
     /// Per layer, [positions · keyValueHeadCount · headDimension]: every cached rotated key.
     public private(set) var keys: [[Float]] = []
 
+    /// A probe that silences `ablatedHeads` (none by default) and records only what is asked for.
     public init(ablatedHeads: Set<HeadIndex> = [], recordResiduals: Bool = false, recordQueriesKeys: Bool = false) {
         self.ablatedHeads = ablatedHeads
         self.recordResiduals = recordResiduals
@@ -54,14 +57,18 @@ public final class LlamaProbe {
 
 /// One attention head: its layer and its index in the layer, both from 0.
 public struct HeadIndex: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The layer, from 0.
     public let layer: Int
+    /// The head within the layer, from 0.
     public let head: Int
 
+    /// The head `head` of layer `layer`, both counted from 0.
     public init(layer: Int, head: Int) {
         self.layer = layer
         self.head = head
     }
 
+    /// Orders by layer, then by head.
     public static func < (a: HeadIndex, b: HeadIndex) -> Bool { (a.layer, a.head) < (b.layer, b.head) }
 
     /// "L3 H5", counted from 1 as the command line counts.

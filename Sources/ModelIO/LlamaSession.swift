@@ -14,6 +14,7 @@ import Transformer
 /// lock, so two tasks sharing one would race. Share the `LlamaModel` instead (it is `Sendable`)
 /// and give each task its own session with `makeSession()`.
 public final class LlamaSession {
+    /// The model whose weights every `append` runs.
     public let model: LlamaModel
     /// Positions in the cache.
     public private(set) var count = 0

@@ -21,6 +21,8 @@ public enum ModelLocatorError: Error, Equatable, Sendable, CustomStringConvertib
     case missingCompanion(weights: String, missing: [String])
     case notRegularFile(String, kind: String)
 
+    /// A one-line message saying what is wrong and what to give instead (the CLI prints it after
+    /// "Error: ").
     public var description: String {
         switch self {
         case let .emptyArgument(known):

@@ -72,6 +72,8 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     /// A file of the model is not the one the project pinned: damaged, truncated or replaced.
     case checksumMismatch(model: String, file: String, expected: String, found: String, package: String)
 
+    /// A one-line message saying what is wrong and how to fix it (the CLI prints it after
+    /// "Error: ").
     public var description: String {
         switch self {
         case let .notInstalled(model, directory, package):

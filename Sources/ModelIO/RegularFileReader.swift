@@ -16,6 +16,7 @@ public enum FileReadError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bytes are not UTF-8 where text was expected.
     case notUTF8(path: String)
 
+    /// A one-line message naming the file and the problem.
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason):
@@ -50,6 +51,7 @@ extension FileReadError {
 }
 
 extension FileReadError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
     public var errorDescription: String? { description }
 }
 

@@ -20,8 +20,11 @@ import TensorCore
 public struct SafeTensors: Sendable {
     /// What the header says about one tensor.
     public struct Entry: Sendable, Equatable {
+        /// The tensor's name in the header, e.g. "encoder.layer.0.attention.self.query.weight".
         public let name: String
+        /// How each element is stored (F32, F16, BF16, …).
         public let dtype: SafeTensorsDType
+        /// The row-major shape, as the header gives it.
         public let shape: [Int]
         /// Byte range in the data section (relative to the first byte after the header).
         public let dataOffsets: Range<Int>
@@ -213,8 +216,10 @@ public struct SafeTensors: Sendable {
         return entries[position]
     }
 
+    /// The shape of the named tensor; throws `tensorNotFound` if there is none.
     public func shape(of name: String) throws(SafeTensorsError) -> [Int] { try entry(named: name).shape }
 
+    /// The element type of the named tensor; throws `tensorNotFound` if there is none.
     public func dtype(of name: String) throws(SafeTensorsError) -> SafeTensorsDType { try entry(named: name).dtype }
 
     /// The raw little-endian bytes of a tensor.

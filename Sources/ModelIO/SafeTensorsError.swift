@@ -61,6 +61,7 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         return self
     }
 
+    /// A one-line message naming the problem, prefixed with the file when the error is `inFile`.
     public var description: String {
         if case let .inFile(path, error) = self {
             var inner = error.description
@@ -122,5 +123,6 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 extension SafeTensorsError: LocalizedError {
+    /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
     public var errorDescription: String? { description }
 }

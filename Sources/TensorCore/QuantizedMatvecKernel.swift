@@ -37,6 +37,7 @@
 public final class QuantizedMatrix: @unchecked Sendable {
     // @unchecked Sendable: `scales`, `mins` and `quants` are filled once in `init` and only read
     // afterwards (by any number of threads at once); they are freed in `deinit`.
+    /// The GGUF block format the weights were stored in (every block holds 32 weights).
     public enum Format: String, Sendable, CustomStringConvertible {
         /// 4-bit q, a Float16 scale and a Float16 minimum per block (20 bytes per 32 weights).
         case q4_1 = "Q4_1"
@@ -45,6 +46,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
         /// 4-bit q − 8 and a Float16 scale per block (18 bytes per 32 weights).
         case q4_0 = "Q4_0"
 
+        /// The GGUF type name, e.g. "Q4_0".
         public var description: String { rawValue }
 
         /// Bytes of one block in a GGUF file.

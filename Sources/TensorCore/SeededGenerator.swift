@@ -20,6 +20,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s2: UInt64
     private var s3: UInt64
 
+    /// A generator whose stream is fixed by `seed`: the same seed gives the same numbers on every
+    /// run and platform; any seed, 0 included, is fine.
     public init(seed: UInt64) {
         // SplitMix64 spreads any seed (even 0 or 1) over all 256 bits, so nearby seeds
         // give unrelated streams.

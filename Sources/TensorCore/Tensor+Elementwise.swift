@@ -207,10 +207,14 @@ extension Tensor {
 
 // MARK: Tensor with Tensor (broadcasting; throws when the shapes do not fit)
 
+/// Elementwise sum with broadcasting. Throws `TensorError.shapeMismatch` when the shapes cannot be
+/// broadcast together.
 public func + (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "add", +)
 }
 
+/// Elementwise difference with broadcasting. Throws `TensorError.shapeMismatch` when the shapes
+/// cannot be broadcast together.
 public func - (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "subtract", -)
 }
@@ -220,20 +224,31 @@ public func * (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "multiply", *)
 }
 
+/// Elementwise quotient with broadcasting (IEEE rules: x / 0 is ±infinity or NaN). Throws
+/// `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
 public func / (lhs: Tensor, rhs: Tensor) throws -> Tensor {
     try Tensor.broadcasting(lhs, rhs, operation: "divide", /)
 }
 
 // MARK: Tensor with Float (always fits, so these do not throw)
 
+/// Adds `rhs` to every scalar.
 public func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 + rhs } }
+/// Subtracts `rhs` from every scalar.
 public func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 - rhs } }
+/// Multiplies every scalar by `rhs`.
 public func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 * rhs } }
+/// Divides every scalar by `rhs`.
 public func / (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 / rhs } }
 
+/// Adds `lhs` to every scalar.
 public func + (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs + $0 } }
+/// `lhs` minus each scalar.
 public func - (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
+/// Multiplies every scalar by `lhs`.
 public func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
+/// `lhs` divided by each scalar.
 public func / (lhs: Float, rhs: Tensor) -> Tensor { rhs.map { lhs / $0 } }
 
+/// Every scalar negated.
 public prefix func - (x: Tensor) -> Tensor { x.map { -$0 } }

@@ -61,8 +61,10 @@ public struct Tensor: Sendable, Equatable {
         return Tensor(validatedShape: shape, scalars: Array(repeating: value, count: shape.reduce(1, *)))
     }
 
+    /// A tensor of `shape` filled with 0. A negative dimension stops the program.
     public static func zeros(_ shape: [Int]) -> Tensor { filled(shape, with: 0) }
 
+    /// A tensor of `shape` filled with 1. A negative dimension stops the program.
     public static func ones(_ shape: [Int]) -> Tensor { filled(shape, with: 1) }
 
     /// Normally distributed scalars, drawn in row-major order from `rng`.

@@ -12,6 +12,7 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     /// An axis argument outside `-rank ..< rank`.
     case axisOutOfRange(operation: String, axis: Int, rank: Int)
 
+    /// A one-line message naming the operation and the shapes it got (also the `errorDescription`).
     public var description: String {
         switch self {
         case let .shapeMismatch(operation, lhs, rhs):

@@ -9,11 +9,16 @@ import Darwin
 
 /// What can go wrong when loading values into a `ParameterCollection`.
 public enum ParameterError: Error, Equatable, CustomStringConvertible {
+    /// `add` was given a name the collection already holds.
     case duplicateName(String)
+    /// `load` got no value for this parameter of the model.
     case missing(String)
+    /// `load` got a value under a name the model does not have.
     case unexpected(String)
+    /// `load` got a value whose shape differs from the parameter's.
     case shapeMismatch(name: String, expected: [Int], got: [Int])
 
+    /// A one-line message naming the parameter.
     public var description: String {
         switch self {
         case let .duplicateName(name): return "parameter \"\(name)\" is already in the collection"
@@ -29,9 +34,11 @@ public enum ParameterError: Error, Equatable, CustomStringConvertible {
 /// (e.g. "layer0.attention.wq"). The variables are shared with the model: updating them here
 /// updates the model.
 public struct ParameterCollection: Sendable {
+    /// The parameter names in the order they were added.
     public private(set) var names: [String] = []
     private var byName: [String: Variable] = [:]
 
+    /// An empty collection.
     public init() {}
 
     /// Adds `variable` under `name`. Throws if the name is taken.
@@ -47,11 +54,13 @@ public struct ParameterCollection: Sendable {
         for (name, variable) in other.entries { try add(prefix + name, variable) }
     }
 
+    /// The variable added under `name`, or nil if there is none.
     public subscript(name: String) -> Variable? { byName[name] }
 
     /// (name, variable) pairs in insertion order.
     public var entries: [(name: String, variable: Variable)] { names.map { ($0, byName[$0]!) } }
 
+    /// The variables in the order they were added (the same objects the model uses).
     public var variables: [Variable] { names.map { byName[$0]! } }
 
     /// The number of parameter tensors.
@@ -126,16 +135,22 @@ extension ParameterCollection {
 /// With a schedule, set the rate before each update:
 /// `optimizer.learningRate = schedule.rate(at: optimizer.step + 1)`.
 public struct AdamW: Sendable {
+    /// The step size (lr); change it between updates to follow a `LearningRateSchedule`.
     public var learningRate: Float
+    /// Decay rate of the running mean of gradients (β1).
     public var beta1: Float
+    /// Decay rate of the running mean of squared gradients (β2).
     public var beta2: Float
+    /// Added to √v̂ in the denominator so it is never 0 (ε).
     public var epsilon: Float
+    /// Decoupled weight decay: each update first scales a parameter by 1 − lr · weightDecay.
     public var weightDecay: Float
     /// The number of steps taken so far.
     public private(set) var step = 0
     private var firstMoments: [String: [Float]] = [:]
     private var secondMoments: [String: [Float]] = [:]
 
+    /// An optimiser with no steps taken; the defaults are the usual AdamW settings.
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
         self.learningRate = learningRate
@@ -184,16 +199,24 @@ public struct AdamW: Sendable {
 ///   "Attention Is All You Need" (§5.3); `transformer(dModel:warmupSteps:)` gives its peak.
 /// - `.constant`: the peak for ever.
 public struct LearningRateSchedule: Sendable, Equatable {
+    /// What the rate does after warm-up (see `LearningRateSchedule`).
     public enum Decay: Sendable, Equatable {
+        /// Half a cosine from the peak down to `minimumRate` at step `totalSteps`, then constant.
         case cosine(totalSteps: Int, minimumRate: Float)
+        /// peak · √(warmupSteps / step), as in "Attention Is All You Need".
         case inverseSquareRoot
+        /// The peak rate for ever.
         case constant
     }
 
+    /// The rate reached at the end of warm-up.
     public var peakRate: Float
+    /// The number of steps of linear warm-up from 0 to `peakRate`.
     public var warmupSteps: Int
+    /// What the rate does after warm-up.
     public var decay: Decay
 
+    /// A schedule with the given peak, warm-up length and decay.
     public init(peakRate: Float, warmupSteps: Int, decay: Decay) {
         self.peakRate = peakRate
         self.warmupSteps = warmupSteps
@@ -207,6 +230,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
         return LearningRateSchedule(peakRate: Float(peak), warmupSteps: warmupSteps, decay: .inverseSquareRoot)
     }
 
+    /// The learning rate for update number `step` (counted from 1; 0 or less gives 0).
     public func rate(at step: Int) -> Float {
         guard step > 0 else { return 0 }
         if step <= warmupSteps {

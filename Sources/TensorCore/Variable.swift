@@ -48,6 +48,7 @@ public final class Variable: @unchecked Sendable {
         self.backwardFunction = backward
     }
 
+    /// The shape of `value`.
     public var shape: [Int] { value.shape }
 
     /// Forgets the accumulated gradient.
@@ -135,6 +136,8 @@ extension Tensor {
 
 // MARK: Elementwise arithmetic (broadcasting)
 
+/// Elementwise sum with broadcasting; the gradient of each side is summed over its broadcast axes.
+/// Throws `TensorError.shapeMismatch` when the shapes cannot be broadcast together.
 public func + (lhs: Variable, rhs: Variable) throws -> Variable {
     let a = lhs.shape, b = rhs.shape
     // d(a + b)/da = 1 and d(a + b)/db = 1: the gradient passes through, summed over broadcast axes.
@@ -143,6 +146,8 @@ public func + (lhs: Variable, rhs: Variable) throws -> Variable {
     }
 }
 
+/// Elementwise difference with broadcasting. Throws `TensorError.shapeMismatch` when the shapes
+/// cannot be broadcast together.
 public func - (lhs: Variable, rhs: Variable) throws -> Variable {
     let a = lhs.shape, b = rhs.shape
     // d(a - b)/da = 1, d(a - b)/db = -1.
@@ -160,6 +165,8 @@ public func * (lhs: Variable, rhs: Variable) throws -> Variable {
     }
 }
 
+/// Elementwise quotient with broadcasting. Throws `TensorError.shapeMismatch` when the shapes
+/// cannot be broadcast together.
 public func / (lhs: Variable, rhs: Variable) throws -> Variable {
     let a = lhs.value, b = rhs.value
     // d(a/b)/da = 1/b, d(a/b)/db = -a/b².
@@ -174,6 +181,7 @@ public func * (lhs: Variable, rhs: Float) -> Variable {
     Variable(lhs.value * rhs, parents: [lhs]) { g in [g * rhs] }
 }
 
+/// Multiplication by a constant: d(c·x)/dx = c.
 public func * (lhs: Float, rhs: Variable) -> Variable { rhs * lhs }
 
 /// Division by a constant: d(x/c)/dx = 1/c.
@@ -191,6 +199,7 @@ public func - (lhs: Variable, rhs: Float) -> Variable {
     Variable(lhs.value - rhs, parents: [lhs]) { g in [g] }
 }
 
+/// Negation: d(−x)/dx = −1.
 public prefix func - (x: Variable) -> Variable { x * -1 }
 
 // MARK: Matrix product and shapes

@@ -32,12 +32,16 @@ public func formatNumber(_ value: Float, decimals: Int = 2) -> String {
 /// blocks of columns, each block a complete table (as numpy and R do), so alignment never
 /// breaks by wrapping.
 public struct MatrixPrinter: Sendable {
+    /// Digits after the decimal point in each cell.
     public var decimals: Int
+    /// Row and column labels longer than this many terminal columns are cut short.
     public var maxLabelWidth: Int
     /// Adds a "Σ row" column: the sum of each row (shows that softmax rows sum to 1).
     public var showRowSums: Bool
+    /// Colour, glyphs and the screen width that decides where the columns are split into blocks.
     public var style: TerminalStyle
 
+    /// A printer with the given number format and style (plain by default).
     public init(decimals: Int = 2, maxLabelWidth: Int = 9, showRowSums: Bool = false,
                 style: TerminalStyle = .plain) {
         self.decimals = decimals
@@ -53,6 +57,9 @@ public struct MatrixPrinter: Sendable {
         return style.ascii ? String(text.flatMap { $0 == "∞" ? Array("inf") : [$0] }) : text
     }
 
+    /// The table as lines of text (no trailing newline). Missing labels are the 0-based row or
+    /// column index; a short row leaves its last cells empty; a masked score (−infinity) prints as
+    /// "-∞" ("-inf" when `style.ascii`).
     public func format(_ values: [[Float]], rowLabels: [String]? = nil,
                        columnLabels: [String]? = nil) -> String {
         let rowCount = values.count

@@ -8,9 +8,12 @@ import Localization
 /// One page of a lesson: a title and the text under it (already formatted: prose marked for
 /// reflow, matrices, heatmaps, the paths of figures written).
 public struct PagerStep: Sendable {
+    /// The page's title, shown above the body on every screen of the step.
     public var title: String
+    /// The page's text, already formatted.
     public var body: String
 
+    /// A page with this title and body.
     public init(title: String, body: String) {
         self.title = title
         self.body = body
@@ -34,6 +37,7 @@ public protocol LineSource {
 }
 
 extension LineSource {
+    /// Every line that `readLine()` returns, then `.end`.
     public mutating func nextEvent() -> PagerEvent { readLine().map(PagerEvent.line) ?? .end }
 }
 
@@ -42,8 +46,10 @@ extension LineSource {
 public struct StandardInputLines: LineSource {
     private var pending: [UInt8] = []
 
+    /// A reader of standard input; it reads one byte at a time, so nothing is buffered past a line.
     public init() {}
 
+    /// The next line, waiting through window resizes; nil at end of input.
     public mutating func readLine() -> String? {
         while true {
             switch nextEvent() {
@@ -54,6 +60,8 @@ public struct StandardInputLines: LineSource {
         }
     }
 
+    /// The next line, `.resized` when the window changed size while waiting (see `ResizeSignal`),
+    /// or `.end`; a last line without a newline is still returned.
     public mutating func nextEvent() -> PagerEvent {
         var byte: UInt8 = 0
         while true {
@@ -76,9 +84,12 @@ public struct StandardInputLines: LineSource {
     }
 }
 
+/// Answers given in advance, one per `readLine()`, for tests and scripts.
 public struct ScriptedLines: LineSource {
     private var lines: [String]
+    /// A source that returns `lines` in order, then nil.
     public init(_ lines: [String]) { self.lines = lines }
+    /// The next of the given lines, or nil when none are left.
     public mutating func readLine() -> String? { lines.isEmpty ? nil : lines.removeFirst() }
 }
 
@@ -117,9 +128,13 @@ public enum ResizeSignal {
 /// page one after another and never waits, so piping a lesson to a file or running it in CI
 /// just works.
 public struct StepPager {
+    /// How `run` ended: every step shown, or the person typed q.
     public enum Outcome: Equatable, Sendable { case finished, quit }
 
+    /// Colour and glyphs; its width is used when the window size is unknown.
     public var style: TerminalStyle
+    /// Wait for the person between screens; when false every page is printed at once and `run`
+    /// never reads input.
     public var interactive: Bool
     /// Clear the screen before each page (interactive only), so a page reads as a page.
     public var clearsScreen: Bool
@@ -127,6 +142,7 @@ public struct StepPager {
     /// (then the width is the style's and a step is never split).
     public var screenSize: () -> (columns: Int, rows: Int)?
 
+    /// A pager. `screenSize` is asked before every screen; pass a fixed size in tests.
     public init(style: TerminalStyle, interactive: Bool, clearsScreen: Bool = true,
                 screenSize: @escaping () -> (columns: Int, rows: Int)? = StepPager.terminalSize) {
         self.style = style

@@ -5,14 +5,21 @@ import Localization
 /// their PNG figures use. Without colour it falls back to shade characters (░▒▓█), which
 /// still show where the large values are.
 public struct TerminalHeatmap: Sendable {
+    /// Maps a position in the colour range (0 = lowest value, 1 = highest) to red, green and blue.
     public typealias ColorFunction = @Sendable (Double) -> (UInt8, UInt8, UInt8)
 
+    /// Colour, glyphs and the screen width that decides where the columns are split into blocks.
     public var style: TerminalStyle
+    /// Print each number inside its cell; when false the cells are narrow blocks of colour.
     public var showValues: Bool
+    /// Digits after the decimal point of the printed numbers.
     public var decimals: Int
+    /// Row labels longer than this many terminal columns are cut short.
     public var maxLabelWidth: Int
+    /// The colour of each cell (see `ColorFunction`).
     public var color: ColorFunction
 
+    /// A heatmap printer; the default colour map is `grayscale`.
     public init(style: TerminalStyle, showValues: Bool = true, decimals: Int = 2,
                 maxLabelWidth: Int = 9, color: @escaping ColorFunction = TerminalHeatmap.grayscale) {
         self.style = style
@@ -22,6 +29,7 @@ public struct TerminalHeatmap: Sendable {
         self.color = color
     }
 
+    /// Dark grey (30, 30, 30) for the lowest value to white for the highest.
     public static let grayscale: ColorFunction = { t in
         let level = UInt8(max(0, min(255, (30 + 225 * t).rounded())))
         return (level, level, level)

@@ -16,17 +16,24 @@ import Darwin
 /// "ambiguous" in Unicode (─ │ · ● ░ ▒ ▓ █ …), which terminals in CJK locales draw two
 /// columns wide, with ASCII.
 public struct TerminalStyle: Sendable {
+    /// The colour escapes to write: 24-bit RGB or the 256-colour palette.
     public enum ColorDepth: Sendable, Equatable {
         case trueColor
         case palette256
     }
 
+    /// Write ANSI colour and bold/dim escapes; when false every styling function returns its text
+    /// unchanged.
     public var useColor: Bool
+    /// The screen width in terminal columns; tables and heatmaps wider than this are split into
+    /// blocks of columns.
     public var width: Int
+    /// 24-bit colour or the 256-colour palette (used only when `useColor` is true).
     public var colorDepth: ColorDepth
     /// Print grids and rules with ASCII only (see `asciiFallback`).
     public var ascii: Bool
 
+    /// A style with these settings; `detect()` builds the one for the running process.
     public init(useColor: Bool, width: Int = 80, colorDepth: ColorDepth = .trueColor, ascii: Bool = false) {
         self.useColor = useColor
         self.width = width
@@ -63,9 +70,13 @@ public struct TerminalStyle: Sendable {
     /// Plain text: no escapes at all.
     public static let plain = TerminalStyle(useColor: false, width: 80)
 
+    /// `text` in bold (unchanged without colour).
     public func bold(_ text: String) -> String { sgr("1", text) }
+    /// `text` dimmed (unchanged without colour).
     public func dim(_ text: String) -> String { sgr("2", text) }
+    /// `text` in bold cyan, for what should catch the eye (unchanged without colour).
     public func accent(_ text: String) -> String { sgr("1;36", text) }
+    /// `text` in yellow, for warnings (unchanged without colour).
     public func warning(_ text: String) -> String { sgr("33", text) }
 
     /// Text on a background colour, with black or white foreground for contrast: 24-bit, or

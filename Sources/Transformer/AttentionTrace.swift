@@ -50,6 +50,7 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         public var layer: Int
         /// 0-based.
         public var head: Int
+        /// Encoder self-attention, decoder self-attention or cross-attention.
         public var kind: AttentionKind
         /// One label per row of `weights`.
         public var queryTokens: [String]
@@ -70,6 +71,8 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         /// `queries` and `keys`.
         public var scale: Float?
 
+        /// An entry without queries, keys or scale (set those afterwards when wanted). `layer` and
+        /// `head` count from 0.
         public init(layer: Int, head: Int, kind: AttentionKind, queryTokens: [String], keyTokens: [String],
                     weights: [[Float]], hidden: [[Bool]]? = nil) {
             self.layer = layer
@@ -94,6 +97,8 @@ public struct AttentionTrace: Codable, Sendable, Equatable {
         }
     }
 
+    /// A trace of the current schema version with these entries (none by default) and no model,
+    /// text or token ids.
     public init(architecture: String, entries: [Entry] = []) {
         self.architecture = architecture
         self.entries = entries

@@ -24,13 +24,20 @@ public struct DecoderLayerOutput: Sendable {
 /// encoder, so each target position can look at the whole source. A decoder-only model (GPT)
 /// has no encoder, so its layers are built without cross-attention (`crossAttention: false`).
 public struct DecoderLayer: Sendable {
+    /// Masked (causal) self-attention over the target.
     public let selfAttention: MultiHeadAttention
+    /// The layer norm around self-attention (before it in pre-norm, after the residual sum in
+    /// post-norm).
     public let selfAttentionNorm: LayerNorm
     /// Nil in decoder-only models.
     public let crossAttention: MultiHeadAttention?
+    /// The layer norm around cross-attention; nil exactly when `crossAttention` is.
     public let crossAttentionNorm: LayerNorm?
+    /// The position-wise feed-forward network.
     public let feedForward: FeedForward
+    /// The layer norm around the feed-forward network.
     public let feedForwardNorm: LayerNorm
+    /// Whether each norm comes before its sublayer (pre) or after the residual sum (post).
     public let normPlacement: NormPlacement
 
     /// Random weights, drawn in the order self-attention, cross-attention (if any), feed-forward.

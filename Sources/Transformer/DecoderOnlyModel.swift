@@ -20,13 +20,16 @@ public struct DecoderOnlyOutput: Sendable {
 /// 0…t, never the future), and an output projection to one score per vocabulary token.
 /// Trained to predict token t + 1 from tokens 0…t, it generates text one token at a time.
 public struct DecoderOnlyModel: Sendable {
+    /// "decoder-only": the `architecture` of the traces this model records.
     public static let architecture = "decoder-only"
 
+    /// The sizes and choices the model was built with.
     public let configuration: TransformerConfiguration
     /// E [vocabularySize, d]; also the output matrix (Eᵀ) when the output is tied.
     public let tokenEmbedding: Embedding
     /// The learned position table [maxLength, d]; nil with sinusoidal positions.
     public let positionEmbedding: LearnedPositionalEncoding?
+    /// The decoder layers (causal, without cross-attention) and, for pre-norm, the final norm.
     public let decoder: DecoderStack
     /// W_out [d, vocabularySize] without bias; nil when the output is tied to `tokenEmbedding`.
     public let outputProjection: Linear?

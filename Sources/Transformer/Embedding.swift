@@ -6,7 +6,9 @@ public struct Embedding: Sendable {
     /// The table, [vocabularySize, dimension].
     public let weight: Tensor
 
+    /// Rows of the table: token ids run from 0 to vocabularySize − 1.
     public var vocabularySize: Int { weight.shape[0] }
+    /// The length of each token's vector (columns of the table).
     public var dimension: Int { weight.shape[1] }
 
     /// A table with the given rows. Throws `TensorError.invalidShape` unless it is a matrix.

@@ -10,7 +10,10 @@ public struct EncoderDecoderOutput: Sendable {
     public let encoderStates: Tensor
     /// The decoder's final hidden states: [T_target, d] or [B, T_target, d].
     public let decoderStates: Tensor
+    /// Every encoder layer's output and attention, first layer (layer 0) first.
     public let encoderLayers: [EncoderLayerOutput]
+    /// Every decoder layer's output, self-attention and cross-attention, first layer (layer 0)
+    /// first.
     public let decoderLayers: [DecoderLayerOutput]
     /// Every head's weights with token labels, when `recordTrace` was true.
     public let trace: AttentionTrace?
@@ -26,13 +29,16 @@ public struct EncoderDecoderOutput: Sendable {
 /// decoder and (when tied) the output projection, as in the paper (§3.4). A learned position
 /// table is shared by both stacks too.
 public struct EncoderDecoderModel: Sendable {
+    /// "encoder-decoder": the `architecture` of the traces this model records.
     public static let architecture = "encoder-decoder"
 
+    /// The sizes and choices the model was built with.
     public let configuration: TransformerConfiguration
     /// E [vocabularySize, d], shared by encoder, decoder and a tied output.
     public let tokenEmbedding: Embedding
     /// The learned position table [maxLength, d]; nil with sinusoidal positions.
     public let positionEmbedding: LearnedPositionalEncoding?
+    /// The encoder layers (bidirectional self-attention) and, for pre-norm, the final norm.
     public let encoder: EncoderStack
     /// Layers with cross-attention.
     public let decoder: DecoderStack

@@ -17,10 +17,16 @@ public struct EncoderLayerOutput: Sendable {
 /// Every token may attend to every other (bidirectional); only padding is hidden. BERT is a
 /// stack of these.
 public struct EncoderLayer: Sendable {
+    /// Bidirectional self-attention.
     public let attention: MultiHeadAttention
+    /// The layer norm around self-attention (before it in pre-norm, after the residual sum in
+    /// post-norm).
     public let attentionNorm: LayerNorm
+    /// The position-wise feed-forward network.
     public let feedForward: FeedForward
+    /// The layer norm around the feed-forward network.
     public let feedForwardNorm: LayerNorm
+    /// Whether each norm comes before its sublayer (pre) or after the residual sum (post).
     public let normPlacement: NormPlacement
 
     /// Random weights, drawn in the order attention, feed-forward.

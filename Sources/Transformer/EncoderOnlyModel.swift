@@ -17,13 +17,16 @@ public struct EncoderOnlyOutput: Sendable {
 /// sequence, before and after it. It returns hidden states, not logits: BERT puts task heads
 /// (masked-word prediction, classification) on top of them.
 public struct EncoderOnlyModel: Sendable {
+    /// "encoder-only": the `architecture` of the traces this model records.
     public static let architecture = "encoder-only"
 
+    /// The sizes and choices the model was built with.
     public let configuration: TransformerConfiguration
     /// E [vocabularySize, d].
     public let tokenEmbedding: Embedding
     /// The learned position table [maxLength, d]; nil with sinusoidal positions.
     public let positionEmbedding: LearnedPositionalEncoding?
+    /// The encoder layers and, for pre-norm, the final norm.
     public let encoder: EncoderStack
 
     /// Random weights from `seed`, drawn in the order token table, position table, layers.

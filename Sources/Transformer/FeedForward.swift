@@ -7,6 +7,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     /// x · Φ(x), as in BERT and GPT.
     case gelu
 
+    /// The activation applied to every element of `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         switch self {
         case .relu: return x.relu()
@@ -27,11 +28,15 @@ public struct FeedForward: Sendable {
     public let expand: Linear
     /// hidden → d_model: W_2 [ff, d], b_2 [d].
     public let contract: Linear
+    /// The non-linearity between `expand` and `contract`.
     public let activation: Activation
 
+    /// d_model: the width of the input and output vectors.
     public var modelDimension: Int { expand.inputSize }
+    /// d_ff: the width of the hidden layer.
     public var hiddenDimension: Int { expand.outputSize }
 
+    /// Random weights for both layers, drawn from `generator` (expand first).
     public init(modelDimension: Int, hiddenDimension: Int, activation: Activation = .gelu,
                 using generator: inout SeededGenerator) {
         expand = Linear(inputSize: modelDimension, outputSize: hiddenDimension, using: &generator)

@@ -12,6 +12,7 @@ public struct LayerNorm: Sendable {
     /// Added to the variance before the square root so a constant row does not divide by zero.
     public let epsilon: Float
 
+    /// The number of features normalised (the last axis of the input).
     public var size: Int { gamma.shape[0] }
 
     /// The initial layer norm: γ = 1, β = 0, so it only normalises. `size` must be positive.

@@ -11,7 +11,9 @@ public struct Linear: Sendable {
     /// b [outputSize], or nil for a layer without bias.
     public let bias: Tensor?
 
+    /// The length of the input vectors (rows of `weight`).
     public var inputSize: Int { weight.shape[0] }
+    /// The length of the output vectors (columns of `weight`).
     public var outputSize: Int { weight.shape[1] }
 
     /// A layer with the given weights. Throws `TensorError.invalidShape` unless the weight is a

@@ -12,10 +12,13 @@ import TensorCore
 /// queries and keys by their positions instead (`RotaryPositionEmbedding`). No projection has a
 /// bias.
 public struct LlamaDecoderLayer: Sendable {
+    /// The RMSNorm applied before attention.
     public let attentionNorm: RMSNorm
     /// Causal self-attention, usually with fewer key/value heads than query heads and `rotary` set.
     public let attention: MultiHeadAttention
+    /// The RMSNorm applied before the feed-forward network.
     public let feedForwardNorm: RMSNorm
+    /// The gated (SwiGLU) feed-forward network.
     public let feedForward: SwiGLUFeedForward
 
     /// Given parts; both norms, the attention and the feed-forward must share d_model.

@@ -14,17 +14,21 @@ import TensorCore
 /// feed-forward network is gated (`SwiGLUFeedForward`); key/value heads are shared by groups
 /// of query heads (`MultiHeadAttention` with `keyValueHeads` < `heads`).
 public struct LlamaReferenceModel: Sendable {
+    /// "decoder-only": the `architecture` of the traces this model records.
     public static let architecture = "decoder-only"
 
     /// E [vocabularySize, d]; also the output matrix (Eᵀ) when `outputProjection` is nil.
     public let tokenEmbedding: Embedding
+    /// The decoder layers in order; `layers[0]` is layer 0.
     public let layers: [LlamaDecoderLayer]
     /// The norm before the output projection.
     public let finalNorm: RMSNorm
     /// W_out [d, vocabularySize]; nil when the output is tied to `tokenEmbedding` (SmolLM2).
     public let outputProjection: Linear?
 
+    /// Rows of the token table: ids run from 0 to vocabularySize − 1.
     public var vocabularySize: Int { tokenEmbedding.vocabularySize }
+    /// d_model: the width of the residual stream.
     public var modelDimension: Int { tokenEmbedding.dimension }
 
     /// Given parts. Throws `TransformerError.invalidConfiguration` when there are no layers or a

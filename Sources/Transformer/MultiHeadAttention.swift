@@ -69,11 +69,13 @@ public struct MultiHeadAttention: Sendable {
     public let value: Linear
     /// W_O and b_O, which mixes the concatenated heads back into one d-vector: [d, d], [d].
     public let output: Linear
+    /// h: the number of query heads (heads count from 0 in traces and outputs).
     public let heads: Int
     /// RoPE applied to the queries and keys of every head; nil (the default) for models that
     /// add positions to the input instead. Set only by the grouped-query initialiser.
     public internal(set) var rotary: RotaryPositionEmbedding?
 
+    /// d_model: the width of the input and output vectors.
     public var modelDimension: Int { query.inputSize }
     /// d_h = d_model / h, the features each head works with.
     public var headDimension: Int { modelDimension / heads }

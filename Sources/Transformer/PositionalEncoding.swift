@@ -43,7 +43,9 @@ public struct LearnedPositionalEncoding: Sendable {
     /// The table: row p is the vector added at position p. [maxLength, dimension].
     public let table: Embedding
 
+    /// The number of positions the table covers (rows); positions run from 0 to maxLength − 1.
     public var maxLength: Int { table.vocabularySize }
+    /// The length of each position vector, d_model.
     public var dimension: Int { table.dimension }
 
     /// A random table with entries from N(0, 1), about the size of the sinusoidal entries and of

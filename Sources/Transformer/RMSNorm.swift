@@ -16,6 +16,7 @@ public struct RMSNorm: Sendable {
     /// Added to the mean square before the square root so an all-zero row does not divide by zero.
     public let epsilon: Float
 
+    /// The number of features normalised (the last axis of the input).
     public var size: Int { weight.shape[0] }
 
     /// The initial norm: g = 1, so it only normalises. `size` must be positive.

@@ -39,10 +39,14 @@ public protocol ResidualNorm {
 }
 
 extension Tensor: ResidualStream {
+    /// `self + other` with broadcasting; throws `TensorError.shapeMismatch` when the shapes do not
+    /// fit.
     public func adding(_ other: Tensor) throws -> Tensor { try self + other }
 }
 
 extension Variable: ResidualStream {
+    /// `self + other` with broadcasting, recorded for backpropagation; throws
+    /// `TensorError.shapeMismatch` when the shapes do not fit.
     public func adding(_ other: Variable) throws -> Variable { try self + other }
 }
 

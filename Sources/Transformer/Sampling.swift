@@ -136,6 +136,8 @@ public struct SamplingOptions: Sendable, Equatable {
     /// Seed of the generator the draws come from: same seed, same draws.
     public var seed: UInt64
 
+    /// Options as given; `validate()` (or `Sampler.init`) checks them. The defaults sample from the
+    /// model's own distribution with seed 0.
     public init(temperature: Float = 1, topK: Int? = nil, topP: Float? = nil, seed: UInt64 = 0) {
         self.temperature = temperature
         self.topK = topK
@@ -192,7 +194,9 @@ public struct SamplingStep: Sendable, Equatable {
 ///     step.id            // the chosen token
 ///     step.afterTopK     // what the top-k filter left
 public struct Sampler: Sendable {
+    /// The options every draw uses (validated).
     public let options: SamplingOptions
+    /// The generator the draws come from, advanced by each draw.
     public private(set) var generator: SeededGenerator
 
     /// Validates the options (`TransformerError.invalidInput` if one is bad) and seeds the generator.

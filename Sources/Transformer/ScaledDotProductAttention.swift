@@ -17,17 +17,26 @@ import TensorCore
 /// Shapes may carry leading batch or head axes: Q [..., T_q, d_k], K [..., T_k, d_k],
 /// V [..., T_k, d_v].
 public struct AttentionStages: Sendable {
+    /// Q, [..., T_q, d_k].
     public let query: Tensor
+    /// K, [..., T_k, d_k].
     public let key: Tensor
+    /// V, [..., T_k, d_v].
     public let value: Tensor
+    /// Q Kᵀ, [..., T_q, T_k].
     public let scores: Tensor
     /// 1 / √d_k, the factor the scores were multiplied by.
     public let scale: Float
+    /// scores · `scale`, [..., T_q, T_k].
     public let scaledScores: Tensor
     /// 1 where a key was hidden from a query; nil when nothing was hidden.
     public let mask: Tensor?
+    /// The scaled scores with −∞ where the mask hides a key.
     public let maskedScores: Tensor
+    /// softmax of each row of `maskedScores`, [..., T_q, T_k]: each row sums to 1 (0 when every key
+    /// is hidden).
     public let weights: Tensor
+    /// weights V, [..., T_q, d_v].
     public let output: Tensor
 }
 

@@ -15,6 +15,7 @@ public struct EncoderStackOutput: Sendable {
 
 /// N encoder layers and, for pre-norm, a final layer norm.
 public struct EncoderStack: Sendable {
+    /// The layers in order; `layers[0]` is layer 0.
     public let layers: [EncoderLayer]
     /// Present exactly for pre-norm stacks.
     public let finalNorm: LayerNorm?
@@ -69,6 +70,7 @@ public struct DecoderStackOutput: Sendable {
 
 /// N decoder layers (with or without cross-attention) and, for pre-norm, a final layer norm.
 public struct DecoderStack: Sendable {
+    /// The layers in order; `layers[0]` is layer 0.
     public let layers: [DecoderLayer]
     /// Present exactly for pre-norm stacks.
     public let finalNorm: LayerNorm?

@@ -24,7 +24,9 @@ public struct SwiGLUFeedForward: Sendable {
     /// hidden → d_model: W_down [ff, d], no bias.
     public let down: Linear
 
+    /// d_model: the width of the input and output vectors.
     public var modelDimension: Int { gate.inputSize }
+    /// d_ff: the width of the gated hidden layer.
     public var hiddenDimension: Int { gate.outputSize }
 
     /// Given layers: `gate` and `up` must both map d → ff, and `down` ff → d.

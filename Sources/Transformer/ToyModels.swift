@@ -10,14 +10,19 @@ import TensorCore
 /// same row wherever it appears and the same seed gives the same numbers on every machine.
 /// Trained embeddings replace it once the project ships trained models.
 public struct ToyEmbedding: Sendable {
+    /// The length of every vector.
     public let dimension: Int
+    /// Mixed with each word's hash to draw its vector; another seed gives other vectors.
     public let seed: UInt64
 
+    /// A table of `dimension`-long vectors drawn from `seed`.
     public init(dimension: Int, seed: UInt64) {
         self.dimension = dimension
         self.seed = seed
     }
 
+    /// The vector of `token` (case-insensitive): `dimension` draws from N(0, 1), the same on every
+    /// run.
     public func vector(for token: String) -> [Float] {
         var generator = SeededGenerator(seed: seed ^ fnv1a64(token.lowercased()))
         return (0..<dimension).map { _ in generator.nextNormal() }
@@ -42,10 +47,14 @@ public func fnv1a64(_ text: String) -> UInt64 {
 /// One attention head with its three projections: Q = X W_Q, K = X W_K, V = X W_V.
 /// Weights are drawn from N(0, 1/d_model) so the projected vectors have about unit variance.
 public struct AttentionHead: Sendable {
+    /// W_Q, [d_model, d_k].
     public let queryWeights: Tensor   // W_Q [d_model, d_k]
+    /// W_K, [d_model, d_k].
     public let keyWeights: Tensor     // W_K [d_model, d_k]
+    /// W_V, [d_model, d_v].
     public let valueWeights: Tensor   // W_V [d_model, d_v]
 
+    /// A head with the given projection matrices.
     public init(queryWeights: Tensor, keyWeights: Tensor, valueWeights: Tensor) {
         self.queryWeights = queryWeights
         self.keyWeights = keyWeights

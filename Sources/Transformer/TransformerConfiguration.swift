@@ -16,8 +16,11 @@ public struct TransformerConfiguration: Sendable, Equatable, Codable {
     public var vocabularySize: Int
     /// The longest sequence a learned position table covers. Sinusoidal positions have no limit.
     public var maxLength: Int
+    /// The non-linearity of the feed-forward networks.
     public var activation: Activation
+    /// Whether each layer norm comes before its sublayer (pre) or after the residual sum (post).
     public var normPlacement: NormPlacement
+    /// Sinusoidal or learned position vectors, added to the token embeddings.
     public var positions: PositionKind
     /// When true the output projection reuses the token embedding table (logits = h Eᵀ), as in
     /// the original Transformer (§3.4) and GPT-2; when false it has its own [d, vocab] weight.
@@ -26,6 +29,8 @@ public struct TransformerConfiguration: Sendable, Equatable, Codable {
     /// d_h = modelDimension / heads.
     public var headDimension: Int { heads > 0 ? modelDimension / heads : 0 }
 
+    /// A configuration as given; the models check it (`TransformerError.invalidConfiguration`) when
+    /// built.
     public init(layers: Int, modelDimension: Int, heads: Int, feedForwardDimension: Int,
                 vocabularySize: Int, maxLength: Int, activation: Activation = .gelu,
                 normPlacement: NormPlacement = .pre, positions: PositionKind = .learned,

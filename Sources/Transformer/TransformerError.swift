@@ -16,6 +16,8 @@ public enum TransformerError: Error, Equatable, CustomStringConvertible {
     /// wrong count, a missing encoder output, ...).
     case invalidInput(operation: String, reason: String)
 
+    /// A one-line message saying what was expected and what came (the CLI prints it after
+    /// "Error: ").
     public var description: String {
         switch self {
         case let .invalidConfiguration(field, reason):
