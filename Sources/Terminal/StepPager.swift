@@ -172,6 +172,7 @@ public struct StepPager {
         var index = 0
         var offset = 0          // the first body line on screen
         var message: String?    // a reply to the last answer, shown above the prompt
+        var fromTheEnd = false  // going back into a step opens its last screen, as `less` does
         while true {
             let size = screenSize() ?? (style.width, 24)
             let width = max(20, size.columns)
@@ -181,6 +182,10 @@ public struct StepPager {
             let messageLines = message.map { wrap($0, width: width).split(separator: "\n").map(String.init) } ?? []
             // Rows left for the body: the header, a blank line, the message, the prompt.
             let available = max(3, size.rows - rowCount(header, width: width) - 2 - messageLines.count)
+            if fromTheEnd {
+                offset = previousScreenStart(body, before: body.count, available: available, width: width)
+                fromTheEnd = false
+            }
             offset = min(offset, max(0, body.count - 1))
             var end = offset, used = 0
             while end < body.count {
@@ -220,7 +225,7 @@ public struct StepPager {
                     offset = previousScreenStart(body, before: offset, available: available, width: width)
                 } else if index > 0 {
                     index -= 1
-                    offset = 0
+                    fromTheEnd = true
                 } else {
                     message = localized("This is the first step; there is nothing before it.")
                 }

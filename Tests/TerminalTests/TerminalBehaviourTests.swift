@@ -177,6 +177,11 @@ struct PagerAnswerTests {
         // b goes back a screen within the step before it goes back a step.
         let back = screens(run(["", "b", "q"]).output)
         #expect(back[2] == back[0])
+        // From the next step's first screen, b opens this step at its last screen (as `less` does).
+        let paged = screens(run(["2", "b", "q"]).output)
+        #expect(paged[1].contains("Second") && paged[2].contains("First"))
+        #expect(paged[2].contains("line 40\n") && !paged[2].contains("line 1\n"))
+        #expect(paged[2].contains("[Enter next"))
     }
 
     @Test func unknownKeysAndMissingStepsAreAnswered() {
