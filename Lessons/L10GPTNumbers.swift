@@ -71,7 +71,7 @@ struct GPTNumbersLesson {
             categories: ModelSizes.Breakdown.categories.map(ModelSizes.Breakdown.localized),
             series: shareModels.enumerated().map { index, m in
                 .init(name: m.displayName, values: ModelSizes.breakdown(m).shares.map { $0 * 100 }, color: RGB(hex: palette[index]))
-            }, yLabel: localized("percent of all parameters"), valueFormat: "%.1f", yRange: 0...100), as: "03-where-parameters-go.png")
+            }, yLabel: localized("percent of all parameters"), valueFormat: "%.1f", yRange: 0...100), as: "01-where-parameters-go.png")
         steps.append(PagerStep(title: localized("Where the parameters go"), body: prose("""
             GPT-2 small (\(g(small.computedParameters))):
             """) + "\n\n" + describe(small) + "\n\n" + prose("""
@@ -165,7 +165,7 @@ struct GPTNumbersLesson {
         let depthPath = try figures.write(ScatterChart(
             title: localized("Parameters against depth"), subtitle: localized("computed from the weight shapes; log scale"),
             xLabel: localized("layers (per stack)"), yLabel: localized("parameters"), groups: groups { Double($0.layers) },
-            xScale: .linear, yScale: .log10, valueFormatter: formatter), as: "01-params-vs-layers.png")
+            xScale: .linear, yScale: .log10, valueFormatter: formatter), as: "02-params-vs-layers.png")
         let slopes = ["GPT-2", "GPT-3"].map { family in
             (family, Self.logSlope(catalog.filter { $0.family == family }.map { (Double($0.modelDimension), Double($0.computedParameters)) }))
         }
@@ -175,7 +175,7 @@ struct GPTNumbersLesson {
             title: localized("Parameters against width"),
             subtitle: localized("both axes log scale; fitted slope \(slopeText): above 2 (d_model² alone) because depth grows too"),
             xLabel: "d_model", yLabel: localized("parameters"), groups: groups { Double($0.modelDimension) },
-            xScale: .log10, yScale: .log10, valueFormatter: formatter), as: "02-params-vs-width.png")
+            xScale: .log10, yScale: .log10, valueFormatter: formatter), as: "03-params-vs-width.png")
         let xl = model("gpt2-xl")
         var factorLines: [String] = []
         for (a, b) in [(small, xl), (model("gpt3-small"), huge)] {

@@ -48,7 +48,7 @@ extension RealModelLesson {
         let path = try figures.write(RolloutFigure.make(
             title: localized("all-MiniLM-L6-v2: where \"it\" gets its information, layer by layer"),
             subtitle: localized("\"\(Self.tired)\" · rollout multiplies 0.5·A + 0.5·I over the layers (Abnar & Zuidema 2020)"),
-            labels: tokens, query: it, raw: raw, rollout: rollout), as: "08-rollout-it.png")
+            labels: tokens, query: it, raw: raw, rollout: rollout), as: "06-rollout-it.png")
         // The interactive page of the same trace, with queries and keys for its neuron view.
         let withQK = try ProbedModel.bert(model).run(ids: model.encode(Self.tired), labels: tokens, recordQueriesKeys: true).trace
         var pageTrace = withQK

@@ -312,7 +312,7 @@ struct RealModelLesson {
             colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
             xAxisTitle: localized("key (looked at)"), yAxisTitle: localized("query (asking)"), highlightRow: last,
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
-            as: "06-smollm2-head.png")
+            as: "07-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }
         let sinks = Self.sinkShares(trace, layers: shown, heads: c.headCount)
         let sinkParts = zip(shown, sinks).map { layer, shares in
@@ -329,7 +329,7 @@ struct RealModelLesson {
         // "a; b; c": each "; " is its own template, so a language can use its own separator.
         let sinkSummary = sinkParts.dropFirst().reduce(sinkParts.first ?? "") { localized("\($0); \($1)") }
         let viewPath = try figures.write(Self.decoderModelView(trace, layers: shown, of: c.layerCount, heads: c.headCount),
-                                         as: "07-smollm2-model-view.png")
+                                         as: "08-smollm2-model-view.png")
         let lastRow = narrator.heat(try Tensor([headWeights[last]]), rows: [labels[last]], columns: labels, range: 0...1)
         return [PagerStep(title: localized("A decoder: SmolLM2 reads \"\(Self.prompt)\""), body: prose("""
             SmolLM2-135M-Instruct is a small GPT-style model (Llama architecture): \(c.layerCount) \

@@ -122,7 +122,7 @@ struct LessonsEightToElevenFixTests {
             try LessonCatalog.lookup("gpt-numbers").run(LessonContext(seed: 7, outputRoot: folder()))
         }
         let step = try #require(run.steps.first { $0.title == "Where the parameters go" }).body
-        let entry = try #require(log.entries.first { $0.path.hasSuffix("03-where-parameters-go.png") })
+        let entry = try #require(log.entries.first { $0.path.hasSuffix("01-where-parameters-go.png") })
         let labels = Set(entry.texts.map(\.text))
         let gpt3 = try #require(step.components(separatedBy: "GPT-3 175B").last)
         let embeddings = try #require(gpt3.split(separator: "\n").first { $0.contains("embeddings") })

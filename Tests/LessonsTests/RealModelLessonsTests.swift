@@ -68,8 +68,8 @@ struct RealModelLessonsTests {
         #expect(run.steps.count == 6)
         #expect(run.figures.map { ($0 as NSString).lastPathComponent } == [
             "01-minilm-model-view.png", "02-head-view-tired.png", "03-head-view-wide.png",
-            "04-best-head-tired.png", "05-best-head-wide.png", "08-rollout-it.png",
-            "06-smollm2-head.png", "07-smollm2-model-view.png"])
+            "04-best-head-tired.png", "05-best-head-wide.png", "06-rollout-it.png",
+            "07-smollm2-head.png", "08-smollm2-model-view.png"])
         // The rollout step states the rollout of "it" that Analysis computes from the same trace.
         let rolloutStep = try #require(run.steps.first { $0.title == "What rollout changes for \"it\"" })
         let minilm = try BertEncoderModel.loadInstalled()
