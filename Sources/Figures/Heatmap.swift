@@ -183,21 +183,13 @@ public struct Heatmap: Chart, Sendable {
 
         // Axis titles.
         if !xAxisTitle.isEmpty {
-            if columnLabelPosition == .bottom {
-                canvas.text(xAxisTitle, at: Point(x: L.grid.midX, y: L.grid.maxY + g.columnLabelExtent + Geometry.axisTitleGap),
-                            size: FigureStyle.axisTitleSize, color: FigureStyle.secondaryText,
-                            alignment: .center, verticalAlignment: .top)
-            } else {
-                canvas.text(xAxisTitle, at: Point(x: L.grid.midX, y: L.grid.minY - g.columnLabelExtent - Geometry.axisTitleGap),
-                            size: FigureStyle.axisTitleSize, color: FigureStyle.secondaryText,
-                            alignment: .center, verticalAlignment: .bottom)
-            }
+            let above = columnLabelPosition == .top
+            let edge = above ? L.grid.minY - g.columnLabelExtent : L.grid.maxY + g.columnLabelExtent
+            AttentionAxisTitles.columnTitle(xAxisTitle, labelsEdge: edge, centerX: L.grid.midX, above: above).draw(on: canvas)
         }
         if !yAxisTitle.isEmpty {
-            let h = m.lineHeight(yAxisTitle, size: FigureStyle.axisTitleSize)
-            canvas.text(yAxisTitle, at: Point(x: L.grid.minX - g.rowLabelArea - Geometry.axisTitleGap - h / 2, y: L.grid.midY),
-                        size: FigureStyle.axisTitleSize, color: FigureStyle.secondaryText,
-                        alignment: .center, verticalAlignment: .middle, rotation: 90)
+            AttentionAxisTitles.rowTitle(yAxisTitle, labelsLeft: L.grid.minX - g.rowLabelArea, centerY: L.grid.midY, m)
+                .draw(on: canvas)
         }
 
         // Colour bar.
@@ -210,7 +202,6 @@ public struct Heatmap: Chart, Sendable {
     private enum Geometry {
         static let rowLabelGap = 8.0
         static let columnLabelGap = 6.0
-        static let axisTitleGap = 10.0
         static let colorBarGap = 24.0
         static let minColorBarHeight = 120.0
         static let maxCell = 140.0
@@ -265,9 +256,7 @@ public struct Heatmap: Chart, Sendable {
         }
         let rowLabelArea = rowLabelWidth + Geometry.rowLabelGap
         var left = rowLabelArea
-        if !yAxisTitle.isEmpty {
-            left += Geometry.axisTitleGap + m.lineHeight(yAxisTitle, size: FigureStyle.axisTitleSize)
-        }
+        left += AttentionAxisTitles.rowTitleWidth(m, yAxisTitle)
 
         // Column labels: horizontal if they fit their column, else at 45°, else vertical.
         let bottom = columnLabelPosition == .bottom
@@ -275,9 +264,7 @@ public struct Heatmap: Chart, Sendable {
                                     below: bottom, gap: Geometry.columnLabelGap)
         let extent = axisLabels.extent
         var axisBlock = extent
-        if !xAxisTitle.isEmpty {
-            axisBlock += Geometry.axisTitleGap + m.lineHeight(xAxisTitle, size: FigureStyle.axisTitleSize)
-        }
+        axisBlock += AttentionAxisTitles.columnTitleHeight(m, xAxisTitle)
         left = max(left, -axisLabels.minX)
 
         // Numbers in cells.
