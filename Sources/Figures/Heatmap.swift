@@ -28,6 +28,10 @@ public struct Heatmap: Chart, Sendable {
     /// [row][column]: true where a mask hid the key, drawn hatched with no number and a "masked"
     /// legend (an attention weight of 0 that attention never chose). nil: nothing hidden.
     public var hidden: [[Bool]]?
+    /// Keep room at the right for the masked-cell legend even when no cell is masked, so that a
+    /// series of heatmaps (lesson 3's stages) has its grids at one place whether or not a stage
+    /// masks: the legend is wider than the colour bar and would otherwise push its grid left.
+    public var reservesMaskedLegend = false
 
     public init(values: [[Float]], rowLabels: [String], columnLabels: [String], title: String = "",
                 subtitle: String = "", colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float>? = nil,
@@ -285,8 +289,10 @@ public struct Heatmap: Chart, Sendable {
         let xTitleOverflow = max(0, (m.width(xAxisTitle, size: FigureStyle.axisTitleSize) - Double(cols) * c) / 2)
         left = max(left, xTitleOverflow)
         let barHeight = max(gridHeight, Geometry.minColorBarHeight)
+        let legendReserve = reservesMaskedLegend
+            ? ColorBar.swatch + 6 + ColorBar.maskedLegends.map { m.width($0, size: FigureStyle.tickSize) }.max()! : 0
         let right = max(axisLabels.maxX - Double(cols) * c,
-                        Geometry.colorBarGap + colorBar.width(height: barHeight, m), xTitleOverflow)
+                        Geometry.colorBarGap + max(colorBar.width(height: barHeight, m), legendReserve), xTitleOverflow)
         let barOverhang = colorBar.overhang(m)
         let top = max(bottom ? 0 : axisBlock, barOverhang, yTitleOverflow)
         let bottomSpace = max(bottom ? axisBlock : 0,

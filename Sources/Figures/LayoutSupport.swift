@@ -162,6 +162,11 @@ func maskedLegendText<S: Sequence>(_ values: S, anyHidden: Bool = false) -> Stri
     return nonFinite.allSatisfy({ $0 == -.infinity }) ? localized("masked (−∞)") : localized("not finite")
 }
 
+extension ColorBar {
+    /// Every text `maskedLegendText` may return.
+    static var maskedLegends: [String] { [localized("masked"), localized("masked (−∞)"), localized("not finite")] }
+}
+
 /// Checks that hidden flags, when given, have the matrix's shape.
 func validateHidden(_ hidden: [[Bool]]?, rows: Int, columns: Int, what: String) throws {
     guard let hidden else { return }
