@@ -283,20 +283,20 @@ struct AttentionLesson {
         let largest = scoreScale(stages)
         return PanelGrid(title: localized("Scaled dot-product attention, stage by stage"),
                          columns: 2, panels: [
-            // Every panel has a subtitle, so the four grids line up.
-            scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
-                          subtitle: localized("how well each query matches each key"), cellSize: overviewCell),
-            scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
-                          subtitle: localized("same colour scale as 1: the scores shrink"), cellSize: overviewCell),
-            scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: localized("3 · + causal mask"),
-                          subtitle: localized("the future set to −∞"), cellSize: overviewCell),
-            causalWeightsPanel(causal, tokens: tokens),
+            // Every panel has a subtitle and room for the masked legend, so the four grids line up.
+            stage(scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
+                                subtitle: localized("how well each query matches each key"), cellSize: overviewCell)),
+            stage(scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
+                                subtitle: localized("same colour scale as 1: the scores shrink"), cellSize: overviewCell)),
+            stage(scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: localized("3 · + causal mask"),
+                                subtitle: localized("the future set to −∞"), cellSize: overviewCell)),
+            stage(causalWeightsPanel(causal, tokens: tokens)),
         ], subtitle: localized("each panel is computed from the one before · \(seedNote)"))
     }
 
     /// The overview's cell side: small enough that the 2×2 poster, shown 1920 pixels wide on a
     /// slide, still prints its smallest text (the colour bars' ticks) at 14 pixels or more.
-    static let overviewCell = 46.0
+    static let overviewCell = 45.0
 
     /// Panel 4 of the overview: softmax of the masked scores, the hidden keys hatched.
     static func causalWeightsPanel(_ causal: AttentionStages, tokens: [String]) -> Heatmap {
@@ -307,8 +307,9 @@ struct AttentionLesson {
                 cellSize: overviewCell, hidden: hiddenKeys(causal.mask, count: tokens.count))
     }
 
-    /// A figure of the stage series 01–05: room kept for the masked-cell legend in every one, so
-    /// that the grids of the series sit at one place, masked or not.
+    /// A figure of the stage series 01–05 or a panel of the overview: room kept for the masked-cell
+    /// legend in every one, so that the grids of the series (and the overview's columns) sit at one
+    /// place, masked or not.
     static func stage(_ heatmap: Heatmap) -> Heatmap {
         var heatmap = heatmap
         heatmap.reservesMaskedLegend = true

@@ -87,6 +87,12 @@ struct AttentionLessonTests {
                         "\((entry.path as NSString).lastPathComponent): \"\(text)\" at \(b), in 01 at \(a)")
             }
         }
+        // The overview's 2 × 2 panels: the two grids of a column have their row titles at one x.
+        let overview = try #require(log.entries.first { $0.path.hasSuffix("00-overview.png") })
+        let titles = overview.texts.filter { $0.text == "query (the word looking)" }.map(\.box).sorted { ($0.minY, $0.minX) < ($1.minY, $1.minX) }
+        try #require(titles.count == 4)
+        #expect(abs(titles[0].minX - titles[2].minX) < 0.01, "column 1: \(titles[0]) and \(titles[2])")
+        #expect(abs(titles[1].minX - titles[3].minX) < 0.01, "column 2: \(titles[1]) and \(titles[3])")
     }
 
     @Test func theTextShowsRowSumsAndTheWeightedSum() throws {
