@@ -130,7 +130,8 @@ public struct ModelView: Chart, Sendable {
     func layout(_ m: TextMeasurer) -> Layout {
         let margin = FigureStyle.margin
         let q = Double(max(1, queryCount)), k = Double(max(1, keyCount))
-        // Up to 16 tokens the thumbnails grow until every row and column can carry its label.
+        // Up to 16 tokens (any number with `labelsEveryToken`) the thumbnails grow until every row and
+        // column can carry its label.
         let labelled = max(q, k) <= Double(Self.labelledTokenLimit) || labelsEveryToken
             ? max(q, k) * Self.minimumTokenLabelSize * 1.25 : 0
         let t = max(thumbnailSize, labelled)
