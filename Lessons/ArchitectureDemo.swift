@@ -265,7 +265,10 @@ public struct ArchitectureDemo: Sendable {
                              ? localized("rows: layers · columns: heads · trained on the project's corpus (tx train), shipped with the package")
                              : localized("rows: layers · columns: heads · untrained, seed \(seed)"),
                          weights: matrices, rowLabels: first.queryTokens, columnLabels: first.keyTokens,
-                         hidden: first.hiddenKeys)
+                         hidden: first.hiddenKeys,
+                         // The small models have 4 heads: room for a label on every token, even the
+                         // 25 of the tiny BERT's sentence pair.
+                         labelsEveryToken: heads <= 4)
     }
 
     /// Where one written English word looks in the source.

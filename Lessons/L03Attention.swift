@@ -105,8 +105,8 @@ struct AttentionLesson {
         let products = zip(q, k).map { "(\(formatNumber($0)))·(\(formatNumber($1)))" }.joined(separator: " + ")
         // Raw and scaled scores share one colour scale, so the ÷√d_k shrink shows as paler colours.
         let scoreScale = Self.scoreScale(stages)
-        let scoresPath = try figures.write(Self.scoresHeatmap(stages.scores, tokens: tokens, largest: scoreScale,
-                                                              title: localized("1 · Scores: Q Kᵀ"), subtitle: seedNote),
+        let scoresPath = try figures.write(Self.stage(Self.scoresHeatmap(stages.scores, tokens: tokens, largest: scoreScale,
+                                                              title: localized("1 · Scores: Q Kᵀ"), subtitle: seedNote)),
                                            as: "01-scores.png")
         steps.append(PagerStep(title: localized("Stage 1 · scores = Q Kᵀ"), body: prose("""
             How well does word i's question match word j's label? Their dot product says so: \
@@ -122,9 +122,9 @@ struct AttentionLesson {
                                  symmetric: true) + "\n\n" + figureLine(scoresPath)))
 
         // 5. Scale
-        let scaledPath = try figures.write(Self.scoresHeatmap(stages.scaledScores, tokens: tokens, largest: scoreScale,
+        let scaledPath = try figures.write(Self.stage(Self.scoresHeatmap(stages.scaledScores, tokens: tokens, largest: scoreScale,
                                                               title: localized("2 · Scaled scores: Q Kᵀ / √d_k"),
-                                                              subtitle: localized("divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)), on stage 1's colour scale · \(seedNote)")),
+                                                              subtitle: localized("divided by √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)), on stage 1's colour scale · \(seedNote)"))),
                                            as: "02-scaled-scores.png")
         steps.append(PagerStep(title: localized("Stage 2 · divide by √d_k"), body: prose("""
             Every score is divided by √d_k = √\(Self.keyDimension) = \(formatNumber(1 / stages.scale, decimals: 0)). \
@@ -137,9 +137,9 @@ struct AttentionLesson {
                                  decimals: 1, symmetric: true) + "\n\n" + figureLine(scaledPath)))
 
         // 6. Mask
-        let maskedPath = try figures.write(Self.scoresHeatmap(causal.maskedScores, tokens: tokens, largest: scoreScale,
+        let maskedPath = try figures.write(Self.stage(Self.scoresHeatmap(causal.maskedScores, tokens: tokens, largest: scoreScale,
                                                               title: localized("3 · Causal mask: the future set to −∞"),
-                                                              subtitle: localized("query i may only see keys 0…i · \(seedNote)")),
+                                                              subtitle: localized("query i may only see keys 0…i · \(seedNote)"))),
                                            as: "03-masked-scores-causal.png")
         let visible = visibleKeys(mask: causal.mask, queries: tokens.count, keys: tokens.count)
         let visibility = [0, 1, focus].map { row in
@@ -159,22 +159,22 @@ struct AttentionLesson {
                                  decimals: 1, symmetric: true) + "\n\n" + figureLine(maskedPath)))
 
         // 7. Softmax
-        let weightsPath = try figures.write(Heatmap(values: stages.weights.rows, rowLabels: tokens, columnLabels: tokens,
+        let weightsPath = try figures.write(Self.stage(Heatmap(values: stages.weights.rows, rowLabels: tokens, columnLabels: tokens,
                                                     title: localized("4 · Attention weights: softmax(Q Kᵀ / √d_k)"),
                                                     subtitle: localized("each row sums to 1 · row \"it\" outlined · \(seedNote)"),
                                                     colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                     colorBarLabel: localized("weight"),
                                                     xAxisTitle: localized("key (the word being looked at)"),
-                                                    yAxisTitle: localized("query (the word looking)"), highlightRow: focus),
+                                                    yAxisTitle: localized("query (the word looking)"), highlightRow: focus)),
                                             as: "04-weights.png")
-        let causalWeightsPath = try figures.write(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
+        let causalWeightsPath = try figures.write(Self.stage(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
                                                           title: localized("5 · Weights under the causal mask"),
                                                           subtitle: localized("masked keys (hatched) are never looked at · \"The\" can only look at itself"),
                                                           colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                           colorBarLabel: localized("weight"),
                                                           xAxisTitle: localized("key (the word being looked at)"),
                                                           yAxisTitle: localized("query (the word looking)"),
-                                                          hidden: Self.hiddenKeys(causal.mask, count: tokens.count)),
+                                                          hidden: Self.hiddenKeys(causal.mask, count: tokens.count))),
                                                   as: "05-weights-causal.png")
         let focusRow = stages.weights.row(focus)
         // The three largest weights of row "it", each a word and its weight, so that a translation
@@ -283,20 +283,20 @@ struct AttentionLesson {
         let largest = scoreScale(stages)
         return PanelGrid(title: localized("Scaled dot-product attention, stage by stage"),
                          columns: 2, panels: [
-            // Every panel has a subtitle, so the four grids line up.
-            scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
-                          subtitle: localized("how well each query matches each key"), cellSize: overviewCell),
-            scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
-                          subtitle: localized("same colour scale as 1: the scores shrink"), cellSize: overviewCell),
-            scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: localized("3 · + causal mask"),
-                          subtitle: localized("the future set to −∞"), cellSize: overviewCell),
-            causalWeightsPanel(causal, tokens: tokens),
+            // Every panel has a subtitle and room for the masked legend, so the four grids line up.
+            stage(scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
+                                subtitle: localized("how well each query matches each key"), cellSize: overviewCell)),
+            stage(scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
+                                subtitle: localized("same colour scale as 1: the scores shrink"), cellSize: overviewCell)),
+            stage(scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: localized("3 · + causal mask"),
+                                subtitle: localized("the future set to −∞"), cellSize: overviewCell)),
+            stage(causalWeightsPanel(causal, tokens: tokens)),
         ], subtitle: localized("each panel is computed from the one before · \(seedNote)"))
     }
 
     /// The overview's cell side: small enough that the 2×2 poster, shown 1920 pixels wide on a
     /// slide, still prints its smallest text (the colour bars' ticks) at 14 pixels or more.
-    static let overviewCell = 46.0
+    static let overviewCell = 45.0
 
     /// Panel 4 of the overview: softmax of the masked scores, the hidden keys hatched.
     static func causalWeightsPanel(_ causal: AttentionStages, tokens: [String]) -> Heatmap {
@@ -305,6 +305,15 @@ struct AttentionLesson {
                 colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
                 xAxisTitle: localized("key (the word being looked at)"), yAxisTitle: localized("query (the word looking)"),
                 cellSize: overviewCell, hidden: hiddenKeys(causal.mask, count: tokens.count))
+    }
+
+    /// A figure of the stage series 01–05 or a panel of the overview: room kept for the masked-cell
+    /// legend in every one, so that the grids of the series (and the overview's columns) sit at one
+    /// place, masked or not.
+    static func stage(_ heatmap: Heatmap) -> Heatmap {
+        var heatmap = heatmap
+        heatmap.reservesMaskedLegend = true
+        return heatmap
     }
 
     /// The largest raw score: the end of the colour scale every score figure shares.

@@ -159,7 +159,7 @@ struct MasksLesson {
                 hidden: maskedScores.rows.map { $0.map { !$0.isFinite } })
     }
 
-    /// One cell side for the masks and maps: three panels side by side still fit a slide 1920
-    /// pixels wide with their smallest text at 14 pixels or more.
-    static let cell = 52.0
+    /// One cell side for the masks and maps: three panels side by side, each with its "query" and
+    /// "key" titles, still fit a slide 1920 pixels wide with their smallest text at 14 pixels or more.
+    static let cell = 50.0
 }

@@ -74,7 +74,7 @@ struct RealModelLesson {
         let labels = trace.entries.first?.queryTokens ?? []
         return ModelView(
             title: localized("SmolLM2-135M: \(shown.count) of its \(layerCount) layers, all \(heads) heads"),
-            subtitle: localized("\"\(prompt)\" · causal: the hatched keys are hidden"),
+            subtitle: withSpaceNote(localized("\"\(prompt)\" · causal: the hatched keys are hidden"), labels: labels),
             weights: shown.map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .decoderSelf) ?? [] } },
             rowLabels: labels, columnLabels: labels, layerLabels: shown.map { localized("Layer \($0 + 1)") }, thumbnailSize: 72,
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys)
@@ -308,7 +308,8 @@ struct RealModelLesson {
         let heatPath = try figures.write(Heatmap(
             values: headWeights, rowLabels: labels, columnLabels: labels,
             title: localized("SmolLM2-135M: layer \(bestHead.layer + 1), head \(bestHead.head + 1)"),
-            subtitle: localized("\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query"),
+            subtitle: withSpaceNote(localized("\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query"),
+                               labels: labels),
             colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
             xAxisTitle: localized("key (looked at)"), yAxisTitle: localized("query (asking)"), highlightRow: last,
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),

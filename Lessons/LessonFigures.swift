@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import Terminal
 
 /// Writes a lesson's figures into its own folder under the output root, remembering each path.
@@ -34,4 +35,11 @@ final class FigureWriter {
 enum TerminalColors {
     static let viridis: TerminalHeatmap.ColorFunction = { t in ColorMap.viridis.color(at: t).bytes }
     static let diverging: TerminalHeatmap.ColorFunction = { t in ColorMap.diverging.color(at: t).bytes }
+}
+
+/// A figure's subtitle with " · ␣ = space" added when its token labels show spaces as ␣ (byte-level
+/// BPE tokens such as SmolLM2's carry their leading space), so a slide explains its own labels.
+func withSpaceNote(_ subtitle: String, labels: [String]) -> String {
+    guard labels.contains(where: { $0.contains("␣") }) else { return subtitle }
+    return subtitle + " · " + localized("␣ = space")
 }

@@ -151,7 +151,8 @@ public struct ArchitectureComparison: Chart, Sendable {
         static let captionSize = FigureStyle.labelSize
         static let minColumnWidth = 240.0
         static let maxCaptionWidth = 560.0
-        static let columnGap = 28.0
+        /// Narrow: with the query and key titles on every block the poster only just fits 1,640 wide.
+        static let columnGap = 16.0
         static let itemGap = 24.0
         static let rowGap = 28.0
         static let headerGap = 16.0
@@ -215,15 +216,22 @@ public struct ArchitectureComparison: Chart, Sendable {
         var maskBlocks: [[MatrixBlock]] = [], mapBlocks: [[MatrixBlock]] = []
         var widths: [Double] = [], captions: [[String]] = []
         for column in columns {
-            let masks = column.masks.map {
-                MatrixBlock(title: $0.title, rows: $0.mask.count, columns: $0.mask.first?.count ?? 0, rowLabels: $0.rowLabels,
-                            columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize,
-                            minLabelSize: Geometry.minLabelSize, m)
+            // A block whose rows are those of its left neighbour shares that neighbour's row labels
+            // and "query" title (as the panels of a head grid share theirs): the poster has no width
+            // to spare for them twice.
+            func sharedRows(_ labels: [[String]], _ k: Int) -> [String] {
+                k > 0 && labels[k] == labels[k - 1] ? [] : labels[k]
             }
-            let maps = column.maps.map {
-                MatrixBlock(title: $0.title, rows: $0.values.count, columns: $0.values.first?.count ?? 0,
-                            rowLabels: $0.rowLabels, columnLabels: $0.columnLabels, cell: c, titleSize: itemTitleSize,
-                            minLabelSize: Geometry.minLabelSize, m)
+            let maskRows = column.masks.map(\.rowLabels), mapRows = column.maps.map(\.rowLabels)
+            let masks = column.masks.enumerated().map { k, mask in
+                MatrixBlock(title: mask.title, rows: mask.mask.count, columns: mask.mask.first?.count ?? 0,
+                            rowLabels: sharedRows(maskRows, k), columnLabels: mask.columnLabels, cell: c,
+                            titleSize: itemTitleSize, minLabelSize: Geometry.minLabelSize, axisTitles: true, m)
+            }
+            let maps = column.maps.enumerated().map { k, map in
+                MatrixBlock(title: map.title, rows: map.values.count, columns: map.values.first?.count ?? 0,
+                            rowLabels: sharedRows(mapRows, k), columnLabels: map.columnLabels, cell: c,
+                            titleSize: itemTitleSize, minLabelSize: Geometry.minLabelSize, axisTitles: true, m)
             }
             maskBlocks.append(masks)
             mapBlocks.append(maps)

@@ -21,7 +21,7 @@ public enum FigureWidths {
         "LineChart": [900, 1000],
         "LogitLensFigure": [900],
         "MaskPattern": [640],
-        "ModelView": [1000, 1150, 2650],
+        "ModelView": [1000, 1150, 1600, 2700],
         "PanelGrid": [1100, 1600, 1900],
         "PipelineDiagram": [1200],
         "SamplingFigure": [1300],

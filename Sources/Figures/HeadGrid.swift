@@ -3,7 +3,8 @@ import Localization
 
 /// One attention heatmap per head in a grid under one title, all on ONE colour scale with one colour
 /// bar, a title over each head. Rows are queries, columns keys. The panels share their axes: row labels
-/// left of the first column of panels, column labels under the lowest panel of each column.
+/// (and the "query" axis title) left of the first column of panels, column labels (and "key") under the
+/// lowest panel of each column.
 public struct HeadGrid: Chart, Sendable {
     /// The heading above the figure (also the PNG's "Title").
     public var title: String
@@ -133,7 +134,9 @@ public struct HeadGrid: Chart, Sendable {
     private var preferredCell: Double {
         if let cellSize, cellSize > 0 { return cellSize }
         let n = Double(max(1, max(queryCount, keyCount)))
-        return min(48, max(14, 1000 / (Double(resolvedColumns) * n)))
+        // About 980 units of cells per row of panels: with the row labels and the "query" title the
+        // grid of two panels still fits the kind's 1,340-unit width.
+        return min(48, max(14, 980 / (Double(resolvedColumns) * n)))
     }
 
     func layout(_ m: TextMeasurer) -> Layout {
@@ -165,7 +168,7 @@ public struct HeadGrid: Chart, Sendable {
         let show = showValues ?? fits
         if show && !fits && widest > 0 { valueSize = max(5, valueSize * (c - 4) / widest) }
 
-        let left = margin + max(rowLabelArea, -axis.minX - (slotWidth - gridWidth) / 2, 0)
+        let left = margin + AttentionAxisTitles.rowTitleWidth(m) + max(rowLabelArea, -axis.minX - (slotWidth - gridWidth) / 2, 0)
         let top = margin + titles.height(m)
         var grids: [Rect] = []
         var texts: [TextItem] = []
@@ -179,6 +182,7 @@ public struct HeadGrid: Chart, Sendable {
             texts.append(TextItem(text: headTitles[h], at: Point(x: grid.midX, y: panelTop), size: Geometry.headTitleSize,
                                   weight: .bold, alignment: .center, verticalAlignment: .top))
             if pc == 0 {
+                texts.append(AttentionAxisTitles.rowTitle(labelsLeft: grid.minX - rowLabelArea, centerY: grid.midY, m))
                 for (r, label) in rowLabels.enumerated() {
                     texts.append(TextItem(text: label, at: Point(x: grid.minX - MatrixBlock.rowLabelGap,
                                                                  y: grid.minY + (Double(r) + 0.5) * c),
@@ -192,6 +196,8 @@ public struct HeadGrid: Chart, Sendable {
                                           size: labelSize, alignment: p.alignment, verticalAlignment: p.verticalAlignment,
                                           rotation: axis.rotation))
                 }
+                texts.append(AttentionAxisTitles.columnTitle(labelsEdge: grid.maxY + (columnLabels.isEmpty ? 0 : axis.extent),
+                                                             centerX: grid.midX))
             }
         }
         let usedColumns = min(cols, n)
@@ -207,7 +213,8 @@ public struct HeadGrid: Chart, Sendable {
         let labelOverhang = max(0, axis.maxX - gridWidth - (slotWidth - gridWidth) / 2)
         let barRect = Rect(x: gridsRight + labelOverhang + Geometry.colorBarGap, y: firstGridTop,
                            width: bar.barWidth, height: barHeight)
-        let labelsBottom = grids.map { $0.maxY + (columnLabels.isEmpty ? 0 : axis.extent) }.max() ?? top
+        let labelsBottom = (grids.map { $0.maxY + (columnLabels.isEmpty ? 0 : axis.extent) }.max() ?? top)
+            + AttentionAxisTitles.columnTitleHeight(m)
         let contentBottom = max(labelsBottom, barRect.maxY + bar.overhang(m) + bar.heightBelow)
         let width = max(barRect.minX + bar.width(height: barHeight, m) + margin, titles.width(m) + 2 * margin)
         // Centre the block under the title when the title is the wider of the two.

@@ -42,6 +42,10 @@ public struct Heatmap: Chart, Sendable {
     /// [row][column]: true where a mask hid the key, drawn hatched with no number and a "masked"
     /// legend (an attention weight of 0 that attention never chose). nil: nothing hidden.
     public var hidden: [[Bool]]?
+    /// Keep room at the right for the masked-cell legend even when no cell is masked, so that a
+    /// series of heatmaps (lesson 3's stages) has its grids at one place whether or not a stage
+    /// masks: the legend is wider than the colour bar and would otherwise push its grid left.
+    public var reservesMaskedLegend = false
 
     /// A heatmap of `values`; every option has a default except the data and its labels.
     public init(values: [[Float]], rowLabels: [String], columnLabels: [String], title: String = "",
@@ -202,21 +206,13 @@ public struct Heatmap: Chart, Sendable {
 
         // Axis titles.
         if !xAxisTitle.isEmpty {
-            if columnLabelPosition == .bottom {
-                canvas.text(xAxisTitle, at: Point(x: L.grid.midX, y: L.grid.maxY + g.columnLabelExtent + Geometry.axisTitleGap),
-                            size: FigureStyle.axisTitleSize, color: FigureStyle.secondaryText,
-                            alignment: .center, verticalAlignment: .top)
-            } else {
-                canvas.text(xAxisTitle, at: Point(x: L.grid.midX, y: L.grid.minY - g.columnLabelExtent - Geometry.axisTitleGap),
-                            size: FigureStyle.axisTitleSize, color: FigureStyle.secondaryText,
-                            alignment: .center, verticalAlignment: .bottom)
-            }
+            let above = columnLabelPosition == .top
+            let edge = above ? L.grid.minY - g.columnLabelExtent : L.grid.maxY + g.columnLabelExtent
+            AttentionAxisTitles.columnTitle(xAxisTitle, labelsEdge: edge, centerX: L.grid.midX, above: above).draw(on: canvas)
         }
         if !yAxisTitle.isEmpty {
-            let h = m.lineHeight(yAxisTitle, size: FigureStyle.axisTitleSize)
-            canvas.text(yAxisTitle, at: Point(x: L.grid.minX - g.rowLabelArea - Geometry.axisTitleGap - h / 2, y: L.grid.midY),
-                        size: FigureStyle.axisTitleSize, color: FigureStyle.secondaryText,
-                        alignment: .center, verticalAlignment: .middle, rotation: 90)
+            AttentionAxisTitles.rowTitle(yAxisTitle, labelsLeft: L.grid.minX - g.rowLabelArea, centerY: L.grid.midY, m)
+                .draw(on: canvas)
         }
 
         // Colour bar.
@@ -229,7 +225,6 @@ public struct Heatmap: Chart, Sendable {
     private enum Geometry {
         static let rowLabelGap = 8.0
         static let columnLabelGap = 6.0
-        static let axisTitleGap = 10.0
         static let colorBarGap = 24.0
         static let minColorBarHeight = 120.0
         static let maxCell = 140.0
@@ -284,9 +279,7 @@ public struct Heatmap: Chart, Sendable {
         }
         let rowLabelArea = rowLabelWidth + Geometry.rowLabelGap
         var left = rowLabelArea
-        if !yAxisTitle.isEmpty {
-            left += Geometry.axisTitleGap + m.lineHeight(yAxisTitle, size: FigureStyle.axisTitleSize)
-        }
+        left += AttentionAxisTitles.rowTitleWidth(m, yAxisTitle)
 
         // Column labels: horizontal if they fit their column, else at 45°, else vertical.
         let bottom = columnLabelPosition == .bottom
@@ -294,9 +287,7 @@ public struct Heatmap: Chart, Sendable {
                                     below: bottom, gap: Geometry.columnLabelGap)
         let extent = axisLabels.extent
         var axisBlock = extent
-        if !xAxisTitle.isEmpty {
-            axisBlock += Geometry.axisTitleGap + m.lineHeight(xAxisTitle, size: FigureStyle.axisTitleSize)
-        }
+        axisBlock += AttentionAxisTitles.columnTitleHeight(m, xAxisTitle)
         left = max(left, -axisLabels.minX)
 
         // Numbers in cells.
@@ -317,8 +308,10 @@ public struct Heatmap: Chart, Sendable {
         let xTitleOverflow = max(0, (m.width(xAxisTitle, size: FigureStyle.axisTitleSize) - Double(cols) * c) / 2)
         left = max(left, xTitleOverflow)
         let barHeight = max(gridHeight, Geometry.minColorBarHeight)
+        let legendReserve = reservesMaskedLegend
+            ? ColorBar.swatch + 6 + ColorBar.maskedLegends.map { m.width($0, size: FigureStyle.tickSize) }.max()! : 0
         let right = max(axisLabels.maxX - Double(cols) * c,
-                        Geometry.colorBarGap + colorBar.width(height: barHeight, m), xTitleOverflow)
+                        Geometry.colorBarGap + max(colorBar.width(height: barHeight, m), legendReserve), xTitleOverflow)
         let barOverhang = colorBar.overhang(m)
         let top = max(bottom ? 0 : axisBlock, barOverhang, yTitleOverflow)
         let bottomSpace = max(bottom ? axisBlock : 0,

@@ -162,6 +162,11 @@ func maskedLegendText<S: Sequence>(_ values: S, anyHidden: Bool = false) -> Stri
     return nonFinite.allSatisfy({ $0 == -.infinity }) ? localized("masked (−∞)") : localized("not finite")
 }
 
+extension ColorBar {
+    /// Every text `maskedLegendText` may return.
+    static var maskedLegends: [String] { [localized("masked"), localized("masked (−∞)"), localized("not finite")] }
+}
+
 /// Checks that hidden flags, when given, have the matrix's shape.
 func validateHidden(_ hidden: [[Bool]]?, rows: Int, columns: Int, what: String) throws {
     guard let hidden else { return }
@@ -173,8 +178,9 @@ func validateHidden(_ hidden: [[Bool]]?, rows: Int, columns: Int, what: String) 
 // MARK: - A small labelled matrix
 
 /// A grid of cells at a fixed cell size with an optional title above, row labels at the left and
-/// column labels below (horizontal, 45° or vertical, as `Heatmap` chooses). Positions are relative to
-/// the block's top-left corner; the block's `size` holds all of its ink.
+/// column labels below (horizontal, 45° or vertical, as `Heatmap` chooses), and optionally the "query"
+/// and "key" axis titles beside them. Positions are relative to the block's top-left corner; the
+/// block's `size` holds all of its ink.
 struct MatrixBlock {
     let title: String
     let rowLabels: [String]
@@ -186,9 +192,14 @@ struct MatrixBlock {
     let titleSize: Double
     let titleWeight: FontWeight
     let axisLabels: AxisLabels
+    let axisTitles: Bool
+    /// Measures the axis titles when they are placed.
+    private let measurer: TextMeasurer
     /// The grid's top-left corner relative to the block's.
     let gridOrigin: Point
     let size: Size
+    /// Width of the row labels and their gap to the grid.
+    let rowLabelArea: Double
 
     static let rowLabelGap = 8.0
     static let columnLabelGap = 6.0
@@ -196,7 +207,9 @@ struct MatrixBlock {
 
     init(title: String, rows: Int, columns: Int, rowLabels: [String], columnLabels: [String], cell: Double,
          titleSize: Double = FigureStyle.labelSize, titleWeight: FontWeight = .regular, minLabelSize: Double = 6,
-         _ m: TextMeasurer) {
+         axisTitles: Bool = false, _ m: TextMeasurer) {
+        self.axisTitles = axisTitles
+        measurer = m
         self.title = title
         self.rows = rows
         self.columns = columns
@@ -212,13 +225,15 @@ struct MatrixBlock {
         axisLabels = axis
         let gridWidth = Double(columns) * cell, gridHeight = Double(rows) * cell
         let rowLabelWidth = rowLabels.map { m.width($0, size: labelSize) }.max() ?? 0
+        rowLabelArea = rowLabels.isEmpty ? 0 : rowLabelWidth + Self.rowLabelGap
         let titleWidth = title.isEmpty ? 0 : m.width(title, size: titleSize, weight: titleWeight)
         let titleHeight = title.isEmpty ? 0 : m.lineHeight(title, size: titleSize, weight: titleWeight) + Self.titleGap
         // The title is centred over the grid; labels sit left of and below it.
-        let left = max(rowLabels.isEmpty ? 0 : rowLabelWidth + Self.rowLabelGap, -axis.minX,
-                       titleWidth / 2 - gridWidth / 2, 0)
+        // The "query" title goes with the row labels: a block that shares its neighbour's has neither.
+        let rowTitleWidth = axisTitles && !rowLabels.isEmpty ? AttentionAxisTitles.rowTitleWidth(m) : 0
+        let left = max(rowLabelArea + rowTitleWidth, -axis.minX, titleWidth / 2 - gridWidth / 2, 0)
         let right = max(axis.maxX - gridWidth, titleWidth / 2 - gridWidth / 2, 0)
-        let bottom = columnLabels.isEmpty ? 0 : axis.extent
+        let bottom = (columnLabels.isEmpty ? 0 : axis.extent) + (axisTitles ? AttentionAxisTitles.columnTitleHeight(m) : 0)
         gridOrigin = Point(x: left, y: titleHeight)
         size = Size(width: left + gridWidth + right, height: titleHeight + gridHeight + bottom)
     }
@@ -253,7 +268,52 @@ struct MatrixBlock {
                                   alignment: p.alignment, verticalAlignment: p.verticalAlignment,
                                   rotation: axisLabels.rotation))
         }
+        if axisTitles && !rowLabels.isEmpty {
+            items.append(AttentionAxisTitles.rowTitle(labelsLeft: g.minX - rowLabelArea, centerY: g.midY, measurer))
+        }
+        if axisTitles {
+            items.append(AttentionAxisTitles.columnTitle(labelsEdge: g.maxY + (columnLabels.isEmpty ? 0 : axisLabels.extent),
+                                                         centerX: g.midX))
+        }
         return items
+    }
+}
+
+// MARK: - The query and key axis titles
+
+/// The axis titles of every attention matrix (heatmaps, head grids, mask panels, model views, the
+/// comparison poster): "query" along the rows, rotated, left of the row labels; "key" along the
+/// columns, under the column labels. One wording, size, colour and placement everywhere, so a reader
+/// who has learnt to read one attention figure reads them all.
+enum AttentionAxisTitles {
+    static var query: String { localized("query") }
+    static var key: String { localized("key") }
+    static let size = FigureStyle.axisTitleSize
+    /// Between the labels and the title.
+    static let gap = 10.0
+
+    /// The room a row title takes left of the row labels, gap included (0 for no title).
+    static func rowTitleWidth(_ m: TextMeasurer, _ text: String = query) -> Double {
+        text.isEmpty ? 0 : m.lineHeight(text, size: size) + gap
+    }
+
+    /// The room a column title takes beyond the column labels, gap included (0 for no title).
+    static func columnTitleHeight(_ m: TextMeasurer, _ text: String = key) -> Double {
+        text.isEmpty ? 0 : m.lineHeight(text, size: size) + gap
+    }
+
+    /// The row title centred on `centerY`, `gap` left of `labelsLeft` (the left edge of the row labels).
+    static func rowTitle(_ text: String = query, labelsLeft: Double, centerY: Double, _ m: TextMeasurer) -> TextItem {
+        let h = m.lineHeight(text, size: size)
+        return TextItem(text: text, at: Point(x: labelsLeft - gap - h / 2, y: centerY), size: size,
+                        color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: .middle, rotation: 90)
+    }
+
+    /// The column title centred on `centerX`, `gap` beyond `labelsEdge` (the far edge of the column
+    /// labels): under them, or over them for labels above the grid.
+    static func columnTitle(_ text: String = key, labelsEdge: Double, centerX: Double, above: Bool = false) -> TextItem {
+        TextItem(text: text, at: Point(x: centerX, y: above ? labelsEdge - gap : labelsEdge + gap), size: size,
+                 color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: above ? .bottom : .top)
     }
 }
 

@@ -26,10 +26,11 @@ public struct MaskPattern: Chart, Sendable {
     /// Draw the "visible / hidden" key under the grid.
     public var showLegend: Bool
 
-    /// A mask pattern; visible cells are blue (#2166AC) and 28 units wide by default.
+    /// A mask pattern; visible cells are blue (#2166AC) and 28 units wide by default. The axis
+    /// titles default to "key" and "query", as on every attention figure; "" leaves one out.
     public init(title: String, mask: [[Bool]], rowLabels: [String], columnLabels: [String], caption: String = "",
-                visibleColor: RGB = RGB(hex: 0x2166AC), cellSize: Double = 28, xAxisTitle: String = "",
-                yAxisTitle: String = "", showLegend: Bool = true) {
+                visibleColor: RGB = RGB(hex: 0x2166AC), cellSize: Double = 28, xAxisTitle: String = localized("key"),
+                yAxisTitle: String = localized("query"), showLegend: Bool = true) {
         self.title = title
         self.mask = mask
         self.rowLabels = rowLabels
@@ -57,7 +58,6 @@ public struct MaskPattern: Chart, Sendable {
     // MARK: Layout
 
     private enum Geometry {
-        static let axisTitleGap = 10.0
         static let legendGap = 14.0
         static let swatch = 14.0
         static let captionGap = 10.0
@@ -82,9 +82,9 @@ public struct MaskPattern: Chart, Sendable {
         let rows = mask.count, cols = mask.first?.count ?? 0
         let block = MatrixBlock(title: "", rows: rows, columns: cols, rowLabels: rowLabels, columnLabels: columnLabels,
                                 cell: cellSize, m)
-        let axisSize = FigureStyle.axisTitleSize
-        let yTitleWidth = yAxisTitle.isEmpty ? 0 : m.lineHeight(yAxisTitle, size: axisSize) + Geometry.axisTitleGap
-        let xTitleHeight = xAxisTitle.isEmpty ? 0 : m.lineHeight(xAxisTitle, size: axisSize) + Geometry.axisTitleGap
+        let axisSize = AttentionAxisTitles.size
+        let yTitleWidth = AttentionAxisTitles.rowTitleWidth(m, yAxisTitle)
+        let xTitleHeight = AttentionAxisTitles.columnTitleHeight(m, xAxisTitle)
 
         // Legend: [■] visible   [▨] hidden (masked)
         let legendSize = FigureStyle.tickSize
@@ -121,15 +121,11 @@ public struct MaskPattern: Chart, Sendable {
         texts += block.texts(at: blockOrigin)
         let grid = block.grid(at: blockOrigin)
         if !yAxisTitle.isEmpty {
-            let h = m.lineHeight(yAxisTitle, size: axisSize)
-            texts.append(TextItem(text: yAxisTitle, at: Point(x: blockOrigin.x - Geometry.axisTitleGap - h / 2, y: grid.midY),
-                                  size: axisSize, color: FigureStyle.secondaryText, alignment: .center,
-                                  verticalAlignment: .middle, rotation: 90))
+            texts.append(AttentionAxisTitles.rowTitle(yAxisTitle, labelsLeft: blockOrigin.x, centerY: grid.midY, m))
         }
         y = blockOrigin.y + block.size.height
         if !xAxisTitle.isEmpty {
-            texts.append(TextItem(text: xAxisTitle, at: Point(x: grid.midX, y: y + Geometry.axisTitleGap),
-                                  size: axisSize, color: FigureStyle.secondaryText, alignment: .center, verticalAlignment: .top))
+            texts.append(AttentionAxisTitles.columnTitle(xAxisTitle, labelsEdge: y, centerX: grid.midX))
             y += xTitleHeight
         }
         y = max(y, grid.maxY + extraTop)

@@ -4,7 +4,8 @@ import Localization
 /// The whole model at a glance, as in BertViz's model view: a layers × heads matrix of small attention
 /// thumbnails ("Layer 1…" down the left, "Head 1…" along the top), one shared colour scale and bar.
 /// Token labels go along the first column's thumbnails (queries) and under the last row's (keys) when
-/// they are big enough to read; otherwise a note under the grid lists the token order.
+/// they are big enough to read; otherwise a note under the grid lists the token order. The "query"
+/// and "key" axis titles sit beside them, as on every attention figure.
 public struct ModelView: Chart, Sendable {
     /// The heading above the figure (also the PNG's "Title").
     public var title: String
@@ -30,12 +31,15 @@ public struct ModelView: Chart, Sendable {
     public var colorBarLabel: String
     /// [query][key], shared by every layer and head: true where a mask hid the key (drawn hatched).
     public var hidden: [[Bool]]?
+    /// Grow the thumbnails until every token has a legible label, however many tokens there are
+    /// (without it, only up to `labelledTokenLimit`). For a few heads: twelve would be far too wide.
+    public var labelsEveryToken: Bool
 
     /// A model view of `weights`, [layer][head][query][key] with layers and heads from 0.
     public init(title: String, subtitle: String = "", weights: [[[[Float]]]], rowLabels: [String],
                 columnLabels: [String], layerLabels: [String]? = nil, headLabels: [String]? = nil,
                 colorMap: ColorMap = .viridis, valueRange: ClosedRange<Float> = 0...1, thumbnailSize: Double = 120,
-                colorBarLabel: String = localized("weight"), hidden: [[Bool]]? = nil) {
+                colorBarLabel: String = localized("weight"), hidden: [[Bool]]? = nil, labelsEveryToken: Bool = false) {
         self.title = title
         self.subtitle = subtitle
         self.weights = weights
@@ -48,6 +52,7 @@ public struct ModelView: Chart, Sendable {
         self.thumbnailSize = thumbnailSize
         self.colorBarLabel = colorBarLabel
         self.hidden = hidden
+        self.labelsEveryToken = labelsEveryToken
     }
 
     /// The number of layers (rows of thumbnails).
@@ -126,9 +131,10 @@ public struct ModelView: Chart, Sendable {
         }
     }
 
-    /// The note under the grid: how to read a thumbnail, and the token order when tokens are not labelled.
+    /// The note under the grid: the token order, when the tokens are too many to label (labelled
+    /// thumbnails need none: the axis titles say what rows and columns are).
     private func note(showsTokens: Bool) -> String {
-        if showsTokens { return localized("In every thumbnail rows are queries and columns are keys.") }
+        if showsTokens { return "" }
         let same = rowLabels == columnLabels
         let order = same ? rowLabels.joined(separator: " · ")
             : localized("queries \(rowLabels.joined(separator: " · ")); keys \(columnLabels.joined(separator: " · "))")
@@ -138,8 +144,9 @@ public struct ModelView: Chart, Sendable {
     func layout(_ m: TextMeasurer) -> Layout {
         let margin = FigureStyle.margin
         let q = Double(max(1, queryCount)), k = Double(max(1, keyCount))
-        // Up to 16 tokens the thumbnails grow until every row and column can carry its label.
-        let labelled = max(q, k) <= Double(Self.labelledTokenLimit)
+        // Up to 16 tokens (any number with `labelsEveryToken`) the thumbnails grow until every row and
+        // column can carry its label.
+        let labelled = max(q, k) <= Double(Self.labelledTokenLimit) || labelsEveryToken
             ? max(q, k) * Self.minimumTokenLabelSize * 1.25 : 0
         let t = max(thumbnailSize, labelled)
         let cw = t / k, ch = t / q
@@ -167,7 +174,7 @@ public struct ModelView: Chart, Sendable {
         let pitchX = max(t, headLabelWidth) + Geometry.gap
         let pitchY = t + Geometry.gap
 
-        let gridLeft = margin + max(layerLabelWidth + Geometry.axisLabelGap + rowTokenArea,
+        let gridLeft = margin + max(layerLabelWidth + Geometry.axisLabelGap + AttentionAxisTitles.rowTitleWidth(m) + rowTokenArea,
                                     showsTokens ? -axis.minX : 0) + max(0, headLabelWidth - t) / 2
         let gridTop = margin + titles.height(m) + headLabelHeight
         var thumbnails: [[Rect]] = []
@@ -192,6 +199,16 @@ public struct ModelView: Chart, Sendable {
                                   size: axisSize, weight: .bold, verticalAlignment: .middle))
         }
         var labelsBottom = gridBottom
+        // Axis titles: "query" beside each layer's first thumbnail, "key" under each head's last one.
+        for l in 0..<layerCount where headCount > 0 {
+            let thumb = thumbnails[l][0]
+            texts.append(AttentionAxisTitles.rowTitle(labelsLeft: thumb.minX - rowTokenArea, centerY: thumb.midY, m))
+        }
+        for h in 0..<headCount where layerCount > 0 {
+            let thumb = thumbnails[layerCount - 1][h]
+            texts.append(AttentionAxisTitles.columnTitle(labelsEdge: thumb.maxY + (showsTokens ? axis.extent : 0),
+                                                         centerX: thumb.midX))
+        }
         if showsTokens && layerCount > 0 && headCount > 0 {
             for l in 0..<layerCount {
                 let thumb = thumbnails[l][0]
@@ -213,6 +230,7 @@ public struct ModelView: Chart, Sendable {
             }
             labelsBottom += axis.extent
         }
+        labelsBottom += AttentionAxisTitles.columnTitleHeight(m)
 
         let allValues = weights.joined().joined().joined()
         let bar = ColorBar(colorMap: colorMap, range: Double(valueRange.lowerBound)...Double(valueRange.upperBound),
@@ -227,7 +245,7 @@ public struct ModelView: Chart, Sendable {
         // The note, wrapped to the width of the grid.
         let noteWidth = max(300, contentRight - margin)
         let noteLines = balancedWrap(note(showsTokens: showsTokens), size: Geometry.noteSize, maxWidth: noteWidth, m)
-        var y = max(labelsBottom, barRect.maxY + bar.overhang(m) + bar.heightBelow) + Geometry.noteGap
+        var y = max(labelsBottom, barRect.maxY + bar.overhang(m) + bar.heightBelow) + (noteLines.isEmpty ? 0 : Geometry.noteGap)
         let lineHeight = m.lineHeight(size: Geometry.noteSize) + 2
         for line in noteLines {
             texts.append(TextItem(text: line, at: Point(x: (margin + contentRight) / 2, y: y), size: Geometry.noteSize,

@@ -10,8 +10,9 @@ import Localization
 ///     ───────────────────────────────────────
 ///     = z(it)                    [ z ]
 ///
-/// Value rows and the output share one symmetric colour scale (shown by the colour bar); rows with
-/// little weight are faded, so the eye sees which rows make up z.
+/// Value rows and the output share one symmetric colour scale (shown by the colour bar), every cell in
+/// its true colour so the bar can be read off any of them; each row's weight is its grey bar, and the
+/// labels of light rows are faded, so the eye still sees which rows make up z.
 public struct WeightedSumFigure: Chart, Sendable {
     /// The heading above the figure (also the PNG's "Title").
     public var title: String
@@ -31,7 +32,8 @@ public struct WeightedSumFigure: Chart, Sendable {
     public var colorMap: ColorMap
     /// printf format for the printed numbers (weights and cells); it receives a Double.
     public var valueFormat: String
-    /// Fade rows in proportion to their weight (the output row is never faded).
+    /// Fade a row's labels (key, weight, ×) in proportion to its weight. Its value cells are never
+    /// faded: a faded cell would no longer have the colour of its value on the colour bar.
     public var fadeLowWeights: Bool
 
     /// A figure of one output row; `tokens`, `weights` and `values` need one entry per key.
@@ -80,7 +82,7 @@ public struct WeightedSumFigure: Chart, Sendable {
         return m > 0 ? -m...m : -1...1
     }
 
-    /// The colour a value gets (before any fading).
+    /// The colour a value gets (every value cell and output cell is drawn in it).
     public func color(for value: Float) -> RGB {
         let r = valueRange
         return colorMap.color(at: (Double(value) - r.lowerBound) / (r.upperBound - r.lowerBound))
@@ -130,7 +132,9 @@ public struct WeightedSumFigure: Chart, Sendable {
         var footnoteTop: Double
     }
 
-    static var footnote: String { localized("Rows fade with their weight; cells show the value vectors before weighting.") }
+    static var footnote: String {
+        localized("Cells: value vectors before weighting, in the colour bar's colours · grey bars: weights")
+    }
 
     private func cellNumber(_ v: Float) -> String { formatNumber(Double(v), format: valueFormat) }
 
@@ -173,12 +177,11 @@ public struct WeightedSumFigure: Chart, Sendable {
                        height: max(80, outputBottom - 3 - firstRowTop - 3))
         let spec = ColorBar(colorMap: colorMap, range: valueRange, label: localized("value"), maskedLegend: nil)
         let tickOverhang = spec.overhang(m)
-        let footnoteWidth = fadeLowWeights ? m.width(Self.footnote, size: Geometry.headerSize) : 0
+        let footnoteWidth = m.width(Self.footnote, size: Geometry.headerSize)
         let width = max(bar.minX + spec.width(height: bar.height, m) + margin, titles.width(m) + 2 * margin,
                         footnoteWidth + 2 * margin)
         let footnoteTop = max(outputBottom, bar.maxY + tickOverhang) + 10
-        let footnoteHeight = fadeLowWeights ? m.lineHeight(size: Geometry.headerSize) : 0
-        let height = (fadeLowWeights ? footnoteTop + footnoteHeight : footnoteTop - 10) + margin
+        let height = footnoteTop + m.lineHeight(size: Geometry.headerSize) + margin
         return Layout(size: Size(width: width.rounded(.up), height: height.rounded(.up)), titleTop: titleTop,
                       headerY: headerY, firstRowTop: firstRowTop, operatorX: operatorX, tokenRight: tokenRight,
                       weightRight: weightRight, barX: barX, timesX: timesX, stripX: stripX, cellWidth: cellWidth,
@@ -205,6 +208,17 @@ public struct WeightedSumFigure: Chart, Sendable {
     public func valueCellRect(row: Int, index: Int, in frame: Rect) -> Rect {
         let L = layout(TextMeasurer())
         return map(cellRect(index, top: L.firstRowTop + Double(row) * Geometry.rowHeight, L), placement(in: frame, L))
+    }
+
+    /// Where the weight bar's track of key row `row` (its full length standing for weight 1) is drawn inside `frame`.
+    func weightTrackRect(row: Int, in frame: Rect) -> Rect {
+        let L = layout(TextMeasurer())
+        return map(weightTrack(row: row, L), placement(in: frame, L))
+    }
+
+    private func weightTrack(row: Int, _ L: Layout) -> Rect {
+        let midY = L.firstRowTop + (Double(row) + 0.5) * Geometry.rowHeight
+        return Rect(x: L.barX, y: midY - Geometry.barHeight / 2, width: Geometry.barWidth, height: Geometry.barHeight)
     }
 
     private func map(_ r: Rect, _ p: (scale: Double, dx: Double, dy: Double)) -> Rect {
@@ -263,7 +277,7 @@ public struct WeightedSumFigure: Chart, Sendable {
                         weight: strong ? .bold : .regular, color: textColor, alignment: .right, verticalAlignment: .middle)
             canvas.text(cellNumber(weights[j]), at: Point(x: L.weightRight, y: midY), size: FigureStyle.labelSize,
                         weight: strong ? .bold : .regular, color: textColor, alignment: .right, verticalAlignment: .middle)
-            let track = Rect(x: L.barX, y: midY - Geometry.barHeight / 2, width: Geometry.barWidth, height: Geometry.barHeight)
+            let track = weightTrack(row: j, L)
             canvas.fillRect(track, color: RGB(hex: 0xEEEEEE))
             let length = min(max(w, 0), 1) * Geometry.barWidth
             if length > 0 {
@@ -274,7 +288,7 @@ public struct WeightedSumFigure: Chart, Sendable {
                         alignment: .center, verticalAlignment: .middle)
             for (i, v) in values[j].enumerated() {
                 let rect = cellRect(i, top: top, L)
-                let color = self.color(for: v).mixed(with: .white, 1 - fade)
+                let color = self.color(for: v)
                 canvas.fillRect(rect, color: color)
                 if L.showNumbers {
                     canvas.text(cellNumber(v), at: rect.center, size: Geometry.valueSize, color: color.contrastingTextColor,
@@ -308,10 +322,7 @@ public struct WeightedSumFigure: Chart, Sendable {
                           color: FigureStyle.text, width: 1.5)
 
         L.colorBarSpec.draw(on: canvas, bar: L.colorBar)
-        if fadeLowWeights {
-            canvas.text(Self.footnote,
-                        at: Point(x: FigureStyle.margin, y: L.footnoteTop), size: Geometry.headerSize,
-                        color: FigureStyle.mutedText, verticalAlignment: .top)
-        }
+        canvas.text(Self.footnote, at: Point(x: FigureStyle.margin, y: L.footnoteTop), size: Geometry.headerSize,
+                    color: FigureStyle.mutedText, verticalAlignment: .top)
     }
 }

@@ -395,3 +395,132 @@ struct HeadViewTests {
         for (view, note) in cases { expectInvalidData(view, note) }
     }
 }
+
+@Suite("Query and key axis titles")
+struct AttentionAxisTitleTests {
+    /// The one placement every attention figure uses: "query" turned 90°, left of the row labels and
+    /// centred on the rows; "key" upright, under the column labels and centred on the columns.
+    static func expectQueryTitle(_ texts: [TextItem], beside grid: Rect, sourceLocation: SourceLocation = #_sourceLocation) {
+        let m = TextMeasurer()
+        // Grids side by side have their titles at one height: take the one just left of this grid.
+        let candidates = texts.filter { $0.text == "query" && abs($0.bounds(m).midY - grid.midY) < 1
+            && $0.bounds(m).maxX < grid.minX && $0.bounds(m).maxX > grid.minX - 150 }
+        guard let title = candidates.first, candidates.count == 1 else {
+            Issue.record("one \"query\" title centred on the rows of \(grid), found \(candidates.count)",
+                         sourceLocation: sourceLocation)
+            return
+        }
+        let box = title.bounds(m)
+        #expect(title.rotation == 90 && box.height > box.width, "the query title runs along the rows", sourceLocation: sourceLocation)
+        // This grid's row labels: right-aligned, the row-label gap left of it.
+        let rowLabels = texts.filter { $0.alignment == .right && abs($0.at.x - (grid.minX - MatrixBlock.rowLabelGap)) < 0.01
+            && $0.at.y > grid.minY && $0.at.y < grid.maxY }
+        #expect(!rowLabels.isEmpty, "the grid has row labels", sourceLocation: sourceLocation)
+        for label in rowLabels {
+            #expect(box.maxX < label.bounds(m).minX, "\"query\" \(box) left of \"\(label.text)\"", sourceLocation: sourceLocation)
+        }
+    }
+
+    static func expectKeyTitle(_ texts: [TextItem], under grid: Rect, sourceLocation: SourceLocation = #_sourceLocation) {
+        let m = TextMeasurer()
+        let candidates = texts.filter { $0.text == "key" && abs($0.bounds(m).midX - grid.midX) < 1
+            && $0.bounds(m).minY > grid.maxY && $0.bounds(m).minY < grid.maxY + 150 }
+        guard let title = candidates.first, candidates.count == 1 else {
+            Issue.record("one \"key\" title centred under \(grid), found \(candidates.count)", sourceLocation: sourceLocation)
+            return
+        }
+        let box = title.bounds(m)
+        #expect(title.rotation == 0, sourceLocation: sourceLocation)
+        // Under every column label of this grid.
+        let columnLabels = texts.filter { $0.text != "key" && $0.bounds(m).minY >= grid.maxY - 0.5
+            && $0.bounds(m).minY < box.minY && $0.at.x > grid.minX && $0.at.x < grid.maxX }
+        #expect(!columnLabels.isEmpty, "the grid has column labels", sourceLocation: sourceLocation)
+        for label in columnLabels {
+            #expect(box.minY > label.bounds(m).maxY, "\"key\" \(box) under \"\(label.text)\"", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func headGridTitlesEveryPanelRowAndColumn() {
+        let heads = (0..<4).map { softmaxRows(5, 5, seed: $0) }
+        let grid = HeadGrid(title: "Four heads", heads: heads, rowLabels: englishTarget, columnLabels: englishTarget)
+        let L = grid.layout(TextMeasurer())
+        // 2 × 2 panels: "query" beside the left panels, "key" under the lower ones, nowhere else.
+        #expect(L.texts.filter { $0.text == "query" }.count == 2)
+        #expect(L.texts.filter { $0.text == "key" }.count == 2)
+        for head in [0, 2] { Self.expectQueryTitle(L.texts, beside: L.grids[head]) }
+        for head in [2, 3] { Self.expectKeyTitle(L.texts, under: L.grids[head]) }
+        let problems = layoutProblems(L.texts, shapes: L.grids + [L.colorBarRect], frame: Rect(origin: .zero, size: L.size))
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+    }
+
+    @Test func modelViewTitlesEveryLayerAndHeadWithOrWithoutTokenLabels() {
+        let labelled = ModelView(title: "t", weights: ModelViewTests.weights, rowLabels: ModelViewTests.tokens,
+                                 columnLabels: ModelViewTests.tokens)
+        let many = (0..<24).map { "w\($0)" }
+        let unlabelled = ModelView(title: "t", weights: [[softmaxRows(24, 24, seed: 2), softmaxRows(24, 24, seed: 3)]],
+                                   rowLabels: many, columnLabels: many)
+        for view in [labelled, unlabelled] {
+            let L = view.layout(TextMeasurer())
+            #expect(L.texts.filter { $0.text == "query" }.count == view.layerCount)
+            #expect(L.texts.filter { $0.text == "key" }.count == view.headCount)
+            for l in 0..<view.layerCount where L.showsTokens { Self.expectQueryTitle(L.texts, beside: L.thumbnails[l][0]) }
+            for h in 0..<view.headCount where L.showsTokens { Self.expectKeyTitle(L.texts, under: L.thumbnails[view.layerCount - 1][h]) }
+            let problems = layoutProblems(L.texts, shapes: L.thumbnails.flatMap { $0 } + [L.colorBarRect],
+                                          frame: Rect(origin: .zero, size: L.size))
+            #expect(problems.isEmpty, "\(problems.prefix(5))")
+        }
+        // Labelled thumbnails need no note saying what rows and columns are: the titles say it.
+        #expect(!labelled.layout(TextMeasurer()).texts.contains { $0.text.contains("queries") })
+    }
+
+    @Test func aModelViewCanLabelEveryTokenOfALongInput() throws {
+        let tokens = (0..<25).map { "w\($0)" }
+        let heads = (0..<4).map { softmaxRows(25, 25, seed: $0) }
+        let automatic = ModelView(title: "t", weights: [heads], rowLabels: tokens, columnLabels: tokens)
+        let every = ModelView(title: "t", weights: [heads], rowLabels: tokens, columnLabels: tokens, labelsEveryToken: true)
+        #expect(!automatic.showsTokenLabels)
+        #expect(every.showsTokenLabels)
+        let L = every.layout(TextMeasurer())
+        for token in tokens { #expect(L.texts.filter { $0.text == token }.count == 1 + 4, "\(token): one row label, four column labels") }
+        // Cells still carry their weights' colours at the larger size.
+        let image = try renderedImage(every)
+        let frame = Rect(origin: .zero, size: every.preferredSize)
+        for (h, r, c) in [(0, 0, 0), (3, 24, 24), (2, 12, 7)] {
+            let pixel = image.pixel(at: every.cellRect(layer: 0, head: h, row: r, column: c, in: frame).center, scale: 2)
+            #expect(channelDistance(pixel, ColorMap.viridis.color(at: Double(heads[h][r][c]))) <= 1)
+        }
+    }
+
+    @Test func maskPatternsCarryTheTitlesByDefault() {
+        let mask = MaskPattern(title: "Causal", mask: causal(5), rowLabels: englishTarget, columnLabels: englishTarget)
+        let L = mask.layout(TextMeasurer())
+        Self.expectQueryTitle(L.texts, beside: L.grid)
+        Self.expectKeyTitle(L.texts, under: L.grid)
+    }
+
+    @Test func everyComparisonBlockHasAKeyTitleAndRowsShareTheirQueryTitle() {
+        let figure = ArchitectureComparisonTests.comparison()
+        let L = figure.layout(TextMeasurer())
+        for column in L.columns {
+            for blocks in [column.maskBlocks, column.mapBlocks] {
+                for (k, (block, origin)) in blocks.enumerated() {
+                    let grid = block.grid(at: origin)
+                    Self.expectKeyTitle(L.texts, under: grid)
+                    // A block with the rows of its left neighbour (the cross block after the decoder
+                    // block: both the target tokens) leans on that neighbour's labels and title.
+                    let shares = k > 0 && block.rowLabels.isEmpty
+                    if shares {
+                        #expect(!L.texts.contains { $0.text == "query" && abs($0.bounds(TextMeasurer()).midY - grid.midY) < 1
+                            && $0.at.x > blocks[k - 1].block.grid(at: blocks[k - 1].origin).maxX && $0.at.x < grid.minX })
+                    } else {
+                        Self.expectQueryTitle(L.texts, beside: grid)
+                    }
+                }
+            }
+        }
+        // Sharing: the encoder-only column's second map (its rows are the first's), and the
+        // encoder–decoder column's cross mask and map.
+        let sharing = L.columns.map { ($0.maskBlocks + $0.mapBlocks).filter { $0.block.rowLabels.isEmpty }.count }
+        #expect(sharing == [1, 0, 2])
+    }
+}

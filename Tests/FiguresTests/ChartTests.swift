@@ -127,23 +127,27 @@ struct WeightedSumTests {
         }
     }
 
-    @Test func heaviestRowIsUnfadedAndLightRowsAreFaded() throws {
+    /// A value cell has the colour of its value on the colour bar, whatever its row's weight (a cell
+    /// faded with its weight would show a value the bar does not); the weight is the row's bar.
+    @Test func valueCellsHaveTheirTrueColoursAndWeightsAreBars() throws {
         let image = try renderedImage(figure)
         let frame = Rect(origin: .zero, size: figure.preferredSize)
-        // Row 0 has the largest weight: exact colours.
-        let strong = image.pixel(at: besideText(figure.valueCellRect(row: 0, index: 0, in: frame)), scale: 2)
-        #expect(channelDistance(strong, figure.color(for: 1)) <= 1)
-        // Row 2 (weight 0.1) is blended towards white: lighter than the exact colour of its value 2.
-        let exact = figure.color(for: 2)
-        let faded = image.pixel(at: besideText(figure.valueCellRect(row: 2, index: 3, in: frame)), scale: 2)
-        #expect(channelDistance(faded, exact) > 40)
-        #expect(Int(faded.1) > Int(exact.bytes.1), "faded cell should be lighter")
-        // The same figure without fading draws row 2 in its exact colour.
-        var unfaded = figure
-        unfaded.fadeLowWeights = false
-        let plain = try renderedImage(unfaded)
-        let plainFrame = Rect(origin: .zero, size: unfaded.preferredSize)
-        #expect(channelDistance(plain.pixel(at: besideText(unfaded.valueCellRect(row: 2, index: 3, in: plainFrame)), scale: 2), exact) <= 1)
+        for (j, row) in Self.values.enumerated() {
+            for (i, v) in row.enumerated() {
+                let pixel = image.pixel(at: besideText(figure.valueCellRect(row: j, index: i, in: frame)), scale: 2)
+                #expect(channelDistance(pixel, figure.color(for: v)) <= 1,
+                        "row \(j) (weight \(Self.weights[j])) cell \(i) = \(v): \(describe(pixel)) vs \(figure.color(for: v).hexString)")
+            }
+        }
+        // Each bar is filled to its weight along a track that stands for 1.
+        let dark = RGB(hex: 0x555555), track = RGB(hex: 0xEEEEEE)
+        for (j, w) in Self.weights.enumerated() {
+            let bar = figure.weightTrackRect(row: j, in: frame)
+            let inside = Point(x: bar.minX + bar.width * Double(w) - 2, y: bar.midY)
+            let outside = Point(x: bar.minX + bar.width * Double(w) + 2, y: bar.midY)
+            #expect(channelDistance(image.pixel(at: inside, scale: 2), dark) <= 1, "row \(j): bar up to \(w)")
+            #expect(channelDistance(image.pixel(at: outside, scale: 2), track) <= 1, "row \(j): track after \(w)")
+        }
     }
 
     @Test func formulaListsTheLargestTermsFirst() {

@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Localization
 import ModelIO
 import Testing
 @testable import Lessons
@@ -61,6 +62,37 @@ struct AttentionLessonTests {
         }
         #expect(FileManager.default.contents(atPath: "\(a)/03-attention/04-weights.png")
                 != FileManager.default.contents(atPath: "\(c)/03-attention/04-weights.png"))
+    }
+
+    /// The five stage figures are one series on slides: the grid of each (found by its axis titles,
+    /// which are centred on it, and its row labels) sits at one place, masked stage or not.
+    @Test func theStageFiguresHaveTheirGridsAtOnePlace() throws {
+        let lesson = try LessonCatalog.lookup("attention")
+        let log = RenderLog()
+        _ = try RenderLog.$current.withValue(log) {
+            try lesson.run(LessonContext(seed: 7, outputRoot: try temporaryFolder()))
+        }
+        let stages = log.entries.filter { ($0.path as NSString).lastPathComponent.hasPrefix("0") && $0.kind == "Heatmap" }
+        #expect(stages.map { ($0.path as NSString).lastPathComponent }
+                == ["01-scores.png", "02-scaled-scores.png", "03-masked-scores-causal.png", "04-weights.png", "05-weights-causal.png"])
+        func box(_ text: String, in entry: RenderLog.Entry) throws -> Rect {
+            try #require(entry.texts.first { $0.text == text }?.box, "\(entry.path): no \"\(text)\"")
+        }
+        let reference = try #require(stages.first)
+        for entry in stages.dropFirst() {
+            #expect(entry.size == reference.size)
+            for text in ["query (the word looking)", "key (the word being looked at)", "tired"] {
+                let a = try box(text, in: reference), b = try box(text, in: entry)
+                #expect(abs(a.minX - b.minX) < 0.01 && abs(a.minY - b.minY) < 0.01,
+                        "\((entry.path as NSString).lastPathComponent): \"\(text)\" at \(b), in 01 at \(a)")
+            }
+        }
+        // The overview's 2 × 2 panels: the two grids of a column have their row titles at one x.
+        let overview = try #require(log.entries.first { $0.path.hasSuffix("00-overview.png") })
+        let titles = overview.texts.filter { $0.text == "query (the word looking)" }.map(\.box).sorted { ($0.minY, $0.minX) < ($1.minY, $1.minX) }
+        try #require(titles.count == 4)
+        #expect(abs(titles[0].minX - titles[2].minX) < 0.01, "column 1: \(titles[0]) and \(titles[2])")
+        #expect(abs(titles[1].minX - titles[3].minX) < 0.01, "column 2: \(titles[1]) and \(titles[3])")
     }
 
     @Test func theTextShowsRowSumsAndTheWeightedSum() throws {
@@ -379,5 +411,16 @@ struct AttentionOverviewTests {
         // One colour scale for the raw, scaled and masked scores.
         let scales = overview.panels.prefix(3).compactMap { ($0 as? Heatmap)?.resolvedRange }
         #expect(scales.count == 3 && Set(scales.map(\.upperBound)).count == 1 && Set(scales.map(\.lowerBound)).count == 1)
+    }
+}
+
+@Suite("Figures explain the space marker")
+struct SpaceMarkerNoteTests {
+    @Test func aSubtitleExplainsTheSpaceMarkerOnlyWhenALabelShowsIt() {
+        #expect(withSpaceNote("\"The capital of France is\"", labels: ["The", "␣capital", "␣of"])
+                == "\"The capital of France is\" · ␣ = space")
+        #expect(withSpaceNote("\"The animal\"", labels: ["[CLS]", "the", "animal"]) == "\"The animal\"")
+        let chinese = Language.$current.withValue(.chinese) { withSpaceNote("提示", labels: ["␣is"]) }
+        #expect(chinese == "提示 · ␣ = 空格")
     }
 }
