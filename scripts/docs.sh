@@ -2,12 +2,17 @@
 # Builds the DocC documentation of the library targets with swift-docc-plugin, warnings treated
 # as failures (a broken symbol link fails the run). Output: .build/docs/TARGET.doccarchive.
 #
-#   scripts/docs.sh [TARGET ...]     (default: every target with a .docc catalogue)
+#   scripts/docs.sh [TARGET ...]     (default: every target with a .docc catalogue, in Sources/*/ or
+#                                     Lessons/, the one library target outside Sources)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$#" -gt 0 ]; then targets=("$@"); else
   targets=()
-  for catalogue in Sources/*/*.docc; do targets+=("$(basename "$(dirname "$catalogue")")"); done
+  for catalogue in Sources/*/*.docc Lessons/*.docc; do
+    [ -d "$catalogue" ] || continue
+    # A catalogue is named after its target (Sources/Training/Training.docc, Lessons/Lessons.docc).
+    targets+=("$(basename "$catalogue" .docc)")
+  done
 fi
 mkdir -p .build/docs
 start=$(date +%s)
