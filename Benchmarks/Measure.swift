@@ -52,16 +52,26 @@ struct Comparison {
     var baselineError: String?
 }
 
+/// How long the machine is left idle after each sample before the next one starts. OpenBLAS's
+/// threads keep spinning for a while after a product returns (about 0.1 s here), and the baseline's
+/// worker process stays alive between samples: without the pause our two-thread samples shared a
+/// core with them. Measured on the 2-core machine: ours on two threads, 1024³, 89 GFLOP/s when
+/// alternating with numpy without a pause, 137–150 alone.
+let settleSeconds = 0.3
+
 /// Warms `work` up once, then takes `plan.rounds` samples of it, each followed by one sample of the
-/// baseline (when there is one). A baseline error ends the baseline's part but not ours.
+/// baseline (when there is one), with `settleSeconds` of idle time after each sample. A baseline
+/// error ends the baseline's part but not ours.
 func compare(_ work: Work, plan: Plan, baseline: ((_ inner: Int, _ warmup: Bool) throws -> Double)?) throws -> Comparison {
     _ = try work()
     var result = Comparison(ours: [], baseline: baseline == nil ? nil : [])
     for round in 0..<plan.rounds {
         result.ours.append(try sample(work, inner: plan.inner))
         if let baseline, result.baselineError == nil {
+            Thread.sleep(forTimeInterval: settleSeconds)
             do {
                 result.baseline?.append(try baseline(plan.inner, round == 0))
+                Thread.sleep(forTimeInterval: settleSeconds)
             } catch {
                 result.baselineError = "\(error)"
                 result.baseline = nil
