@@ -100,8 +100,7 @@ package final class WorkerPool: @unchecked Sendable {
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
             let context = Unmanaged<HelperContext>.fromOpaque(raw!).takeRetainedValue()
-            context.pool.helperLoop(index: context.index)
-            return nil
+            context.pool.helperLoop(index: context.index)   // never returns: no `return nil` needed
         }, context)
         precondition(status == 0, "WorkerPool: pthread_create failed (\(status))")
         pthread_detach(thread)
