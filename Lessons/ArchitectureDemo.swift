@@ -17,15 +17,15 @@ import Training
 /// - `.random`: tiny randomly initialised models (2 layers, 4 heads, d_model 16) for any text:
 ///   encoder-only and decoder-only read `text`; the encoder–decoder reads `text` as its source
 ///   and "<s> target" as its decoder input.
-public struct ArchitectureDemo: Sendable {
-    public enum Weights: String, CaseIterable, Sendable {
+package struct ArchitectureDemo: Sendable {
+    package enum Weights: String, CaseIterable, Sendable {
         case trained, random
     }
 
-    public enum Architecture: String, CaseIterable, Sendable {
+    package enum Architecture: String, CaseIterable, Sendable {
         case encoder, decoder, encoderDecoder = "encoder-decoder"
 
-        public var title: String {
+        package var title: String {
             switch self {
             case .encoder: return localized("Encoder-only (BERT)")
             case .decoder: return localized("Decoder-only (GPT)")
@@ -33,7 +33,7 @@ public struct ArchitectureDemo: Sendable {
             }
         }
         /// The attention a figure shows by default: cross-attention is what sets the third apart.
-        public var defaultKind: AttentionKind {
+        package var defaultKind: AttentionKind {
             switch self {
             case .encoder: return .encoderSelf
             case .decoder: return .decoderSelf
@@ -42,10 +42,10 @@ public struct ArchitectureDemo: Sendable {
         }
     }
 
-    public enum DemoError: Error, CustomStringConvertible {
+    package enum DemoError: Error, CustomStringConvertible {
         case emptyText(String)
         case tooLong(String, Int)
-        public var description: String {
+        package var description: String {
             switch self {
             case .emptyText(let option):
                 return localized("\(option) is empty: give a sentence, e.g. --text \"我是一个学生\" --target \"I am a student\"")
@@ -55,24 +55,24 @@ public struct ArchitectureDemo: Sendable {
         }
     }
 
-    public static let maximumTokens = 24
-    public static let startToken = "<s>"
+    package static let maximumTokens = 24
+    package static let startToken = "<s>"
 
     /// What the encoder–decoder's encoder reads.
-    public let sourceTokens: [String]
+    package let sourceTokens: [String]
     /// What the encoder–decoder's decoder reads ("<s>" first).
-    public let decoderInputTokens: [String]
+    package let decoderInputTokens: [String]
     /// What the encoder-only model reads.
-    public let encoderOnlyTokens: [String]
+    package let encoderOnlyTokens: [String]
     /// What the decoder-only model reads.
-    public let decoderOnlyTokens: [String]
-    public let traces: [Architecture: AttentionTrace]
-    public let parameterCounts: [Architecture: Int]
-    public let seed: UInt64
-    public let weights: Weights
+    package let decoderOnlyTokens: [String]
+    package let traces: [Architecture: AttentionTrace]
+    package let parameterCounts: [Architecture: Int]
+    package let seed: UInt64
+    package let weights: Weights
 
     /// The models in words, for subtitles: which ones, trained or not.
-    public var modelDescription: String {
+    package var modelDescription: String {
         switch weights {
         case .trained: localized("the three small models trained on the project's corpus (tx train; 2 layers, 4 heads, d_model 64)")
         case .random: localized("tiny untrained models (2 layers, 4 heads, seed \(seed))")
@@ -81,7 +81,7 @@ public struct ArchitectureDemo: Sendable {
 
     /// Whether the shipped trained models know every token of this sentence pair: Chinese
     /// `text` (one token per character) and English `target`.
-    public static func trainedModelsCover(text: String, target: String?) -> Bool {
+    package static func trainedModelsCover(text: String, target: String?) -> Bool {
         guard let translator = try? TrainedModels.translator() else { return false }
         let source = ParallelCorpus.tokenizeChinese(text)
         let english = target.map(ParallelCorpus.tokenizeEnglish) ?? []
@@ -93,7 +93,7 @@ public struct ArchitectureDemo: Sendable {
     /// The shipped trained models on a Chinese sentence and its English translation (the
     /// translator's own when `target` is nil).
     /// `recordQueriesKeys` puts every head's queries and keys in the traces (the neuron view).
-    public init(trainedOn text: String, target: String? = nil, recordQueriesKeys: Bool = false) throws {
+    package init(trainedOn text: String, target: String? = nil, recordQueriesKeys: Bool = false) throws {
         let translator = try TrainedModels.translator()
         let languageModel = try TrainedModels.languageModel()
         let bert = try TrainedModels.tinyBERT()
@@ -128,7 +128,7 @@ public struct ArchitectureDemo: Sendable {
 
     /// Tiny randomly initialised models on any text (see the type's documentation).
     /// `recordQueriesKeys` puts every head's queries and keys in the traces (the neuron view).
-    public init(text: String, target: String? = nil, seed: UInt64, recordQueriesKeys: Bool = false) throws {
+    package init(text: String, target: String? = nil, seed: UInt64, recordQueriesKeys: Bool = false) throws {
         let tokenizer = WordTokenizer()
         let source = tokenizer.tokenize(text)
         guard !source.isEmpty else { throw DemoError.emptyText("--text") }
@@ -171,10 +171,10 @@ public struct ArchitectureDemo: Sendable {
         self.seed = seed
     }
 
-    public func trace(_ architecture: Architecture) -> AttentionTrace { traces[architecture]! }
+    package func trace(_ architecture: Architecture) -> AttentionTrace { traces[architecture]! }
 
     /// Which key each query may see in the encoder–decoder (true = visible), for one kind of attention.
-    public func visibility(_ kind: AttentionKind) -> (mask: [[Bool]], rows: [String], columns: [String]) {
+    package func visibility(_ kind: AttentionKind) -> (mask: [[Bool]], rows: [String], columns: [String]) {
         switch kind {
         case .encoderSelf:
             return (sourceTokens.map { _ in sourceTokens.map { _ in true } }, sourceTokens, sourceTokens)
@@ -202,7 +202,7 @@ public struct ArchitectureDemo: Sendable {
     }
 
     /// The side-by-side figure: block diagram, mask pattern and attention maps per architecture.
-    public func comparison() -> ArchitectureComparison {
+    package func comparison() -> ArchitectureComparison {
         func panel(_ title: String, _ kind: AttentionKind) -> ArchitectureComparison.MaskPanel {
             let (mask, rows, columns) = visibility(kind)
             return ArchitectureComparison.MaskPanel(title: title, mask: mask, rowLabels: rows, columnLabels: columns)
@@ -246,12 +246,12 @@ public struct ArchitectureDemo: Sendable {
     }
 
     /// BertViz-style layers × heads thumbnails for one kind of attention of one architecture.
-    public func modelView(_ architecture: Architecture, kind: AttentionKind? = nil) -> ModelView? {
+    package func modelView(_ architecture: Architecture, kind: AttentionKind? = nil) -> ModelView? {
         Self.modelView(of: trace(architecture), architecture: architecture, kind: kind, weights: weights, seed: seed)
     }
 
     /// The model view of any trace of `architecture` (`tx explore` draws the language model's this way).
-    public static func modelView(of trace: AttentionTrace, architecture: Architecture, kind: AttentionKind? = nil,
+    package static func modelView(of trace: AttentionTrace, architecture: Architecture, kind: AttentionKind? = nil,
                                  weights: Weights, seed: UInt64) -> ModelView? {
         let kind = kind ?? architecture.defaultKind
         let entries = trace.entries(kind: kind)
@@ -272,21 +272,21 @@ public struct ArchitectureDemo: Sendable {
     }
 
     /// Where one written English word looks in the source.
-    public struct Alignment: Sendable, Equatable {
+    package struct Alignment: Sendable, Equatable {
         /// The word the decoder writes at this position.
-        public var written: String
+        package var written: String
         /// The decoder input at that position: the label of its row in the figures.
-        public var row: String
+        package var row: String
         /// The source character with the largest cross-attention weight, and that weight.
-        public var strongest: String
-        public var weight: Float
+        package var strongest: String
+        package var weight: Float
     }
 
     /// For each decoder position, the source token its cross-attention weights most, in the last
     /// cross-attention layer with the heads averaged (the map the comparison figure shows). Row i
     /// of the decoder reads input i and writes input i + 1, so the last row (which writes the end
     /// of the sentence) has no word here.
-    public func crossAlignment() -> [Alignment] {
+    package func crossAlignment() -> [Alignment] {
         guard let map = layerMaps(trace(.encoderDecoder), kind: .cross, label: "").last else { return [] }
         return map.values.indices.dropLast().compactMap { row in
             guard row + 1 < decoderInputTokens.count, let best = map.values[row].indices.max(by: { map.values[row][$0] < map.values[row][$1] })
@@ -300,7 +300,7 @@ public struct ArchitectureDemo: Sendable {
     /// tokens of the second segment (the English sentence, without its [SEP]) give to the first
     /// segment's tokens (the Chinese sentence, without [CLS] and [SEP]): how much English looks
     /// across the separator. nil when the input has no second segment.
-    public func englishAttentionOnChinese() -> Float? {
+    package func englishAttentionOnChinese() -> Float? {
         guard let map = layerMaps(trace(.encoder), kind: .encoderSelf, label: "").last else { return nil }
         let separators = encoderOnlyTokens.indices.filter { encoderOnlyTokens[$0] == "[SEP]" }
         guard separators.count >= 2 else { return nil }
@@ -310,9 +310,9 @@ public struct ArchitectureDemo: Sendable {
         return shares.reduce(0, +) / Float(shares.count)
     }
 
-    public func describe(_ kind: AttentionKind) -> String { Self.describe(kind) }
+    package func describe(_ kind: AttentionKind) -> String { Self.describe(kind) }
 
-    public static func describe(_ kind: AttentionKind) -> String {
+    package static func describe(_ kind: AttentionKind) -> String {
         switch kind {
         case .encoderSelf: return localized("encoder self-attention")
         case .decoderSelf: return localized("causal self-attention")

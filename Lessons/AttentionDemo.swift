@@ -5,29 +5,29 @@ import Tokenizers
 
 /// One randomly initialised attention head run over a sentence: the shared core of lesson 3
 /// and `tx attention`. Untrained: the pattern it draws is what random weights give, not meaning.
-public struct AttentionDemo: Sendable {
-    public let tokens: [String]
+package struct AttentionDemo: Sendable {
+    package let tokens: [String]
     /// The embeddings, one row per token: [T, d_model].
-    public let input: Tensor
-    public let head: AttentionHead
-    public let stages: AttentionStages
+    package let input: Tensor
+    package let head: AttentionHead
+    package let stages: AttentionStages
 
-    public struct Options: Sendable {
-        public var modelDimension: Int
-        public var keyDimension: Int
-        public var causal: Bool
-        public init(modelDimension: Int = 8, keyDimension: Int = 4, causal: Bool = false) {
+    package struct Options: Sendable {
+        package var modelDimension: Int
+        package var keyDimension: Int
+        package var causal: Bool
+        package init(modelDimension: Int = 8, keyDimension: Int = 4, causal: Bool = false) {
             self.modelDimension = modelDimension
             self.keyDimension = keyDimension
             self.causal = causal
         }
     }
 
-    public enum DemoError: Error, CustomStringConvertible {
+    package enum DemoError: Error, CustomStringConvertible {
         case emptyText
         case tooManyTokens(Int, limit: Int)
         case badDimension(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .emptyText:
                 return localized("the text is empty: give a sentence, e.g. --text \"The animal didn't cross the street because it was too tired\"")
@@ -40,9 +40,9 @@ public struct AttentionDemo: Sendable {
     }
 
     /// How many tokens a figure can still label legibly.
-    public static let maximumTokens = 64
+    package static let maximumTokens = 64
 
-    public init(text: String, seed: UInt64, options: Options = Options()) throws {
+    package init(text: String, seed: UInt64, options: Options = Options()) throws {
         let tokens = WordTokenizer().tokenize(text)
         guard !tokens.isEmpty else { throw DemoError.emptyText }
         guard tokens.count <= Self.maximumTokens else {

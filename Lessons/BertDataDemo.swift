@@ -8,14 +8,14 @@ import Training
 /// The pieces lesson 9 and `tx mlm` share: a small WordPiece vocabulary built from the teaching
 /// corpus (plus every character of the user's own text, so nothing they type becomes [UNK]),
 /// and BERT's masked-LM corruption of one sentence.
-public struct BertDataDemo: Sendable {
-    public let vocabulary: Vocabulary
-    public let tokenizer: WordPieceTokenizer
+package struct BertDataDemo: Sendable {
+    package let vocabulary: Vocabulary
+    package let tokenizer: WordPieceTokenizer
 
-    public enum DemoError: Error, CustomStringConvertible {
+    package enum DemoError: Error, CustomStringConvertible {
         case emptyText
         case tooLong(Int)
-        public var description: String {
+        package var description: String {
             switch self {
             case .emptyText: return localized("the text is empty: give a sentence, e.g. --text \"the cat sat on the warm mat\"")
             case .tooLong(let count): return localized("the text has \(count) word pieces; at most \(BertDataDemo.maximumPieces) fit in one figure")
@@ -23,11 +23,11 @@ public struct BertDataDemo: Sendable {
         }
     }
 
-    public static let maximumPieces = 120
+    package static let maximumPieces = 120
     /// `max_predictions_per_seq` of BERT's reference, at its default (20, for sequences of 128).
-    public static let maxPredictionsPerSequence = 20
+    package static let maxPredictionsPerSequence = 20
 
-    public init(extraText: String = "") throws {
+    package init(extraText: String = "") throws {
         let corpus = TeachingCorpus.documents.flatMap { $0 }
         // Every corpus word whole (so the lesson's sentences read as words), plus characters and
         // common endings, so words from outside the corpus split into visible pieces.
@@ -51,17 +51,17 @@ public struct BertDataDemo: Sendable {
         self.tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
     }
 
-    public struct Corruption: Sendable {
-        public let originalTokens: [String]
-        public let inputTokens: [String]
-        public let labels: [String?]
-        public let choices: [MaskChoice?]
-        public let example: MaskedLMExample
+    package struct Corruption: Sendable {
+        package let originalTokens: [String]
+        package let inputTokens: [String]
+        package let labels: [String?]
+        package let choices: [MaskChoice?]
+        package let example: MaskedLMExample
     }
 
     /// "[CLS] text [SEP]", corrupted as BERT does, with `seed`: by default the reference's
     /// counting rule, `min(20, max(1, round(0.15 × tokens)))` with [CLS] and [SEP] counted.
-    public func corrupt(_ text: String, seed: UInt64, counting: MaskCountRule = .reference) throws -> Corruption {
+    package func corrupt(_ text: String, seed: UInt64, counting: MaskCountRule = .reference) throws -> Corruption {
         let pieces = tokenizer.tokenize(text)
         guard !pieces.isEmpty else { throw DemoError.emptyText }
         guard pieces.count <= Self.maximumPieces else { throw DemoError.tooLong(pieces.count) }
@@ -76,7 +76,7 @@ public struct BertDataDemo: Sendable {
                           choices: example.choices, example: example)
     }
 
-    public func strip(_ corruption: Corruption, title: String, subtitle: String) -> CorruptionStrip {
+    package func strip(_ corruption: Corruption, title: String, subtitle: String) -> CorruptionStrip {
         CorruptionStrip(title: title, subtitle: subtitle, originalTokens: corruption.originalTokens,
                         inputTokens: corruption.inputTokens, choices: corruption.choices.map { $0.map(Self.kind) })
     }

@@ -9,7 +9,7 @@ import Terminal
 ///
 /// The label column is as wide as the longest token (at most 16); pass `labelWidth` to give
 /// several blocks one column, so their bars start at the same place.
-public func probabilityBars(tokens: [String], probabilities: [Float], chosen: Int? = nil,
+package func probabilityBars(tokens: [String], probabilities: [Float], chosen: Int? = nil,
                             width: Int = 24, labelWidth: Int? = nil, style: TerminalStyle) -> String {
     let labelWidth = labelWidth ?? min(16, tokens.map(displayWidth).max() ?? 1)
     let eighths = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]

@@ -8,9 +8,9 @@ import Terminal
 import Transformer
 
 /// The figure of lesson 14's rollout step, which `tx analyze rollout|flow` draws too.
-public enum RolloutFigure {
+package enum RolloutFigure {
     /// Raw attention of one query (mean of the heads) per layer, beside its rollout (and flow).
-    public static func make(title: String, subtitle: String, labels: [String], query: Int,
+    package static func make(title: String, subtitle: String, labels: [String], query: Int,
                                      raw: [[Float]], rollout: [[Float]], flow: [[Float]]? = nil) -> PanelGrid {
         let layerLabels = (1...max(1, raw.count)).map { localized("layer \($0)") }
         let token = labels[query]
@@ -25,7 +25,7 @@ public enum RolloutFigure {
     }
 
     /// Row `query` of every layer's head-averaged weights: [L][T].
-    public static func meanAttention(of query: Int, layers: [[[[Float]]]]) -> [[Float]] {
+    package static func meanAttention(of query: Int, layers: [[[[Float]]]]) -> [[Float]] {
         layers.map { heads in
             (0..<(heads.first?[query].count ?? 0)).map { j in heads.reduce(Float(0)) { $0 + $1[query][j] } / Float(heads.count) }
         }

@@ -4,20 +4,20 @@ import Transformer
 import Catalog
 
 /// Parameter counts of published models, shared by lesson 10 and `tx params`.
-public enum ModelSizes {
+package enum ModelSizes {
     /// Where a model's parameters sit, counted from its weight shapes.
-    public struct Breakdown: Sendable {
-        public var embeddings = 0, attention = 0, feedForward = 0, normsAndOther = 0
-        public var total: Int { embeddings + attention + feedForward + normsAndOther }
-        public var shares: [Double] {
+    package struct Breakdown: Sendable {
+        package var embeddings = 0, attention = 0, feedForward = 0, normsAndOther = 0
+        package var total: Int { embeddings + attention + feedForward + normsAndOther }
+        package var shares: [Double] {
             [embeddings, attention, feedForward, normsAndOther].map { total > 0 ? Double($0) / Double(total) : 0 }
         }
-        public static let categories = ["embeddings", "attention", "feed-forward", "norms, pooler, output"]
+        package static let categories = ["embeddings", "attention", "feed-forward", "norms, pooler, output"]
         /// One of `categories` in the current language.
-        public static func localized(_ category: String) -> String { LocalizedText(template: category).localized }
+        package static func localized(_ category: String) -> String { LocalizedText(template: category).localized }
     }
 
-    public static func breakdown(_ model: PublishedModel) -> Breakdown {
+    package static func breakdown(_ model: PublishedModel) -> Breakdown {
         var result = Breakdown()
         for (name, shape) in weightShapes(of: model) {
             let count = shape.reduce(1, *)
@@ -40,7 +40,7 @@ public enum ModelSizes {
     }
 
     /// 124439808 → "124.4M", 174600000000 → "174.6B".
-    public static func short(_ count: Int) -> String {
+    package static func short(_ count: Int) -> String {
         let value = Double(count)
         func scaled(_ divisor: Double, _ unit: String) -> String {
             var text = formatNumber(Float(value / divisor), decimals: 1)
@@ -56,7 +56,7 @@ public enum ModelSizes {
     /// 124439808 → "124.4", 174604259328 → "174,604.3", 175000000000 → "175,000": a count in
     /// millions with thousands separators, one decimal unless it is a whole number of millions,
     /// so two counts in one unit can be divided by eye.
-    public static func millions(_ count: Int) -> String {
+    package static func millions(_ count: Int) -> String {
         let tenths = Int((Double(count) / 1e5).rounded())
         var digits = String(tenths / 10), grouped = ""
         while digits.count > 3 { grouped = "," + digits.suffix(3) + grouped; digits.removeLast(3) }
@@ -65,7 +65,7 @@ public enum ModelSizes {
 
     /// With `inMillions`, both counts are printed in millions with one decimal (one unit per
     /// column, so the ratio can be checked by hand); otherwise short labels ("124.4M", "117M").
-    public static func table(_ models: [PublishedModel], style: TerminalStyle, inMillions: Bool = false) -> String {
+    package static func table(_ models: [PublishedModel], style: TerminalStyle, inMillions: Bool = false) -> String {
         // Short headers so the table fits 80 columns (explained in the lesson text).
         let header = [localized("model"), "L", "d", "h", "d_ff", localized("vocab"), "ctx"]
             + [localized("computed"), localized("paper")] + [localized("ratio")]

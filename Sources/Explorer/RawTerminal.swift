@@ -12,10 +12,10 @@ import Foundation
 /// `restore()` is safe to call more than once and from another thread (the clean-up thread of
 /// SIGTERM): drawing and restoring take the same lock, so the restore never lands in the middle
 /// of an escape sequence, and nothing is drawn after it.
-public final class RawTerminal: @unchecked Sendable {
+package final class RawTerminal: @unchecked Sendable {
     // @unchecked Sendable: every mutable property is read and written only under `lock`, except
     // `saved`, which is written once in `init` before the value is shared.
-    public enum Event: Equatable, Sendable {
+    package enum Event: Equatable, Sendable {
         case bytes([UInt8])
         /// The window changed size (SIGWINCH).
         case resize
@@ -23,11 +23,11 @@ public final class RawTerminal: @unchecked Sendable {
         case end
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         case notATerminal
         case cannotSetMode(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .notATerminal:
                 "tx explore is interactive: its standard input and output must be a terminal"
@@ -48,7 +48,7 @@ public final class RawTerminal: @unchecked Sendable {
     /// and only read afterwards; a process has one terminal, so one `RawTerminal` enters at a time.
     nonisolated(unsafe) private static var resizePipe: [Int32] = [-1, -1]
 
-    public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) throws {
+    package init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) throws {
         guard isatty(input) == 1, isatty(output) == 1 else { throw Failure.notATerminal }
         self.input = input
         self.output = output
@@ -56,7 +56,7 @@ public final class RawTerminal: @unchecked Sendable {
     }
 
     /// Switches to the alternate screen with raw keys and a hidden cursor.
-    public func enter() throws {
+    package func enter() throws {
         lock.lock()
         defer { lock.unlock() }
         guard !active else { return }
@@ -96,7 +96,7 @@ public final class RawTerminal: @unchecked Sendable {
     }
 
     /// Leaves the alternate screen, shows the cursor and puts back the settings found at start.
-    public func restore() {
+    package func restore() {
         lock.lock()
         defer { lock.unlock() }
         guard active else { return }
@@ -107,7 +107,7 @@ public final class RawTerminal: @unchecked Sendable {
     }
 
     /// Draws one frame (nothing once restored).
-    public func draw(_ text: String) {
+    package func draw(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
         guard active else { return }
@@ -115,14 +115,14 @@ public final class RawTerminal: @unchecked Sendable {
     }
 
     /// The window's size in columns and rows (80×24 when the terminal does not say).
-    public func size() -> (width: Int, height: Int) {
+    package func size() -> (width: Int, height: Int) {
         var size = winsize()
         guard ioctl(output, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return (80, 24) }
         return (Int(size.ws_col), Int(size.ws_row))
     }
 
     /// Waits for keys or a resize.
-    public func nextEvent() -> Event {
+    package func nextEvent() -> Event {
         while true {
             var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: Self.resizePipe[0], events: Int16(POLLIN), revents: 0)]
@@ -161,5 +161,5 @@ public final class RawTerminal: @unchecked Sendable {
 
 extension RawTerminal.Failure: LocalizedError {
     /// The message `tx` prints after "Error: ", so `localizedDescription` is as precise.
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 }

@@ -26,37 +26,37 @@ public struct ChatRequest: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The set of requests and what counts as a sentence.
-public enum ChatTask {
+package enum ChatTask {
     /// The object nouns, from the corpus ("a cat" → "cat"), with their plurals ("cats").
-    public static let objects: [(noun: String, plural: String)] = ParallelCorpus.objects.map {
+    package static let objects: [(noun: String, plural: String)] = ParallelCorpus.objects.map {
         (String($0.english.split(separator: " ").last ?? ""), $0.plural)
     }
 
     /// The place nouns, from the corpus ("in the garden" → "garden", "at school" → "school").
-    public static let places: [String] = ParallelCorpus.places.map { String($0.english.split(separator: " ").last ?? "") }
+    package static let places: [String] = ParallelCorpus.places.map { String($0.english.split(separator: " ").last ?? "") }
 
     /// Every object × place request, object-major (7 × 6 = 42).
-    public static let allRequests: [ChatRequest] = objects.flatMap { object in
+    package static let allRequests: [ChatRequest] = objects.flatMap { object in
         places.map { ChatRequest(object: object.noun, place: $0) }
     }
 
     /// Requests never used in fine-tuning, reward modelling or PPO, only to measure: object i
     /// with place j where (i + j) is a multiple of 4. Every object and every place still occurs
     /// in training requests, so a model that does well here has learned to follow a request.
-    public static let heldOutRequests: [ChatRequest] = allRequests.enumerated().filter { index, _ in
+    package static let heldOutRequests: [ChatRequest] = allRequests.enumerated().filter { index, _ in
         (index / places.count + index % places.count) % 4 == 0
     }.map(\.element)
 
-    public static let trainingRequests: [ChatRequest] = allRequests.filter { !heldOutRequests.contains($0) }
+    package static let trainingRequests: [ChatRequest] = allRequests.filter { !heldOutRequests.contains($0) }
 
     /// Every sentence the corpus's templates can make (as space-joined English tokens): the
     /// labeller's idea of a complete, well-formed answer.
-    public static let completeSentences: Set<String> = Set(
+    package static let completeSentences: Set<String> = Set(
         (ParallelCorpus.allTemplatePairs() + ParallelCorpus.fixedPairs).map(\.targetText))
 
     /// Parses "cat garden" (or "cat, garden") into a request; nil when the words are not an object
     /// and a place of the task.
-    public static func request(parsing text: String) -> ChatRequest? {
+    package static func request(parsing text: String) -> ChatRequest? {
         let words = ParallelCorpus.tokenizeEnglish(text).filter { $0 != "," }
         guard words.count == 2 else { return nil }
         let object = objects.first { $0.noun == words[0] || $0.plural == words[0] }
@@ -66,17 +66,17 @@ public enum ChatTask {
 }
 
 /// What the labeller sees in one answer.
-public struct Judgement: Sendable, Equatable {
-    public let mentionsObject: Bool
-    public let mentionsPlace: Bool
+package struct Judgement: Sendable, Equatable {
+    package let mentionsObject: Bool
+    package let mentionsPlace: Bool
     /// One of the corpus's sentences, ended with "." and then stopped.
-    public let complete: Bool
+    package let complete: Bool
     /// A word other than "the", "a" or "an" comes twice.
-    public let repetitive: Bool
+    package let repetitive: Bool
 
     /// The hidden rule: an answer that is not a complete sentence, or repeats itself, is worth
     /// nothing; otherwise half a point for the requested object and half for the requested place.
-    public var quality: Double {
+    package var quality: Double {
         guard complete, !repetitive else { return 0 }
         return (mentionsObject ? 0.5 : 0) + (mentionsPlace ? 0.5 : 0)
     }
@@ -94,7 +94,7 @@ public struct Labeller: Sendable {
     }
 
     /// Judges `answer` (the answer's words; `finished` says whether it ended with "</s>").
-    public func judge(_ answer: [String], finished: Bool, for request: ChatRequest) -> Judgement {
+    package func judge(_ answer: [String], finished: Bool, for request: ChatRequest) -> Judgement {
         let plural = ChatTask.objects.first { $0.noun == request.object }?.plural ?? request.object + "s"
         var counts: [String: Int] = [:]
         for word in answer { counts[word, default: 0] += 1 }
@@ -106,23 +106,23 @@ public struct Labeller: Sendable {
     }
 
     /// The true quality of an answer, 0…1 (what the lesson measures; never shown to a model).
-    public func quality(of answer: [String], finished: Bool, for request: ChatRequest) -> Double {
+    package func quality(of answer: [String], finished: Bool, for request: ChatRequest) -> Double {
         judge(answer, finished: finished, for: request).quality
     }
 
     /// The probability that the labeller prefers an answer of quality `first` to one of quality `second`.
-    public func probabilityOfPreferringFirst(_ first: Double, _ second: Double) -> Double {
+    package func probabilityOfPreferringFirst(_ first: Double, _ second: Double) -> Double {
         1 / (1 + exp(-(first - second) / noise))
     }
 
     /// One noisy comparison: true when the labeller prefers the first answer.
-    public func prefersFirst(_ first: Double, _ second: Double, using generator: inout SeededGenerator) -> Bool {
+    package func prefersFirst(_ first: Double, _ second: Double, using generator: inout SeededGenerator) -> Bool {
         Double(generator.nextUniform()) < probabilityOfPreferringFirst(first, second)
     }
 
     /// A demonstration: a good answer to `request` written by the rule, with a random subject,
     /// verb and (sometimes) time, the way different people would write it.
-    public func demonstration(for request: ChatRequest, using generator: inout SeededGenerator) -> [String] {
+    package func demonstration(for request: ChatRequest, using generator: inout SeededGenerator) -> [String] {
         func pick<T>(_ items: [T]) -> T { items[Int(generator.next() % UInt64(items.count))] }
         let object = ParallelCorpus.objects.first { $0.english.hasSuffix(" " + request.object) } ?? ParallelCorpus.objects[0]
         let place = ParallelCorpus.places.first { $0.english.hasSuffix(" " + request.place) } ?? ParallelCorpus.places[0]

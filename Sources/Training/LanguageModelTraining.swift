@@ -27,7 +27,7 @@ public struct LanguageModel: Sendable {
     public let unknownID: Int
     private let ids: [String: Int]
 
-    public init(model: TrainableSelfAttentionStack, vocabulary: [String]) throws {
+    package init(model: TrainableSelfAttentionStack, vocabulary: [String]) throws {
         guard model.pattern == .causal else {
             throw TransformerError.invalidInput(operation: "LanguageModel",
                                                 reason: "a language model needs causal attention")
@@ -57,7 +57,7 @@ public struct LanguageModel: Sendable {
     public func ids(_ tokens: [String]) -> [Int] { tokens.map { ids[$0] ?? unknownID } }
 
     /// The model's input for a sentence start: "<s>" then the words.
-    public func input(_ tokens: [String]) -> [Int] { [startID] + ids(tokens) }
+    package func input(_ tokens: [String]) -> [Int] { [startID] + ids(tokens) }
 
     /// The probability of every vocabulary entry being the next word after `tokens`.
     public func nextTokenProbabilities(after tokens: [String]) throws -> [Float] {

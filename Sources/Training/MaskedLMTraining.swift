@@ -37,14 +37,14 @@ public struct TinyBERT: Sendable {
     private let ids: [String: Int]
 
     /// The vocabulary for a corpus: the special tokens, then every Chinese and English token.
-    public static func vocabulary(for corpus: ParallelCorpus) -> [String] {
+    package static func vocabulary(for corpus: ParallelCorpus) -> [String] {
         let words = corpus.sourceVocabulary.dropFirst(ParallelCorpus.specialTokens.count)
             + corpus.targetVocabulary.dropFirst(ParallelCorpus.specialTokens.count)
         var seen = Set(specialTokens)
         return specialTokens + words.filter { seen.insert($0).inserted }
     }
 
-    public init(model: TrainableSelfAttentionStack, vocabulary: [String]) throws {
+    package init(model: TrainableSelfAttentionStack, vocabulary: [String]) throws {
         guard model.pattern == .bidirectional else {
             throw TransformerError.invalidInput(operation: "TinyBERT", reason: "BERT needs bidirectional attention")
         }
@@ -60,7 +60,7 @@ public struct TinyBERT: Sendable {
     }
 
     /// The ids never chosen for masking and never drawn as random replacements.
-    public var specialIDs: Set<Int> { Set(0..<Self.specialTokens.count) }
+    package var specialIDs: Set<Int> { Set(0..<Self.specialTokens.count) }
 
     /// Tokens → ids ("[UNK]" for unknown tokens; "[MASK]" and the other specials are kept).
     public func ids(_ tokens: [String]) -> [Int] { tokens.map { ids[$0] ?? unknownID } }

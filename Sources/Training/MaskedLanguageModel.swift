@@ -23,7 +23,7 @@ public enum MaskChoice: String, Sendable, CaseIterable, Codable {
 }
 
 /// How many positions of a sequence are chosen for prediction.
-public enum MaskCountRule: String, Sendable, CaseIterable {
+package enum MaskCountRule: String, Sendable, CaseIterable {
     /// BERT's `create_pretraining_data.py`:
     /// `min(max_predictions_per_seq, max(1, round(len(tokens) × masked_lm_prob)))`, where
     /// `tokens` is the whole sequence, [CLS] and [SEP] included. The reference counts before
@@ -36,7 +36,7 @@ public enum MaskCountRule: String, Sendable, CaseIterable {
     /// The number of positions to choose: `length` is the sequence length the reference counts
     /// ([PAD] excluded), `candidates` the positions that may be chosen. Never more than
     /// `candidates`; 0 when `rate` is 0. Rounding is half to even, as Python 3's `round`.
-    public func count(length: Int, candidates: Int, rate: Double, maxPredictions: Int?) -> Int {
+    package func count(length: Int, candidates: Int, rate: Double, maxPredictions: Int?) -> Int {
         guard rate > 0, candidates > 0 else { return 0 }
         let base = self == .reference ? length : candidates
         var count = max(1, Int((Double(base) * rate).rounded(.toNearestOrEven)))
@@ -46,20 +46,20 @@ public enum MaskCountRule: String, Sendable, CaseIterable {
 }
 
 /// One corrupted sequence and what the model must predict.
-public struct MaskedLMExample: Sendable, Equatable {
+package struct MaskedLMExample: Sendable, Equatable {
     /// The label at positions the loss ignores (PyTorch's cross-entropy default).
-    public static let ignoreIndex = -100
+    package static let ignoreIndex = -100
 
     /// The model's input: the original ids with the chosen positions corrupted.
-    public let inputIDs: [Int]
+    package let inputIDs: [Int]
     /// The original id at every chosen position, `ignoreIndex` everywhere else.
-    public let labels: [Int]
+    package let labels: [Int]
     /// Per position: nil when not chosen, otherwise what was done to it.
-    public let choices: [MaskChoice?]
+    package let choices: [MaskChoice?]
     /// How many positions could have been chosen (those not holding a special token).
-    public let candidateCount: Int
+    package let candidateCount: Int
 
-    public init(inputIDs: [Int], labels: [Int], choices: [MaskChoice?], candidateCount: Int) {
+    package init(inputIDs: [Int], labels: [Int], choices: [MaskChoice?], candidateCount: Int) {
         self.inputIDs = inputIDs
         self.labels = labels
         self.choices = choices
@@ -67,7 +67,7 @@ public struct MaskedLMExample: Sendable, Equatable {
     }
 
     /// The chosen positions, in increasing order.
-    public var maskedPositions: [Int] {
+    package var maskedPositions: [Int] {
         choices.indices.filter { choices[$0] != nil }
     }
 }
@@ -101,7 +101,7 @@ public struct MaskedLMExample: Sendable, Equatable {
 /// `TransformerError.tokenOutOfRange` for an id outside the vocabulary, and
 /// `TransformerError.invalidConfiguration` for a masking rate outside [0, 1], a negative
 /// `maxPredictions`, or a vocabulary with no ordinary token to draw.
-public func corruptForMaskedLM(ids: [Int], vocabulary: Vocabulary, maskingRate: Double = 0.15,
+package func corruptForMaskedLM(ids: [Int], vocabulary: Vocabulary, maskingRate: Double = 0.15,
                                maxPredictions: Int? = nil, counting: MaskCountRule = .reference,
                                using generator: inout SeededGenerator) throws -> MaskedLMExample {
     try corruptForMaskedLM(ids: ids, maskID: vocabulary.requireID(of: .mask),
@@ -115,7 +115,7 @@ public func corruptForMaskedLM(ids: [Int], vocabulary: Vocabulary, maskingRate: 
 /// never chosen and never drawn as random replacements ([MASK]'s id counts as special whether
 /// or not it is listed), `padID` the padding id the reference's length does not count, and ids
 /// run over 0..<vocabularySize.
-public func corruptForMaskedLM(ids: [Int], maskID: Int, specialIDs: Set<Int>, vocabularySize: Int,
+package func corruptForMaskedLM(ids: [Int], maskID: Int, specialIDs: Set<Int>, vocabularySize: Int,
                                padID: Int? = nil,
                                maskingRate: Double = 0.15, maxPredictions: Int? = nil,
                                counting: MaskCountRule = .reference,
@@ -181,15 +181,15 @@ public func corruptForMaskedLM(ids: [Int], maskID: Int, specialIDs: Set<Int>, vo
 }
 
 /// Running totals over many masked-LM examples, to set the observed rates beside 15/80/10/10.
-public struct MaskedLMTally: Sendable, Equatable {
-    public private(set) var candidates = 0
-    public private(set) var masked = 0
-    public private(set) var randomized = 0
-    public private(set) var kept = 0
+package struct MaskedLMTally: Sendable, Equatable {
+    package private(set) var candidates = 0
+    package private(set) var masked = 0
+    package private(set) var randomized = 0
+    package private(set) var kept = 0
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ example: MaskedLMExample) {
+    package mutating func add(_ example: MaskedLMExample) {
         candidates += example.candidateCount
         for choice in example.choices {
             switch choice {
@@ -202,12 +202,12 @@ public struct MaskedLMTally: Sendable, Equatable {
     }
 
     /// Positions chosen, whatever was done to them.
-    public var chosen: Int { masked + randomized + kept }
+    package var chosen: Int { masked + randomized + kept }
     /// chosen / candidates (0.15 expected).
-    public var chosenShare: Double { candidates > 0 ? Double(chosen) / Double(candidates) : 0 }
+    package var chosenShare: Double { candidates > 0 ? Double(chosen) / Double(candidates) : 0 }
 
     /// The share of the chosen positions that got `choice` (0.8, 0.1, 0.1 expected).
-    public func share(of choice: MaskChoice) -> Double {
+    package func share(of choice: MaskChoice) -> Double {
         guard chosen > 0 else { return 0 }
         switch choice {
         case .mask: return Double(masked) / Double(chosen)

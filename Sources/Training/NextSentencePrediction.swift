@@ -9,23 +9,23 @@ import Transformer
 // question answering and inference; later work (RoBERTa) found the task could be dropped.
 
 /// One next-sentence-prediction example.
-public struct NextSentencePair: Sendable, Equatable {
+package struct NextSentencePair: Sendable, Equatable {
     /// [CLS] A [SEP] B [SEP].
-    public let tokens: [String]
+    package let tokens: [String]
     /// 0 for [CLS], A and the first [SEP]; 1 for B and the last [SEP].
-    public let segmentIDs: [Int]
+    package let segmentIDs: [Int]
     /// True when B is the sentence right after A in the same document.
-    public let isNext: Bool
+    package let isNext: Bool
     /// Where A and B came from: document and sentence indices into the corpus.
-    public let documentA: Int
-    public let documentB: Int
-    public let sentenceA: Int
-    public let sentenceB: Int
+    package let documentA: Int
+    package let documentB: Int
+    package let sentenceA: Int
+    package let sentenceB: Int
     /// Tokens cut from the end of A and of B to fit `maxLength` (0 when nothing was cut).
-    public let trimmedA: Int
-    public let trimmedB: Int
+    package let trimmedA: Int
+    package let trimmedB: Int
 
-    public init(tokens: [String], segmentIDs: [Int], isNext: Bool, documentA: Int, documentB: Int,
+    package init(tokens: [String], segmentIDs: [Int], isNext: Bool, documentA: Int, documentB: Int,
                 sentenceA: Int, sentenceB: Int, trimmedA: Int = 0, trimmedB: Int = 0) {
         self.tokens = tokens
         self.segmentIDs = segmentIDs
@@ -39,12 +39,12 @@ public struct NextSentencePair: Sendable, Equatable {
     }
 
     /// The tokens of A as they appear in the pair (after trimming).
-    public var tokensA: ArraySlice<String> {
+    package var tokensA: ArraySlice<String> {
         tokens[1..<(segmentIDs.firstIndex(of: 1) ?? tokens.count) - 1]
     }
 
     /// The tokens of B as they appear in the pair (after trimming).
-    public var tokensB: ArraySlice<String> {
+    package var tokensB: ArraySlice<String> {
         guard let start = segmentIDs.firstIndex(of: 1) else { return [] }
         return tokens[start..<(tokens.count - 1)]
     }
@@ -71,7 +71,7 @@ public struct NextSentencePair: Sendable, Equatable {
 /// Throws `TransformerError.invalidInput` when no pair can be made (fewer than two documents
 /// with sentences, or none with two sentences), when a sentence has no tokens (naming it),
 /// or when `maxLength` < 5 or `count` < 0.
-public func makeNextSentencePairs(documents: [[String]], tokenizer: (String) -> [String], count: Int,
+package func makeNextSentencePairs(documents: [[String]], tokenizer: (String) -> [String], count: Int,
                                   maxLength: Int, using generator: inout SeededGenerator) throws -> [NextSentencePair] {
     let operation = "makeNextSentencePairs"
     guard count >= 0 else {

@@ -134,7 +134,7 @@ func logSoftmax(_ logits: [Float]) -> [Double] {
 }
 
 /// KL(p ‖ q) = Σ p log(p / q) for two distributions given as log-probabilities.
-public func exactKL(logP: [Double], logQ: [Double]) -> Double {
+package func exactKL(logP: [Double], logQ: [Double]) -> Double {
     zip(logP, logQ).reduce(0.0) { total, pair in
         let p = exp(pair.0)
         return p > 0 ? total + p * (pair.0 - pair.1) : total
@@ -151,7 +151,7 @@ public struct PPOReport: Sendable {
 /// Group-mean advantages: each return minus the mean of its group, all divided by the standard
 /// deviation of those differences over the batch (so the step size does not depend on the
 /// reward's scale). Groups are consecutive runs of `groupSize`.
-public func groupAdvantages(_ returns: [Double], groupSize: Int) -> [Double] {
+package func groupAdvantages(_ returns: [Double], groupSize: Int) -> [Double] {
     guard groupSize > 0, returns.count % groupSize == 0, !returns.isEmpty else { return returns.map { _ in 0 } }
     var centred: [Double] = []
     for start in stride(from: 0, to: returns.count, by: groupSize) {
@@ -228,7 +228,7 @@ public func trainPPO(sft: ChatModel, rewardModel: RewardModel, labeller: Labelle
 }
 
 /// Mean exact per-token KL(π ‖ π_ref) over `answers` sampled from `policy`.
-public func meanTokenKL(policy: ChatModel, reference: ChatModel, answers: [SampledAnswer]) throws -> Double {
+package func meanTokenKL(policy: ChatModel, reference: ChatModel, answers: [SampledAnswer]) throws -> Double {
     var total = 0.0, count = 0
     for start in stride(from: 0, to: answers.count, by: 64) {
         let slice = Array(answers[start..<min(start + 64, answers.count)])
@@ -239,7 +239,7 @@ public func meanTokenKL(policy: ChatModel, reference: ChatModel, answers: [Sampl
 }
 
 extension PPOReport {
-    public static let format = "TransformerExplorer PPO policy"
+    package static let format = "TransformerExplorer PPO policy"
 
     public func metadata(for model: ChatModel) -> [String: String] {
         model.metadata(format: Self.format, seed: options.seed, steps: options.steps, extra: [

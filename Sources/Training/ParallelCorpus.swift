@@ -46,52 +46,52 @@ public struct ParallelCorpus: Sendable {
     }
 
     /// A subject: Chinese, English, and whether English uses the third person singular.
-    public struct Subject: Sendable {
-        public let chinese: String
-        public let english: String
-        public let thirdPersonSingular: Bool
+    package struct Subject: Sendable {
+        package let chinese: String
+        package let english: String
+        package let thirdPersonSingular: Bool
     }
 
     /// A verb: Chinese, English past, base and third-person-singular forms.
-    public struct Verb: Sendable {
-        public let chinese: String
-        public let past: String
-        public let base: String
-        public let thirdPersonSingular: String
+    package struct Verb: Sendable {
+        package let chinese: String
+        package let past: String
+        package let base: String
+        package let thirdPersonSingular: String
     }
 
     /// An object: with its classifier (一只猫 / a cat) and bare (猫 / cats, for `like`).
-    public struct Object: Sendable {
-        public let chinese: String
-        public let english: String
-        public let bareChinese: String
-        public let plural: String
+    package struct Object: Sendable {
+        package let chinese: String
+        package let english: String
+        package let bareChinese: String
+        package let plural: String
     }
 
     /// A place or a time phrase.
-    public struct Phrase: Sendable {
-        public let chinese: String
-        public let english: String
+    package struct Phrase: Sendable {
+        package let chinese: String
+        package let english: String
     }
 
     /// A time phrase and whether it calls for the habitual present (每天) or the past (昨天).
-    public struct Time: Sendable {
-        public let chinese: String
-        public let english: String
-        public let habitual: Bool
+    package struct Time: Sendable {
+        package let chinese: String
+        package let english: String
+        package let habitual: Bool
     }
 
     /// Two slot values that never occur together in `train`.
-    public struct Combination: Sendable, Equatable {
-        public let slot: String
-        public let value: String
-        public let otherSlot: String
-        public let otherValue: String
+    package struct Combination: Sendable, Equatable {
+        package let slot: String
+        package let value: String
+        package let otherSlot: String
+        package let otherValue: String
     }
 
     public static let specialTokens = ["<pad>", "<s>", "</s>", "<unk>"]
 
-    public static let subjects: [Subject] = [
+    package static let subjects: [Subject] = [
         Subject(chinese: "我", english: "i", thirdPersonSingular: false),
         Subject(chinese: "你", english: "you", thirdPersonSingular: false),
         Subject(chinese: "他", english: "he", thirdPersonSingular: true),
@@ -102,14 +102,14 @@ public struct ParallelCorpus: Sendable {
         Subject(chinese: "学生", english: "the student", thirdPersonSingular: true),
     ]
 
-    public static let verbs: [Verb] = [
+    package static let verbs: [Verb] = [
         Verb(chinese: "看到", past: "saw", base: "see", thirdPersonSingular: "sees"),
         Verb(chinese: "找到", past: "found", base: "find", thirdPersonSingular: "finds"),
         Verb(chinese: "画", past: "drew", base: "draw", thirdPersonSingular: "draws"),
         Verb(chinese: "买", past: "bought", base: "buy", thirdPersonSingular: "buys"),
     ]
 
-    public static let objects: [Object] = [
+    package static let objects: [Object] = [
         Object(chinese: "一只猫", english: "a cat", bareChinese: "猫", plural: "cats"),
         Object(chinese: "一只狗", english: "a dog", bareChinese: "狗", plural: "dogs"),
         Object(chinese: "一只鸟", english: "a bird", bareChinese: "鸟", plural: "birds"),
@@ -119,7 +119,7 @@ public struct ParallelCorpus: Sendable {
         Object(chinese: "一朵花", english: "a flower", bareChinese: "花", plural: "flowers"),
     ]
 
-    public static let places: [Phrase] = [
+    package static let places: [Phrase] = [
         Phrase(chinese: "在花园里", english: "in the garden"),
         Phrase(chinese: "在学校", english: "at school"),
         Phrase(chinese: "在公园里", english: "in the park"),
@@ -128,7 +128,7 @@ public struct ParallelCorpus: Sendable {
         Phrase(chinese: "在商店里", english: "in the shop"),
     ]
 
-    public static let times: [Time] = [
+    package static let times: [Time] = [
         Time(chinese: "昨天", english: "yesterday", habitual: false),
         Time(chinese: "今天", english: "today", habitual: false),
         Time(chinese: "上周", english: "last week", habitual: false),
@@ -137,7 +137,7 @@ public struct ParallelCorpus: Sendable {
     ]
 
     /// Slot combinations kept out of `train`: three subject × place, two time × object.
-    public static let heldOutCombinations: [Combination] = [
+    package static let heldOutCombinations: [Combination] = [
         Combination(slot: "subject", value: "她", otherSlot: "place", otherValue: "在图书馆"),
         Combination(slot: "subject", value: "老师", otherSlot: "place", otherValue: "在公园里"),
         Combination(slot: "subject", value: "我们", otherSlot: "place", otherValue: "在家"),
@@ -146,7 +146,7 @@ public struct ParallelCorpus: Sendable {
     ]
 
     /// The two pairs from the project's seed notes, always in `train`.
-    public static let fixedPairs: [Pair] = [
+    package static let fixedPairs: [Pair] = [
         Pair(source: tokenizeChinese("我是一个学生。"), target: tokenizeEnglish("I am a student."),
              slots: ["template": "fixed"]),
         Pair(source: tokenizeChinese("我爱你。"), target: tokenizeEnglish("I love you."),
@@ -187,13 +187,13 @@ public struct ParallelCorpus: Sendable {
     }
 
     /// Whether the slots contain one of `heldOutCombinations`.
-    public static func containsHeldOutCombination(_ slots: [String: String]) -> Bool {
+    package static func containsHeldOutCombination(_ slots: [String: String]) -> Bool {
         heldOutCombinations.contains { slots[$0.slot] == $0.value && slots[$0.otherSlot] == $0.otherValue }
     }
 
     /// The action sentence for the given slots (nil time or place: left out).
     /// Past unless the time is habitual; the Chinese past adds 了 after the verb.
-    public static func actionPair(subject: Subject, time: Time?, place: Phrase?,
+    package static func actionPair(subject: Subject, time: Time?, place: Phrase?,
                                   verb: Verb, object: Object) -> Pair {
         let habitual = time?.habitual ?? false
         var chinese = subject.chinese + (time?.chinese ?? "") + (place?.chinese ?? "") + verb.chinese
@@ -212,7 +212,7 @@ public struct ParallelCorpus: Sendable {
     }
 
     /// subject 喜欢 noun 。 ↔ subject like(s) nouns .
-    public static func likePair(subject: Subject, object: Object) -> Pair {
+    package static func likePair(subject: Subject, object: Object) -> Pair {
         let verb = subject.thirdPersonSingular ? "likes" : "like"
         return Pair(source: tokenizeChinese(subject.chinese + "喜欢" + object.bareChinese + "。"),
                     target: tokenizeEnglish("\(subject.english) \(verb) \(object.plural)."),
@@ -221,7 +221,7 @@ public struct ParallelCorpus: Sendable {
     }
 
     /// Every pair the templates can make (fixed pairs excluded), in a fixed order.
-    public static func allTemplatePairs() -> [Pair] {
+    package static func allTemplatePairs() -> [Pair] {
         var pairs: [Pair] = []
         for subject in subjects {
             for verb in verbs {

@@ -14,15 +14,15 @@ import Transformer
 
 /// A scalar score for a whole conversation (prompt + answer + "</s>").
 public struct RewardModel: Sendable {
-    public let body: TrainableSelfAttentionStack
+    package let body: TrainableSelfAttentionStack
     /// [d, 1] weight and [1] bias: hidden state → reward.
-    public let head: TrainableLinear
+    package let head: TrainableLinear
     public let vocabulary: [String]
     public let parameters: ParameterCollection
     let padID: Int
 
     /// The body starts as a copy of `model`'s parameters, the head at zero (every reward 0).
-    public init(startingFrom model: ChatModel) throws {
+    package init(startingFrom model: ChatModel) throws {
         body = try model.copy().model
         let d = body.configuration.modelDimension
         head = TrainableLinear(try Linear(weight: Tensor.zeros([d, 1]), bias: Tensor.zeros([1])))
@@ -35,7 +35,7 @@ public struct RewardModel: Sendable {
     }
 
     /// The rewards of a batch of conversations (token ids, any lengths), one per sequence: [B].
-    public func rewards(_ sequences: [[Int]]) throws -> Variable {
+    package func rewards(_ sequences: [[Int]]) throws -> Variable {
         // Padded with "<pad>", which the padding mask hides and no conversation contains.
         let hidden = try body.hiddenStates(sequences, padID: padID).hidden                      // (B, T, d)
         let (batch, length, d) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
@@ -53,24 +53,24 @@ public struct RewardModel: Sendable {
 }
 
 /// −mean log σ(r⁺ − r⁻) over pairs: the Bradley–Terry loss of a reward model.
-public func bradleyTerryLoss(preferred: Variable, rejected: Variable) throws -> Variable {
+package func bradleyTerryLoss(preferred: Variable, rejected: Variable) throws -> Variable {
     -(try (preferred - rejected).logSigmoid().mean())
 }
 
 /// Two answers to one request and the labeller's (noisy) verdict.
-public struct PreferencePair: Sendable {
-    public let request: ChatRequest
-    public let preferred: SampledAnswer
-    public let rejected: SampledAnswer
+package struct PreferencePair: Sendable {
+    package let request: ChatRequest
+    package let preferred: SampledAnswer
+    package let rejected: SampledAnswer
     /// The hidden true qualities, kept only to measure (the reward model never sees them).
-    public let preferredQuality: Double
-    public let rejectedQuality: Double
+    package let preferredQuality: Double
+    package let rejectedQuality: Double
 }
 
 /// Samples `answersPerRequest` answers from `model` for each request, `rounds` times, and has
 /// the labeller compare every pair of answers within a round (the InstructGPT way: rank K
 /// answers, train on all K(K−1)/2 pairs).
-public func collectPreferences(from model: ChatModel, requests: [ChatRequest], answersPerRequest: Int, rounds: Int,
+package func collectPreferences(from model: ChatModel, requests: [ChatRequest], answersPerRequest: Int, rounds: Int,
                                labeller: Labeller, seed: UInt64) throws -> [PreferencePair] {
     var sampling = SeededGenerator(seed: seed)
     var judging = SeededGenerator(seed: seed &+ 1)
@@ -148,7 +148,7 @@ public struct PairwiseAccuracy: Sendable, Equatable {
 }
 
 /// Measures a reward model on labelled pairs.
-public func pairwiseAccuracy(_ rewardModel: RewardModel, on pairs: [PreferencePair], chat: ChatModel,
+package func pairwiseAccuracy(_ rewardModel: RewardModel, on pairs: [PreferencePair], chat: ChatModel,
                              labeller: Labeller, seed: UInt64) throws -> (accuracy: PairwiseAccuracy, preferredScores: [Float], rejectedScores: [Float]) {
     var preferredScores: [Float] = [], rejectedScores: [Float] = []
     for start in stride(from: 0, to: pairs.count, by: 64) {
@@ -218,7 +218,7 @@ public func trainRewardModel(sft: ChatModel, labeller: Labeller = Labeller(),
 }
 
 extension RewardModelReport {
-    public static let format = "TransformerExplorer reward model"
+    package static let format = "TransformerExplorer reward model"
 
     public func metadata(for model: ChatModel) -> [String: String] {
         model.metadata(format: Self.format, seed: options.seed, steps: options.steps, extra: [

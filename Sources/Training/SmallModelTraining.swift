@@ -91,8 +91,8 @@ public struct TrainingProgress: Sendable, Equatable {
 }
 
 /// The translator's options are the shared ones.
-public typealias TranslatorTrainingOptions = TrainingOptions
-public typealias TranslatorTrainingProgress = TrainingProgress
+package typealias TranslatorTrainingOptions = TrainingOptions
+package typealias TranslatorTrainingProgress = TrainingProgress
 
 /// What the training loop measured.
 struct TrainingRun {

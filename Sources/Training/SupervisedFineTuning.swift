@@ -17,11 +17,11 @@ import Transformer
 /// with "</s>" before the length limit.
 public struct SampledAnswer: Sendable, Equatable {
     public let request: ChatRequest
-    public let ids: [Int]
+    package let ids: [Int]
     public let words: [String]
     public let finished: Bool
     /// The tokens the model chose: the answer's ids, then "</s>" when it finished.
-    public let chosenIDs: [Int]
+    package let chosenIDs: [Int]
 
     public var text: String { words.joined(separator: " ") + (finished ? "" : " …") }
 }
@@ -32,22 +32,22 @@ public struct ChatModel: Sendable {
     public var model: TrainableSelfAttentionStack { languageModel.model }
     public var vocabulary: [String] { languageModel.vocabulary }
 
-    public init(_ languageModel: LanguageModel) {
+    package init(_ languageModel: LanguageModel) {
         self.languageModel = languageModel
     }
 
     /// "<s> object place <s>": what the model reads before it answers.
-    public func prompt(_ request: ChatRequest) -> [Int] {
+    package func prompt(_ request: ChatRequest) -> [Int] {
         [languageModel.startID] + languageModel.ids(request.words) + [languageModel.startID]
     }
 
     /// The whole conversation: prompt, answer, and "</s>" when the answer finished.
-    public func sequence(_ request: ChatRequest, answer: [Int], finished: Bool = true) -> [Int] {
+    package func sequence(_ request: ChatRequest, answer: [Int], finished: Bool = true) -> [Int] {
         prompt(request) + answer + (finished ? [languageModel.endID] : [])
     }
 
     /// A copy with its own parameters (same values), to train without touching this one.
-    public func copy() throws -> ChatModel {
+    package func copy() throws -> ChatModel {
         let original = model
         let fresh = try TrainableSelfAttentionStack(configuration: original.configuration,
                                                     vocabularySize: original.vocabularySize,
@@ -118,21 +118,21 @@ func draw(from probabilities: [Float], using generator: inout SeededGenerator) -
 }
 
 /// How good a model's answers are on some requests, as the hidden labeller sees them.
-public struct AnswerQuality: Sendable, Equatable {
+package struct AnswerQuality: Sendable, Equatable {
     /// Answers sampled.
-    public let count: Int
+    package let count: Int
     /// Mean true quality, 0…1.
-    public let meanQuality: Double
+    package let meanQuality: Double
     /// Share of answers with quality 1 (both requested words, a complete sentence).
-    public let perfectShare: Double
-    public let mentionsObjectShare: Double
-    public let mentionsPlaceShare: Double
-    public let completeShare: Double
-    public let repetitiveShare: Double
+    package let perfectShare: Double
+    package let mentionsObjectShare: Double
+    package let mentionsPlaceShare: Double
+    package let completeShare: Double
+    package let repetitiveShare: Double
 }
 
 /// Samples `samplesPerRequest` answers per request (temperature 1) and judges them.
-public func measureAnswers(_ model: ChatModel, requests: [ChatRequest], samplesPerRequest: Int, labeller: Labeller,
+package func measureAnswers(_ model: ChatModel, requests: [ChatRequest], samplesPerRequest: Int, labeller: Labeller,
                            seed: UInt64, maxTokens: Int = 12) throws -> (quality: AnswerQuality, answers: [SampledAnswer]) {
     var generator = SeededGenerator(seed: seed)
     let batch = requests.flatMap { Array(repeating: $0, count: samplesPerRequest) }
@@ -145,7 +145,7 @@ public func measureAnswers(_ model: ChatModel, requests: [ChatRequest], samplesP
 }
 
 /// The labeller's view of a set of answers.
-public func judgeAll(_ answers: [SampledAnswer], labeller: Labeller) -> AnswerQuality {
+package func judgeAll(_ answers: [SampledAnswer], labeller: Labeller) -> AnswerQuality {
     let judgements = answers.map { labeller.judge($0.words, finished: $0.finished, for: $0.request) }
     let n = Double(max(judgements.count, 1))
     func share(_ test: (Judgement) -> Bool) -> Double { Double(judgements.filter(test).count) / n }
@@ -239,11 +239,11 @@ public func fineTune(_ pretrained: LanguageModel, labeller: Labeller = Labeller(
 
 /// Floats as a comma-separated list that reads back exactly (Swift prints the shortest
 /// representation that round-trips).
-public func encodeList(_ values: [Float]) -> String { values.map { String($0) }.joined(separator: ",") }
-public func encodeList(_ values: [Double]) -> String { values.map { String($0) }.joined(separator: ",") }
+package func encodeList(_ values: [Float]) -> String { values.map { String($0) }.joined(separator: ",") }
+package func encodeList(_ values: [Double]) -> String { values.map { String($0) }.joined(separator: ",") }
 
 /// The inverse of `encodeList`; nil if any entry is not a finite number.
-public func decodeList(_ text: String?) -> [Double]? {
+package func decodeList(_ text: String?) -> [Double]? {
     guard let text else { return nil }
     if text.isEmpty { return [] }
     var values: [Double] = []
@@ -257,7 +257,7 @@ public func decodeList(_ text: String?) -> [Double]? {
 extension ChatModel {
     /// The metadata every lesson-13 weight file carries: the configuration and vocabulary (as the
     /// language model's files), a `format`, and `extra`.
-    public func metadata(format: String, seed: UInt64, steps: Int, extra: [String: String]) -> [String: String] {
+    package func metadata(format: String, seed: UInt64, steps: Int, extra: [String: String]) -> [String: String] {
         var options = TrainingOptions()
         let c = model.configuration
         options.layers = c.layers
@@ -274,7 +274,7 @@ extension ChatModel {
 }
 
 extension FineTuningReport {
-    public static let format = "TransformerExplorer SFT model"
+    package static let format = "TransformerExplorer SFT model"
 
     public func metadata(for model: ChatModel) -> [String: String] {
         model.metadata(format: Self.format, seed: options.seed, steps: options.steps, extra: [

@@ -32,27 +32,27 @@ extension ParameterCollection {
 // MARK: Linear
 
 /// y = x·W + b with W of shape [in, out] (as `Linear`). Parameters: "weight", "bias".
-public struct TrainableLinear: Sendable {
-    public let weight: Variable
-    public let bias: Variable?
+package struct TrainableLinear: Sendable {
+    package let weight: Variable
+    package let bias: Variable?
 
-    public var inputSize: Int { weight.shape[0] }
-    public var outputSize: Int { weight.shape[1] }
+    package var inputSize: Int { weight.shape[0] }
+    package var outputSize: Int { weight.shape[1] }
 
     /// Starts from the values of an inference layer (e.g. loaded weights).
-    public init(_ layer: Linear) {
+    package init(_ layer: Linear) {
         weight = Variable(layer.weight, name: "weight")
         bias = layer.bias.map { Variable($0, name: "bias") }
     }
 
     /// x [..., in] → [..., out].
-    public func callAsFunction(_ x: Variable) throws -> Variable {
+    package func callAsFunction(_ x: Variable) throws -> Variable {
         let product = try x.matmul(weight)          // (..., out)
         guard let bias else { return product }
         return try product + bias                   // bias (out) broadcasts over every row
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         var collection = ParameterCollection()
         try! collection.add("weight", weight)
         if let bias { try! collection.add("bias", bias) }
@@ -60,7 +60,7 @@ public struct TrainableLinear: Sendable {
     }
 
     /// The inference `Linear` holding the current values.
-    public func inferenceLayer() throws -> Linear {
+    package func inferenceLayer() throws -> Linear {
         try Linear(weight: weight.value, bias: bias?.value)
     }
 }
@@ -68,31 +68,31 @@ public struct TrainableLinear: Sendable {
 // MARK: LayerNorm
 
 /// Layer normalisation over the last axis with learned γ ("gamma") and β ("beta").
-public struct TrainableLayerNorm: Sendable {
-    public let gamma: Variable
-    public let beta: Variable
-    public let epsilon: Float
+package struct TrainableLayerNorm: Sendable {
+    package let gamma: Variable
+    package let beta: Variable
+    package let epsilon: Float
 
-    public var size: Int { gamma.shape[0] }
+    package var size: Int { gamma.shape[0] }
 
-    public init(_ layer: LayerNorm) {
+    package init(_ layer: LayerNorm) {
         gamma = Variable(layer.gamma, name: "gamma")
         beta = Variable(layer.beta, name: "beta")
         epsilon = layer.epsilon
     }
 
-    public func callAsFunction(_ x: Variable) throws -> Variable {
+    package func callAsFunction(_ x: Variable) throws -> Variable {
         try x.layerNorm(gamma: gamma, beta: beta, epsilon: epsilon)
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         var collection = ParameterCollection()
         try! collection.add("gamma", gamma)
         try! collection.add("beta", beta)
         return collection
     }
 
-    public func inferenceLayer() throws -> LayerNorm {
+    package func inferenceLayer() throws -> LayerNorm {
         try LayerNorm(gamma: gamma.value, beta: beta.value, epsilon: epsilon)
     }
 }
@@ -101,24 +101,24 @@ public struct TrainableLayerNorm: Sendable {
 
 /// A [vocabulary, d] table looked up by token id ("weight"). The gradient of a lookup flows
 /// back only into the rows that were used.
-public struct TrainableEmbedding: Sendable {
-    public let weight: Variable
+package struct TrainableEmbedding: Sendable {
+    package let weight: Variable
 
-    public var vocabularySize: Int { weight.shape[0] }
-    public var dimension: Int { weight.shape[1] }
+    package var vocabularySize: Int { weight.shape[0] }
+    package var dimension: Int { weight.shape[1] }
 
-    public init(_ layer: Embedding) {
+    package init(_ layer: Embedding) {
         weight = Variable(layer.weight, name: "weight")
     }
 
     /// ids (T) → [T, d].
-    public func lookup(_ ids: [Int]) throws -> Variable {
+    package func lookup(_ ids: [Int]) throws -> Variable {
         try check(ids, sequence: nil)
         return try weight.gatherRows(ids)
     }
 
     /// A rectangular batch (B sequences of T ids) → [B, T, d].
-    public func lookup(batch: [[Int]]) throws -> Variable {
+    package func lookup(batch: [[Int]]) throws -> Variable {
         guard let length = batch.first?.count, length > 0 else {
             throw TransformerError.invalidInput(operation: "TrainableEmbedding.lookup(batch:)",
                                                 reason: "the batch holds no tokens")
@@ -142,20 +142,20 @@ public struct TrainableEmbedding: Sendable {
         }
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         var collection = ParameterCollection()
         try! collection.add("weight", weight)
         return collection
     }
 
-    public func inferenceLayer() throws -> Embedding {
+    package func inferenceLayer() throws -> Embedding {
         try Embedding(weight: weight.value)
     }
 
     /// The first hidden states of the trainable models, [B, T, d]: the rows of a rectangular
     /// batch × √d plus the sinusoidal positions (constants), the recipe of the inference models'
     /// `ModelInput.embedded` (Vaswani et al. 2017, §3.4 and §3.5).
-    public func embeddedWithPositions(batch: [[Int]]) throws -> Variable {
+    package func embeddedWithPositions(batch: [[Int]]) throws -> Variable {
         let rows = try lookup(batch: batch)                                                   // (B, T, d)
         let positions = sinusoidalPositionalEncoding(length: batch[0].count, dimension: dimension)   // (T, d)
         return try rows * Float(dimension).squareRoot() + Variable(positions, name: "positions")
@@ -167,11 +167,11 @@ public struct TrainableEmbedding: Sendable {
 /// What trainable attention returns: the output (differentiable) and, as plain tensors for
 /// traces and figures, the attention weights of every head [B, h, T_q, T_k] (or [h, T_q, T_k])
 /// and the queries and keys that made them, [B, h, T_q, d_h] and [B, h, T_k, d_h].
-public struct TrainableAttentionOutput: Sendable {
-    public let output: Variable
-    public let weights: Tensor
-    public let queries: Tensor
-    public let keys: Tensor
+package struct TrainableAttentionOutput: Sendable {
+    package let output: Variable
+    package let weights: Tensor
+    package let queries: Tensor
+    package let keys: Tensor
 
     /// The same attention with the layer's output in place of the attention's own (an encoder
     /// layer passes its sublayer's weights, queries and keys on).
@@ -187,19 +187,19 @@ public struct TrainableAttentionOutput: Sendable {
 ///     output = concat(heads)·W_O
 ///
 /// Parameters: "query.…", "key.…", "value.…", "output.…" (weight and bias each).
-public struct TrainableMultiHeadAttention: Sendable {
-    public let query: TrainableLinear
-    public let key: TrainableLinear
-    public let value: TrainableLinear
-    public let output: TrainableLinear
-    public let heads: Int
+package struct TrainableMultiHeadAttention: Sendable {
+    package let query: TrainableLinear
+    package let key: TrainableLinear
+    package let value: TrainableLinear
+    package let output: TrainableLinear
+    package let heads: Int
 
-    public var modelDimension: Int { query.inputSize }
-    public var headDimension: Int { modelDimension / heads }
+    package var modelDimension: Int { query.inputSize }
+    package var headDimension: Int { modelDimension / heads }
 
     /// Throws `TransformerError.invalidConfiguration` for grouped-query or rotary attention,
     /// which this twin does not compute.
-    public init(_ layer: MultiHeadAttention) throws {
+    package init(_ layer: MultiHeadAttention) throws {
         guard layer.keyValueHeads == layer.heads, layer.rotary == nil else {
             throw TransformerError.invalidConfiguration(
                 field: "TrainableMultiHeadAttention",
@@ -215,7 +215,7 @@ public struct TrainableMultiHeadAttention: Sendable {
     /// query input [B, T_q, d] (or [T_q, d]), keyValue [B, T_k, d] (or [T_k, d]); `mask` with
     /// 1 = hidden, broadcastable to the scores [B, h, T_q, T_k]: a causal mask [T_q, T_k], a
     /// padding mask [B, 1, 1, T_k] or both combined [B, 1, T_q, T_k].
-    public func callAsFunction(query input: Variable, keyValue: Variable,
+    package func callAsFunction(query input: Variable, keyValue: Variable,
                                mask: Tensor? = nil) throws -> TrainableAttentionOutput {
         try MultiHeadAttention.checkInputs(query: input.shape, keyValue: keyValue.shape,
                                            operation: "TrainableMultiHeadAttention")
@@ -233,16 +233,16 @@ public struct TrainableMultiHeadAttention: Sendable {
     }
 
     /// Self-attention: queries, keys and values all from x.
-    public func callAsFunction(_ x: Variable, mask: Tensor? = nil) throws -> TrainableAttentionOutput {
+    package func callAsFunction(_ x: Variable, mask: Tensor? = nil) throws -> TrainableAttentionOutput {
         try callAsFunction(query: x, keyValue: x, mask: mask)
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         try! .naming([("query", query.parameters), ("key", key.parameters), ("value", value.parameters),
                       ("output", output.parameters)])   // fixed, distinct names: cannot clash
     }
 
-    public func inferenceLayer() throws -> MultiHeadAttention {
+    package func inferenceLayer() throws -> MultiHeadAttention {
         try MultiHeadAttention(query: query.inferenceLayer(), key: key.inferenceLayer(),
                                value: value.inferenceLayer(), output: output.inferenceLayer(), heads: heads)
     }
@@ -251,28 +251,28 @@ public struct TrainableMultiHeadAttention: Sendable {
 // MARK: Feed-forward
 
 /// contract(activation(expand(x))): [.., d] → [.., ff] → [.., d]. Parameters "expand.…", "contract.…".
-public struct TrainableFeedForward: Sendable {
-    public let expand: TrainableLinear
-    public let contract: TrainableLinear
-    public let activation: Activation
+package struct TrainableFeedForward: Sendable {
+    package let expand: TrainableLinear
+    package let contract: TrainableLinear
+    package let activation: Activation
 
-    public init(_ layer: FeedForward) {
+    package init(_ layer: FeedForward) {
         expand = TrainableLinear(layer.expand)
         contract = TrainableLinear(layer.contract)
         activation = layer.activation
     }
 
-    public func callAsFunction(_ x: Variable) throws -> Variable {
+    package func callAsFunction(_ x: Variable) throws -> Variable {
         let expanded = try expand(x)                                           // (B, T, ff)
         let hidden = activation == .relu ? expanded.relu() : expanded.gelu()   // (B, T, ff)
         return try contract(hidden)                                            // (B, T, d)
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         try! .naming([("expand", expand.parameters), ("contract", contract.parameters)])   // cannot clash
     }
 
-    public func inferenceLayer() throws -> FeedForward {
+    package func inferenceLayer() throws -> FeedForward {
         try FeedForward(expand: expand.inferenceLayer(), contract: contract.inferenceLayer(), activation: activation)
     }
 }
@@ -288,14 +288,14 @@ extension TrainableLayerNorm: ResidualNorm {}
 /// Self-attention and feed-forward, each in a residual connection with a layer norm placed as
 /// `normPlacement` says (pre-norm by default, as `TransformerConfiguration.tiny`).
 /// Parameters: "attention.…", "attentionNorm.…", "feedForward.…", "feedForwardNorm.…".
-public struct TrainableEncoderLayer: Sendable {
-    public let attention: TrainableMultiHeadAttention
-    public let attentionNorm: TrainableLayerNorm
-    public let feedForward: TrainableFeedForward
-    public let feedForwardNorm: TrainableLayerNorm
-    public let normPlacement: NormPlacement
+package struct TrainableEncoderLayer: Sendable {
+    package let attention: TrainableMultiHeadAttention
+    package let attentionNorm: TrainableLayerNorm
+    package let feedForward: TrainableFeedForward
+    package let feedForwardNorm: TrainableLayerNorm
+    package let normPlacement: NormPlacement
 
-    public init(_ layer: EncoderLayer) throws {
+    package init(_ layer: EncoderLayer) throws {
         attention = try TrainableMultiHeadAttention(layer.attention)
         attentionNorm = TrainableLayerNorm(layer.attentionNorm)
         feedForward = TrainableFeedForward(layer.feedForward)
@@ -305,7 +305,7 @@ public struct TrainableEncoderLayer: Sendable {
 
     /// x [B, T, d] → (output [B, T, d], attention weights [B, h, T, T]). `mask`: usually the
     /// source padding mask [B, 1, 1, T] (1 = hidden).
-    public func callAsFunction(_ x: Variable, mask: Tensor? = nil) throws -> TrainableAttentionOutput {
+    package func callAsFunction(_ x: Variable, mask: Tensor? = nil) throws -> TrainableAttentionOutput {
         let attended = try attention(normPlacement.sublayerInput(x, norm: attentionNorm), mask: mask)
         let h = try normPlacement.residual(x, attended.output, norm: attentionNorm)
         let transformed = try feedForward(normPlacement.sublayerInput(h, norm: feedForwardNorm))
@@ -313,12 +313,12 @@ public struct TrainableEncoderLayer: Sendable {
         return attended.replacingOutput(output)
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         try! .naming([("attention", attention.parameters), ("attentionNorm", attentionNorm.parameters),
                       ("feedForward", feedForward.parameters), ("feedForwardNorm", feedForwardNorm.parameters)])
     }
 
-    public func inferenceLayer() throws -> EncoderLayer {
+    package func inferenceLayer() throws -> EncoderLayer {
         try EncoderLayer(attention: attention.inferenceLayer(), attentionNorm: attentionNorm.inferenceLayer(),
                          feedForward: feedForward.inferenceLayer(), feedForwardNorm: feedForwardNorm.inferenceLayer(),
                          normPlacement: normPlacement)
@@ -337,34 +337,34 @@ func trainableEncoderStack(_ c: TransformerConfiguration, using generator: inout
 // MARK: Decoder layer
 
 /// What a trainable decoder layer returns.
-public struct TrainableDecoderLayerOutput: Sendable {
-    public let output: Variable
+package struct TrainableDecoderLayerOutput: Sendable {
+    package let output: Variable
     /// Causal self-attention: weights [B, h, T, T], queries and keys.
-    public let selfAttention: TrainableAttentionOutput
+    package let selfAttention: TrainableAttentionOutput
     /// Cross-attention over the encoder output: weights [B, h, T, S], queries and keys.
-    public let crossAttention: TrainableAttentionOutput
+    package let crossAttention: TrainableAttentionOutput
 
     /// [B, h, T, T]
-    public var selfAttentionWeights: Tensor { selfAttention.weights }
+    package var selfAttentionWeights: Tensor { selfAttention.weights }
     /// [B, h, T, S]
-    public var crossAttentionWeights: Tensor { crossAttention.weights }
+    package var crossAttentionWeights: Tensor { crossAttention.weights }
 }
 
 /// Masked self-attention, cross-attention over the encoder output, feed-forward; each in a
 /// residual connection with a layer norm placed as `normPlacement` says (pre-norm by default).
 /// Parameters: "selfAttention.…", "selfAttentionNorm.…", "crossAttention.…",
 /// "crossAttentionNorm.…", "feedForward.…", "feedForwardNorm.…".
-public struct TrainableDecoderLayer: Sendable {
-    public let selfAttention: TrainableMultiHeadAttention
-    public let selfAttentionNorm: TrainableLayerNorm
-    public let crossAttention: TrainableMultiHeadAttention
-    public let crossAttentionNorm: TrainableLayerNorm
-    public let feedForward: TrainableFeedForward
-    public let feedForwardNorm: TrainableLayerNorm
-    public let normPlacement: NormPlacement
+package struct TrainableDecoderLayer: Sendable {
+    package let selfAttention: TrainableMultiHeadAttention
+    package let selfAttentionNorm: TrainableLayerNorm
+    package let crossAttention: TrainableMultiHeadAttention
+    package let crossAttentionNorm: TrainableLayerNorm
+    package let feedForward: TrainableFeedForward
+    package let feedForwardNorm: TrainableLayerNorm
+    package let normPlacement: NormPlacement
 
     /// From an inference layer, which must have cross-attention.
-    public init(_ layer: DecoderLayer) throws {
+    package init(_ layer: DecoderLayer) throws {
         guard let cross = layer.crossAttention, let crossNorm = layer.crossAttentionNorm else {
             throw TransformerError.invalidConfiguration(
                 field: "TrainableDecoderLayer.crossAttention",
@@ -381,7 +381,7 @@ public struct TrainableDecoderLayer: Sendable {
 
     /// x [B, T, d], memory (the encoder output) [B, S, d] → [B, T, d].
     /// selfMask: causal [T, T] or causal+padding [B, 1, T, T]; memoryMask: source padding [B, 1, 1, S].
-    public func callAsFunction(_ x: Variable, memory: Variable, selfMask: Tensor?,
+    package func callAsFunction(_ x: Variable, memory: Variable, selfMask: Tensor?,
                                memoryMask: Tensor?) throws -> TrainableDecoderLayerOutput {
         let attended = try selfAttention(normPlacement.sublayerInput(x, norm: selfAttentionNorm),
                                          mask: selfMask)
@@ -394,13 +394,13 @@ public struct TrainableDecoderLayer: Sendable {
         return TrainableDecoderLayerOutput(output: output, selfAttention: attended, crossAttention: crossed)
     }
 
-    public var parameters: ParameterCollection {
+    package var parameters: ParameterCollection {
         try! .naming([("selfAttention", selfAttention.parameters), ("selfAttentionNorm", selfAttentionNorm.parameters),
                       ("crossAttention", crossAttention.parameters), ("crossAttentionNorm", crossAttentionNorm.parameters),
                       ("feedForward", feedForward.parameters), ("feedForwardNorm", feedForwardNorm.parameters)])
     }
 
-    public func inferenceLayer() throws -> DecoderLayer {
+    package func inferenceLayer() throws -> DecoderLayer {
         try DecoderLayer(selfAttention: selfAttention.inferenceLayer(),
                          selfAttentionNorm: selfAttentionNorm.inferenceLayer(),
                          crossAttention: crossAttention.inferenceLayer(),

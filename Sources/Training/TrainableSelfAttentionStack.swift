@@ -26,14 +26,14 @@ public struct TrainableSelfAttentionStack: Sendable {
     public let configuration: TransformerConfiguration
     public let vocabularySize: Int
     public let pattern: AttentionPattern
-    public let tokenEmbedding: TrainableEmbedding
+    package let tokenEmbedding: TrainableEmbedding
     /// Sentence A/B embeddings (BERT's token types); nil when `segmentCount` is 0.
-    public let segmentEmbedding: TrainableEmbedding?
-    public let layers: [TrainableEncoderLayer]
-    public let finalNorm: TrainableLayerNorm?
+    package let segmentEmbedding: TrainableEmbedding?
+    package let layers: [TrainableEncoderLayer]
+    package let finalNorm: TrainableLayerNorm?
     public let parameters: ParameterCollection
 
-    public init(configuration: TransformerConfiguration, vocabularySize: Int, pattern: AttentionPattern,
+    package init(configuration: TransformerConfiguration, vocabularySize: Int, pattern: AttentionPattern,
                 segmentCount: Int = 0, seed: UInt64) throws {
         var c = configuration
         c.vocabularySize = max(vocabularySize, 1)
@@ -66,7 +66,7 @@ public struct TrainableSelfAttentionStack: Sendable {
     /// `padID` to its longest sequence (pad keys are hidden; pass a `padID` no token uses, such
     /// as -1, for a single unpadded sequence). `segments`, when the model has segment
     /// embeddings, gives 0 (sentence A) or 1 (sentence B) per token; missing means all 0.
-    public func forward(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
+    package func forward(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
         -> (logits: Variable, attention: [Tensor]) {
         let (h, weights) = try hiddenStates(batch, segments: segments, padID: padID)       // (B, T, d)
         return (try h.matmul(tokenEmbedding.weight.transposed()), weights)                 // (B, T, V)
@@ -74,7 +74,7 @@ public struct TrainableSelfAttentionStack: Sendable {
 
     /// The last layer's output after the final norm, [B, T, d], before the tied output projection
     /// (what a reward model reads), and every layer's attention weights. Arguments as `forward`.
-    public func hiddenStates(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
+    package func hiddenStates(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws
         -> (hidden: Variable, attention: [Tensor]) {
         let (hidden, attention) = try run(batch, segments: segments, padID: padID)
         return (hidden, attention.map(\.weights))
@@ -97,7 +97,7 @@ public struct TrainableSelfAttentionStack: Sendable {
     /// What the first layer reads, [B, T, d] (token rows × √d + positions [+ segments]), and the
     /// mask every layer runs with (padding, and causal for `.causal`), for a batch padded with
     /// `padID`. Arguments as `forward`.
-    public func input(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws -> (embedded: Variable, mask: Tensor) {
+    package func input(_ batch: [[Int]], segments: [[Int]]? = nil, padID: Int) throws -> (embedded: Variable, mask: Tensor) {
         let operation = "TrainableSelfAttentionStack.forward"
         let padded = try TrainableSeq2Seq.padded(batch, padID: padID, operation: operation)
         let length = padded[0].count
@@ -117,7 +117,7 @@ public struct TrainableSelfAttentionStack: Sendable {
 
     /// Mean cross-entropy of `labels` (one per input token; `ignoreIndex` where nothing is to be
     /// predicted, and at padding) given the inputs.
-    public func loss(inputs: [[Int]], labels: [[Int]], segments: [[Int]]? = nil, padID: Int,
+    package func loss(inputs: [[Int]], labels: [[Int]], segments: [[Int]]? = nil, padID: Int,
                      ignoreIndex: Int) throws -> Variable {
         guard labels.count == inputs.count, zip(labels, inputs).allSatisfy({ $0.count == $1.count }) else {
             throw TransformerError.invalidInput(operation: "TrainableSelfAttentionStack.loss",
@@ -131,7 +131,7 @@ public struct TrainableSelfAttentionStack: Sendable {
     }
 
     /// The logits of one unpadded sequence as rows of Floats, [T][V].
-    public func logitRows(_ ids: [Int], segments: [Int]? = nil) throws -> [[Float]] {
+    package func logitRows(_ ids: [Int], segments: [Int]? = nil) throws -> [[Float]] {
         let logits = try forward([ids], segments: segments.map { [$0] }, padID: -1).logits.value
         let v = logits.shape[2]
         return (0..<ids.count).map { Array(logits.scalars[($0 * v)..<(($0 + 1) * v)]) }
@@ -139,7 +139,7 @@ public struct TrainableSelfAttentionStack: Sendable {
 
     /// The attention of one unpadded sequence as a trace (one entry per layer and head), with
     /// every head's queries and keys when `recordQueriesKeys` (the neuron view).
-    public func trace(_ ids: [Int], tokens: [String], segments: [Int]? = nil,
+    package func trace(_ ids: [Int], tokens: [String], segments: [Int]? = nil,
                       recordQueriesKeys: Bool = false) throws -> AttentionTrace {
         let attention = try run([ids], segments: segments.map { [$0] }, padID: -1).attention
         var trace = AttentionTrace(architecture: pattern == .causal ? "decoder-only" : "encoder-only")

@@ -10,7 +10,7 @@ import Transformer
 /// At position t the decoder has seen `decoderInput[0...t]` (the start token and the first t
 /// target tokens, thanks to the causal mask) and must predict `labels[t]`, the next token. Both
 /// arrays have `target.count + 1` entries.
-public func shiftedRight(_ target: [Int], startID: Int, endID: Int) -> (decoderInput: [Int], labels: [Int]) {
+package func shiftedRight(_ target: [Int], startID: Int, endID: Int) -> (decoderInput: [Int], labels: [Int]) {
     ([startID] + target, target + [endID])
 }
 
@@ -35,19 +35,19 @@ public struct TrainableSeq2Seq: Sendable {
     public let configuration: TransformerConfiguration
     public let sourceVocabularySize: Int
     public let targetVocabularySize: Int
-    public let sourceEmbedding: TrainableEmbedding
+    package let sourceEmbedding: TrainableEmbedding
     /// The same table as `sourceEmbedding` when the embedding is shared.
-    public let targetEmbedding: TrainableEmbedding
-    public let sharedEmbedding: Bool
-    public let encoderLayers: [TrainableEncoderLayer]
-    public let encoderFinalNorm: TrainableLayerNorm?
-    public let decoderLayers: [TrainableDecoderLayer]
-    public let decoderFinalNorm: TrainableLayerNorm?
-    public let outputProjection: TrainableLinear?
+    package let targetEmbedding: TrainableEmbedding
+    package let sharedEmbedding: Bool
+    package let encoderLayers: [TrainableEncoderLayer]
+    package let encoderFinalNorm: TrainableLayerNorm?
+    package let decoderLayers: [TrainableDecoderLayer]
+    package let decoderFinalNorm: TrainableLayerNorm?
+    package let outputProjection: TrainableLinear?
     /// Every weight, with dotted names as in the inference models.
     public let parameters: ParameterCollection
 
-    public init(configuration: TransformerConfiguration, sourceVocabularySize: Int, targetVocabularySize: Int,
+    package init(configuration: TransformerConfiguration, sourceVocabularySize: Int, targetVocabularySize: Int,
                 seed: UInt64, sharedEmbedding: Bool = false) throws {
         var c = configuration
         c.vocabularySize = max(targetVocabularySize, 1)
@@ -101,7 +101,7 @@ public struct TrainableSeq2Seq: Sendable {
 
     /// The encoder output [B, S, d] and the source padding mask [B, 1, 1, S] for an already
     /// padded batch.
-    public func encode(paddedSource: [[Int]], padID: Int) throws -> (memory: Variable, mask: Tensor) {
+    package func encode(paddedSource: [[Int]], padID: Int) throws -> (memory: Variable, mask: Tensor) {
         let mask = paddingMask(tokenIDs: paddedSource, padID: padID)       // (B, 1, 1, S)
         var h = try sourceEmbedding.embeddedWithPositions(batch: paddedSource)   // (B, S, d)
         for layer in encoderLayers { h = try layer(h, mask: mask).output }  // (B, S, d)
@@ -110,7 +110,7 @@ public struct TrainableSeq2Seq: Sendable {
     }
 
     /// Decoder logits [B, T, V_target] for a padded decoder input, given the encoder output.
-    public func decode(paddedDecoderInput: [[Int]], memory: Variable, memoryMask: Tensor,
+    package func decode(paddedDecoderInput: [[Int]], memory: Variable, memoryMask: Tensor,
                        padID: Int) throws -> Variable {
         let length = paddedDecoderInput[0].count
         let selfMask = try combineMasks(causalMask(size: length),
@@ -126,7 +126,7 @@ public struct TrainableSeq2Seq: Sendable {
 
     /// Logits [B, T, V_target]: every sequence padded with `padID` to the longest of its batch.
     /// Logits at position t depend only on `decoderInputBatch[b][0...t]` and the source.
-    public func logits(sourceBatch: [[Int]], decoderInputBatch: [[Int]], padID: Int) throws -> Variable {
+    package func logits(sourceBatch: [[Int]], decoderInputBatch: [[Int]], padID: Int) throws -> Variable {
         let operation = "TrainableSeq2Seq.logits"
         guard sourceBatch.count == decoderInputBatch.count else {
             throw TransformerError.invalidInput(
@@ -142,7 +142,7 @@ public struct TrainableSeq2Seq: Sendable {
     /// Mean cross-entropy over every non-pad label (teacher forcing). `targetBatch[b]` must have
     /// as many ids as `decoderInputBatch[b]` (see `shiftedRight`); positions whose label is
     /// `padID` are ignored.
-    public func loss(sourceBatch: [[Int]], decoderInputBatch: [[Int]], targetBatch: [[Int]],
+    package func loss(sourceBatch: [[Int]], decoderInputBatch: [[Int]], targetBatch: [[Int]],
                      padID: Int) throws -> Variable {
         let operation = "TrainableSeq2Seq.loss"
         guard targetBatch.count == decoderInputBatch.count,

@@ -74,14 +74,14 @@ public struct DecodingTrace: Sendable {
 }
 
 /// What one `IncrementalDecoder.step` returns.
-public struct IncrementalDecoderOutput: Sendable {
+package struct IncrementalDecoderOutput: Sendable {
     /// Logits for the token after the one just pushed: one per target-vocabulary id.
-    public let logits: [Float]
+    package let logits: [Float]
     /// The new position's cross-attention weights in every decoder layer: [layers] of [heads, S].
-    public let crossAttention: [Tensor]
+    package let crossAttention: [Tensor]
     /// The new position's self-attention weights in every decoder layer: [layers] of
     /// [heads, position + 1] (it sees itself and everything before it, nothing after).
-    public let selfAttention: [Tensor]
+    package let selfAttention: [Tensor]
 }
 
 /// Decodes one token at a time with a KV cache: the encoder runs once, each decoder layer keeps
@@ -94,11 +94,11 @@ public struct IncrementalDecoderOutput: Sendable {
 ///         let logits = try decoder.step(next).logits      // (V)
 ///         next = try greedyTokenID(logits)
 ///     }
-public struct IncrementalDecoder: Sendable {
-    public let model: TrainableSeq2Seq
-    public let source: [Int]
+package struct IncrementalDecoder: Sendable {
+    package let model: TrainableSeq2Seq
+    package let source: [Int]
     /// The encoder output [1, S, d].
-    public let memory: Tensor
+    package let memory: Tensor
     /// Per decoder layer: the cross-attention keys and values of the encoder output, computed once,
     /// each [1, h, S, d_h].
     private let crossKeys: [Tensor]
@@ -108,9 +108,9 @@ public struct IncrementalDecoder: Sendable {
     private var selfKeys: [Tensor?]
     private var selfValues: [Tensor?]
     /// The tokens pushed so far (the decoder input).
-    public private(set) var tokens: [Int] = []
+    package private(set) var tokens: [Int] = []
 
-    public init(model: TrainableSeq2Seq, source: [Int]) throws {
+    package init(model: TrainableSeq2Seq, source: [Int]) throws {
         guard !source.isEmpty else {
             throw TransformerError.invalidInput(operation: "IncrementalDecoder", reason: "the source holds no tokens")
         }
@@ -132,7 +132,7 @@ public struct IncrementalDecoder: Sendable {
 
     /// Pushes one token (the start id first, then each chosen token) and returns the logits for
     /// the token after it.
-    public mutating func step(_ token: Int) throws -> IncrementalDecoderOutput {
+    package mutating func step(_ token: Int) throws -> IncrementalDecoderOutput {
         let d = model.configuration.modelDimension
         let position = tokens.count
         // The same embedding as `TrainableSeq2Seq.embed`: row × √d + the sinusoid of this position.
@@ -202,7 +202,7 @@ extension TrainableSeq2Seq {
     ///     let trace = try model.decodeStepByStep(source: ids, startID: 1, endID: 2, maxLength: 20)
     ///     trace.output                       // the translation's ids
     ///     trace.steps[0].topTokens           // what the model considered first
-    public func decodeStepByStep(source: [Int], startID: Int, endID: Int, maxLength: Int,
+    package func decodeStepByStep(source: [Int], startID: Int, endID: Int, maxLength: Int,
                                  strategy: SamplingStrategy = .greedy, topK: Int = 5) throws -> DecodingTrace {
         let operation = "TrainableSeq2Seq.decodeStepByStep"
         guard maxLength >= 0 else {
@@ -251,7 +251,7 @@ extension TrainableSeq2Seq {
     /// Translation by sampling: like `greedyDecode` but each token is drawn with a `Sampler`
     /// (temperature, top-k, top-p, seed from `options`). Returns the generated ids without the
     /// start and end ids; the same options give the same ids.
-    public func sampleDecode(source: [Int], startID: Int, endID: Int, maxLength: Int,
+    package func sampleDecode(source: [Int], startID: Int, endID: Int, maxLength: Int,
                              options: SamplingOptions) throws -> [Int] {
         try decodeStepByStep(source: source, startID: startID, endID: endID, maxLength: maxLength,
                              strategy: .sample(options), topK: 1).output
@@ -259,7 +259,7 @@ extension TrainableSeq2Seq {
 
     /// The logits of every position when the decoder runs on the whole `decoderInput` at once:
     /// [T][V]. Row t is what step t of step-by-step decoding sees (the check for the KV cache).
-    public func fullPrefixLogits(source: [Int], decoderInput: [Int]) throws -> [[Float]] {
+    package func fullPrefixLogits(source: [Int], decoderInput: [Int]) throws -> [[Float]] {
         let logits = try logits(sourceBatch: [source], decoderInputBatch: [decoderInput], padID: -1)   // (1, T, V)
         let v = logits.shape[2]
         return (0..<decoderInput.count).map { Array(logits.value.scalars[($0 * v)..<(($0 + 1) * v)]) }

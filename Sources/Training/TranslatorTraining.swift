@@ -79,7 +79,7 @@ public struct Translator: Sendable {
     public let endID: Int
     public let unknownSourceID: Int
 
-    public init(model: TrainableSeq2Seq, sourceVocabulary: [String], targetVocabulary: [String]) throws {
+    package init(model: TrainableSeq2Seq, sourceVocabulary: [String], targetVocabulary: [String]) throws {
         func id(_ token: String, in vocabulary: [String], _ name: String) throws -> Int {
             guard let index = vocabulary.firstIndex(of: token) else {
                 throw TransformerError.invalidInput(operation: "Translator",
@@ -134,24 +134,24 @@ public func exactMatch(on pairs: [ParallelCorpus.Pair],
 /// The mini-batches of one training run: the training pairs as ids, shuffled afresh every
 /// epoch with the seeded generator, cut into batches of `batchSize` (the last batch of an
 /// epoch is topped up from the next epoch, so every batch is full).
-public struct TranslatorBatches: Sendable {
-    public let sources: [[Int]]
+package struct TranslatorBatches: Sendable {
+    package let sources: [[Int]]
     /// (decoder input, labels) of every pair, from `shiftedRight`.
-    public let shifted: [(decoderInput: [Int], labels: [Int])]
-    public var batchSize: Int { batcher.batchSize }
+    package let shifted: [(decoderInput: [Int], labels: [Int])]
+    package var batchSize: Int { batcher.batchSize }
     private var batcher: EpochBatcher
 
-    public init(sources: [[Int]], targets: [[Int]], startID: Int, endID: Int, batchSize: Int, seed: UInt64) {
+    package init(sources: [[Int]], targets: [[Int]], startID: Int, endID: Int, batchSize: Int, seed: UInt64) {
         self.sources = sources
         shifted = targets.map { shiftedRight($0, startID: startID, endID: endID) }
         batcher = EpochBatcher(count: sources.count, batchSize: batchSize, seed: seed)
     }
 
     /// The indices of the next batch.
-    public mutating func nextIndices() -> [Int] { batcher.next() }
+    package mutating func nextIndices() -> [Int] { batcher.next() }
 
     /// The next batch: source ids, decoder inputs and labels (unpadded; the model pads).
-    public mutating func next() -> (sources: [[Int]], decoderInputs: [[Int]], labels: [[Int]]) {
+    package mutating func next() -> (sources: [[Int]], decoderInputs: [[Int]], labels: [[Int]]) {
         let indices = nextIndices()
         return (indices.map { sources[$0] }, indices.map { shifted[$0].decoderInput }, indices.map { shifted[$0].labels })
     }
