@@ -84,24 +84,24 @@ public enum AttentionRollout {
 /// A directed graph with capacities and Edmonds–Karp maximum flow (augmenting along shortest
 /// paths found by breadth-first search), small and exact enough for attention graphs of a few
 /// hundred nodes.
-public struct FlowNetwork: Sendable {
-    public let nodeCount: Int
+package struct FlowNetwork: Sendable {
+    package let nodeCount: Int
     /// capacity[u][v]; residual capacities are kept in the same matrix during a run.
     private var capacity: [[Double]]
 
-    public init(nodeCount: Int) {
+    package init(nodeCount: Int) {
         self.nodeCount = nodeCount
         capacity = [[Double]](repeating: [Double](repeating: 0, count: nodeCount), count: nodeCount)
     }
 
-    public mutating func addEdge(from u: Int, to v: Int, capacity c: Double) {
+    package mutating func addEdge(from u: Int, to v: Int, capacity c: Double) {
         capacity[u][v] += c
     }
 
-    public func capacity(from u: Int, to v: Int) -> Double { capacity[u][v] }
+    package func capacity(from u: Int, to v: Int) -> Double { capacity[u][v] }
 
     /// The value of a maximum flow from `source` to `sink` (0 when they are the same node).
-    public func maximumFlow(from source: Int, to sink: Int) -> Double {
+    package func maximumFlow(from source: Int, to sink: Int) -> Double {
         guard source != sink else { return 0 }
         var residual = capacity
         var adjacency = [[Int]](repeating: [], count: nodeCount)

@@ -16,16 +16,16 @@ import Foundation
 ///     A batch of two sentences, "I love you" ({1} tokens) …
 ///     zh:
 ///     一个批次里有两句话……
-public final class StringTables: Sendable {
-    public static let shared = StringTables(folder: StringTables.resourceFolder())
+package final class StringTables: Sendable {
+    package static let shared = StringTables(folder: StringTables.resourceFolder())
 
     /// English template → translation, per language.
     let tables: [Language: [String: String]]
     /// Problems found while reading (a file without entries, a key given twice with different
     /// translations); the tests require none.
-    public let problems: [String]
+    package let problems: [String]
 
-    public var languages: [Language] { tables.keys.sorted { $0.code < $1.code } }
+    package var languages: [Language] { tables.keys.sorted { $0.code < $1.code } }
 
     init(folder: URL?) {
         var tables: [Language: [String: String]] = [:]
@@ -58,12 +58,12 @@ public final class StringTables: Sendable {
         self.problems = problems
     }
 
-    public func translation(of template: String, in language: Language) -> String? {
+    package func translation(of template: String, in language: Language) -> String? {
         tables[language]?[template]
     }
 
     /// Every English template the tables of `language` translate.
-    public func templates(in language: Language) -> Set<String> {
+    package func templates(in language: Language) -> Set<String> {
         Set(tables[language]?.keys ?? [:].keys)
     }
 
@@ -140,14 +140,14 @@ public final class StringTables: Sendable {
 
 /// Collects the templates a run asked for that its language has no translation of, so a test
 /// can run every lesson in Chinese and require that nothing fell back to English.
-public final class TranslationRecorder: @unchecked Sendable {
+package final class TranslationRecorder: @unchecked Sendable {
     // @unchecked: `missing` is only read and written while holding `lock`.
     private let lock = NSLock()
     private var missing: [String] = []
 
-    public init() {}
+    package init() {}
 
-    @TaskLocal public static var current: TranslationRecorder?
+    @TaskLocal package static var current: TranslationRecorder?
 
     func recordMissing(_ template: String, language: Language) {
         lock.lock()
@@ -156,7 +156,7 @@ public final class TranslationRecorder: @unchecked Sendable {
     }
 
     /// The untranslated templates, in the order they were first asked for.
-    public var untranslated: [String] {
+    package var untranslated: [String] {
         lock.lock()
         defer { lock.unlock() }
         return missing

@@ -198,7 +198,7 @@ public struct ByteLevelBPE: Sendable {
     }
 
     /// The pieces of `text`, as the pre-tokenizer cuts it (see the type's documentation).
-    public static func preTokenize(_ text: String, digitsApart: Bool) -> [String] {
+    package static func preTokenize(_ text: String, digitsApart: Bool) -> [String] {
         let scalars = Array(text.unicodeScalars)
         let kinds = scalars.map(kind)
         var pieces: [String] = []
@@ -349,7 +349,7 @@ public struct ByteLevelBPE: Sendable {
 
     /// GPT-2's `bytes_to_unicode`: the printable bytes ! … ~, ¡ … ¬, ® … ÿ stand for themselves;
     /// the other 68 bytes (controls, space, DEL, NBSP, soft hyphen) get U+0100, U+0101, … in order.
-    public static let byteToUnicode: [Character] = {
+    package static let byteToUnicode: [Character] = {
         var table = [Character](repeating: " ", count: 256)
         var next: UInt32 = 256
         for byte in 0..<256 {

@@ -63,7 +63,7 @@ public struct BertBasicTokenizer: Sendable {
     // MARK: BERT's character classes
 
     /// BERT's white space: space, tab, newline, carriage return and category Zs.
-    public static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case " ", "\t", "\n", "\r": return true
         default: return scalar.properties.generalCategory == .spaceSeparator
@@ -74,7 +74,7 @@ public struct BertBasicTokenizer: Sendable {
     /// space U+200B), except tab, newline and carriage return, which count as white space. This
     /// is google-research/bert's rule; Hugging Face deletes every category C*, so private-use
     /// (Co) and unassigned (Cn) code points, which are kept here, vanish there.
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "\t", "\n", "\r": return false
         default:
@@ -88,7 +88,7 @@ public struct BertBasicTokenizer: Sendable {
     /// BERT's punctuation: all non-letter, non-digit printable ASCII (33–47, 58–64, 91–96,
     /// 123–126, so "$", "+", "^" and "`" count although Unicode calls them symbols) and every
     /// code point of a Unicode category P*.
-    public static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
             return true
@@ -105,7 +105,7 @@ public struct BertBasicTokenizer: Sendable {
     /// BERT's CJK ideographs: the CJK Unified Ideographs blocks and extensions A–E and the
     /// compatibility ideographs. Not kana, not Hangul, not CJK punctuation (which is category P
     /// and is split off as punctuation anyway).
-    public static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         return (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v)
             || (0x20000...0x2A6DF).contains(v) || (0x2A700...0x2B73F).contains(v)
@@ -149,7 +149,7 @@ public struct BertBasicTokenizer: Sendable {
     /// rule that depends on context, Greek final sigma: a capital Σ that ends a word (a cased
     /// letter before it, none after it, skipping case-ignorable marks) becomes ς, not σ, so
     /// "ΟΔΟΣ" → "οδος". Swift's `lowercased()` maps code points one by one and gives "οδοσ".
-    public static func lowercased(_ word: String) -> String {
+    package static func lowercased(_ word: String) -> String {
         let scalars = Array(word.unicodeScalars)
         var result = String.UnicodeScalarView()
         for (index, scalar) in scalars.enumerated() {
@@ -172,7 +172,7 @@ public struct BertBasicTokenizer: Sendable {
     }
 
     /// NFD, then without the non-spacing marks: "Héllo" → "Hello", "naïve" → "naive".
-    public static func removingAccents(_ text: String) -> String {
+    package static func removingAccents(_ text: String) -> String {
         var kept = String.UnicodeScalarView()
         for scalar in text.decomposedStringWithCanonicalMapping.unicodeScalars
         where scalar.properties.generalCategory != .nonspacingMark {

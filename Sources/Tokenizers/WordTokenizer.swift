@@ -37,7 +37,7 @@ public struct WordTokenizer: Sendable {
 }
 
 /// True for Chinese, Japanese and Korean characters and CJK punctuation.
-public func isCJK(_ character: Character) -> Bool {
+package func isCJK(_ character: Character) -> Bool {
     character.unicodeScalars.contains { scalar in
         let v = scalar.value
         return (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v)
