@@ -22,7 +22,7 @@ public struct ProbeResult: Sendable {
 ///
 /// Silencing a head sets its attention output (weights · V, d_h numbers per position) to zero
 /// before W_O, which is exactly what zeroing that head's d_h input rows of W_O does.
-public enum ProbedModel: Sendable {
+public enum ProbedModel {
     case llama(LlamaModel)
     case bert(BertEncoderModel)
     /// `TrainableSelfAttentionStack` (pre-norm, as `tx train` makes them) and its vocabulary.

@@ -7,7 +7,7 @@ import Training
 /// silenced (their output before W_O set to zero), in the encoder's self-attention, the
 /// decoder's causal self-attention or its cross-attention. With nothing silenced it gives the
 /// model's own `greedyDecode`.
-public struct TranslatorAblation: Sendable {
+public struct TranslatorAblation {
     /// One head of one kind of attention.
     public struct Head: Hashable, Sendable {
         public let kind: AttentionKind

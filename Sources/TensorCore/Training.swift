@@ -33,7 +33,7 @@ public enum ParameterError: Error, Equatable, CustomStringConvertible {
 /// The trainable tensors of a model, by name, in the order they were added
 /// (e.g. "layer0.attention.wq"). The variables are shared with the model: updating them here
 /// updates the model.
-public struct ParameterCollection: Sendable {
+public struct ParameterCollection {
     /// The parameter names in the order they were added.
     public private(set) var names: [String] = []
     private var byName: [String: Variable] = [:]

@@ -14,11 +14,11 @@
 /// A tensor that remembers how it was computed, so that gradients can flow back through it.
 ///
 /// `Variable` is a reference type (several later nodes share one parent, and a parameter
-/// collects the gradient of every use). It is `@unchecked Sendable` so that models holding
-/// parameters can be stored in Sendable types; the compiler cannot check it because `value`
-/// and `gradient` are mutable. Do not mutate one variable from two threads at once: a graph
-/// is built, differentiated and updated by one task at a time.
-public final class Variable: @unchecked Sendable {
+/// collects the gradient of every use) with mutable `value` and `gradient`, so it is not
+/// `Sendable`: a graph is built, differentiated and updated by one task, and the compiler
+/// refuses to hand a variable (or a model holding variables) to another task. To use trained
+/// weights elsewhere, send their tensors (`Tensor` is `Sendable`) or the saved file.
+public final class Variable {
     /// The tensor this node holds. Mutable so that an optimiser can update parameters in place.
     public var value: Tensor
     /// d(loss)/d(value), the same shape as `value`; `nil` until a backward pass reaches this

@@ -18,7 +18,7 @@ extension TrainingOptions {
 
 /// A trained decoder-only model with its vocabulary (ParallelCorpus's English side:
 /// "<pad>", "<s>", "</s>", "<unk>", then the words).
-public struct LanguageModel: Sendable {
+public struct LanguageModel {
     public let model: TrainableSelfAttentionStack
     public let vocabulary: [String]
     public let padID: Int

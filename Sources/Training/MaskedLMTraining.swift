@@ -24,7 +24,7 @@ extension TrainingOptions {
 
 /// A trained encoder-only model with its vocabulary: "[PAD]", "[UNK]", "[CLS]", "[SEP]",
 /// "[MASK]", then the Chinese characters, then the English words of the training pairs.
-public struct TinyBERT: Sendable {
+public struct TinyBERT {
     public static let specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
     public let model: TrainableSelfAttentionStack

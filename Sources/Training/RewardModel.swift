@@ -13,7 +13,7 @@ import Transformer
 // which only cares about differences: the reward's zero point means nothing.
 
 /// A scalar score for a whole conversation (prompt + answer + "</s>").
-public struct RewardModel: Sendable {
+public struct RewardModel {
     package let body: TrainableSelfAttentionStack
     /// [d, 1] weight and [1] bias: hidden state → reward.
     package let head: TrainableLinear

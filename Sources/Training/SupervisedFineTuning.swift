@@ -27,7 +27,7 @@ public struct SampledAnswer: Sendable, Equatable {
 }
 
 /// A causal language model used as a chat model: it reads a request and writes an answer.
-public struct ChatModel: Sendable {
+public struct ChatModel {
     public let languageModel: LanguageModel
     public var model: TrainableSelfAttentionStack { languageModel.model }
     public var vocabulary: [String] { languageModel.vocabulary }

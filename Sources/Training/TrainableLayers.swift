@@ -32,7 +32,7 @@ extension ParameterCollection {
 // MARK: Linear
 
 /// y = x·W + b with W of shape [in, out] (as `Linear`). Parameters: "weight", "bias".
-package struct TrainableLinear: Sendable {
+package struct TrainableLinear {
     package let weight: Variable
     package let bias: Variable?
 
@@ -68,7 +68,7 @@ package struct TrainableLinear: Sendable {
 // MARK: LayerNorm
 
 /// Layer normalisation over the last axis with learned γ ("gamma") and β ("beta").
-package struct TrainableLayerNorm: Sendable {
+package struct TrainableLayerNorm {
     package let gamma: Variable
     package let beta: Variable
     package let epsilon: Float
@@ -101,7 +101,7 @@ package struct TrainableLayerNorm: Sendable {
 
 /// A [vocabulary, d] table looked up by token id ("weight"). The gradient of a lookup flows
 /// back only into the rows that were used.
-package struct TrainableEmbedding: Sendable {
+package struct TrainableEmbedding {
     package let weight: Variable
 
     package var vocabularySize: Int { weight.shape[0] }
@@ -167,7 +167,7 @@ package struct TrainableEmbedding: Sendable {
 /// What trainable attention returns: the output (differentiable) and, as plain tensors for
 /// traces and figures, the attention weights of every head [B, h, T_q, T_k] (or [h, T_q, T_k])
 /// and the queries and keys that made them, [B, h, T_q, d_h] and [B, h, T_k, d_h].
-package struct TrainableAttentionOutput: Sendable {
+package struct TrainableAttentionOutput {
     package let output: Variable
     package let weights: Tensor
     package let queries: Tensor
@@ -187,7 +187,7 @@ package struct TrainableAttentionOutput: Sendable {
 ///     output = concat(heads)·W_O
 ///
 /// Parameters: "query.…", "key.…", "value.…", "output.…" (weight and bias each).
-package struct TrainableMultiHeadAttention: Sendable {
+package struct TrainableMultiHeadAttention {
     package let query: TrainableLinear
     package let key: TrainableLinear
     package let value: TrainableLinear
@@ -251,7 +251,7 @@ package struct TrainableMultiHeadAttention: Sendable {
 // MARK: Feed-forward
 
 /// contract(activation(expand(x))): [.., d] → [.., ff] → [.., d]. Parameters "expand.…", "contract.…".
-package struct TrainableFeedForward: Sendable {
+package struct TrainableFeedForward {
     package let expand: TrainableLinear
     package let contract: TrainableLinear
     package let activation: Activation
@@ -288,7 +288,7 @@ extension TrainableLayerNorm: ResidualNorm {}
 /// Self-attention and feed-forward, each in a residual connection with a layer norm placed as
 /// `normPlacement` says (pre-norm by default, as `TransformerConfiguration.tiny`).
 /// Parameters: "attention.…", "attentionNorm.…", "feedForward.…", "feedForwardNorm.…".
-package struct TrainableEncoderLayer: Sendable {
+package struct TrainableEncoderLayer {
     package let attention: TrainableMultiHeadAttention
     package let attentionNorm: TrainableLayerNorm
     package let feedForward: TrainableFeedForward
@@ -337,7 +337,7 @@ func trainableEncoderStack(_ c: TransformerConfiguration, using generator: inout
 // MARK: Decoder layer
 
 /// What a trainable decoder layer returns.
-package struct TrainableDecoderLayerOutput: Sendable {
+package struct TrainableDecoderLayerOutput {
     package let output: Variable
     /// Causal self-attention: weights [B, h, T, T], queries and keys.
     package let selfAttention: TrainableAttentionOutput
@@ -354,7 +354,7 @@ package struct TrainableDecoderLayerOutput: Sendable {
 /// residual connection with a layer norm placed as `normPlacement` says (pre-norm by default).
 /// Parameters: "selfAttention.…", "selfAttentionNorm.…", "crossAttention.…",
 /// "crossAttentionNorm.…", "feedForward.…", "feedForwardNorm.…".
-package struct TrainableDecoderLayer: Sendable {
+package struct TrainableDecoderLayer {
     package let selfAttention: TrainableMultiHeadAttention
     package let selfAttentionNorm: TrainableLayerNorm
     package let crossAttention: TrainableMultiHeadAttention

@@ -14,7 +14,7 @@ import Transformer
 /// `TrainableEncoderLayer`s ("layers.N.…"), a final layer norm with pre-norm ("finalNorm.…"),
 /// and logits = h·Eᵀ with the token table (tied output). Parameter names:
 /// "tokenEmbedding.weight", "segmentEmbedding.weight", "layers.N.attention.query.weight", ….
-public struct TrainableSelfAttentionStack: Sendable {
+public struct TrainableSelfAttentionStack {
     /// Which positions a query may look at.
     public enum AttentionPattern: String, Sendable, CaseIterable {
         /// Only itself and earlier positions (decoder-only).

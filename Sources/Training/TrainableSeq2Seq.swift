@@ -31,7 +31,7 @@ package func shiftedRight(_ target: [Int], startID: Int, endID: Int) -> (decoder
 ///
 /// The norm placement (pre or post) comes from `configuration.normPlacement`; the defaults
 /// (`.tiny`) are pre-norm. `configuration.vocabularySize` and `maxLength` are not used.
-public struct TrainableSeq2Seq: Sendable {
+public struct TrainableSeq2Seq {
     public let configuration: TransformerConfiguration
     public let sourceVocabularySize: Int
     public let targetVocabularySize: Int

@@ -94,7 +94,7 @@ package struct IncrementalDecoderOutput: Sendable {
 ///         let logits = try decoder.step(next).logits      // (V)
 ///         next = try greedyTokenID(logits)
 ///     }
-package struct IncrementalDecoder: Sendable {
+package struct IncrementalDecoder {
     package let model: TrainableSeq2Seq
     package let source: [Int]
     /// The encoder output [1, S, d].

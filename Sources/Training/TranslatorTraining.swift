@@ -69,7 +69,7 @@ public struct TranslatorTrainingReport: Sendable {
 }
 
 /// A trained model together with its vocabularies: tokens in, tokens out.
-public struct Translator: Sendable {
+public struct Translator {
     public let model: TrainableSeq2Seq
     public let sourceVocabulary: [String]
     public let targetVocabulary: [String]
