@@ -67,6 +67,10 @@ package struct ArchitectureDemo: Sendable {
     /// What the decoder-only model reads.
     package let decoderOnlyTokens: [String]
     package let traces: [Architecture: AttentionTrace]
+    /// The ids of the first sequence each model reads (the encoder–decoder's source), in that
+    /// model's own vocabulary: the trained models' vocabularies, or for the untrained models
+    /// the toy vocabulary of this input (its distinct tokens numbered in order of appearance).
+    package let tokenIDs: [Architecture: [Int]]
     package let parameterCounts: [Architecture: Int]
     package let seed: UInt64
     package let weights: Weights
@@ -119,6 +123,8 @@ package struct ArchitectureDemo: Sendable {
         encoderOnlyTokens = pair.tokens
         decoderOnlyTokens = decoderInput
         self.traces = traces
+        tokenIDs = [.encoder: pair.ids, .decoder: languageModel.input(english),
+                    .encoderDecoder: translator.sourceIDs(source)]
         parameterCounts = [.encoder: bert.model.parameters.scalarCount,
                            .decoder: languageModel.model.parameters.scalarCount,
                            .encoderDecoder: translator.model.parameters.scalarCount]
@@ -165,6 +171,7 @@ package struct ArchitectureDemo: Sendable {
         encoderOnlyTokens = source
         decoderOnlyTokens = source
         self.traces = traces
+        tokenIDs = [.encoder: ids(source), .decoder: ids(source), .encoderDecoder: ids(source)]
         weights = .random
         self.parameterCounts = [.encoder: encoder.parameterCount, .decoder: decoder.parameterCount,
                                 .encoderDecoder: encoderDecoder.parameterCount]

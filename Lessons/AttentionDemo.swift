@@ -39,6 +39,19 @@ package struct AttentionDemo: Sendable {
         }
     }
 
+    /// The ids of `tokens` in the head's implicit vocabulary: the distinct tokens, compared
+    /// case-insensitively as `ToyEmbedding` does, numbered from 0 in order of first appearance
+    /// (so two positions have the same id exactly when they have the same embedding).
+    package static func toyIDs(_ tokens: [String]) -> [Int] {
+        var ids: [String: Int] = [:]
+        return tokens.map { token in
+            let key = token.lowercased()
+            if let id = ids[key] { return id }
+            ids[key] = ids.count
+            return ids[key]!
+        }
+    }
+
     /// How many tokens a figure can still label legibly.
     package static let maximumTokens = 64
 

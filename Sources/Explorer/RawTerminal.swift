@@ -1,7 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
+#if canImport(Darwin)
 import Darwin
+#elseif canImport(Glibc)
+import Glibc
 #endif
 import Foundation
 
@@ -79,10 +79,16 @@ package final class RawTerminal: @unchecked Sendable {
             }
         }
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in
+        let handler: @convention(c) (Int32) -> Void = { _ in
             var byte: UInt8 = 1
             _ = write(RawTerminal.resizePipe[1], &byte, 1)
         }
+        // The handler's field is named differently by glibc and by Darwin.
+        #if canImport(Darwin)
+        action.__sigaction_u.__sa_handler = handler
+        #else
+        action.__sigaction_handler.sa_handler = handler
+        #endif
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
         sigaction(SIGWINCH, &action, nil)

@@ -53,12 +53,23 @@ package enum InterruptCleanup {
             var previous = sigaction()
             sigaction(signalNumber, nil, &previous)
             // SIG_IGN is the handler address 1 (a function pointer is not Equatable in Swift).
-            if unsafeBitCast(previous.__sigaction_handler.sa_handler, to: Int.self) == 1 { continue }
+            // The handler's field is named differently by glibc and by Darwin.
+            #if canImport(Darwin)
+            let previousHandler = previous.__sigaction_u.__sa_handler
+            #else
+            let previousHandler = previous.__sigaction_handler.sa_handler
+            #endif
+            if unsafeBitCast(previousHandler, to: Int.self) == 1 { continue }
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = { received in
+            let handler: @convention(c) (Int32) -> Void = { received in
                 var byte = UInt8(truncatingIfNeeded: received)
                 _ = write(InterruptCleanup.signalPipe, &byte, 1)
             }
+            #if canImport(Darwin)
+            action.__sigaction_u.__sa_handler = handler
+            #else
+            action.__sigaction_handler.sa_handler = handler
+            #endif
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART
             sigaction(signalNumber, &action, nil)

@@ -97,6 +97,17 @@ package final class WorkerPool: @unchecked Sendable {
 
     private func startHelper(index: Int) {
         let context = Unmanaged.passRetained(HelperContext(pool: self, index: index)).toOpaque()
+        // pthread_t is an integer on glibc and an optional pointer on Darwin, and the start
+        // routine's argument is optional on glibc only.
+        #if canImport(Darwin)
+        var thread: pthread_t?
+        let status = pthread_create(&thread, nil, { raw in
+            let context = Unmanaged<HelperContext>.fromOpaque(raw).takeRetainedValue()
+            context.pool.helperLoop(index: context.index)   // never returns: no `return nil` needed
+        }, context)
+        precondition(status == 0, "WorkerPool: pthread_create failed (\(status))")
+        if let thread { pthread_detach(thread) }
+        #else
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
             let context = Unmanaged<HelperContext>.fromOpaque(raw!).takeRetainedValue()
@@ -104,6 +115,7 @@ package final class WorkerPool: @unchecked Sendable {
         }, context)
         precondition(status == 0, "WorkerPool: pthread_create failed (\(status))")
         pthread_detach(thread)
+        #endif
     }
 
     private func helperLoop(index: Int) -> Never {

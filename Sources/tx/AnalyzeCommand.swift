@@ -41,7 +41,7 @@ struct Analyze: ParsableCommand {
 /// Options every analysis takes.
 struct AnalysisOptions: ParsableArguments {
     @Option(help: "minilm, smollm2, lm, bert, or a path to a .gguf file, a .safetensors file or a model folder.",
-            completion: .list(Names.ablate))
+            completion: .modelOrPath(Names.ablate))
     var model: String
 
     @Option(help: "The text to run. For bert: Chinese characters and English words, the two sentences split by [SEP], with a [MASK] to predict.")

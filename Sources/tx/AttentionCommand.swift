@@ -72,7 +72,7 @@ struct Attention: ParsableCommand {
     var keyDimension: Int = 4
 
     @Option(help: ArgumentHelp("A real pre-trained model: \(RealModel.argumentHelp).", valueName: "name-or-path"),
-            completion: .list(Names.attention))
+            completion: .modelOrPath(Names.attention))
     var model: String?
 
     @Flag(help: "With --model: keep the first tokens of a text too long for the model or the figure, instead of stopping.")

@@ -44,6 +44,7 @@ extension Attention {
         var trace = AttentionTrace(architecture: causal ? "decoder-only" : "encoder-only")
         trace.model = "one randomly initialised head (seed \(seed))"
         trace.text = text
+        trace.tokenIDs = AttentionDemo.toyIDs(demo.tokens)
         let weights = demo.stages.weights
         try trace.record(weights: try weights.reshaped([1] + weights.shape), layer: 0,
                          kind: causal ? .decoderSelf : .encoderSelf, queryTokens: demo.tokens, keyTokens: demo.tokens)
@@ -62,6 +63,7 @@ extension Attention {
             ? "the trained \(architecture == .encoder ? "tiny BERT" : architecture == .decoder ? "language model" : "translator")"
             : "an untrained tiny \(architecture.rawValue) model (seed \(seed))"
         trace.text = text
+        trace.tokenIDs = demo.tokenIDs[architecture]
         return trace
     }
 }

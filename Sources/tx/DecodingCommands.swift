@@ -236,7 +236,7 @@ struct Generate: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("lm, translator, sft, ppo, smollm2, or a path to a .gguf file (a Llama-family decoder).", valueName: "name-or-path"),
-            completion: .list(Names.generate))
+            completion: .modelOrPath(Names.generate))
     var model: String = "lm"
 
     @Flag(help: "With a real model: keep the first tokens of a prompt longer than the model's context, instead of stopping.")

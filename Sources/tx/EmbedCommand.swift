@@ -32,7 +32,7 @@ struct Embed: ParsableCommand {
     var expression: String
 
     @Option(help: ArgumentHelp("The encoder whose word-embedding table is used: minilm, or a path to a BERT model's folder or .safetensors file.", valueName: "name-or-path"),
-            completion: .list(Names.embed))
+            completion: .modelOrPath(Names.embed))
     var model: String = "minilm"
 
     @Option(parsing: .unconditional, help: "How many neighbours to list, \(OptionBounds.text(OptionBounds.neighbours)).")

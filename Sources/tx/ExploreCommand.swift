@@ -45,7 +45,7 @@ struct Explore: ParsableCommand {
 
     @Option(help: ArgumentHelp("minilm, smollm2, translator, lm, bert, or a path to a .gguf file, a .safetensors file or a model folder.",
                                valueName: "name-or-path"),
-            completion: .list(Names.explore))
+            completion: .modelOrPath(Names.explore))
     var model: String
 
     @Option(help: "The text the model reads.")

@@ -246,10 +246,11 @@ struct CLIConventionsTests {
         #expect(slugs.count >= 15 && slugs.contains("attention"))
         func listed(_ names: [String]) -> String { "-W '" + names.joined(separator: "'$'\\n''") + "'" }
         #expect(bash.stdout.contains(listed(slugs)))
-        #expect(bash.stdout.contains(listed(["minilm", "smollm2"])))                       // tx attention --model
-        #expect(bash.stdout.contains(listed(["lm", "translator", "sft", "ppo", "smollm2"])))   // tx generate --model
         #expect(bash.stdout.contains(listed(["translator", "lm", "bert", "sft", "reward", "ppo"])))   // tx train
-        #expect(bash.stdout.contains(listed(["minilm", "smollm2", "translator", "lm", "bert"])))   // tx explore --model
+        // --model takes a name or a path, so tx lists both itself (see modelCompletionOffersNamesAndPaths).
+        for command in ["attention", "generate", "explore", "analyze rollout", "analyze ablate", "embed"] {
+            #expect(bash.stdout.contains("---completion \(command) -- --model"), "tx \(command) --model")
+        }
         #expect(bash.stdout.contains("gpt2-medium"))                                          // tx params --model
         // File paths: figures for --out, .json for --json, .safetensors for tx train --out, folders.
         #expect(bash.stdout.contains("-fX '!*.@(png|svg|pdf)'"))
@@ -270,6 +271,69 @@ struct CLIConventionsTests {
         try check.run()
         check.waitUntilExit()
         #expect(check.terminationStatus == 0)
+    }
+
+    /// What TAB after `--model` offers, asked as the shells' scripts ask it: the names that
+    /// start with what was typed, then the folders (with "/") and .gguf/.safetensors files.
+    @Test func modelCompletionOffersNamesAndPaths() throws {
+        let tx = try TX()
+        let files = FileManager.default
+        try files.createDirectory(at: tx.directory.appendingPathComponent("models/sub"), withIntermediateDirectories: true)
+        try files.createDirectory(at: tx.directory.appendingPathComponent(".hidden"), withIntermediateDirectories: true)
+        for name in ["models/a.gguf", "models/notes.txt", "w.safetensors", "minutes.GGUF", "readme.md"] {
+            try Data().write(to: tx.directory.appendingPathComponent(name))
+        }
+        /// The candidates for `tx COMMAND --model TYPED` (the cursor at the end of TYPED).
+        func complete(_ command: String, _ typed: String) throws -> [String] {
+            let words = command.split(separator: " ").map(String.init)
+            let result = try tx.run(["---completion"] + words + ["--", "--model", "\(words.count + 2)", "\(typed.count)",
+                                     "tx"] + words + ["--model", typed])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout.split(separator: "\n").map(String.init)
+        }
+        #expect(try complete("attention", "") == ["minilm", "smollm2", "minutes.GGUF", "models/", "w.safetensors"])
+        #expect(try complete("attention", "mi") == ["minilm", "minutes.GGUF"])
+        #expect(try complete("explore", "") == ["minilm", "smollm2", "translator", "lm", "bert",
+                                                 "minutes.GGUF", "models/", "w.safetensors"])
+        #expect(try complete("generate", "l") == ["lm"])
+        #expect(try complete("analyze rollout", "models/") == ["models/a.gguf", "models/sub/"])
+        #expect(try complete("embed", ".h") == [".hidden/"])
+        #expect(try complete("attention", "no/such/") == [])
+    }
+
+    // MARK: Token ids in the toy models' traces
+
+    /// The single random head numbers the text's distinct words (case-insensitively, as its
+    /// embedding does) in order of appearance; `--arch … --weights random` numbers the distinct
+    /// tokens of its toy vocabulary; the trained models use their own vocabularies.
+    @Test func toyTracesCarryTheirTokenIDs() throws {
+        let tx = try TX()
+        func trace(_ arguments: [String]) throws -> (ids: [Int]?, tokens: [String]) {
+            let result = try tx.run(["attention", "--json", "-", "--out", "a.png"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let entries = try #require(object["entries"] as? [[String: Any]])
+            return (object["tokenIDs"] as? [Int], try #require(entries.first?["queryTokens"] as? [String]))
+        }
+        let head = try trace(["--text", "The cat saw the Cat"])
+        #expect(head.ids == [0, 1, 2, 0, 1])
+        #expect(head.tokens == ["The", "cat", "saw", "the", "Cat"])
+        for architecture in ["encoder", "decoder", "encoder-decoder"] {
+            let random = try trace(["--text", "a cat saw a dog", "--arch", architecture, "--weights", "random"])
+            #expect(random.ids == [0, 1, 2, 0, 3], "\(architecture)")
+        }
+        // Trained: the encoder reads [CLS] 我 … [SEP] I … [SEP], the decoder <s> I …; ids in their
+        // vocabularies, one per query label, equal tokens equal ids.
+        for architecture in ["encoder", "decoder", "encoder-decoder"] {
+            let trained = try trace(["--text", "我是学生", "--arch", architecture])
+            let ids = try #require(trained.ids, "\(architecture)")
+            #expect(ids.count == trained.tokens.count)
+            for i in ids.indices { for j in ids.indices where trained.tokens[i] == trained.tokens[j] { #expect(ids[i] == ids[j]) } }
+            if architecture == "encoder" {
+                #expect(ids.first == 2 && trained.tokens.first == "[CLS]")   // TinyBERT's special ids: [PAD] [UNK] [CLS] [SEP] [MASK]
+                #expect(ids.last == 3 && trained.tokens.last == "[SEP]")
+            }
+        }
     }
 
     // MARK: The trace in Python (BertViz's shape)
