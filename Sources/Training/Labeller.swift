@@ -15,6 +15,7 @@ public struct ChatRequest: Sendable, Hashable, CustomStringConvertible {
     /// The place's noun ("garden", "school").
     public let place: String
 
+    /// A request for a sentence about `object` and `place`.
     public init(object: String, place: String) {
         self.object = object
         self.place = place
@@ -22,6 +23,7 @@ public struct ChatRequest: Sendable, Hashable, CustomStringConvertible {
 
     /// The request's words, as the model reads them.
     public var words: [String] { [object, place] }
+    /// "object place", e.g. "cat garden".
     public var description: String { "\(object) \(place)" }
 }
 
@@ -89,6 +91,7 @@ public struct Labeller: Sendable {
     /// σ((quality(A) − quality(B)) / noise). Two equally good answers are a coin toss.
     public var noise: Double
 
+    /// A labeller with the given `noise` (> 0; the shipped models used 0.2).
     public init(noise: Double = 0.2) {
         self.noise = noise
     }

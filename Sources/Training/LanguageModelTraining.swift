@@ -19,11 +19,17 @@ extension TrainingOptions {
 /// A trained decoder-only model with its vocabulary (ParallelCorpus's English side:
 /// "<pad>", "<s>", "</s>", "<unk>", then the words).
 public struct LanguageModel {
+    /// The trained decoder stack (causal attention, one segment).
     public let model: TrainableSelfAttentionStack
+    /// The tokens by id: "<pad>", "<s>", "</s>", "<unk>", then the English words.
     public let vocabulary: [String]
+    /// The id of "<pad>".
     public let padID: Int
+    /// The id of "<s>", which starts every input.
     public let startID: Int
+    /// The id of "</s>", which the model predicts at the end of a sentence.
     public let endID: Int
+    /// The id of "<unk>", given to any word outside the vocabulary.
     public let unknownID: Int
     private let ids: [String: Int]
 
@@ -101,18 +107,27 @@ public struct NextTokenScore: Sendable, Equatable {
 
 /// What training the language model did and how well it predicts held-out sentences.
 public struct LanguageModelTrainingReport: Sendable {
+    /// The options the model was trained with.
     public let options: TrainingOptions
+    /// The mini-batch loss of every step, in order (mean cross-entropy per predicted token, in nats).
     public let losses: [Float]
+    /// The last step's loss (NaN when no step was taken).
     public var finalLoss: Float { losses.last ?? .nan }
+    /// Wall-clock seconds of the training loop (not the evaluation).
     public let seconds: Double
+    /// Tokens (no padding) per second of training.
     public let tokensPerSecond: Double
+    /// Wall-clock seconds of scoring the held-out sentences and writing the examples.
     public let evaluationSeconds: Double
     /// On the English side of the held-out pairs (word combinations never seen in training).
     public let heldOut: NextTokenScore
+    /// Training sentences (the English side of the training pairs).
     public let trainSentenceCount: Int
+    /// Trainable scalars in the model.
     public let parameterCount: Int
     /// Greedy continuations of a few sentence starts: (start, continuation).
     public let examples: [(start: String, continuation: String)]
+    /// The vocabulary the model was trained with (see `LanguageModel/vocabulary`).
     public let vocabulary: [String]
 
     /// Everything needed to rebuild the model around saved weights, as safetensors metadata.

@@ -25,14 +25,22 @@ extension TrainingOptions {
 /// A trained encoder-only model with its vocabulary: "[PAD]", "[UNK]", "[CLS]", "[SEP]",
 /// "[MASK]", then the Chinese characters, then the English words of the training pairs.
 public struct TinyBERT {
+    /// The special tokens, at ids 0…4 of every TinyBERT vocabulary.
     public static let specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
+    /// The trained encoder stack (bidirectional attention, two segments).
     public let model: TrainableSelfAttentionStack
+    /// The tokens by id: `specialTokens`, then the Chinese characters, then the English words.
     public let vocabulary: [String]
+    /// The id of "[PAD]" (0).
     public var padID: Int { 0 }
+    /// The id of "[UNK]" (1), given to any token outside the vocabulary.
     public var unknownID: Int { 1 }
+    /// The id of "[CLS]" (2), which starts every input.
     public var classificationID: Int { 2 }
+    /// The id of "[SEP]" (3), which ends each sentence.
     public var separatorID: Int { 3 }
+    /// The id of "[MASK]" (4), which replaces most tokens chosen for prediction.
     public var maskID: Int { 4 }
     private let ids: [String: Int]
 
@@ -103,6 +111,7 @@ public struct MaskedLMScore: Sendable, Equatable {
     public let accuracy: Double
     /// Accuracy at the chosen positions by what was done there (mask, random, kept).
     public let accuracyByChoice: [MaskChoice: Double]
+    /// How many chosen positions had each treatment.
     public let countByChoice: [MaskChoice: Int]
     /// Always guessing the most frequent token of the training pairs.
     public let unigramAccuracy: Double
@@ -110,20 +119,30 @@ public struct MaskedLMScore: Sendable, Equatable {
 
 /// What training the tiny BERT did and how well it fills in held-out gaps.
 public struct MaskedLMTrainingReport: Sendable {
+    /// The options the model was trained with.
     public let options: TrainingOptions
+    /// The mini-batch loss of every step, in order (mean cross-entropy per masked position, in nats).
     public let losses: [Float]
+    /// The last step's loss (NaN when no step was taken).
     public var finalLoss: Float { losses.last ?? .nan }
+    /// Wall-clock seconds of the training loop (not the evaluation).
     public let seconds: Double
+    /// Tokens (no padding) per second of training.
     public let tokensPerSecond: Double
+    /// Wall-clock seconds of scoring the held-out pairs and writing the examples.
     public let evaluationSeconds: Double
     /// On the held-out pairs (word combinations never seen in training), corrupted with a fixed seed.
     public let heldOut: MaskedLMScore
+    /// Training pairs (Chinese sentence A, English sentence B).
     public let trainPairCount: Int
+    /// Trainable scalars in the model.
     public let parameterCount: Int
     /// A few held-out gaps: the corrupted input, the position, the original and the top guesses.
     public let examples: [MaskedLMPrediction]
+    /// The vocabulary the model was trained with (see `TinyBERT/vocabulary`).
     public let vocabulary: [String]
 
+    /// Everything needed to rebuild the model around saved weights, as safetensors metadata.
     public var metadata: [String: String] {
         options.metadata(format: "TransformerExplorer tiny BERT", extra: [
             "architecture": "TrainableSelfAttentionStack",
@@ -140,11 +159,15 @@ public struct MaskedLMTrainingReport: Sendable {
 public struct MaskedLMPrediction: Sendable, Equatable {
     /// The corrupted input tokens.
     public let input: [String]
+    /// The index of the gap in `input`.
     public let position: Int
+    /// What corruption put there: "[MASK]", a random token, or the original kept.
     public let choice: MaskChoice
+    /// The token that was at `position` before corruption.
     public let original: String
     /// The three most likely tokens, best first.
     public let guesses: [String]
+    /// Whether the best guess is the original token.
     public var isRight: Bool { guesses.first == original }
 }
 

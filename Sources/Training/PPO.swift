@@ -20,9 +20,11 @@ import Transformer
 
 /// Stage 4's options. The defaults are what the shipped `ppo` weights were trained with.
 public struct PPOOptions: Sendable, Equatable {
+    /// Seed for sampling the answers and for the order of the requests.
     public var seed: UInt64 = 7
     /// Policy updates (each on a fresh batch of sampled answers).
     public var steps = 200
+    /// Training requests per update (each sampled `answersPerRequest` times).
     public var requestsPerStep = 8
     /// Answers per request: the group whose mean reward is the baseline.
     public var answersPerRequest = 4
@@ -32,11 +34,15 @@ public struct PPOOptions: Sendable, Equatable {
     public var clip: Float = 0.2
     /// Passes of the clipped objective over each batch.
     public var epochs = 2
+    /// AdamW's learning rate, constant over the run (no weight decay).
     public var learningRate: Float = 5e-4
+    /// The most words a sampled answer may have before it is cut off (1…48).
     public var maxAnswerTokens = 12
 
+    /// The defaults above.
     public init() {}
 
+    /// Throws `TransformerError.invalidConfiguration` naming the first option out of range.
     public func validate() throws {
         func check(_ ok: Bool, _ field: String, _ reason: String) throws {
             if !ok { throw TransformerError.invalidConfiguration(field: field, reason: reason) }
@@ -54,6 +60,7 @@ public struct PPOOptions: Sendable, Equatable {
 
 /// What one PPO update saw.
 public struct PPOStepRecord: Sendable, Equatable {
+    /// The update's number, from 1.
     public let step: Int
     /// Mean reward-model score of the sampled answers.
     public let meanReward: Double
@@ -61,6 +68,7 @@ public struct PPOStepRecord: Sendable, Equatable {
     public let meanQuality: Double
     /// Mean KL(π ‖ π_SFT) per answer token, computed exactly over the vocabulary at every position.
     public let meanKL: Double
+    /// Mean length of the sampled answers, in words.
     public let meanLength: Double
     /// The clipped objective's loss on the first epoch.
     public let loss: Float
@@ -143,8 +151,11 @@ package func exactKL(logP: [Double], logQ: [Double]) -> Double {
 
 /// What PPO did.
 public struct PPOReport: Sendable {
+    /// The options PPO ran with.
     public let options: PPOOptions
+    /// One record per update, in order.
     public let history: [PPOStepRecord]
+    /// Wall-clock seconds of the whole run.
     public let seconds: Double
 }
 
@@ -241,6 +252,8 @@ package func meanTokenKL(policy: ChatModel, reference: ChatModel, answers: [Samp
 extension PPOReport {
     package static let format = "TransformerExplorer PPO policy"
 
+    /// Everything needed to rebuild the policy around its saved weights, as safetensors metadata:
+    /// the model's configuration and vocabulary, the options and the history of every update.
     public func metadata(for model: ChatModel) -> [String: String] {
         model.metadata(format: Self.format, seed: options.seed, steps: options.steps, extra: [
             "beta": String(options.beta),

@@ -33,6 +33,7 @@ public struct ParallelCorpus: Sendable {
         /// Chinese: "subject", "verb", "object", "place", "time" (those the template uses).
         public let slots: [String: String]
 
+        /// A pair from its tokens and the slot values that made it.
         public init(source: [String], target: [String], slots: [String: String]) {
             self.source = source
             self.target = target
@@ -89,6 +90,7 @@ public struct ParallelCorpus: Sendable {
         package let otherValue: String
     }
 
+    /// The special tokens, at ids 0…3 of both vocabularies: padding, start, end, unknown.
     public static let specialTokens = ["<pad>", "<s>", "</s>", "<unk>"]
 
     package static let subjects: [Subject] = [

@@ -17,7 +17,9 @@ public struct RewardModel {
     package let body: TrainableSelfAttentionStack
     /// [d, 1] weight and [1] bias: hidden state → reward.
     package let head: TrainableLinear
+    /// The tokens by id: the fine-tuned model's vocabulary.
     public let vocabulary: [String]
+    /// Every trainable tensor (body and head), by name, for saving or updating.
     public let parameters: ParameterCollection
     let padID: Int
 
@@ -99,11 +101,15 @@ package func collectPreferences(from model: ChatModel, requests: [ChatRequest], 
 
 /// Stage 3's options. The defaults are what the shipped reward model was trained with.
 public struct RewardModelOptions: Sendable, Equatable {
+    /// Seed for sampling the answers, the labeller's verdicts and the order of the pairs.
     public var seed: UInt64 = 7
+    /// Optimiser updates.
     public var steps = 300
     /// Pairs per step.
     public var batchSize = 32
+    /// The learning rate at the end of the warm-up (a cosine to a tenth of it follows).
     public var peakLearningRate: Float = 1e-3
+    /// Linear warm-up steps (at most `steps`).
     public var warmupSteps = 20
     /// Answers sampled per request in a round; every pair of them is compared.
     public var answersPerRequest = 4
@@ -112,6 +118,7 @@ public struct RewardModelOptions: Sendable, Equatable {
     /// Rounds over the held-out requests, for the held-out accuracy.
     public var heldOutRounds = 8
 
+    /// The defaults above.
     public init() {}
 
     var trainingOptions: TrainingOptions {
@@ -125,6 +132,7 @@ public struct RewardModelOptions: Sendable, Equatable {
         return options
     }
 
+    /// Throws `TransformerError.invalidConfiguration` naming the first option out of range.
     public func validate() throws {
         try trainingOptions.validate()
         for (value, field) in [(answersPerRequest, "answersPerRequest"), (trainingRounds, "trainingRounds"), (heldOutRounds, "heldOutRounds")] {
@@ -144,6 +152,7 @@ public struct PairwiseAccuracy: Sendable, Equatable {
     public let ceiling: Double
     /// The labeller against a second, independent pass of itself over the same pairs.
     public let selfAgreement: Double
+    /// The number of labelled pairs measured.
     public let pairs: Int
 }
 
@@ -170,15 +179,21 @@ package func pairwiseAccuracy(_ rewardModel: RewardModel, on pairs: [PreferenceP
 
 /// What training the reward model did.
 public struct RewardModelReport: Sendable {
+    /// The options the model was trained with.
     public let options: RewardModelOptions
+    /// The Bradley–Terry loss of every step, −log σ(r(preferred) − r(rejected)) averaged over the batch, in nats.
     public let losses: [Float]
     /// Share of each step's batch where r(preferred) > r(rejected).
     public let batchAccuracies: [Float]
+    /// Wall-clock seconds of collecting the comparisons and training.
     public let seconds: Double
+    /// Labelled pairs trained on.
     public let trainingPairs: Int
+    /// Agreement with the labeller on comparisons of answers to the held-out requests.
     public let heldOut: PairwiseAccuracy
     /// Held-out rewards of the preferred and of the rejected answer of every pair.
     public let heldOutPreferredScores: [Float]
+    /// (See `heldOutPreferredScores`.) The reward of the rejected answer of every held-out pair.
     public let heldOutRejectedScores: [Float]
 }
 
@@ -220,6 +235,8 @@ public func trainRewardModel(sft: ChatModel, labeller: Labeller = Labeller(),
 extension RewardModelReport {
     package static let format = "TransformerExplorer reward model"
 
+    /// Everything needed to rebuild the reward model around its saved weights, as safetensors
+    /// metadata: the configuration and vocabulary, the options and the results.
     public func metadata(for model: ChatModel) -> [String: String] {
         model.metadata(format: Self.format, seed: options.seed, steps: options.steps, extra: [
             "losses": encodeList(losses),

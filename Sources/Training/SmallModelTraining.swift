@@ -20,8 +20,11 @@ public struct TrainingOptions: Sendable, Equatable {
     public var steps = 800
     /// Sentence pairs per mini-batch.
     public var batchSize = 32
+    /// The width of every token vector, d_model (a multiple of `heads`).
     public var modelDimension = 64
+    /// Attention heads per layer.
     public var heads = 4
+    /// The hidden width of the feed-forward blocks.
     public var feedForwardDimension = 128
     /// Encoder layers (the decoder has as many).
     public var layers = 2
@@ -41,6 +44,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Held-out examples kept in the report.
     public var exampleCount = 5
 
+    /// The translator's defaults (the values above); `languageModel` and `maskedLanguageModel` give the other two models'.
     public init() {}
 
     /// The model's configuration: pre-norm, GELU, sinusoidal positions, tied output.
@@ -81,6 +85,7 @@ public struct TrainingOptions: Sendable, Equatable {
 public struct TrainingProgress: Sendable, Equatable {
     /// The step just taken, 1…totalSteps.
     public let step: Int
+    /// The number of steps the run will take (`steps`).
     public let totalSteps: Int
     /// This step's mini-batch loss (mean cross-entropy per target token, in nats).
     public let loss: Float

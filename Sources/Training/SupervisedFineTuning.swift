@@ -16,20 +16,27 @@ import Transformer
 /// One sampled answer: its token ids (without "</s>"), its words, and whether the model ended it
 /// with "</s>" before the length limit.
 public struct SampledAnswer: Sendable, Equatable {
+    /// The request answered.
     public let request: ChatRequest
     package let ids: [Int]
+    /// The answer's words, without "</s>".
     public let words: [String]
+    /// Whether the model ended the answer with "</s>" within the length limit.
     public let finished: Bool
     /// The tokens the model chose: the answer's ids, then "</s>" when it finished.
     package let chosenIDs: [Int]
 
+    /// The words joined by spaces, with " …" when the answer was cut off.
     public var text: String { words.joined(separator: " ") + (finished ? "" : " …") }
 }
 
 /// A causal language model used as a chat model: it reads a request and writes an answer.
 public struct ChatModel {
+    /// The underlying language model (its weights are the chat model's).
     public let languageModel: LanguageModel
+    /// The decoder stack of `languageModel`.
     public var model: TrainableSelfAttentionStack { languageModel.model }
+    /// The tokens by id (`languageModel`'s vocabulary).
     public var vocabulary: [String] { languageModel.vocabulary }
 
     package init(_ languageModel: LanguageModel) {
@@ -159,14 +166,20 @@ package func judgeAll(_ answers: [SampledAnswer], labeller: Labeller) -> AnswerQ
 
 /// Stage 2's options. The defaults are what the shipped `sft` weights were trained with.
 public struct FineTuningOptions: Sendable, Equatable {
+    /// Seed for the demonstrations, the initial order of the batches and the sampling.
     public var seed: UInt64 = 7
     /// Demonstrations written by the labeller, spread over the training requests.
     public var demonstrationCount = 300
+    /// Optimiser updates.
     public var steps = 150
+    /// Demonstrations per mini-batch.
     public var batchSize = 16
+    /// The learning rate at the end of the warm-up (a cosine to a tenth of it follows).
     public var peakLearningRate: Float = 1e-3
+    /// Linear warm-up steps (at most `steps`).
     public var warmupSteps = 15
 
+    /// The defaults above.
     public init() {}
 
     var trainingOptions: TrainingOptions {
@@ -180,6 +193,7 @@ public struct FineTuningOptions: Sendable, Equatable {
         return options
     }
 
+    /// Throws `TransformerError.invalidConfiguration` naming the first option out of range.
     public func validate() throws {
         try trainingOptions.validate()
         guard demonstrationCount > 0 else {
@@ -190,11 +204,15 @@ public struct FineTuningOptions: Sendable, Equatable {
 
 /// What fine-tuning did.
 public struct FineTuningReport: Sendable {
+    /// The options the model was fine-tuned with.
     public let options: FineTuningOptions
+    /// The mini-batch loss of every step: mean cross-entropy per answer token (the prompt is not scored), in nats.
     public let losses: [Float]
+    /// Wall-clock seconds of fine-tuning.
     public let seconds: Double
     /// A few of the demonstrations: (request, answer).
     public let demonstrations: [(request: ChatRequest, answer: String)]
+    /// Trainable scalars in the model.
     public let parameterCount: Int
 }
 
@@ -276,6 +294,8 @@ extension ChatModel {
 extension FineTuningReport {
     package static let format = "TransformerExplorer SFT model"
 
+    /// Everything needed to rebuild the fine-tuned model around its saved weights, as
+    /// safetensors metadata: the configuration and vocabulary, the options and the losses.
     public func metadata(for model: ChatModel) -> [String: String] {
         model.metadata(format: Self.format, seed: options.seed, steps: options.steps, extra: [
             "demonstrations": String(options.demonstrationCount),

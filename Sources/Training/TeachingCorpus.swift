@@ -8,6 +8,7 @@ import Transformer
 /// repeats on purpose (cat, train, rain, school, 学校, 下雨 …) so word counts and WordPiece splits
 /// show something on so little text.
 public enum TeachingCorpus {
+    /// Every document, English then Chinese; a document is a list of sentences.
     public static let documents: [[String]] = english + chinese
 
     /// The English documents (the first 24 of `documents`).

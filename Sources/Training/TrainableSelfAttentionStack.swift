@@ -23,14 +23,18 @@ public struct TrainableSelfAttentionStack {
         case bidirectional
     }
 
+    /// Layers, d_model, heads, feed-forward width, activation, norm placement and positions.
     public let configuration: TransformerConfiguration
+    /// The number of token ids the embedding and the tied output cover.
     public let vocabularySize: Int
+    /// Causal (the language model) or bidirectional (TinyBERT).
     public let pattern: AttentionPattern
     package let tokenEmbedding: TrainableEmbedding
     /// Sentence A/B embeddings (BERT's token types); nil when `segmentCount` is 0.
     package let segmentEmbedding: TrainableEmbedding?
     package let layers: [TrainableEncoderLayer]
     package let finalNorm: TrainableLayerNorm?
+    /// Every weight, with dotted names as in the inference models.
     public let parameters: ParameterCollection
 
     package init(configuration: TransformerConfiguration, vocabularySize: Int, pattern: AttentionPattern,

@@ -32,8 +32,11 @@ package func shiftedRight(_ target: [Int], startID: Int, endID: Int) -> (decoder
 /// The norm placement (pre or post) comes from `configuration.normPlacement`; the defaults
 /// (`.tiny`) are pre-norm. `configuration.vocabularySize` and `maxLength` are not used.
 public struct TrainableSeq2Seq {
+    /// Layers (of the encoder and of the decoder each), d_model, heads, feed-forward width, activation, norm placement.
     public let configuration: TransformerConfiguration
+    /// The number of source (Chinese) token ids.
     public let sourceVocabularySize: Int
+    /// The number of target (English) token ids, the width of the output logits.
     public let targetVocabularySize: Int
     package let sourceEmbedding: TrainableEmbedding
     /// The same table as `sourceEmbedding` when the embedding is shared.

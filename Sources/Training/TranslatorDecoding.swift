@@ -17,9 +17,12 @@ import Transformer
 
 /// One candidate next token and its probability.
 public struct TokenProbability: Sendable, Equatable {
+    /// The token's id in the target vocabulary.
     public let id: Int
+    /// Its probability after softmax, 0…1.
     public let probability: Float
 
+    /// A candidate from its id and probability.
     public init(id: Int, probability: Float) {
         self.id = id
         self.probability = probability
@@ -53,9 +56,13 @@ public struct DecodingStep: Sendable {
 
 /// A whole step-by-step decode: the steps in order and the tokens that came out.
 public struct DecodingTrace: Sendable {
+    /// The source sentence's ids, as the encoder read them.
     public let source: [Int]
+    /// The id the decoder started from ("<s>").
     public let startID: Int
+    /// The id that ends decoding ("</s>").
     public let endID: Int
+    /// One step per generated token, in order (the last one chose `endID` when `reachedEnd`).
     public let steps: [DecodingStep]
     /// The generated tokens without the start and the end id.
     public let output: [Int]

@@ -11,11 +11,16 @@ import Transformer
 
 /// One translated sentence: tokens joined (Chinese without spaces, English with).
 public struct TranslationExample: Sendable, Equatable {
+    /// The Chinese sentence, characters joined without spaces.
     public let source: String
+    /// The reference English translation, words joined by spaces.
     public let expected: String
+    /// What the model produced (greedy decoding), words joined by spaces.
     public let got: String
+    /// Whether `got` equals `expected` exactly.
     public var isExactMatch: Bool { expected == got }
 
+    /// An example from its three texts.
     public init(source: String, expected: String, got: String) {
         self.source = source
         self.expected = expected
@@ -25,6 +30,7 @@ public struct TranslationExample: Sendable, Equatable {
 
 /// What training did and how well the result translates.
 public struct TranslatorTrainingReport: Sendable {
+    /// The options the model was trained with.
     public let options: TrainingOptions
     /// Steps taken (`options.steps`).
     public let steps: Int
@@ -40,18 +46,23 @@ public struct TranslatorTrainingReport: Sendable {
     public let tokensPerSecond: Double
     /// Share (0…1) of held-out pairs whose greedy translation equals the reference exactly.
     public let heldOutExactMatch: Double
+    /// Held-out pairs translated for `heldOutExactMatch`.
     public let heldOutCount: Int
     /// The same share on the first `trainSampleCount` training pairs.
     public let trainExactMatch: Double
+    /// Training pairs translated for `trainExactMatch` (at most `options.trainSampleCount`).
     public let trainSampleCount: Int
     /// The first `exampleCount` held-out pairs: source, reference, greedy translation.
     public let examples: [TranslationExample]
     /// Held-out pairs translated wrongly (at most `exampleCount`).
     public let mistakes: [TranslationExample]
+    /// Training pairs, the two fixed ones included.
     public let trainPairCount: Int
+    /// Trainable scalars in the model.
     public let parameterCount: Int
     /// The vocabularies the model's ids refer to ("<pad>", "<s>", "</s>", "<unk>" first).
     public let sourceVocabulary: [String]
+    /// The target (English) vocabulary; `sourceVocabulary` is the Chinese one.
     public let targetVocabulary: [String]
 
     /// Everything needed to rebuild the model around saved weights, as safetensors metadata
@@ -70,13 +81,20 @@ public struct TranslatorTrainingReport: Sendable {
 
 /// A trained model together with its vocabularies: tokens in, tokens out.
 public struct Translator {
+    /// The trained encoder–decoder.
     public let model: TrainableSeq2Seq
+    /// The Chinese tokens by id ("<pad>", "<s>", "</s>", "<unk>", then the characters).
     public let sourceVocabulary: [String]
+    /// The English tokens by id ("<pad>", "<s>", "</s>", "<unk>", then the words).
     public let targetVocabulary: [String]
     private let sourceIDs: [String: Int]
+    /// The id of "<pad>" (the same in both vocabularies).
     public let padID: Int
+    /// The id of "<s>", the decoder's first input.
     public let startID: Int
+    /// The id of "</s>", where decoding stops.
     public let endID: Int
+    /// The id of "<unk>" in the source vocabulary, given to any character outside it.
     public let unknownSourceID: Int
 
     package init(model: TrainableSeq2Seq, sourceVocabulary: [String], targetVocabulary: [String]) throws {

@@ -7,14 +7,34 @@ import Testing
 /// skipped (their members are checked one by one); enum cases, which carry no `public`, are not
 /// checked.
 ///
-/// Covers TensorCore, Terminal, ModelIO, Transformer and Figures (the five library modules issue 21 names).
+/// Covers every library product of Package.swift (read from the manifest, so a new library is
+/// covered when it is added): the folder of each is Sources/NAME, or the `path:` its target gives
+/// (Lessons).
 @Suite("Public declarations have doc comments")
 struct DocCommentCoverageTests {
-    static let modules = ["TensorCore", "Terminal", "ModelIO", "Transformer", "Figures"]
-
-    static let sources = URL(fileURLWithPath: #filePath)
+    static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources")
+
+    /// The targets of the `.library(name:targets:)` products in Package.swift.
+    static let modules: [String] = {
+        guard let manifest = try? String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        else { return [] }
+        let library = #/\.library\(name:\s*"[^"]+",\s*targets:\s*\[([^\]]*)\]/#
+        return manifest.matches(of: library).flatMap { match in
+            match.output.1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+    }()
+
+    /// The folder of `module`'s sources: the `path:` of its target in Package.swift, else Sources/NAME.
+    static func folder(of module: String) -> URL {
+        if let manifest = try? String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8),
+           let start = manifest.range(of: ".target(\n            name: \"\(module)\"") ?? manifest.range(of: ".target(name: \"\(module)\""),
+           let end = manifest[start.upperBound...].range(of: "\n        ),") ?? manifest[start.upperBound...].range(of: ")"),
+           let path = manifest[start.upperBound..<end.lowerBound].firstMatch(of: #/path:\s*"([^"]+)"/#) {
+            return root.appendingPathComponent(String(path.output.1))
+        }
+        return root.appendingPathComponent("Sources").appendingPathComponent(module)
+    }
 
     /// The 0-based indices of the public declarations among `lines`, and of those without a
     /// `///` line directly above them or above their attribute lines.
@@ -39,7 +59,7 @@ struct DocCommentCoverageTests {
     /// The number of public declarations of `module`, and "Module/File.swift:LINE: declaration"
     /// for each one without a doc comment.
     static func check(module: String) throws -> (count: Int, missing: [String]) {
-        let folder = sources.appendingPathComponent(module)
+        let folder = folder(of: module)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".swift") }.sorted()
         var count = 0
@@ -59,8 +79,17 @@ struct DocCommentCoverageTests {
     @Test(arguments: modules)
     func everyPublicDeclarationHasADocComment(module: String) throws {
         let (count, missing) = try Self.check(module: module)
-        #expect(count > 0, "no public declarations found in Sources/\(module)")
+        #expect(count > 0, "no public declarations found in \(Self.folder(of: module).path)")
         #expect(missing.isEmpty, "\(missing.count) public declarations without a /// comment:\n\(missing.joined(separator: "\n"))")
+    }
+
+    /// Every library product is covered, Lessons (outside Sources) from its own folder.
+    @Test func everyLibraryProductIsCovered() {
+        #expect(Self.modules == ["TensorCore", "Localization", "Transformer", "Tokenizers", "Training", "Catalog",
+                                 "Figures", "ModelIO", "Terminal", "Explorer", "TrainedModels", "Lessons", "Analysis",
+                                 "InteractiveViews"])
+        #expect(Self.folder(of: "Lessons") == Self.root.appendingPathComponent("Lessons"))
+        #expect(Self.folder(of: "Training") == Self.root.appendingPathComponent("Sources/Training"))
     }
 
     /// The rule itself: what counts as a declaration and as its doc comment.
