@@ -12,8 +12,10 @@ public enum ExplorerKey: Equatable, Sendable {
 /// terminal's application mode); a lone ESC is the Escape key. Bytes of unknown sequences
 /// and of non-ASCII characters are dropped: no key of the explorer needs them.
 public struct KeyDecoder: Sendable {
+    /// A decoder; it keeps no state, so an escape sequence must arrive in one read.
     public init() {}
 
+    /// The keys in `bytes`, in order (unknown sequences and non-ASCII bytes dropped).
     public func keys(_ bytes: [UInt8]) -> [ExplorerKey] {
         var keys: [ExplorerKey] = []
         var index = 0

@@ -12,16 +12,21 @@ import Transformer
 /// With colour, weights are cell backgrounds in viridis (the colour map of the PNG figures);
 /// without, they are shade characters (` ░▒▓█`), so the view reads the same in both.
 public struct ExplorerRenderer: Sendable {
+    /// Whether to draw with 24-bit colour (viridis backgrounds) or with shade characters.
     public var color: Bool
 
     /// Smaller screens get a note asking for more room.
     public static let minimumWidth = 40
+    /// The smallest height drawn; smaller screens get a note asking for more room.
     public static let minimumHeight = 10
 
+    /// A renderer drawing in colour when `color` is true.
     public init(color: Bool) {
         self.color = color
     }
 
+    /// The whole screen for `state` at `width` × `height` cells (a note asking for more room
+    /// when it is smaller than `minimumWidth` × `minimumHeight`).
     public func render(_ state: ExplorerState, width: Int, height: Int) -> ScreenGrid {
         var grid = ScreenGrid(width: width, height: height)
         guard width >= Self.minimumWidth, height >= Self.minimumHeight else {

@@ -7,8 +7,10 @@ public struct NextTokenCandidate: Equatable, Sendable {
     public var id: Int
     /// How it is shown (byte-level tokens with ␣ for a space).
     public var label: String
+    /// Its probability after softmax, 0…1.
     public var probability: Float
 
+    /// A candidate from its id, its label and its probability.
     public init(id: Int, label: String, probability: Float) {
         self.id = id
         self.label = label
@@ -24,6 +26,7 @@ public struct NextTokenCandidate: Equatable, Sendable {
 /// the model or the disk (save, next-token candidates, append) come back as a `Command` for the
 /// program to carry out.
 public struct ExplorerState: Sendable {
+    /// How the chosen head is drawn (`v` cycles through them).
     public enum View: String, CaseIterable, Sendable {
         /// One head as a grid: rows are queries, columns are keys.
         case heatmap
@@ -32,6 +35,7 @@ public struct ExplorerState: Sendable {
         /// BertViz's model view: every layer × head as a small thumbnail, with a cursor.
         case model
 
+        /// The view's name in the title bar: "heatmap", "lines" or "model view".
         public var title: String {
             switch self {
             case .heatmap: "heatmap"
@@ -41,6 +45,7 @@ public struct ExplorerState: Sendable {
         }
     }
 
+    /// What is drawn over the view: nothing, the key help (`?`), or the next-token candidates (`n`).
     public enum Overlay: Equatable, Sendable {
         case none, help, candidates
     }
@@ -63,9 +68,11 @@ public struct ExplorerState: Sendable {
     public let modelName: String
     /// Whether the model predicts a next token (a decoder): `n` and Enter work.
     public let canPredict: Bool
+    /// The attention of the current run of the model.
     public private(set) var trace: AttentionTrace
     /// The kinds of attention in the trace, in the order Tab visits them.
     public private(set) var kinds: [AttentionKind]
+    /// The kind of attention shown (Tab and Shift-Tab move through `kinds`).
     public private(set) var kind: AttentionKind
     /// 0-based.
     public private(set) var layer = 0
@@ -75,9 +82,13 @@ public struct ExplorerState: Sendable {
     public private(set) var averageHeads = false
     /// 0-based index of the chosen query token.
     public private(set) var query = 0
+    /// How the chosen head is drawn.
     public var view: View = .heatmap
+    /// What is drawn over the view.
     public private(set) var overlay: Overlay = .none
+    /// The next-token candidates `showCandidates` was given, most likely first.
     public private(set) var candidates: [NextTokenCandidate] = []
+    /// 0-based index of the highlighted candidate (Up and Down move it).
     public private(set) var candidateIndex = 0
     /// One line for the bottom row: what was saved and where, or what went wrong.
     public var status = ""
@@ -114,6 +125,8 @@ public struct ExplorerState: Sendable {
         overlay = .none
     }
 
+    /// Shows `list` as the candidate overlay with the first one highlighted (an empty list
+    /// closes the overlay).
     public mutating func showCandidates(_ list: [NextTokenCandidate]) {
         candidates = list
         candidateIndex = 0
@@ -122,9 +135,13 @@ public struct ExplorerState: Sendable {
 
     // MARK: What is shown
 
+    /// The number of layers of the current kind.
     public var layerCount: Int { index[kind]?.count ?? 0 }
+    /// The number of heads per layer of the current kind.
     public var headCount: Int { index[kind]?.first?.count ?? 0 }
+    /// The labels of the query tokens (the rows) of the current kind.
     public var queryTokens: [String] { index[kind]?.first?.first?.queryTokens ?? [] }
+    /// The labels of the key tokens (the columns) of the current kind.
     public var keyTokens: [String] { index[kind]?.first?.first?.keyTokens ?? [] }
 
     /// The weights of one head (or, `head` nil, the mean of the layer's heads) of the current kind.
@@ -167,6 +184,8 @@ public struct ExplorerState: Sendable {
             + (averageHeads ? "mean of \(headCount) heads" : "head \(head + 1)/\(headCount)")
     }
 
+    /// The kind in words, for the title bar: "encoder self-attention", "causal self-attention" or
+    /// "cross-attention".
     public static func describe(_ kind: AttentionKind) -> String {
         switch kind {
         case .encoderSelf: "encoder self-attention"
@@ -177,6 +196,9 @@ public struct ExplorerState: Sendable {
 
     // MARK: Keys
 
+    /// Applies one key: moves the query (Left/Right, h/l), the layer (Up/Down) or the head ([ and ]),
+    /// toggles the mean of the heads (a), changes the kind (Tab) or the view, opens or closes an
+    /// overlay, and returns what the program must do next (`Command.none` when nothing).
     public mutating func handle(_ key: ExplorerKey) -> Command {
         if key == .interrupt { return .interrupt }
         switch overlay {
@@ -273,10 +295,12 @@ public struct ExplorerState: Sendable {
     }
 }
 
+/// Why a trace cannot be explored.
 public enum ExplorerError: Error, CustomStringConvertible, Equatable {
     case emptyTrace
     case incompleteTrace(kind: AttentionKind, layer: Int)
 
+    /// The message `tx` prints after "Error: ".
     public var description: String {
         switch self {
         case .emptyTrace:

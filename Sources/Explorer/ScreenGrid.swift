@@ -2,7 +2,9 @@ import Terminal
 
 /// A colour as three bytes, for 24-bit ANSI (Figures has its own RGB in 0…1).
 public struct CellColor: Equatable, Sendable {
+    /// The three channels, 0…255.
     public var red: UInt8, green: UInt8, blue: UInt8
+    /// A colour from its red, green and blue bytes.
     public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8) {
         self.red = red
         self.green = green
@@ -12,12 +14,18 @@ public struct CellColor: Equatable, Sendable {
 
 /// How one cell is drawn. Without colour only `bold`, `dim` and `reverse` are used.
 public struct CellStyle: Equatable, Sendable {
+    /// The text colour; nil keeps the terminal's.
     public var foreground: CellColor?
+    /// The background colour; nil keeps the terminal's.
     public var background: CellColor?
+    /// Bold (bright) text.
     public var bold = false
+    /// Dim (faint) text.
     public var dim = false
+    /// Foreground and background swapped.
     public var reverse = false
 
+    /// A style from its parts; every part is off by default.
     public init(foreground: CellColor? = nil, background: CellColor? = nil, bold: Bool = false, dim: Bool = false,
                 reverse: Bool = false) {
         self.foreground = foreground
@@ -27,9 +35,13 @@ public struct CellStyle: Equatable, Sendable {
         self.reverse = reverse
     }
 
+    /// No colour, no attributes.
     public static let plain = CellStyle()
+    /// Bold.
     public static let strong = CellStyle(bold: true)
+    /// Dim.
     public static let faint = CellStyle(dim: true)
+    /// Reversed.
     public static let inverse = CellStyle(reverse: true)
 }
 
@@ -37,8 +49,10 @@ public struct CellStyle: Equatable, Sendable {
 public struct Cell: Equatable, Sendable {
     /// "" for the right half of a double-width character.
     public var text: String
+    /// How the cell is drawn.
     public var style: CellStyle
 
+    /// A space in the plain style: what a new grid is filled with.
     public static let blank = Cell(text: " ", style: .plain)
 }
 
@@ -47,10 +61,14 @@ public struct Cell: Equatable, Sendable {
 /// double-width character that does not fit at the end of a row becomes a space, and control
 /// characters in token labels are shown as visible symbols instead of reaching the terminal.
 public struct ScreenGrid: Equatable, Sendable {
+    /// Columns (0 or more).
     public let width: Int
+    /// Rows (0 or more).
     public let height: Int
+    /// The cells, `cells[row][column]`.
     public private(set) var cells: [[Cell]]
 
+    /// A grid of blank cells; negative sizes become 0.
     public init(width: Int, height: Int) {
         self.width = max(0, width)
         self.height = max(0, height)
@@ -90,6 +108,7 @@ public struct ScreenGrid: Equatable, Sendable {
         }
     }
 
+    /// The cell at (`row`, `column`); both must be inside the grid.
     public func cell(row: Int, column: Int) -> Cell { cells[row][column] }
 
     /// The text of one row without styles (wide characters once), trailing spaces kept.
