@@ -10,8 +10,11 @@ import Training
 public struct HeadAblation: Sendable {
     /// One token and its probability.
     public struct Candidate: Sendable, Equatable {
+        /// The token's id in the model's vocabulary.
         public let id: Int
+        /// The token as text.
         public let token: String
+        /// Its probability at `position`, 0…1.
         public let probability: Float
     }
 
@@ -21,6 +24,7 @@ public struct HeadAblation: Sendable {
     public let position: Int
     /// The full distributions at `position`, before and after.
     public let before: [Float]
+    /// (See `before`.) The distribution with `heads` silenced.
     public let after: [Float]
     /// KL(before ‖ after) in nats: how much information the silenced heads carried for this prediction.
     public let divergence: Double

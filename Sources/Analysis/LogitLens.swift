@@ -12,8 +12,11 @@ import Training
 public struct LogitLens: Sendable {
     /// The best token of one layer at one position.
     public struct Cell: Sendable, Equatable {
+        /// The token's id in the model's vocabulary.
         public let id: Int
+        /// The token as text.
         public let token: String
+        /// Its probability after that layer, 0…1.
         public let probability: Float
     }
 

@@ -28,6 +28,7 @@ public enum ProbedModel {
     /// `TrainableSelfAttentionStack` (pre-norm, as `tx train` makes them) and its vocabulary.
     case stack(TrainableSelfAttentionStack, vocabulary: [String])
 
+    /// The number of layers (transformer blocks).
     public var layerCount: Int {
         switch self {
         case .llama(let m): m.configuration.layerCount
@@ -36,6 +37,7 @@ public enum ProbedModel {
         }
     }
 
+    /// The number of attention heads per layer.
     public var headCount: Int {
         switch self {
         case .llama(let m): m.configuration.headCount

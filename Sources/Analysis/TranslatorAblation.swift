@@ -10,17 +10,23 @@ import Training
 public struct TranslatorAblation {
     /// One head of one kind of attention.
     public struct Head: Hashable, Sendable {
+        /// Encoder self-attention, decoder self-attention or cross-attention.
         public let kind: AttentionKind
+        /// The layer (within its stack) and the head, both 0-based.
         public let index: HeadIndex
+        /// The head `head` of layer `layer` (both 0-based) of attention `kind`.
         public init(kind: AttentionKind, layer: Int, head: Int) {
             self.kind = kind
             index = HeadIndex(layer: layer, head: head)
         }
     }
 
+    /// The translator's model, unchanged: silencing happens while decoding.
     public let model: TrainableSeq2Seq
+    /// The heads whose output is replaced by zeros.
     public let silenced: Set<Head>
 
+    /// Decoding with `model` and the heads in `silenced` silenced.
     public init(model: TrainableSeq2Seq, silencing silenced: Set<Head>) {
         self.model = model
         self.silenced = silenced

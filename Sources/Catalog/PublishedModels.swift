@@ -6,6 +6,7 @@ import Transformer
 
 /// One published model: its sizes, its published parameter count, and where they come from.
 public struct PublishedModel: Sendable, Equatable, Identifiable {
+    /// Which of the three shapes of Transformer the model has.
     public enum Architecture: String, Sendable, CaseIterable, Codable {
         /// BERT: a stack of encoder layers, bidirectional attention.
         case encoderOnly
@@ -21,25 +22,31 @@ public struct PublishedModel: Sendable, Equatable, Identifiable {
     public var displayName: String
     /// "Transformer", "GPT-1", "GPT-2", "GPT-3", "BERT".
     public var family: String
+    /// The year of the paper that published the model.
     public var year: Int
+    /// Encoder-only, decoder-only or encoder–decoder.
     public var architecture: Architecture
     /// Layers per stack: an encoder-decoder model has this many in the encoder and as many again
     /// in the decoder (the Transformer base is 6 + 6).
     public var layers: Int
     /// d_model.
     public var modelDimension: Int
+    /// Attention heads per layer (each of d_model / heads dimensions).
     public var heads: Int
     /// d_ff, the hidden width of the feed-forward network.
     public var feedForwardDimension: Int
+    /// Rows of the token table.
     public var vocabularySize: Int
     /// The longest input; with learned positions, the rows of the position table. Nil when the
     /// positions are sinusoidal and the paper sets no limit (no table either way).
     public var contextLength: Int?
+    /// Learned (a table of `contextLength` rows) or sinusoidal (no weights).
     public var positions: PositionKind
     /// The output layer reuses the token table (counted once), as in all the models listed.
     public var tiedOutput: Bool
     /// Pre-norm stacks end with one more LayerNorm (GPT-2, GPT-3); post-norm ones do not.
     public var normPlacement: NormPlacement
+    /// The feed-forward network's nonlinearity (ReLU or GELU).
     public var activation: Activation
     /// Rows of the segment (token type) table: 2 for BERT (sentence A, sentence B), else 0.
     public var tokenTypes: Int
@@ -52,14 +59,17 @@ public struct PublishedModel: Sendable, Equatable, Identifiable {
     public var publishedParameters: Int
     /// The same as it is usually written, e.g. "117M".
     public var publishedLabel: String
+    /// What the model was pre-trained on, in words.
     public var trainingData: String
     /// Where the sizes and the published count come from.
     public var source: String
     /// Why the count computed from the tensors differs from the published one (or that it agrees).
     public var notes: String
 
+    /// `name`, so a list of models can be identified by it.
     public var id: String { name }
 
+    /// A model from every field (see the properties for what each means).
     public init(name: String, displayName: String, family: String, year: Int, architecture: Architecture,
                 layers: Int, modelDimension: Int, heads: Int, feedForwardDimension: Int, vocabularySize: Int,
                 contextLength: Int?, positions: PositionKind, tiedOutput: Bool, normPlacement: NormPlacement,
@@ -252,9 +262,13 @@ extension PublishedModel {
                 + "tensors give.")
     }
 
+    /// GPT-2 small (Radford et al. 2019): 12 layers, d_model 768; published as 117M, restated as 124M.
     public static let gpt2Small = gpt2("small", 12, 768, published: 117_000_000, label: "117M", restated: "124M")
+    /// GPT-2 medium: 24 layers, d_model 1024; published as 345M, restated as 355M.
     public static let gpt2Medium = gpt2("medium", 24, 1024, published: 345_000_000, label: "345M", restated: "355M")
+    /// GPT-2 large: 36 layers, d_model 1280; published as 762M, restated as 774M.
     public static let gpt2Large = gpt2("large", 36, 1280, published: 762_000_000, label: "762M", restated: "774M")
+    /// GPT-2 XL: 48 layers, d_model 1600; published as 1542M, restated as 1558M.
     public static let gpt2XL = gpt2("xl", 48, 1600, published: 1_542_000_000, label: "1542M", restated: "1558M")
 
     private static func gpt3(_ name: String, _ displayName: String, _ layers: Int, _ d: Int, _ heads: Int,
@@ -271,25 +285,33 @@ extension PublishedModel {
             notes: notes)
     }
 
+    /// GPT-3 Small (Brown et al. 2020, Table 2.1): 12 layers, d_model 768, 12 heads, 125M.
     public static let gpt3Small = gpt3("gpt3-small", "GPT-3 Small", 12, 768, 12, published: 125_000_000,
                                        label: "125M", notes: "The tensors give 125.2M, which rounds to the table's 125M.")
+    /// GPT-3 Medium: 24 layers, d_model 1024, 16 heads, 350M.
     public static let gpt3Medium = gpt3(
         "gpt3-medium", "GPT-3 Medium", 24, 1024, 16, published: 350_000_000, label: "350M",
         notes: "The tensors give 355.9M, 1.7% above the table's 350M; the paper does not say how it counted. "
             + "It is GPT-2 medium's shape with a 2,048-row position table, and GPT-2 medium is 355M.")
+    /// GPT-3 Large: 24 layers, d_model 1536, 16 heads, 760M.
     public static let gpt3Large = gpt3("gpt3-large", "GPT-3 Large", 24, 1536, 16, published: 760_000_000,
                                        label: "760M", notes: "The tensors give 760.3M, which rounds to the table's 760M.")
+    /// GPT-3 XL: 24 layers, d_model 2048, 24 heads, 1.3B.
     public static let gpt3XL = gpt3("gpt3-xl", "GPT-3 XL", 24, 2048, 24, published: 1_300_000_000,
                                     label: "1.3B", notes: "The tensors give 1.32B, which rounds to the table's 1.3B.")
+    /// GPT-3 2.7B: 32 layers, d_model 2560, 32 heads.
     public static let gpt3_2_7B = gpt3("gpt3-2.7b", "GPT-3 2.7B", 32, 2560, 32, published: 2_700_000_000,
                                        label: "2.7B", notes: "The tensors give 2.65B, which rounds to the table's 2.7B.")
+    /// GPT-3 6.7B: 32 layers, d_model 4096, 32 heads.
     public static let gpt3_6_7B = gpt3("gpt3-6.7b", "GPT-3 6.7B", 32, 4096, 32, published: 6_700_000_000,
                                        label: "6.7B", notes: "The tensors give 6.66B, which rounds to the table's 6.7B.")
+    /// GPT-3 13B: 40 layers, d_model 5140 as Table 2.1 prints it (most likely 5120), 40 heads.
     public static let gpt3_13B = gpt3(
         "gpt3-13b", "GPT-3 13B", 40, 5140, 40, published: 13_000_000_000, label: "13B",
         notes: "Table 2.1 gives d_model 5140, kept here, which 40 heads cannot share evenly (5140 / 40 = 128.5); "
             + "with its d_head of 128 it is most likely a misprint for 5120. The tensors give 12.95B with 5140 "
             + "and 12.85B with 5120; both round to 13B.")
+    /// GPT-3 175B: 96 layers, d_model 12288, 96 heads.
     public static let gpt3_175B = gpt3("gpt3-175b", "GPT-3 175B", 96, 12288, 96, published: 175_000_000_000,
                                        label: "175B", notes: "The tensors give 174.6B, which rounds to the table's 175B.")
 
@@ -306,10 +328,12 @@ extension PublishedModel {
             notes: notes)
     }
 
+    /// BERT-base (Devlin et al. 2019): 12 layers, d_model 768, 12 heads, 110M.
     public static let bertBase = bert(
         "base", 12, 768, 12, published: 110_000_000, label: "110M",
         notes: "The tensors give 109.5M with the pooler (590K) and 108.9M without; both round to 110M. "
             + "The pre-training heads (a further 0.62M) are not counted.")
+    /// BERT-large: 24 layers, d_model 1024, 16 heads, 340M.
     public static let bertLarge = bert(
         "large", 24, 1024, 16, published: 340_000_000, label: "340M",
         notes: "The tensors give 335.1M with the pooler and 334.1M without, about 1.5% below the published 340M; "
