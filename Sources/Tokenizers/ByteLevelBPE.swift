@@ -30,10 +30,13 @@ public struct ByteLevelBPE: Sendable {
 
     /// Every token's string, in the byte-level spelling ("Ġthe"); the index is the id.
     public let tokens: [String]
+    /// How text is split into pieces before the merges.
     public let preTokenizer: PreTokenizer
     /// The control tokens recognised in text, by string.
     public let specialTokens: [String: Int]
+    /// The id of the beginning-of-sequence token, when the tokenizer has one.
     public let bosID: Int?
+    /// The id of the end-of-sequence token, when the tokenizer has one.
     public let eosID: Int?
 
     private let ids: [String: Int]
@@ -44,6 +47,7 @@ public struct ByteLevelBPE: Sendable {
     private let specialByLength: [(text: [UInt8], id: Int)]
     private let specialFirstBytes: Set<UInt8>
 
+    /// The number of tokens (ids run from 0 to vocabularySize − 1).
     public var vocabularySize: Int { tokens.count }
 
     /// A tokenizer from a vocabulary, its merge rules ("left right", earliest first) and the
@@ -386,6 +390,7 @@ public enum ByteLevelBPEError: Error, Equatable, Sendable, CustomStringConvertib
     /// An id outside 0..<vocabularySize.
     case idOutOfRange(id: Int, vocabularySize: Int)
 
+    /// The message, naming the GGUF field or the id that is wrong.
     public var description: String {
         switch self {
         case let .invalidMerge(index, text):
@@ -403,5 +408,6 @@ public enum ByteLevelBPEError: Error, Equatable, Sendable, CustomStringConvertib
         }
     }
 
+    /// The same message as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }

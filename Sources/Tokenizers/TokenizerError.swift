@@ -7,6 +7,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     /// setting ("WordLevelTokenizer.maximumSize", ...).
     case invalidConfiguration(field: String, reason: String)
 
+    /// "FIELD: REASON", printable as it is.
     public var description: String {
         switch self {
         case let .invalidConfiguration(field, reason):

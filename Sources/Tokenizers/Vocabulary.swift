@@ -26,12 +26,18 @@ public enum SpecialToken: String, CaseIterable, Sendable, Codable {
 
 /// The ids of all five special tokens in one vocabulary.
 public struct SpecialTokenIDs: Sendable, Equatable {
+    /// The id of [PAD].
     public let pad: Int
+    /// The id of [UNK].
     public let unknown: Int
+    /// The id of [CLS].
     public let classification: Int
+    /// The id of [SEP].
     public let separator: Int
+    /// The id of [MASK].
     public let mask: Int
 
+    /// The five ids as given (no check that they differ).
     public init(pad: Int, unknown: Int, classification: Int, separator: Int, mask: Int) {
         self.pad = pad
         self.unknown = unknown
@@ -91,6 +97,7 @@ public enum VocabularyError: Error, Equatable, CustomStringConvertible {
         return self
     }
 
+    /// The message, with the line (1-based) and the file when known.
     public var description: String {
         switch self {
         case .empty:
@@ -229,6 +236,7 @@ public struct Vocabulary: Sendable, Equatable {
         tokens.indices.contains(id) ? tokens[id] : nil
     }
 
+    /// Whether `token` is in the vocabulary (compared byte for byte).
     public func contains(_ token: String) -> Bool {
         id(of: token) != nil
     }
@@ -261,6 +269,8 @@ public struct Vocabulary: Sendable, Equatable {
         tokens.joined(separator: "\n") + "\n"
     }
 
+    /// Equal when the tokens are the same, in the same order, byte for byte (two canonically
+    /// equivalent spellings of a character are different tokens).
     public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
         lhs.tokens.count == rhs.tokens.count
             && zip(lhs.tokens, rhs.tokens).allSatisfy { $0.utf8.elementsEqual($1.utf8) }

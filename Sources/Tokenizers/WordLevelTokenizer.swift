@@ -5,7 +5,9 @@
 /// [UNK]: a word-level model cannot say anything about a word it has never seen, which is the
 /// problem sub-word tokenisers such as WordPiece solve.
 public struct WordLevelTokenizer: Sendable {
+    /// The words the tokeniser knows (id = line index).
     public let vocabulary: Vocabulary
+    /// Whether text is lower-cased before lookup.
     public let lowercase: Bool
     /// The id every unknown word gets.
     public let unknownID: Int

@@ -196,17 +196,24 @@ public struct BertBasicTokenizer: Sendable {
 /// reference would split "[MASK]" into "[", "mask", "]". They are matched case-sensitively and
 /// only when the vocabulary holds them.
 public struct WordPieceTokenizer: Sendable {
+    /// The pieces the tokeniser may produce.
     public let vocabulary: Vocabulary
+    /// The first pass: BERT's basic tokeniser (white space, punctuation, CJK, case and accents).
     public let basic: BertBasicTokenizer
     /// Longer words (counted in code points) become [UNK].
     public let maxWordLength: Int
+    /// Whether special tokens written in the text ("[MASK]") are kept whole instead of split.
     public let splitSpecialTokens: Bool
+    /// Whether text is lower-cased (BERT uncased).
     public var lowercase: Bool { basic.lowercase }
+    /// Whether accents are removed (by default, when lower-casing).
     public var stripAccents: Bool { basic.stripAccents }
 
     /// The ids of [UNK], [CLS] and [SEP], which every tokeniser needs.
     public let unknownID: Int
+    /// (See `unknownID`.) The id of [CLS].
     public let classificationID: Int
+    /// (See `unknownID`.) The id of [SEP].
     public let separatorID: Int
 
     /// Throws `VocabularyError.missingSpecialToken` when the vocabulary lacks [UNK], [CLS] or

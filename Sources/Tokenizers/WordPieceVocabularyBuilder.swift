@@ -21,13 +21,20 @@ public struct WordPieceVocabularyBuilder: Sendable {
     public static let defaultSuffixes = ["##s", "##es", "##ed", "##ing", "##ly", "##er", "##ers", "##est",
                                          "##ness", "##ful", "##tion", "##ment"]
 
+    /// Step 3: at most this many whole words are added (0 or more).
     public var wholeWordCount: Int
+    /// Step 3: a word must occur at least this often.
     public var minimumWordFrequency: Int
+    /// Step 4: the candidate suffix pieces, each "##" and at least one character.
     public var suffixes: [String]
+    /// Step 4: a suffix is kept when at least this many word occurrences end with it.
     public var minimumSuffixFrequency: Int
+    /// Whether words are lower-cased before counting (match the tokeniser's setting).
     public var lowercase: Bool
+    /// Whether accents are removed; nil: when lower-casing, as BERT does.
     public var stripAccents: Bool?
 
+    /// A builder with the given settings; the defaults suit the teaching corpus.
     public init(wholeWordCount: Int = 300, minimumWordFrequency: Int = 2,
                 suffixes: [String] = WordPieceVocabularyBuilder.defaultSuffixes,
                 minimumSuffixFrequency: Int = 2, lowercase: Bool = true, stripAccents: Bool? = nil) {

@@ -3,8 +3,10 @@
 /// so "didn't" is one token), and every CJK character a token of its own (as BERT does).
 /// Sub-word tokenisers (WordPiece) come with the BERT lessons.
 public struct WordTokenizer: Sendable {
+    /// The tokeniser; it has no settings.
     public init() {}
 
+    /// The tokens of `text`, in order (empty for empty or all-white-space text).
     public func tokenize(_ text: String) -> [String] {
         var tokens: [String] = []
         var current = ""
