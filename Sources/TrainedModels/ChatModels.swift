@@ -18,6 +18,7 @@ public enum ChatStage: String, CaseIterable, Sendable {
     /// "sft.safetensors", "reward-model.safetensors", "ppo.safetensors", "ppo-beta0.safetensors".
     public var fileName: String { rawValue + ".safetensors" }
 
+    /// How lessons and messages name the stage ("SFT model", "reward model", …).
     public var title: String {
         switch self {
         case .sft: "SFT model"

@@ -52,6 +52,7 @@ public enum TrainedModelError: Error, Equatable, Sendable, CustomStringConvertib
     /// The file is not a weight file of this kind of model, or its metadata is incomplete.
     case wrongFile(path: String, problem: String)
 
+    /// The message `tx` prints after "Error: ".
     public var description: String {
         switch self {
         case let .shippedWeightsMissing(file, looked):
@@ -66,12 +67,6 @@ public enum TrainedModelError: Error, Equatable, Sendable, CustomStringConvertib
 /// Loads the trained models: the weights shipped with the package (trained by `tx train` with
 /// the default options and seed), or a file `tx train --out` wrote.
 public enum TrainedModels {
-    /// Where the shipped weight file of `kind` is.
-    ///
-    /// SwiftPM copies the resources into a bundle folder beside the built products; its
-    /// generated `Bundle.module` stops the program when that folder is missing, so the folder is
-    /// looked up here by hand and a missing one is an error, not a crash. The source folder is
-    /// the fallback, for a binary moved away from its build folder in a checkout.
     /// The environment variable naming a folder of your own weights (what `tx train --out`
     /// wrote): a file found there is used instead of the shipped one.
     public static let directoryVariable = "TX_TRAINED_MODELS"
@@ -91,6 +86,12 @@ public enum TrainedModels {
         return try shippedURL(fileName: fileName)
     }
 
+    /// Where the shipped weight file of `kind` is.
+    ///
+    /// SwiftPM copies the resources into a bundle folder beside the built products; its
+    /// generated `Bundle.module` stops the program when that folder is missing, so the folder is
+    /// looked up here by hand and a missing one is an error, not a crash. The source folder is
+    /// the fallback, for a binary moved away from its build folder in a checkout.
     public static func shippedURL(of kind: TrainedModelKind) throws -> URL {
         try shippedURL(fileName: kind.fileName)
     }
@@ -112,6 +113,9 @@ public enum TrainedModels {
         throw TrainedModelError.shippedWeightsMissing(file: fileName, looked: candidates.map(\.path))
     }
 
+    /// The translator from the weight file at `path` (what `tx train translator --out` wrote),
+    /// or, `path` nil, from `url(of: .translator)`. Throws `TrainedModelError.wrongFile` for
+    /// another kind of file or incomplete metadata, and the file's own reading errors.
     public static func translator(from path: String? = nil) throws -> Translator {
         let (file, path) = try open(.translator, path: path)
         let configuration = try configuration(file, path: path)
@@ -123,6 +127,8 @@ public enum TrainedModels {
         return try Translator(model: model, sourceVocabulary: source, targetVocabulary: target)
     }
 
+    /// The language model from the weight file at `path` (what `tx train lm --out` wrote), or,
+    /// `path` nil, from `url(of: .languageModel)`. Throws as `translator(from:)` does.
     public static func languageModel(from path: String? = nil) throws -> LanguageModel {
         let (file, path) = try open(.languageModel, path: path)
         let words = try vocabulary(file, key: "vocabulary", path: path)
@@ -132,6 +138,8 @@ public enum TrainedModels {
         return try LanguageModel(model: model, vocabulary: words)
     }
 
+    /// The tiny BERT from the weight file at `path` (what `tx train bert --out` wrote), or,
+    /// `path` nil, from `url(of: .maskedLanguageModel)`. Throws as `translator(from:)` does.
     public static func tinyBERT(from path: String? = nil) throws -> TinyBERT {
         let (file, path) = try open(.maskedLanguageModel, path: path)
         let words = try vocabulary(file, key: "vocabulary", path: path)
