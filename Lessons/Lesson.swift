@@ -6,9 +6,12 @@ import Terminal
 /// What every lesson needs to run: the seed for its random choices, where its figures go,
 /// and how to print.
 public struct LessonContext: Sendable {
+    /// The seed of every random choice (weights, samples): the same seed gives the same pages
+    /// and the same figure bytes.
     public var seed: UInt64
     /// Figures go to `<outputRoot>/<NN-slug>/`.
     public var outputRoot: String
+    /// How text is printed: plain, or with colour for a terminal.
     public var style: TerminalStyle
     /// Device pixels per figure unit in PNGs (2 gives crisp slides).
     public var figureScale: Double
@@ -16,6 +19,8 @@ public struct LessonContext: Sendable {
     /// the same in every language.
     public var language: Language
 
+    /// A context; the defaults are what `tx lesson` uses without options (seed 7, Output/, plain
+    /// text, figures at scale 2, English).
     public init(seed: UInt64 = 7, outputRoot: String = "Output", style: TerminalStyle = .plain,
                 figureScale: Double = 2, language: Language = .english) {
         self.seed = seed
@@ -28,14 +33,18 @@ public struct LessonContext: Sendable {
 
 /// What running a lesson produced: the pages to step through, and the figures written.
 public struct LessonRun: Sendable {
+    /// The pages, in order, for a `StepPager` or for printing.
     public var steps: [PagerStep]
+    /// The paths of the figures the lesson wrote, in the order they were written.
     public var figures: [String]
 }
 
 /// One lesson of the syllabus. Lessons that are not written yet are listed (so a learner sees
 /// the road ahead) but have no `build` and cannot be started.
 public struct Lesson: Sendable {
+    /// The lesson's place in the syllabus, from 0.
     public let number: Int
+    /// Its short name in English ("attention"), as `tx lesson` and the output folder take it.
     public let slug: String
     let titleText: LocalizedText
     let summaryText: LocalizedText
@@ -55,6 +64,7 @@ public struct Lesson: Sendable {
     /// The one-line summary in the current language.
     public var summary: String { summaryText.localized }
 
+    /// Whether the lesson is written (and `run` works).
     public var isAvailable: Bool { build != nil }
     /// The folder under Output/ for this lesson's figures, e.g. "03-attention".
     public var directoryName: String { (number < 10 ? "0" : "") + "\(number)-\(slug)" }
@@ -80,10 +90,14 @@ public struct Lesson: Sendable {
     }
 }
 
-public enum LessonError: Error, CustomStringConvertible {
+/// Why a lesson cannot be found or run.
+public enum LessonError: Error, CustomStringConvertible, LocalizedError {
+    /// No lesson has this number or name.
     case unknown(String)
+    /// The lesson is listed but not written yet.
     case notWritten(Lesson)
 
+    /// The message in the current language, with the lessons that are available.
     public var description: String {
         let available = LessonCatalog.available.map { "\($0.number) (\($0.slug))" }.joined(separator: ", ")
         switch self {
@@ -95,6 +109,7 @@ public enum LessonError: Error, CustomStringConvertible {
     }
 }
 
+/// The syllabus: every lesson, and lookup by number or name.
 public enum LessonCatalog {
     /// The whole syllabus in order; `build` is set for the lessons that exist.
     public static let all: [Lesson] = [
@@ -145,6 +160,7 @@ public enum LessonCatalog {
                build: { try RealModelLesson(context: $0).run() }),
     ]
 
+    /// The lessons that are written, in order.
     public static var available: [Lesson] { all.filter(\.isAvailable) }
 
     /// Finds a lesson by number ("3", "03") or name ("attention", "03-attention").
@@ -158,4 +174,9 @@ public enum LessonCatalog {
         guard lesson.isAvailable else { throw LessonError.notWritten(lesson) }
         return lesson
     }
+}
+
+extension LessonError {
+    /// The same message as `description`, for `localizedDescription`.
+    public var errorDescription: String? { description }
 }

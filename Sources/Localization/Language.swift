@@ -9,11 +9,15 @@ public struct Language: Hashable, Sendable, CustomStringConvertible {
     /// The code used by `--lang`, `TX_LANG` and the folder name: "en", "zh".
     public let code: String
 
+    /// The language with this code; `available` says which ones have string tables.
     public init(code: String) { self.code = code }
 
+    /// English, the language of the code, always available.
     public static let english = Language(code: "en")
+    /// Simplified Chinese.
     public static let chinese = Language(code: "zh")
 
+    /// The code ("en", "zh").
     public var description: String { code }
 
     /// The language of the text being produced now: lessons, figures and the pager read it.
@@ -51,9 +55,12 @@ public struct Language: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-public enum LanguageError: Error, CustomStringConvertible {
+/// A language that was asked for but has no string tables.
+public enum LanguageError: Error, CustomStringConvertible, LocalizedError {
+    /// `name` given by `source` (`--lang` or `TX_LANG`) is not an available language.
     case unknown(name: String, source: String)
 
+    /// "SOURCE NAME: unknown language; available: en, zh", printable as it is.
     public var description: String {
         switch self {
         case let .unknown(name, source):
@@ -61,4 +68,9 @@ public enum LanguageError: Error, CustomStringConvertible {
             return "\(source) \(name): unknown language; available: \(codes)"
         }
     }
+}
+
+extension LanguageError {
+    /// The same message as `description`, for `localizedDescription`.
+    public var errorDescription: String? { description }
 }

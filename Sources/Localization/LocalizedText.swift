@@ -11,29 +11,36 @@ public struct LocalizedText: ExpressibleByStringInterpolation, Sendable, Hashabl
     /// The interpolated values, already formatted.
     public let arguments: [String]
 
+    /// Text from a template with `{1}`, `{2}`, … and the values that fill them.
     public init(template: String, arguments: [String] = []) {
         self.template = template
         self.arguments = arguments
     }
 
+    /// A literal without interpolations: the template is the text itself.
     public init(stringLiteral value: String) {
         self.init(template: value)
     }
 
+    /// A literal with interpolations: each becomes `{n}` in the template and the n-th argument.
     public init(stringInterpolation: Interpolation) {
         self.init(template: stringInterpolation.template, arguments: stringInterpolation.arguments)
     }
 
+    /// Builds the template and the arguments of an interpolated literal.
     public struct Interpolation: StringInterpolationProtocol {
         var template = ""
         var arguments: [String] = []
 
+        /// An empty template with room for the literal and the placeholders.
         public init(literalCapacity: Int, interpolationCount: Int) {
             template.reserveCapacity(literalCapacity + 4 * interpolationCount)
         }
 
+        /// Adds literal text to the template.
         public mutating func appendLiteral(_ literal: String) { template += literal }
 
+        /// Adds a placeholder and `value` as its argument, formatted with `String(describing:)`.
         public mutating func appendInterpolation<Value>(_ value: Value) {
             append(String(describing: value))
         }
@@ -53,6 +60,8 @@ public struct LocalizedText: ExpressibleByStringInterpolation, Sendable, Hashabl
     /// the English when the table has none.
     public var localized: String { localized(in: Language.current) }
 
+    /// The text in `language`: the table's translation with the arguments filled in, or the
+    /// English when the table has none (recorded by a `TranslationRecorder` when one is active).
     public func localized(in language: Language) -> String {
         let translation = language == .english ? nil : StringTables.shared.translation(of: template, in: language)
         if translation == nil && language != .english { TranslationRecorder.current?.recordMissing(template, language: language) }
