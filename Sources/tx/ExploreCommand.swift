@@ -209,6 +209,9 @@ final class ExploreSession {
     private(set) var trace: AttentionTrace
     /// Real models: the token ids read; the language model: its input ids.
     private var ids: [Int] = []
+    /// The small trained models: the ids of the first sequence the model read, as `tx attention
+    /// --arch` writes them (`ArchitectureDemo.tokenIDs`).
+    private var smallModelIDs: [Int]?
     /// The translator and tiny BERT: the Chinese text and the English words.
     private let sourceText: String
     private var english: [String] = []
@@ -240,6 +243,7 @@ final class ExploreSession {
                 backend = .architecture(architecture, translator: try TrainedModels.translator())
                 english = Array(demo.decoderInputTokens.dropFirst())
                 trace = demo.trace(architecture)
+                smallModelIDs = demo.tokenIDs[architecture]
                 name = architecture == .encoder ? "tiny BERT" : "translator"
             case "lm":
                 let languageModel = try TrainedModels.languageModel()
@@ -252,6 +256,7 @@ final class ExploreSession {
                 backend = .languageModel(languageModel)
                 english = words
                 trace = try languageModel.trace(words)
+                smallModelIDs = languageModel.input(words)
                 name = "language model"
             default:
                 if ModelStore.Name(rawValue: lowered) == nil, !model.contains("/"), !model.contains(".") {
@@ -356,6 +361,7 @@ final class ExploreSession {
             let longer = english + [candidate.label]
             let demo = try ArchitectureDemo(trainedOn: sourceText, target: longer.joined(separator: " "))
             trace = demo.trace(architecture)
+            smallModelIDs = demo.tokenIDs[architecture]
             english = longer
         case let .languageModel(languageModel):
             guard candidate.id != languageModel.endID else { throw CLIError("\"</s>\": the model ends the sentence here") }
@@ -365,11 +371,12 @@ final class ExploreSession {
             }
             english.append(candidate.label)
             trace = try languageModel.trace(english)
+            smallModelIDs = languageModel.input(english)
         }
     }
 
     /// The trace as `tx attention --json` writes it for the same model and text: with the
-    /// model's name, the text and (for a real model) the token ids.
+    /// model's name, the text and the token ids.
     var traceForFile: AttentionTrace {
         var file = trace
         switch backend {
@@ -380,6 +387,7 @@ final class ExploreSession {
         default:
             file.model = "the trained \(name)"
             file.text = sourceText
+            file.tokenIDs = smallModelIDs
         }
         return file
     }
