@@ -63,7 +63,7 @@ public struct LanguageModel {
     public func ids(_ tokens: [String]) -> [Int] { tokens.map { ids[$0] ?? unknownID } }
 
     /// The model's input for a sentence start: "<s>" then the words.
-    package func input(_ tokens: [String]) -> [Int] { [startID] + ids(tokens) }
+    public func input(_ tokens: [String]) -> [Int] { [startID] + ids(tokens) }
 
     /// The probability of every vocabulary entry being the next word after `tokens`.
     public func nextTokenProbabilities(after tokens: [String]) throws -> [Float] {
