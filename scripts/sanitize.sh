@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs the test suite under a sanitizer, in its own build folder so the normal build stays.
 #
-#   scripts/sanitize.sh thread|address|all
+#   scripts/sanitize.sh thread|address|all [FILTER]
+#
+# FILTER (optional) is passed to `swift test --filter`, e.g. 'SharingAcrossTasks|WorkerPool' to run
+# only the suites that share work between threads; without it the whole suite runs.
 #
 # thread  → swift test --sanitize=thread  in .build-tsan
 # address → swift test --sanitize=address in .build-asan
@@ -20,8 +23,10 @@ case "${1:-}" in
   thread) kinds=(thread) ;;
   address) kinds=(address) ;;
   all) kinds=(thread address) ;;
-  *) echo "usage: scripts/sanitize.sh thread|address|all" >&2; exit 2 ;;
+  *) echo "usage: scripts/sanitize.sh thread|address|all [FILTER]" >&2; exit 2 ;;
 esac
+filter=()
+if [ -n "${2:-}" ]; then filter=(--filter "$2"); fi
 
 if [ "${SANITIZE_SKIP_MODELS:-}" = "1" ]; then
   empty="$(mktemp -d)"
@@ -39,7 +44,7 @@ for kind in "${kinds[@]}"; do
   echo "sanitize: running the tests with --sanitize=$kind"
   # halt_on_error: the first report fails the run instead of scrolling past.
   TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" ASAN_OPTIONS="halt_on_error=1 detect_leaks=0 ${ASAN_OPTIONS:-}" \
-    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch"
+    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" "${filter[@]}"
   end=$(date +%s)
   echo "sanitize: $kind clean: build $((built - start))s, tests $((end - built))s"
 done
