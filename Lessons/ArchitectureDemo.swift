@@ -252,6 +252,37 @@ package struct ArchitectureDemo: Sendable {
             ])
     }
 
+    /// The comparison's three rows as three slide-sized figures (lesson 8): the block diagrams, the
+    /// masks, the attention weights. Each keeps the columns' headings, so it reads on its own; the
+    /// whole comparison (`comparison()`, `tx compare`) is too tall for a 16:9 slide.
+    public func architecturesFigure() -> ArchitectureComparison {
+        var figure = comparison()
+        figure.title = localized("Three architectures: the blocks")
+        figure.subtitle = localized("2 layers each; the encoder layer has one attention, the decoder layer of an encoder–decoder two")
+        figure.columns = figure.columns.map { var column = $0; column.masks = []; column.maps = []; return column }
+        return figure
+    }
+
+    /// The masks row of the comparison alone (see `architecturesFigure`).
+    public func masksFigure() -> ArchitectureComparison {
+        var figure = comparison()
+        figure.title = localized("Three architectures: who may see whom")
+        figure.subtitle = localized("the masks of the three on one input")
+        figure.showsDiagrams = false
+        figure.columns = figure.columns.map { var column = $0; column.maps = []; return column }
+        return figure
+    }
+
+    /// The attention-weights row of the comparison alone (see `architecturesFigure`).
+    public func weightsFigure() -> ArchitectureComparison {
+        var figure = comparison()
+        figure.title = localized("Three architectures: the attention weights")
+        figure.subtitle = localized("the attention of \(modelDescription); maps average the heads")
+        figure.showsDiagrams = false
+        figure.columns = figure.columns.map { var column = $0; column.masks = []; return column }
+        return figure
+    }
+
     /// BertViz-style layers × heads thumbnails for one kind of attention of one architecture.
     package func modelView(_ architecture: Architecture, kind: AttentionKind? = nil) -> ModelView? {
         Self.modelView(of: trace(architecture), architecture: architecture, kind: kind, weights: weights, seed: seed)

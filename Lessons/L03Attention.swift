@@ -164,16 +164,16 @@ struct AttentionLesson {
                                                     subtitle: localized("each row sums to 1 · row \"it\" outlined · \(seedNote)"),
                                                     colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                     colorBarLabel: localized("weight"),
-                                                    xAxisTitle: localized("key (the word being looked at)"),
-                                                    yAxisTitle: localized("query (the word looking)"), highlightRow: focus)),
+                                                    xAxisTitle: AttentionAxisTitles.key,
+                                                    yAxisTitle: AttentionAxisTitles.query, highlightRow: focus)),
                                             as: "04-weights.png")
         let causalWeightsPath = try figures.write(Self.stage(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
                                                           title: localized("5 · Weights under the causal mask"),
                                                           subtitle: localized("masked keys (hatched) are never looked at · \"The\" can only look at itself"),
                                                           colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                           colorBarLabel: localized("weight"),
-                                                          xAxisTitle: localized("key (the word being looked at)"),
-                                                          yAxisTitle: localized("query (the word looking)"),
+                                                          xAxisTitle: AttentionAxisTitles.key,
+                                                          yAxisTitle: AttentionAxisTitles.query,
                                                           hidden: Self.hiddenKeys(causal.mask, count: tokens.count))),
                                                   as: "05-weights-causal.png")
         let focusRow = stages.weights.row(focus)
@@ -303,7 +303,7 @@ struct AttentionLesson {
         Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens, title: localized("4 · softmax of 3"),
                 subtitle: localized("each row sums to 1 over the keys it may see"),
                 colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
-                xAxisTitle: localized("key (the word being looked at)"), yAxisTitle: localized("query (the word looking)"),
+                xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query,
                 cellSize: overviewCell, hidden: hiddenKeys(causal.mask, count: tokens.count))
     }
 
@@ -332,8 +332,8 @@ struct AttentionLesson {
                               subtitle: String, cellSize: Double? = nil) -> Heatmap {
         Heatmap(values: tensor.rows, rowLabels: tokens, columnLabels: tokens, title: title, subtitle: subtitle,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
-                       colorBarLabel: localized("score"), xAxisTitle: localized("key (the word being looked at)"),
-                       yAxisTitle: localized("query (the word looking)"), cellSize: cellSize)
+                       colorBarLabel: localized("score"), xAxisTitle: AttentionAxisTitles.key,
+                       yAxisTitle: AttentionAxisTitles.query, cellSize: cellSize)
     }
 }
 

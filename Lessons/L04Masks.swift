@@ -148,14 +148,14 @@ struct MasksLesson {
         let largest = scores.scalars.filter(\.isFinite).map(abs).max() ?? 1
         return Heatmap(values: scores.rows, rowLabels: tokens, columnLabels: tokens, title: title,
                        colorMap: .diverging, valueRange: -largest...largest, showValues: true, valueFormat: "%.1f",
-                       colorBarLabel: localized("score"), xAxisTitle: localized("key"), yAxisTitle: localized("query"), cellSize: Self.cell)
+                       colorBarLabel: localized("score"), xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query, cellSize: Self.cell)
     }
 
     /// Weights with the keys the mask hid (−∞ in `maskedScores`) hatched: a hidden key is not a learned 0.
     private func weightMap(_ weights: Tensor, tokens: [String], title: String, maskedScores: Tensor) -> Heatmap {
         Heatmap(values: weights.rows, rowLabels: tokens, columnLabels: tokens, title: title,
                 colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
-                xAxisTitle: localized("key"), yAxisTitle: localized("query"), cellSize: Self.cell,
+                xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query, cellSize: Self.cell,
                 hidden: maskedScores.rows.map { $0.map { !$0.isFinite } })
     }
 

@@ -98,8 +98,10 @@ struct ArchitecturesLesson {
             """) + "\n\n" + grid(causal, rows: source, columns: source) + "\n\n" + narrator.verbatim(encoderDecoderMasks) + "\n\n" + grid(decoderSelf.mask, rows: decoderSelf.rows, columns: decoderSelf.columns) + "\n\n"
             + grid(cross.mask, rows: cross.rows, columns: cross.columns)))
 
-        // The comparison figure.
-        let comparisonPath = try figures.write(demo.comparison(), as: "01-comparison.png")
+        // The comparison, one row per figure so that each fits a 16:9 slide.
+        let comparisonPaths = [try figures.write(demo.architecturesFigure(), as: "01-architectures.png"),
+                               try figures.write(demo.masksFigure(), as: "02-masks.png"),
+                               try figures.write(demo.weightsFigure(), as: "03-attention-weights.png")]
         // The alignment claims are read off the same maps the figure draws.
         let alignment = demo.crossAlignment()
         let translations: [(word: String, characters: String)] = [("yesterday", "昨天"), ("garden", "花园"), ("cat", "猫")]
@@ -118,8 +120,8 @@ struct ArchitecturesLesson {
             : "\(onTranslation) of the \(checked.count) words \"yesterday\", \"garden\" and \"cat\" look hardest at a character of their own translation (昨天, 花园, 猫)."
         let bertShare = demo.englishAttentionOnChinese()
         steps.append(PagerStep(title: localized("Side by side"), body: prose("""
-            The figure puts the three next to each other: the block diagram (the encoder layer has \
-            one attention, the decoder layer of an encoder–decoder has two), the masks, and the \
+            Three figures put the three next to each other: the block diagrams (the encoder layer \
+            has one attention, the decoder layer of an encoder–decoder has two), the masks, and the \
             attention maps of the trained models, averaged over heads. In the decoders' maps every \
             cell above the diagonal is hatched: the mask hides those keys, whatever the weights.
 
@@ -127,7 +129,7 @@ struct ArchitecturesLesson {
             it reads, and a decoder position reads one word and writes the next: the row \
             "\(alignment.first { $0.written == "yesterday" }?.row ?? "garden")" is where \
             "yesterday" is written. For each written word, the source character the translator's \
-            cross-attention weights most (the figure's last cross-attention map):
+            cross-attention weights most (the last cross-attention map of the weights figure):
             """) + "\n\n" + alignmentTable + "\n\n" + prose(verdict)
             + (bertShare.map { share in "\n\n" + prose("""
                 In the tiny BERT's map, the English tokens give \(formatNumber(share * 100, decimals: 0))% of \
@@ -135,13 +137,13 @@ struct ArchitecturesLesson {
                 can find a hidden word's translation. (Untrained models give noise here: add \
                 --weights random to tx compare to see it.)
                 """) } ?? "")
-            + "\n\n" + figureLine(comparisonPath)))
+            + "\n\n" + comparisonPaths.map(figureLine).joined(separator: "\n")))
 
         // Model views.
         var viewPaths: [String] = []
-        for (architecture, name) in [(ArchitectureDemo.Architecture.encoder, "02-encoder-model-view.png"),
-                                     (.decoder, "03-decoder-model-view.png"),
-                                     (.encoderDecoder, "04-encoder-decoder-cross-model-view.png")] {
+        for (architecture, name) in [(ArchitectureDemo.Architecture.encoder, "04-encoder-model-view.png"),
+                                     (.decoder, "05-decoder-model-view.png"),
+                                     (.encoderDecoder, "06-encoder-decoder-cross-model-view.png")] {
             if let view = demo.modelView(architecture) {
                 viewPaths.append(try figures.write(view, as: name))
             }

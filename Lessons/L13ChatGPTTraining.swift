@@ -259,20 +259,26 @@ struct ChatGPTTrainingLesson {
         // 6. Stage 4: PPO, with and without the KL penalty.
         func history(_ record: [String: String], _ key: String) -> [Double] { decodeList(record[key]) ?? [] }
         let beta = ppoRecord["beta"] ?? "?"
+        let withPenalty = RGB(hex: 0x4E79A7), without = RGB(hex: 0xE15759)
+        // Three panels of the same two lines: one legend under the title, not one per panel, and
+        // tall plots so the figure is near 16:9 (a slide poster).
         func curves(_ key: String, title: String, yLabel: String, scale: Double = 1) -> LineChart {
-            LineChart(title: title, xLabel: localized("PPO update"), yLabel: yLabel,
-                      series: [.init(name: "β = \(beta)", points: smoothed(history(ppoRecord, key).map { $0 * scale }), color: RGB(hex: 0x4E79A7), showMarkers: false, lineWidth: 2),
-                               .init(name: "β = 0", points: smoothed(history(hackedRecord, key).map { $0 * scale }), color: RGB(hex: 0xE15759), showMarkers: false, lineWidth: 2)],
-                      plotSize: Size(width: 360, height: 260))
+            var chart = LineChart(title: title, xLabel: localized("PPO update"), yLabel: yLabel,
+                      series: [.init(name: "β = \(beta)", points: smoothed(history(ppoRecord, key).map { $0 * scale }), color: withPenalty, showMarkers: false, lineWidth: 2),
+                               .init(name: "β = 0", points: smoothed(history(hackedRecord, key).map { $0 * scale }), color: without, showMarkers: false, lineWidth: 2)],
+                      plotSize: Size(width: 380, height: 380))
+            chart.showsLegend = false
+            return chart
         }
-        let curvesPath = try figures.write(PanelGrid(
+        var curvesGrid = PanelGrid(
             title: localized("Stage 4: PPO against the reward model, with and without the KL penalty"),
             columns: 3,
             panels: [curves("historyReward", title: localized("reward-model score"), yLabel: localized("mean reward")),
                      curves("historyQuality", title: localized("true quality (the labeller)"), yLabel: localized("mean quality (%)"), scale: 100),
                      curves("historyKL", title: localized("KL(policy ‖ SFT) per token"), yLabel: localized("nats"))],
-            subtitle: localized("answers sampled during training, mean of 10 updates · the labeller's rule is measured, never trained on")),
-            as: "06-ppo-curves.png")
+            subtitle: localized("answers sampled during training, mean of 10 updates · the labeller's rule is measured, never trained on"))
+        curvesGrid.legend = [.init(name: "β = \(beta)", color: withPenalty), .init(name: "β = 0", color: without)]
+        let curvesPath = try figures.write(curvesGrid, as: "06-ppo-curves.png")
         let ppoRewards = history(ppoRecord, "historyReward"), hackedRewards = history(hackedRecord, "historyReward")
         let ppoQuality = history(ppoRecord, "historyQuality"), hackedQuality = history(hackedRecord, "historyQuality")
         func average(_ values: ArraySlice<Double>) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }

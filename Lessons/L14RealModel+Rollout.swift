@@ -21,7 +21,9 @@ package enum RolloutFigure {
         var panels: [any Chart] = [panel(raw, localized("Raw attention of \"\(token)\" (mean of the heads)")),
                                    panel(rollout, localized("Rollout: the input tokens in \"\(token)\""))]
         if let flow { panels.append(panel(flow, localized("Flow: max-flow from each input token (each alone, at most 1)"))) }
-        return PanelGrid(title: title, columns: panels.count, panels: panels, subtitle: subtitle)
+        // Each panel is wide and short (layers × tokens): stacked, the figure is near 16:9 and its
+        // text stays readable on a slide; side by side it was 3.7:1.
+        return PanelGrid(title: title, columns: 1, panels: panels, gap: 0, subtitle: subtitle)
     }
 
     /// Row `query` of every layer's head-averaged weights: [L][T].

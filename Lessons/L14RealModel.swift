@@ -64,7 +64,7 @@ struct RealModelLesson {
         let tokens = trace.entries.first?.queryTokens ?? []
         return ModelView(
             title: localized("all-MiniLM-L6-v2: every layer and head"),
-            subtitle: localized("\"\(tired)\" · rows: queries, columns: keys"),
+            subtitle: "\"\(tired)\"",
             weights: (0..<layers).map { l in (0..<heads).map { h in trace.weights(layer: l, head: h, kind: .encoderSelf) ?? [] } },
             rowLabels: tokens, columnLabels: tokens, thumbnailSize: 64)
     }
@@ -311,7 +311,7 @@ struct RealModelLesson {
             subtitle: withSpaceNote(localized("\"\(Self.prompt)\" · causal: the hatched keys are hidden from the query"),
                                labels: labels),
             colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
-            xAxisTitle: localized("key (looked at)"), yAxisTitle: localized("query (asking)"), highlightRow: last,
+            xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query, highlightRow: last,
             hidden: trace.entries(kind: .decoderSelf).first?.hiddenKeys),
             as: "07-smollm2-head.png")
         let shown = Self.decoderLayers.filter { $0 < c.layerCount }

@@ -39,7 +39,7 @@ enum TerminalColors {
 
 /// A figure's subtitle with " · ␣ = space" added when its token labels show spaces as ␣ (byte-level
 /// BPE tokens such as SmolLM2's carry their leading space), so a slide explains its own labels.
-func withSpaceNote(_ subtitle: String, labels: [String]) -> String {
+public func withSpaceNote(_ subtitle: String, labels: [String]) -> String {
     guard labels.contains(where: { $0.contains("␣") }) else { return subtitle }
     return subtitle + " · " + localized("␣ = space")
 }

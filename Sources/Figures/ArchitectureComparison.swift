@@ -103,6 +103,9 @@ public struct ArchitectureComparison: Chart, Sendable {
     public var cellSize: Double?
     /// The caption of the colour bar ("weight" by default, localised).
     public var colorBarLabel: String
+    /// False leaves the block diagrams out: a figure of the masks or of the maps alone (each row of
+    /// the comparison on a slide of its own, wide and short enough for 16:9).
+    public var showsDiagrams = true
 
     /// A comparison of `columns`; the maps use `colorMap` over `valueRange`.
     public init(title: String, subtitle: String = "", columns: [Column], colorMap: ColorMap = .viridis,
@@ -239,7 +242,7 @@ public struct ArchitectureComparison: Chart, Sendable {
                 blocks.map(\.size.width).reduce(0, +) + Double(max(0, blocks.count - 1)) * Geometry.itemGap
             }
             var w = max(Geometry.minColumnWidth, m.width(column.title, size: Geometry.headingSize, weight: .bold),
-                        column.diagram.layout(margin: 0, m).size.width, rowWidth(masks), rowWidth(maps))
+                        showsDiagrams ? column.diagram.layout(margin: 0, m).size.width : 0, rowWidth(masks), rowWidth(maps))
             var lines = balancedWrap(column.caption, size: Geometry.captionSize, maxWidth: w, m)
             if lines.count > 2 {
                 w = max(w, min(Geometry.maxCaptionWidth, m.width(column.caption, size: Geometry.captionSize) / 2 + 30))
@@ -255,7 +258,7 @@ public struct ArchitectureComparison: Chart, Sendable {
         let headerHeight = columns.indices.map { i in
             (columns[i].title.isEmpty ? 0 : headingHeight + 4) + Double(captions[i].count) * captionLine
         }.max() ?? 0
-        let diagramSizes = columns.map { $0.diagram.layout(margin: 0, m).size }
+        let diagramSizes = showsDiagrams ? columns.map { $0.diagram.layout(margin: 0, m).size } : columns.map { _ in Size.zero }
         let diagramHeight = diagramSizes.map(\.height).max() ?? 0
         // The legends go under the last column's blocks: its rows grow when they would not fit.
         let tickLine = m.lineHeight(size: FigureStyle.tickSize)
@@ -271,9 +274,9 @@ public struct ArchitectureComparison: Chart, Sendable {
         let headerTop = margin + titles.height(m)
         let diagramTop = headerTop + headerHeight + Geometry.headerGap
         var y = diagramTop + diagramHeight
-        let masksTop = y + Geometry.rowGap
+        let masksTop = y + (diagramHeight > 0 ? Geometry.rowGap : 0)
         if masksHeight > 0 { y = masksTop + masksHeight }
-        let mapsTop = y + Geometry.rowGap
+        let mapsTop = y + (y > diagramTop ? Geometry.rowGap : 0)
         if mapsHeight > 0 { y = mapsTop + mapsHeight }
 
         // Columns.
@@ -325,13 +328,14 @@ public struct ArchitectureComparison: Chart, Sendable {
         }
         let columnsRight = x
 
-        // Row names in the left gutter, rotated, when they fit their row.
+        // Row names in the left gutter, rotated, when they fit their row; a figure of one row
+        // alone (a slide of lesson 8) says what it shows in its title instead.
         let rows: [(String, Double, Double)] = [
             (Self.rowNames[0], diagramTop, diagramHeight),
             (Self.rowNames[1], masksTop, masksHeight),
             (Self.rowNames[2], mapsTop, mapsHeight),
-        ]
-        for (name, top, height) in rows where height > 0 {
+        ].filter { $0.2 > 0 }
+        for (name, top, height) in rows where rows.count > 1 {
             var size = rowNameSize
             while size > 9 && m.width(name, size: size) > height { size -= 0.5 }
             guard m.width(name, size: size) <= height else { continue }
@@ -459,7 +463,7 @@ public struct ArchitectureComparison: Chart, Sendable {
             for (a, b) in L.separators { canvas.line(from: a, to: b, color: FigureStyle.grid, width: 1) }
             for (i, column) in columns.enumerated() {
                 let C = L.columns[i]
-                try column.diagram.draw(on: canvas, in: C.diagramRect, margin: 0)
+                if showsDiagrams { try column.diagram.draw(on: canvas, in: C.diagramRect, margin: 0) }
                 for (k, (b, o)) in C.maskBlocks.enumerated() {
                     drawMaskCells(column.masks[k].mask, on: canvas, visibleColor: column.masks[k].visibleColor,
                                   gap: cellGap(b.cell)) { r, c in b.cellRect(row: r, column: c, at: o) }

@@ -285,9 +285,11 @@ struct MatrixBlock {
 /// comparison poster): "query" along the rows, rotated, left of the row labels; "key" along the
 /// columns, under the column labels. One wording, size, colour and placement everywhere, so a reader
 /// who has learnt to read one attention figure reads them all.
-enum AttentionAxisTitles {
-    static var query: String { localized("query") }
-    static var key: String { localized("key") }
+public enum AttentionAxisTitles {
+    /// The row title of every attention heatmap.
+    public static var query: String { localized("query") }
+    /// The column title of every attention heatmap.
+    public static var key: String { localized("key") }
     static let size = FigureStyle.axisTitleSize
     /// Between the labels and the title.
     static let gap = 10.0

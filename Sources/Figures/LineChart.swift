@@ -63,6 +63,8 @@ public struct LineChart: Chart, Sendable {
     public var xRange: ClosedRange<Double>?
     /// Size of the plotting area at the preferred size.
     public var plotSize: Size
+    /// False draws no legend (panels of a `PanelGrid` that shows one legend for all of them).
+    public var showsLegend = true
 
     /// A line chart; ranges default to the data's, the plot to 560 × 340 units.
     public init(title: String, xLabel: String, yLabel: String, series: [Series], xScale: XScale = .linear,
@@ -183,6 +185,7 @@ public struct LineChart: Chart, Sendable {
     /// Where each legend entry goes, relative to the legend's top-left corner, and the legend's size.
     /// Right of the plot: one entry per line. Below it: entries side by side, wrapped at `maxWidth`.
     private func legendEntries(_ m: TextMeasurer, below: Bool, maxWidth: Double = .infinity) -> (offsets: [Point], size: Size) {
+        guard showsLegend else { return ([], .zero) }
         let widths = series.map { Geometry.legendSample + 8 + m.width($0.name, size: FigureStyle.labelSize) }
         guard below else {
             let offsets = widths.indices.map { Point(x: 0, y: Double($0) * Geometry.legendRow) }
@@ -214,7 +217,7 @@ public struct LineChart: Chart, Sendable {
         let plotHeight = max(plotSize.height, m.width(yLabel, size: FigureStyle.axisTitleSize) + 16)
         let plotWidth = max(plotSize.width, m.width(xLabel, size: FigureStyle.axisTitleSize) + 16)
         let width = 2 * FigureStyle.margin + leftArea(m, plotHeight: plotHeight) + plotWidth
-            + Geometry.legendGap + legend.width + tickOverhang
+            + (showsLegend ? Geometry.legendGap + legend.width : 0) + tickOverhang
         let height = 2 * FigureStyle.margin + titles.height(m) + tickOverhang
             + max(plotHeight, legend.height) + bottomArea(m)
         return Size(width: max(width, titles.width(m) + 2 * FigureStyle.margin).rounded(.up), height: height.rounded(.up))
@@ -231,7 +234,7 @@ public struct LineChart: Chart, Sendable {
         var plotHeight = inner.maxY - top - bottomArea(m) - (below ? legend.size.height + 12 : 0)
         plotHeight = max(20, plotHeight)
         let left = inner.minX + leftArea(m, plotHeight: plotHeight)
-        let right = inner.maxX - tickOverhang - (below ? 0 : Geometry.legendGap + legend.size.width)
+        let right = inner.maxX - tickOverhang - (below || !showsLegend ? 0 : Geometry.legendGap + legend.size.width)
         let plot = Rect(x: left, y: top, width: max(20, right - left), height: plotHeight)
         var legendOrigin = below
             ? Point(x: plot.midX - legend.size.width / 2, y: plot.maxY + bottomArea(m) + 12)

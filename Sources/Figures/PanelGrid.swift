@@ -17,6 +17,36 @@ public struct PanelGrid: Chart {
     public var gap: Double
     /// Put "(a)", "(b)", … at the top-left of each panel.
     public var panelLetters: Bool
+    /// One legend for all panels, centred under the title (line samples and names): when every
+    /// panel draws the same lines, once is enough. Empty: none.
+    public var legend: [LegendEntry] = []
+
+    /// A line sample and its name in the shared legend.
+    public struct LegendEntry: Sendable {
+        /// The name beside the sample.
+        public var name: String
+        /// The line's colour.
+        public var color: RGB
+        /// The line's width.
+        public var lineWidth: Double
+
+        /// An entry for a line of `color`.
+        public init(name: String, color: RGB, lineWidth: Double = 2) {
+            self.name = name
+            self.color = color
+            self.lineWidth = lineWidth
+        }
+    }
+
+    private static let legendSample = 30.0
+    private static let legendRow = 24.0
+    private static let legendGap = 28.0
+
+    private func legendWidths(_ m: TextMeasurer) -> [Double] {
+        legend.map { Self.legendSample + 8 + m.width($0.name, size: FigureStyle.labelSize) }
+    }
+
+    private var legendHeight: Double { legend.isEmpty ? 0 : Self.legendRow + 8 }
 
     /// A grid of `panels`, `columns` per row.
     public init(title: String, columns: Int, panels: [any Chart], gap: Double = 24, subtitle: String = "",
@@ -64,7 +94,7 @@ public struct PanelGrid: Chart {
     }
 
     private func titleHeight(_ m: TextMeasurer) -> Double {
-        titles.isEmpty ? 0 : FigureStyle.margin + titles.height(m)
+        (titles.isEmpty ? 0 : FigureStyle.margin + titles.height(m)) + legendHeight
     }
 
     /// Panels bring their own margins; the grid adds a small outer margin.
@@ -116,6 +146,20 @@ public struct PanelGrid: Chart {
         try validate()
         if !titles.isEmpty {
             titles.draw(on: canvas, centerX: frame.midX, top: frame.minY + FigureStyle.margin)
+        }
+        if !legend.isEmpty {
+            let m = TextMeasurer()
+            let widths = legendWidths(m)
+            let total = widths.reduce(0, +) + Double(widths.count - 1) * Self.legendGap
+            var x = frame.midX - total / 2
+            let y = frame.minY + titleHeight(m) - legendHeight + Self.legendRow / 2
+            for (entry, width) in zip(legend, widths) {
+                canvas.line(from: Point(x: x, y: y), to: Point(x: x + Self.legendSample, y: y), color: entry.color,
+                            width: entry.lineWidth)
+                canvas.text(entry.name, at: Point(x: x + Self.legendSample + 8, y: y), size: FigureStyle.labelSize,
+                            color: FigureStyle.text, verticalAlignment: .middle)
+                x += width + Self.legendGap
+            }
         }
         for (i, panel) in panels.enumerated() {
             let target = panelRect(i, in: frame)

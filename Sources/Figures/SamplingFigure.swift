@@ -193,12 +193,20 @@ public struct DecodingStepFigure: Chart, Sendable {
                  highlightColor: SamplingFigure.chosenColor, yRange: 0...1)
     }
 
+    /// The cross-attention of the last decoder position (the query that writes the next token) as a
+    /// column, one cell per source token, about as tall as the bar chart's plot beside it: a row
+    /// strip there left half the figure empty.
     var strip: Heatmap {
-        Heatmap(values: [crossAttention], rowLabels: [localized("attention")], columnLabels: sourceTokens,
-                title: localized("cross-attention over the source"), subtitle: localized("last decoder layer, mean of the heads"),
-                colorMap: .viridis, valueRange: 0...1, showValues: true, valueFormat: "%.2f",
-                colorBarLabel: localized("weight"), xAxisTitle: localized("key (source token)"), columnLabelPosition: .bottom, cellSize: 56)
+        let cell = min(56, max(18, (Self.stripHeight / Double(max(1, sourceTokens.count))).rounded(.down)))
+        return Heatmap(values: crossAttention.map { [$0] }, rowLabels: sourceTokens, columnLabels: [decoderInput.last ?? ""],
+                       title: localized("cross-attention over the source"), subtitle: localized("last decoder layer, mean of the heads"),
+                       colorMap: .viridis, valueRange: 0...1, showValues: true, valueFormat: "%.2f",
+                       colorBarLabel: localized("weight"), xAxisTitle: AttentionAxisTitles.query,
+                       yAxisTitle: localized("key (source token)"), columnLabelPosition: .bottom, cellSize: cell)
     }
+
+    /// The height the strip aims at: the bar chart's plot height.
+    static let stripHeight = 300.0
 
     var grid: PanelGrid {
         PanelGrid(title: title, columns: 2, panels: [bars, strip], gap: 8,

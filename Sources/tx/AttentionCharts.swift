@@ -15,25 +15,27 @@ enum AttentionCharts {
         let quoted = "\"\(shown(text.count > 60 ? String(text.prefix(57)) + "…" : text))\""
         let causalNote = kind == .decoderSelf ? " · causal: the hatched keys are hidden" : ""
         let hidden = entries[0].hiddenKeys
+        // Byte-level BPE labels show a leading space as ␣: the figure says so, as the lessons' do.
+        let subtitle = withSpaceNote(quoted + causalNote, labels: labels)
         switch view {
         case .heatmap:
             return Heatmap(values: head.map { entries[$0 - 1].weights } ?? mean(entries), rowLabels: labels, columnLabels: labels,
                            title: "\(modelName): layer \(layer), " + (head.map { "head \($0)" } ?? "mean of the \(heads) heads"),
-                           subtitle: quoted + causalNote,
+                           subtitle: subtitle,
                            colorMap: .viridis, valueRange: 0...1, showValues: labels.count <= 16, colorBarLabel: "weight",
-                           xAxisTitle: "key (looked at)", yAxisTitle: "query (looking)", hidden: hidden)
+                           xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query, hidden: hidden)
         case .grid:
-            return HeadGrid(title: "\(modelName): the \(heads) heads of layer \(layer)", subtitle: quoted + causalNote,
+            return HeadGrid(title: "\(modelName): the \(heads) heads of layer \(layer)", subtitle: subtitle,
                             heads: entries.map(\.weights), rowLabels: labels, columnLabels: labels, hidden: hidden)
         case .model:
             let all = (0..<layers).map { l in
                 (0..<heads).map { h in trace.weights(layer: l, head: h, kind: kind) ?? [] }
             }
-            return ModelView(title: "\(modelName): every layer and head", subtitle: quoted + " · rows: queries, columns: keys" + causalNote,
+            return ModelView(title: "\(modelName): every layer and head", subtitle: subtitle,
                              weights: all, rowLabels: labels, columnLabels: labels,
                              thumbnailSize: layers * heads > 100 ? 56 : 72, hidden: hidden)
         case .lines:
-            return HeadView(title: "\(modelName): layer \(layer), lines by head", subtitle: quoted,
+            return HeadView(title: "\(modelName): layer \(layer), lines by head", subtitle: withSpaceNote(quoted, labels: labels),
                             queryTokens: labels, keyTokens: labels, heads: entries.map(\.weights))
         }
     }

@@ -242,8 +242,8 @@ struct Attention: ParsableCommand {
                               title: "Attention weights of one head · \(kind)",
                               subtitle: "randomly initialised, seed \(seed), d_model \(modelDimension), d_k \(keyDimension): untrained, so no meaning yet",
                               colorMap: .viridis, valueRange: 0...1, showValues: tokens.count <= 16,
-                              colorBarLabel: "weight", xAxisTitle: "key (the word being looked at)",
-                              yAxisTitle: "query (the word looking)",
+                              colorBarLabel: "weight", xAxisTitle: AttentionAxisTitles.key,
+                              yAxisTitle: AttentionAxisTitles.query,
                               hidden: causal ? demo.stages.maskedScores.rows.map { $0.map { !$0.isFinite } } : nil)
         try publish(heatmap, trace: try singleHeadTrace(demo), title: "One randomly initialised head (\(kind))")
         let grid = TerminalHeatmap(style: style, showValues: true, decimals: 2,

@@ -9,7 +9,8 @@ struct Compare: ParsableCommand {
         abstract: "Draw encoder-only, decoder-only and encoder–decoder side by side for one input.",
         discussion: """
             The figure shows, per architecture, its block diagram, which position may see which \
-            (its masks), and its attention maps.
+            (its masks), and its attention maps: a tall page to read or print. Lesson 8 shows the \
+            same three rows as three figures, each fitting a 16:9 slide.
 
             --weights trained (the default when the models know every word): the three small models \
             trained on the project's Chinese–English corpus and shipped with the package. --text is \

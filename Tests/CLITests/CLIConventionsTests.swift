@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import ModelIO
 import Testing
+import Transformer
 @testable import tx
 
 /// Issue 21's CLI conventions: `--json -`, options that would be ignored are refused, argument
@@ -204,6 +205,38 @@ struct CLIConventionsTests {
         let heatmap = try #require(chart as? Heatmap)
         #expect(heatmap.title.hasSuffix("layer 2, head 3"), "\(heatmap.title)")
         #expect(heatmap.values == trace.weights(layer: 1, head: 2, kind: .encoderSelf))
+    }
+
+    /// A real model's figures (`tx attention --model`) say "␣ = space" when a token label shows ␣
+    /// (SmolLM2's byte-level tokens), as the lessons' figures do, and none when no label does; the
+    /// heatmap's axes are titled "query" and "key" as every attention heatmap's are.
+    @Test func realModelFiguresExplainTheSpaceMarker() throws {
+        func trace(_ labels: [String]) -> AttentionTrace {
+            let n = labels.count
+            let weights = (0..<n).map { q in (0..<n).map { k in k <= q ? 1 / Float(q + 1) : 0 } }
+            return AttentionTrace(architecture: "decoder", entries: (0..<2).map {
+                AttentionTrace.Entry(layer: 0, head: $0, kind: .decoderSelf, queryTokens: labels, keyTokens: labels, weights: weights)
+            })
+        }
+        func subtitles(_ labels: [String]) -> [String] {
+            Attention.View.allCases.map { view in
+                let chart = AttentionCharts.realModel(view, modelName: "SmolLM2-135M", text: "The capital", trace: trace(labels),
+                                                      kind: .decoderSelf, labels: labels, layer: 1, head: 1)
+                switch chart {
+                case let c as Heatmap: return c.subtitle
+                case let c as HeadGrid: return c.subtitle
+                case let c as ModelView: return c.subtitle
+                case let c as HeadView: return c.subtitle
+                default: return "unexpected \(type(of: chart))"
+                }
+            }
+        }
+        for subtitle in subtitles(["The", "␣capital"]) { #expect(subtitle.hasSuffix(" · ␣ = space"), "\(subtitle)") }
+        for subtitle in subtitles(["[CLS]", "capital"]) { #expect(!subtitle.contains("␣"), "\(subtitle)") }
+        let heatmap = try #require(AttentionCharts.realModel(.heatmap, modelName: "SmolLM2-135M", text: "The capital",
+                                                             trace: trace(["The", "␣capital"]), kind: .decoderSelf,
+                                                             labels: ["The", "␣capital"], layer: 1, head: 1) as? Heatmap)
+        #expect(heatmap.yAxisTitle == "query" && heatmap.xAxisTitle == "key")
     }
 
     // MARK: Colour

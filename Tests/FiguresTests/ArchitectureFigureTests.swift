@@ -238,6 +238,39 @@ struct ArchitectureComparisonTests {
         #expect(hidden.0 == hidden.1 && hidden.1 == hidden.2 && hidden.0 > 150)
     }
 
+    /// Without its diagrams (lesson 8's masks slide) the comparison draws no block: no box colour
+    /// anywhere, the masks start right under the headings, the figure is shorter by the diagram
+    /// row, and with one row left it names no row in the margin (its title says what it shows).
+    @Test func withoutDiagramsTheMasksMoveUpAndNoBoxIsDrawn() throws {
+        var masksOnly = Self.comparison()
+        masksOnly.showsDiagrams = false
+        masksOnly.columns = masksOnly.columns.map { var c = $0; c.maps = []; return c }
+        let full = Self.comparison()
+        let fullFrame = Rect(origin: .zero, size: full.preferredSize)
+        let frame = Rect(origin: .zero, size: masksOnly.preferredSize)
+        let diagramHeight = full.diagramRect(column: 2, in: fullFrame).height
+        #expect(frame.height < fullFrame.height - diagramHeight)
+        let top = masksOnly.maskCellRect(column: 0, mask: 0, query: 0, key: 0, in: frame).minY
+        let fullTop = full.maskCellRect(column: 0, mask: 0, query: 0, key: 0, in: fullFrame).minY
+        #expect(abs((fullTop - top) - (diagramHeight + 28)) < 1e-6, "masks at \(top), in the full figure at \(fullTop)")
+        let image = try renderedImage(masksOnly)
+        let fills = [BlockDiagram.Box.Role.selfAttention, .maskedSelfAttention, .crossAttention].map(BlockDiagram.fillColor)
+        var boxPixels = 0
+        for y in stride(from: 0, to: image.height, by: 3) {
+            for x in stride(from: 0, to: image.width, by: 3) where fills.contains(where: { channelDistance(image.pixel(x: x, y: y), $0) <= 1 }) {
+                boxPixels += 1
+            }
+        }
+        #expect(boxPixels == 0)
+        // The same scan finds the boxes in the full figure.
+        let fullImage = try renderedImage(full)
+        #expect(stride(from: 0, to: fullImage.height, by: 3).contains { y in
+            stride(from: 0, to: fullImage.width, by: 3).contains { x in channelDistance(fullImage.pixel(x: x, y: y), fills[2]) <= 1 }
+        })
+        #expect(!masksOnly.labels.contains("masks: who may see whom"))
+        #expect(full.labels.contains("masks: who may see whom"))
+    }
+
     @Test func rowsLineUpAcrossColumnsAndColumnsReadLeftToRight() {
         let figure = Self.comparison()
         let frame = Rect(origin: .zero, size: figure.preferredSize)

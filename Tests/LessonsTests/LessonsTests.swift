@@ -81,7 +81,7 @@ struct AttentionLessonTests {
         let reference = try #require(stages.first)
         for entry in stages.dropFirst() {
             #expect(entry.size == reference.size)
-            for text in ["query (the word looking)", "key (the word being looked at)", "tired"] {
+            for text in ["query", "key", "tired"] {
                 let a = try box(text, in: reference), b = try box(text, in: entry)
                 #expect(abs(a.minX - b.minX) < 0.01 && abs(a.minY - b.minY) < 0.01,
                         "\((entry.path as NSString).lastPathComponent): \"\(text)\" at \(b), in 01 at \(a)")
@@ -89,7 +89,7 @@ struct AttentionLessonTests {
         }
         // The overview's 2 × 2 panels: the two grids of a column have their row titles at one x.
         let overview = try #require(log.entries.first { $0.path.hasSuffix("00-overview.png") })
-        let titles = overview.texts.filter { $0.text == "query (the word looking)" }.map(\.box).sorted { ($0.minY, $0.minX) < ($1.minY, $1.minX) }
+        let titles = overview.texts.filter { $0.text == "query" }.map(\.box).sorted { ($0.minY, $0.minX) < ($1.minY, $1.minX) }
         try #require(titles.count == 4)
         #expect(abs(titles[0].minX - titles[2].minX) < 0.01, "column 1: \(titles[0]) and \(titles[2])")
         #expect(abs(titles[1].minX - titles[3].minX) < 0.01, "column 2: \(titles[1]) and \(titles[3])")
@@ -176,7 +176,8 @@ struct EveryLessonTests {
         // Every figure's text stays on its canvas and no two labels collide.
         #expect(log.entries.count == first.figures.count)
         // One width per kind, and the posters readable on a slide.
-        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log) { Issue.record("\(fault)") }
+        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log)
+            + missingPosters(log, lesson: lesson.directoryName) { Issue.record("\(fault)") }
         #expect(!first.figures.isEmpty)
         for figure in first.figures {
             #expect(figure.hasPrefix(root + "/a/" + lesson.directoryName + "/"))

@@ -171,7 +171,8 @@ struct RealModelLessonsTests {
             try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
         }
         // One width per kind, and the posters readable on a slide.
-        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log) { Issue.record("\(fault)") }
+        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log)
+            + missingPosters(log, lesson: try LessonCatalog.lookup(lesson).directoryName) { Issue.record("\(fault)") }
         #expect(again.figures.count == run.figures.count)
         // Printed at 80 columns, no line is wider.
         let wide = overlong(run, width: 80, root: root)
