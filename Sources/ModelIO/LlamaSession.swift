@@ -109,6 +109,9 @@ public final class LlamaSession {
                         }
                     }
                 }
+            } else if trace == nil {
+                // One new token (decoding) with nobody looking at the weights.
+                attendSingleQuery(layerIndex: layerIndex, q: q, attended: attended, scores: scores)
             } else {
                 try attendOneByOne(layerIndex: layerIndex, T: T, start: start, q: q, attended: attended,
                                    scores: scores, trace: &trace, labels: labels)
@@ -135,6 +138,81 @@ public final class LlamaSession {
         return [Float](unsafeUninitializedCapacity: rows * vocabulary) { buffer, initialized in
             model.output.multiply(x: h, rows: rows, y: buffer.baseAddress!, threads: threads)
             initialized = rows * vocabulary
+        }
+    }
+
+    /// Attention of one new query over every cached position, when no trace is recorded: the
+    /// decoding step. The same softmax as `attendOneByOne`, but in 16-lane vectors: scores as
+    /// SIMD dot products, the exponentials by `FastMath.expShifted` (as the prompt's
+    /// `AttentionKernel` does) instead of one `exp` call per score, and the weighted sum of the
+    /// values accumulated across the head's dimensions with a single division at the end. At a
+    /// context of 100 positions this was about 5% of a decoding step in the scalar form.
+    private func attendSingleQuery(layerIndex: Int, q: UnsafeMutablePointer<Float>,
+                                   attended: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+        let c = model.configuration
+        let total = count + 1, hd = c.headDimension, heads = c.headCount, kvSize = c.keyValueSize
+        let group = c.headCount / c.keyValueHeadCount
+        let scale = 1 / Float(hd).squareRoot()
+        keys[layerIndex].withUnsafeBufferPointer { keyBuffer in
+            values[layerIndex].withUnsafeBufferPointer { valueBuffer in
+                let K = keyBuffer.baseAddress!, V = valueBuffer.baseAddress!
+                for head in 0..<heads {
+                    let kvOffset = (head / group) * hd
+                    let query = q + head * hd
+                    var maximum = -Float.infinity
+                    for s in 0..<total {
+                        let score = LlamaSession.dot(query, K + s * kvSize + kvOffset, count: hd) * scale
+                        scores[s] = score
+                        maximum = max(maximum, score)
+                    }
+                    var sum: Float = 0
+                    FastMath.expShifted(scores, count: total, by: maximum, total: &sum)
+                    LlamaSession.weightedSum(weights: scores, count: total, rows: V + kvOffset, rowStride: kvSize,
+                                             width: hd, dividedBy: sum, into: attended + head * hd)
+                }
+            }
+        }
+    }
+
+    /// Σᵢ a[i]·b[i] in 16-lane pieces (a head's 64 dimensions are four), lanes added as a tree.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            acc += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = QuantizedMatrix.sum(acc)
+        while i < count {
+            total += a[i] * b[i]
+            i += 1
+        }
+        return total
+    }
+
+    /// out[j] = (Σₛ weights[s]·rows[s][j]) / divisor for j < width: the softmax-weighted sum of
+    /// the value rows, 16 dimensions at a time.
+    static func weightedSum(weights: UnsafePointer<Float>, count: Int, rows: UnsafePointer<Float>, rowStride: Int,
+                            width: Int, dividedBy divisor: Float, into out: UnsafeMutablePointer<Float>) {
+        let inverse = 1 / divisor
+        var j = 0
+        while j + 16 <= width {
+            var acc = SIMD16<Float>()
+            for s in 0..<count {
+                acc += SIMD16(repeating: weights[s])
+                    * UnsafeRawPointer(rows + s * rowStride + j).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: acc * SIMD16(repeating: inverse), as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j < width {
+            var acc: Float = 0
+            for s in 0..<count { acc += weights[s] * rows[s * rowStride + j] }
+            out[j] = acc * inverse
+            j += 1
         }
     }
 

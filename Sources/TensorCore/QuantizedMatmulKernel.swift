@@ -143,6 +143,9 @@ extension QuantizedMatrix {
     private func dequantize(row: Int, from: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
         let firstBlock = row * blocksPerRow + from / Self.blockSize
         let quantBytes = format.quantBytes
+#if !DEBUG
+        let split = NibbleSplit.current
+#endif
         for b in 0..<(count / Self.blockSize) {
             let block = firstBlock + b
             let q = UnsafeRawPointer(quants + block * quantBytes)
@@ -169,9 +172,9 @@ extension QuantizedMatrix {
                              toByteOffset: 64, as: V.self)
             } else {
                 let m = V(repeating: mins[block])
-                let raw = q.loadUnaligned(as: SIMD16<UInt8>.self)
-                o.storeBytes(of: Self.floats(raw & 0x0F) * d + m, as: V.self)
-                o.storeBytes(of: Self.floats(raw &>> 4) * d + m, toByteOffset: 64, as: V.self)
+                let (low, high) = Self.nibbles(q, block: 0, split: split)
+                o.storeBytes(of: low * d + m, as: V.self)
+                o.storeBytes(of: high * d + m, toByteOffset: 64, as: V.self)
             }
 #endif
         }

@@ -81,6 +81,31 @@ public func rankedTokenIDs(_ probabilities: [Float]) -> [Int] {
     }
 }
 
+/// The first `count` ids of `rankedTokenIDs(probabilities)`, without sorting the whole
+/// vocabulary: one pass that keeps the best `count` seen so far in order. For the 5 or 8
+/// candidates `tx generate` shows out of SmolLM2's 49,152 tokens this is a few comparisons per
+/// token instead of a full sort (which cost about a sixth of a decoding step).
+public func topRankedTokenIDs(_ probabilities: [Float], count: Int) -> [Int] {
+    let count = min(max(0, count), probabilities.count)
+    guard count > 0 else { return [] }
+    // The same order as `rankedTokenIDs`: higher probability first, then the lower id.
+    func before(_ a: Int, _ b: Int) -> Bool {
+        probabilities[a] != probabilities[b] ? probabilities[a] > probabilities[b] : a < b
+    }
+    var best: [Int] = []
+    best.reserveCapacity(count + 1)
+    for id in probabilities.indices {
+        if best.count == count {
+            guard before(id, best[count - 1]) else { continue }
+            best.removeLast()
+        }
+        var slot = best.count
+        while slot > 0 && before(id, best[slot - 1]) { slot -= 1 }
+        best.insert(id, at: slot)
+    }
+    return best
+}
+
 /// Keeps only the ids in `kept`, sets the rest to 0 and renormalises.
 private func renormalised(_ probabilities: [Float], keeping kept: ArraySlice<Int>) -> [Float] {
     var result = [Float](repeating: 0, count: probabilities.count)

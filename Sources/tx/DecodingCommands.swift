@@ -310,13 +310,13 @@ struct Generate: ParsableCommand {
             }
             let sampled = try sampler.sample(logits: logits)
             let chosen = greedy ? try greedyTokenID(logits) : sampled.id
-            let ranked = rankedTokenIDs(sampled.original).prefix(5)
+            let ranked = topRankedTokenIDs(sampled.original, count: 5)
             let kept = sampled.final.filter { $0 > 0 }.count
             writeOut("\nstep \(step): " + (greedy ? "the most likely of \(logits.count) tokens\n" : "\(kept) of \(logits.count) tokens left after the filters\n")
                      + probabilityBars(tokens: ranked.map { generator.candidate($0, after: generated) }, probabilities: ranked.map { sampled.final[$0] },
                                        chosen: ranked.firstIndex(of: chosen), style: style) + "\n")
             if let outDirectory {
-                let shown = Array(rankedTokenIDs(sampled.original).prefix(8))
+                let shown = topRankedTokenIDs(sampled.original, count: 8)
                 let figure = SamplingFigure(
                     title: "Step \(step): choosing the next token",
                     subtitle: "after \"\(([generator.promptText, generator.generatedText(generated)]).filter { !$0.isEmpty }.joined(separator: generator.separator))\" · the 8 most likely tokens",

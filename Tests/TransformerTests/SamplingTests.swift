@@ -129,4 +129,22 @@ struct SamplingTests {
         #expect(try draws(seed: 7) == draws(seed: 7))
         #expect(try draws(seed: 7) != draws(seed: 8))
     }
+
+    @Test func topRankedTokenIDsIsThePrefixOfTheFullRanking() {
+        // Hand-checked: 0.4 first; the two 0.3s in id order; then 0.2 (id 2) and the 0.1s.
+        let small: [Float] = [0.1, 0.3, 0.2, 0.3, 0.4, 0.1]
+        #expect(topRankedTokenIDs(small, count: 4) == [4, 1, 3, 2])
+        #expect(topRankedTokenIDs(small, count: 10) == [4, 1, 3, 2, 0, 5])
+        #expect(topRankedTokenIDs(small, count: 0) == [])
+        // Many ties (values from a small set), every prefix length against the full sort.
+        var state: UInt64 = 12345
+        let values: [Float] = (0..<500).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 60) / 16
+        }
+        let full = rankedTokenIDs(values)
+        for count in [1, 2, 5, 8, 37, 500] {
+            #expect(topRankedTokenIDs(values, count: count) == Array(full.prefix(count)), "count \(count)")
+        }
+    }
 }
