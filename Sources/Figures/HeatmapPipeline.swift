@@ -15,7 +15,9 @@ public struct HeatmapPipeline: TitledChart, Sendable {
         public var title: String
         /// A line under the heading (may be empty).
         public var subtitle: String
-        /// printf format for the numbers in the cells; it receives a Double.
+        /// printf format for the numbers in the cells; it receives a Double. Numbers of 10 or more
+        /// in magnitude are printed without decimals ("−12", not "−12.3"), so that they are no
+        /// wider than "−1.5" and a large score does not widen every cell of the figure.
         public var valueFormat: String
         /// [row][column]: true where a mask hid the key, drawn hatched with no number. nil: none.
         public var hidden: [[Bool]]?
@@ -144,12 +146,17 @@ public struct HeatmapPipeline: TitledChart, Sendable {
         for stage in stages {
             for (r, row) in stage.values.enumerated() {
                 for (c, v) in row.enumerated() where !isHidden(stage.hidden, r, c) {
-                    let text = v.isFinite ? formatNumber(Double(v), format: stage.valueFormat) : formatNumber(Double(v))
-                    widest = max(widest, m.width(text, size: textSize))
+                    widest = max(widest, m.width(Self.cellText(v, format: stage.valueFormat), size: textSize))
                 }
             }
         }
         return max(minimumCell, (widest + 4).rounded(.up))
+    }
+
+    /// The number printed in a cell: `format`, without decimals from 10 up; "−∞" for a masked score.
+    static func cellText(_ value: Float, format: String) -> String {
+        guard value.isFinite else { return formatNumber(Double(value)) }
+        return formatNumber(Double(value), format: abs(value) >= 9.95 ? "%.0f" : format)
     }
 
     struct Layout {
@@ -269,7 +276,7 @@ public struct HeatmapPipeline: TitledChart, Sendable {
                     } else if v.isFinite {
                         let color = scale.colorMap.color(at: (Double(v) - lo) / span)
                         canvas.fillRect(rect, color: color)
-                        canvas.text(formatNumber(Double(v), format: stage.valueFormat), at: rect.center, size: textSize,
+                        canvas.text(Self.cellText(v, format: stage.valueFormat), at: rect.center, size: textSize,
                                     color: color.contrastingTextColor, alignment: .center, verticalAlignment: .middle)
                     } else {
                         drawMaskedCell(on: canvas, rect, text: formatNumber(Double(v)), textSize: textSize)

@@ -51,6 +51,13 @@ struct HeatmapPipelineTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Large numbers lose their decimals ("−12"), and only a number wider than that grows the cells.
+        #expect(HeatmapPipeline.cellText(-12.34, format: "%.1f") == "−12")
+        #expect(HeatmapPipeline.cellText(9.94, format: "%.1f") == "9.9")
+        #expect(HeatmapPipeline.cellText(-.infinity, format: "%.1f") == "−∞")
+        var large = Self.pipeline()
+        large.stages[0].values[2][2] = -12.34
+        #expect(large.cell == Self.pipeline().cell)
         var wide = Self.pipeline(minimumCell: 20)
         wide.stages[0].values[2][2] = -1234.5
         wide.scales[0].range = -1234.5...1234.5
@@ -68,8 +75,8 @@ struct HeatmapPipelineTests {
         let m = TextMeasurer()
         #expect(Self.pipeline().cell == (m.width("−2.0", size: 14) + 4).rounded(.up), "the widest number and 2 each side")
         #expect(Self.pipeline(minimumCell: 60).cell == 60)
-        #expect(wide.cell == (m.width("−1,234.5", size: 14) + 4).rounded(.up))
-        #expect(log.entries[1].texts.contains { $0.text == "−1,234.5" && $0.size == 14 })
+        #expect(wide.cell == (m.width("−1,234", size: 14) + 4).rounded(.up))
+        #expect(log.entries[1].texts.contains { $0.text == "−1,234" && $0.size == 14 })
     }
 
     @Test func refusesDataItCannotDraw() {
