@@ -276,40 +276,38 @@ struct AttentionLesson {
 
     // MARK: - Printing and drawing helpers
 
-    /// The overview as a pipeline: each panel is computed from the one before (the softmax is the
-    /// softmax of the masked scores it follows), and the three score panels share one colour scale.
+    /// The overview as a pipeline, laid out for a 16:9 slide: four heatmaps in one row, each computed
+    /// from the one before (the softmax is the softmax of the masked scores it follows). The three
+    /// score stages share one colour scale, so the ÷√d_k shrink shows in colour; the rows are the
+    /// same queries in every stage, so their labels are drawn once.
     static func overview(stages: AttentionStages, causal: AttentionStages, tokens: [String],
-                         seedNote: String) -> PanelGrid {
+                         seedNote: String) -> HeatmapPipeline {
         let largest = scoreScale(stages)
-        return PanelGrid(title: localized("Scaled dot-product attention, stage by stage"),
-                         columns: 2, panels: [
-            // Every panel has a subtitle and room for the masked legend, so the four grids line up.
-            stage(scoresHeatmap(stages.scores, tokens: tokens, largest: largest, title: "1 · Q Kᵀ",
-                                subtitle: localized("how well each query matches each key"), cellSize: overviewCell)),
-            stage(scoresHeatmap(stages.scaledScores, tokens: tokens, largest: largest, title: "2 · ÷ √d_k",
-                                subtitle: localized("same colour scale as 1: the scores shrink"), cellSize: overviewCell)),
-            stage(scoresHeatmap(causal.maskedScores, tokens: tokens, largest: largest, title: localized("3 · + causal mask"),
-                                subtitle: localized("the future set to −∞"), cellSize: overviewCell)),
-            stage(causalWeightsPanel(causal, tokens: tokens)),
-        ], subtitle: localized("each panel is computed from the one before · \(seedNote)"))
+        let hidden = hiddenKeys(causal.mask, count: tokens.count)
+        return HeatmapPipeline(
+            title: localized("Scaled dot-product attention, stage by stage"),
+            subtitle: localized("each panel is computed from the one before · \(seedNote)"),
+            rowLabels: tokens, columnLabels: tokens, stages: [
+                .init(values: stages.scores.rows, title: "1 · Q Kᵀ",
+                      subtitle: localized("how well each query matches each key"), valueFormat: "%.1f"),
+                .init(values: stages.scaledScores.rows, title: "2 · ÷ √d_k",
+                      subtitle: localized("same colour scale as 1: the scores shrink"), valueFormat: "%.1f"),
+                .init(values: causal.maskedScores.rows, title: localized("3 · + causal mask"),
+                      subtitle: localized("the future set to −∞"), valueFormat: "%.1f"),
+                .init(values: causal.weights.rows, title: localized("4 · softmax of 3"),
+                      subtitle: localized("each row sums to 1 over the keys it may see"), hidden: hidden),
+            ], scales: [
+                .init(colorMap: .diverging, range: -largest...largest, label: localized("score"), stages: 0..<3),
+                .init(colorMap: .viridis, range: 0...1, label: localized("weight"), stages: 3..<4),
+            ], minimumCell: overviewCell)
     }
 
-    /// The overview's cell side: small enough that the 2×2 poster, shown 1920 pixels wide on a
-    /// slide, still prints its smallest text (the colour bars' ticks) at 14 pixels or more.
-    static let overviewCell = 45.0
+    /// The overview's smallest cell side: four 11-column grids of it, with the row labels once,
+    /// fit a 1,920-unit-wide slide at scale 1 with every number at 14 units.
+    static let overviewCell = 38.0
 
-    /// Panel 4 of the overview: softmax of the masked scores, the hidden keys hatched.
-    static func causalWeightsPanel(_ causal: AttentionStages, tokens: [String]) -> Heatmap {
-        Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens, title: localized("4 · softmax of 3"),
-                subtitle: localized("each row sums to 1 over the keys it may see"),
-                colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
-                xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query,
-                cellSize: overviewCell, hidden: hiddenKeys(causal.mask, count: tokens.count))
-    }
-
-    /// A figure of the stage series 01–05 or a panel of the overview: room kept for the masked-cell
-    /// legend in every one, so that the grids of the series (and the overview's columns) sit at one
-    /// place, masked or not.
+    /// A figure of the stage series 01–05: room kept for the masked-cell legend in every one, so that
+    /// the grids of the series sit at one place, masked or not.
     static func stage(_ heatmap: Heatmap) -> Heatmap {
         var heatmap = heatmap
         heatmap.reservesMaskedLegend = true

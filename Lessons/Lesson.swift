@@ -70,12 +70,20 @@ public struct Lesson: Sendable {
     public var directoryName: String { (number < 10 ? "0" : "") + "\(number)-\(slug)" }
 
     /// Computes everything, writes the figures, and returns the pages. The last page ends with
-    /// where to go next, so that the lessons are a path from 0 to the last one.
+    /// where to go next, so that the lessons are a path from 0 to the last one. Once the figures
+    /// are written, figures an earlier run left in the lesson's folder under names this run did
+    /// not write (a renamed figure) are removed, so the folder and the gallery show this run only;
+    /// a run that writes no figure (a missing model) leaves the folder alone.
     /// Everything the lesson prints and draws is in `context.language`.
     public func run(_ context: LessonContext) throws -> LessonRun {
         guard let build else { throw LessonError.notWritten(self) }
         return try Language.$current.withValue(context.language) {
             var run = try build(context)
+            // Only after every figure is written: a failed run leaves the previous set whole.
+            if !run.figures.isEmpty {
+                let folder = (context.outputRoot as NSString).appendingPathComponent(directoryName)
+                try StaleFigures.remove(in: folder, keeping: run.figures)
+            }
             if let last = run.steps.indices.last { run.steps[last].body += "\n\n" + nextLine }
             return run
         }

@@ -18,6 +18,7 @@ public enum FigureWidths {
         "HeadGrid": [1000, 1340],
         "HeadView": [640, 800],
         "Heatmap": [640, 800, 900, 1000],
+        "HeatmapPipeline": [1900],
         "LineChart": [900, 1000],
         "LogitLensFigure": [900],
         "MaskPattern": [640],

@@ -69,12 +69,8 @@ func smallestSlideTextPixels(_ entry: RenderLog.Entry) -> Double {
 /// prints its smallest text at 14 pixels or more there. Not posters (yet):
 /// - lesson 14's MiniLM model view (6 layers × 12 heads of labelled maps): 72 maps cannot keep
 ///   14-pixel labels on one slide; it is a figure to zoom into (the single-head figures and the
-///   interactive page are the slide versions);
-/// - lesson 3's overview (four 11 × 11 heatmaps with a number in every cell, 1,600 × 1,541 units,
-///   8.4 px on a slide): numbers of ≥ 11.7 units need cells of about 44 units, and four such grids
-///   with their labels do not fit 1,645 × 925 units in any 1 × 4 or 2 × 2 arrangement. It needs a
-///   different design (fewer numbered panels, or shared labels across the four grids).
-let slidePosters = ["04-masks/01-padding-mask.png", "04-masks/02-causal-mask.png",
+///   interactive page are the slide versions).
+let slidePosters = ["03-attention/00-overview.png", "04-masks/01-padding-mask.png", "04-masks/02-causal-mask.png",
                     "08-architectures/01-architectures.png", "08-architectures/02-masks.png",
                     "08-architectures/03-attention-weights.png", "09-bert-data/04-tiny-bert-fills-in.png",
                     "13-chatgpt-training/06-ppo-curves.png", "14-real-model/06-rollout-it.png"]

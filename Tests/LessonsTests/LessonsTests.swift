@@ -87,12 +87,47 @@ struct AttentionLessonTests {
                         "\((entry.path as NSString).lastPathComponent): \"\(text)\" at \(b), in 01 at \(a)")
             }
         }
-        // The overview's 2 × 2 panels: the two grids of a column have their row titles at one x.
+        // The overview's four grids in one row: the queries labelled once, a key title under each
+        // grid, all four at one height.
         let overview = try #require(log.entries.first { $0.path.hasSuffix("00-overview.png") })
-        let titles = overview.texts.filter { $0.text == "query" }.map(\.box).sorted { ($0.minY, $0.minX) < ($1.minY, $1.minX) }
-        try #require(titles.count == 4)
-        #expect(abs(titles[0].minX - titles[2].minX) < 0.01, "column 1: \(titles[0]) and \(titles[2])")
-        #expect(abs(titles[1].minX - titles[3].minX) < 0.01, "column 2: \(titles[1]) and \(titles[3])")
+        #expect(overview.texts.filter { $0.text == "query" }.count == 1)
+        let keyTitles = overview.texts.filter { $0.text == "key" }.map(\.box).sorted { $0.minX < $1.minX }
+        try #require(keyTitles.count == 4)
+        #expect(keyTitles.allSatisfy { abs($0.minY - keyTitles[0].minY) < 0.01 }, "\(keyTitles)")
+        #expect(overview.texts.filter { $0.text == "tired" }.count == 5, "one row label and four column labels")
+    }
+
+    /// A lesson run removes the figures an earlier run left in its folder under other names (a
+    /// renamed figure), after writing its own; files not named like figures, folders and other
+    /// lessons' folders are left alone.
+    @Test func aRunRemovesItsFolderStaleFiguresOnly() throws {
+        let root = try temporaryFolder()
+        let manager = FileManager.default
+        let folder = "\(root)/03-attention", other = "\(root)/04-masks"
+        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: "\(folder)/98-folder.png", withIntermediateDirectories: true)
+        let bytes = Data([1, 2, 3])
+        for name in ["99-old.png", "08-renamed-figure.png", "notes.png", "12-old.txt", "1-short.png", "mine-01-x.png"] {
+            #expect(manager.createFile(atPath: "\(folder)/\(name)", contents: bytes))
+        }
+        #expect(manager.createFile(atPath: "\(other)/99-old.png", contents: bytes))
+        let run = try LessonCatalog.lookup("attention").run(LessonContext(seed: 7, outputRoot: root))
+        let left = try manager.contentsOfDirectory(atPath: folder).sorted()
+        let written = run.figures.map { ($0 as NSString).lastPathComponent }
+        #expect(written.count == 8)
+        #expect(left == (written + ["12-old.txt", "1-short.png", "98-folder.png", "mine-01-x.png", "notes.png"]).sorted())
+        #expect(manager.fileExists(atPath: "\(other)/99-old.png"))
+    }
+
+    @Test func lessonFigureNamesAreTwoDigitsADashAndPNG() {
+        #expect(StaleFigures.isLessonFigureName("03-attention-weights.png"))
+        #expect(StaleFigures.isLessonFigureName("10-x.png"))
+        #expect(!StaleFigures.isLessonFigureName("3-attention.png"))
+        #expect(!StaleFigures.isLessonFigureName("03attention.png"))
+        #expect(!StaleFigures.isLessonFigureName("03-attention.svg"))
+        #expect(!StaleFigures.isLessonFigureName("03-.png"))
+        #expect(!StaleFigures.isLessonFigureName("٠٣-attention.png"))
     }
 
     @Test func theTextShowsRowSumsAndTheWeightedSum() throws {
@@ -380,23 +415,16 @@ struct AttentionOverviewTests {
 
         let image = try PNGImage(data: renderPNGData(overview))
         let frame = Rect(origin: .zero, size: overview.preferredSize)
-        guard let panel = overview.panels[3] as? Heatmap else {
-            Issue.record("panel 4 is not a heatmap")
-            return
-        }
-        #expect(panel.hidden == hidden)
-        let target = overview.panelRect(3, in: frame)
-        let natural = panel.preferredSize
-        let s = target.width / natural.width
+        #expect(overview.stages.count == 4)
+        #expect(overview.stages[3].hidden == hidden)
         func pixel(_ image: PNGImage, _ p: Point) -> (UInt8, UInt8, UInt8) {
             image.pixel(x: Int(p.x * 2), y: Int(p.y * 2))
         }
         for i in 0..<n {
             for j in 0..<n {
                 // A corner of the cell, clear of the number printed at its centre.
-                let cell = panel.cellRect(row: i, column: j, in: Rect(origin: .zero, size: natural))
-                let p = Point(x: target.minX + (cell.minX + 0.12 * cell.width) * s,
-                              y: target.minY + (cell.minY + 0.12 * cell.height) * s)
+                let cell = overview.cellRect(stage: 3, row: i, column: j, in: frame)
+                let p = Point(x: cell.minX + 0.12 * cell.width, y: cell.minY + 0.12 * cell.height)
                 let refCell = alone.cellRect(row: i, column: j, in: aloneFrame)
                 let q = Point(x: refCell.minX + 0.12 * refCell.width, y: refCell.minY + 0.12 * refCell.height)
                 if hidden[i][j] {
@@ -409,9 +437,20 @@ struct AttentionOverviewTests {
                 }
             }
         }
-        // One colour scale for the raw, scaled and masked scores.
-        let scales = overview.panels.prefix(3).compactMap { ($0 as? Heatmap)?.resolvedRange }
-        #expect(scales.count == 3 && Set(scales.map(\.upperBound)).count == 1 && Set(scales.map(\.lowerBound)).count == 1)
+        // One colour scale for the raw, scaled and masked scores, symmetric about 0 and reaching the
+        // largest raw score; the weights on viridis 0–1.
+        let largest = demo.stages.scores.scalars.filter(\.isFinite).map(abs).max() ?? 0
+        #expect(overview.scales.map(\.stages) == [0..<3, 3..<4])
+        #expect(overview.scales[0].range == -largest...largest)
+        #expect(overview.scales[1].range == 0...1)
+        // The raw and the scaled score of one cell differ in colour: the shrink is visible. Cell
+        // (tired, animal) holds the largest raw score.
+        func corner(_ stage: Int) -> Point {
+            let cell = overview.cellRect(stage: stage, row: n - 1, column: 1, in: frame)
+            return Point(x: cell.minX + 0.12 * cell.width, y: cell.minY + 0.12 * cell.height)
+        }
+        let raw = pixel(image, corner(0)), scaled = pixel(image, corner(1))
+        #expect(raw != scaled)
     }
 }
 
