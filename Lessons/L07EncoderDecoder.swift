@@ -158,9 +158,9 @@ struct EncoderDecoderLesson {
         let alignmentPath = try figures.write(
             Heatmap(values: alignment, rowLabels: outputs, columnLabels: longSource,
                     title: localized("Cross-attention of the trained translator: the word order changes"),
-                    subtitle: localized("last decoder layer, mean of 4 heads · row = the word being written, column = the Chinese character looked at"),
+                    subtitle: localized("last decoder layer, mean of 4 heads · query = the word being written, key = the Chinese character looked at"),
                     colorMap: .viridis, valueRange: 0...1, showValues: true, colorBarLabel: localized("weight"),
-                    xAxisTitle: localized("source (read by the encoder)"), yAxisTitle: localized("word being written")),
+                    xAxisTitle: AttentionAxisTitles.key, yAxisTitle: AttentionAxisTitles.query),
             as: "02-cross-attention-alignment.png")
         let checks = Self.checkAlignment(alignment, outputs: outputs, source: longSource)
         let strongest = outputs.indices.map { t -> String in

@@ -14,9 +14,13 @@ package enum RolloutFigure {
                                      raw: [[Float]], rollout: [[Float]], flow: [[Float]]? = nil) -> PanelGrid {
         let layerLabels = (1...max(1, raw.count)).map { localized("layer \($0)") }
         let token = labels[query]
+        let top = sharedTop(raw, rollout, flow ?? [])
+        let scale = localized("one colour scale in every panel: 0 to \(formatNumber(top, decimals: 1))")
         func panel(_ values: [[Float]], _ title: String) -> Heatmap {
-            Heatmap(values: values, rowLabels: layerLabels, columnLabels: labels, title: title, colorMap: .viridis,
-                    showValues: labels.count <= 14, colorBarLabel: localized("share"))
+            // Rows are layers, so only the key axis gets the attention heatmaps' axis title.
+            Heatmap(values: values, rowLabels: layerLabels, columnLabels: labels, title: title, subtitle: scale,
+                    colorMap: .viridis, valueRange: 0...top, showValues: labels.count <= 14,
+                    colorBarLabel: localized("share"), xAxisTitle: AttentionAxisTitles.key)
         }
         var panels: [any Chart] = [panel(raw, localized("Raw attention of \"\(token)\" (mean of the heads)")),
                                    panel(rollout, localized("Rollout: the input tokens in \"\(token)\""))]
@@ -24,6 +28,14 @@ package enum RolloutFigure {
         // Each panel is wide and short (layers × tokens): stacked, the figure is near 16:9 and its
         // text stays readable on a slide; side by side it was 3.7:1.
         return PanelGrid(title: title, columns: 1, panels: panels, gap: 0, subtitle: subtitle)
+    }
+
+    /// The top of the colour scale all panels share: their largest value rounded up to a fifth (at
+    /// most 1, at least 0.2), so one colour means one share in every panel, and the colour bar's
+    /// ticks (steps of 0.1 or 0.2) land on both ends.
+    package static func sharedTop(_ panels: [[Float]]...) -> Float {
+        let largest = panels.joined().joined().filter(\.isFinite).max() ?? 1
+        return min(1, max(0.2, (largest * 5 - 1e-4).rounded(.up) / 5))
     }
 
     /// Row `query` of every layer's head-averaged weights: [L][T].

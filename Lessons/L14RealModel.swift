@@ -234,14 +234,21 @@ struct RealModelLesson {
         if let best {
             let pair = [tiredTrace.weights(layer: best.layer, head: best.head, kind: .encoderSelf) ?? [],
                         wideTrace.weights(layer: best.layer, head: best.head, kind: .encoderSelf) ?? []]
-            for (index, (weights, toks, name)) in [(pair[0], tokens, "tired"), (pair[1], wideTokens, "wide")].enumerated() {
-                bestPaths.append(try figures.write(HeadView(
+            func view(_ weights: [[Float]], _ toks: [String], _ name: String, scale: Float? = nil) -> HeadView {
+                HeadView(
                     title: localized("Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\""),
-                    subtitle: localized("all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (scaled to the largest)"),
+                    subtitle: localized("all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (one scale for both sentences)"),
                     queryTokens: toks, keyTokens: toks, heads: [weights],
                     headColors: [headColors[best.head % headColors.count]],
-                    headLabels: [localized("layer \(best.layer + 1), head \(best.head + 1)")], highlightQuery: it),
-                    as: "0\(4 + index)-best-head-\(name).png"))
+                    headLabels: [localized("layer \(best.layer + 1), head \(best.head + 1)")], highlightQuery: it,
+                    opacityScale: scale)
+            }
+            // The two figures are compared side by side: one opacity scale, the larger maximum of the pair.
+            let views = [(pair[0], tokens, "tired"), (pair[1], wideTokens, "wide")]
+            let pairScale = views.map { view($0.0, $0.1, $0.2).largestWeight }.max()
+            for (index, (weights, toks, name)) in views.enumerated() {
+                bestPaths.append(try figures.write(view(weights, toks, name, scale: pairScale),
+                                                   as: "0\(4 + index)-best-head-\(name).png"))
             }
         }
         func itRow(_ trace: AttentionTrace, _ s: HeadScore, _ columns: [String]) throws -> String {

@@ -29,11 +29,14 @@ public struct HeadView: Chart, Sendable {
     public var minimumWeight: Float
     /// Keys drawn per query (its strongest); nil: all of them below 40 tokens, 3 from 40 on.
     public var topK: Int?
+    /// The weight drawn fully opaque, for figures meant to be compared (one scale for the pair);
+    /// nil: the largest weight drawn in this figure.
+    public var opacityScale: Float?
 
     /// A head view of `heads`, [head][query][key] with heads from 0.
     public init(title: String, subtitle: String = "", queryTokens: [String], keyTokens: [String],
                 heads: [[[Float]]], headColors: [RGB]? = nil, headLabels: [String]? = nil,
-                highlightQuery: Int? = nil, minimumWeight: Float = 0.02, topK: Int? = nil) {
+                highlightQuery: Int? = nil, minimumWeight: Float = 0.02, topK: Int? = nil, opacityScale: Float? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.queryTokens = queryTokens
@@ -44,6 +47,7 @@ public struct HeadView: Chart, Sendable {
         self.highlightQuery = highlightQuery
         self.minimumWeight = minimumWeight
         self.topK = topK
+        self.opacityScale = opacityScale
     }
 
     /// From this many tokens on, the view is "long": top-k lines, tighter rows.
@@ -94,11 +98,19 @@ public struct HeadView: Chart, Sendable {
     /// The largest weight drawn: opacity and width are measured against it.
     public var largestWeight: Float { lines.map(\.weight).max() ?? 1 }
 
+    /// The weight drawn fully opaque: `opacityScale` when set (and positive), else `largestWeight`.
+    public var opaqueWeight: Float {
+        if let opacityScale, opacityScale.isFinite, opacityScale > 0 { return opacityScale }
+        return largestWeight
+    }
+
     /// What the line colours and opacity mean, printed under the head legend.
     public var legendNote: String {
         var note = heads.count == 1 ? localized("each line: one query–key pair") : localized("each line: the head weighing the pair most")
-        note += " · " + localized("opacity: weight ÷ \(formatNumber(Double(largestWeight)))")
-        note += largestWeight < 0.995 ? " " + localized("(the largest weight here)") : ""
+        note += " · " + localized("opacity: weight ÷ \(formatNumber(Double(opaqueWeight)))")
+        if opaqueWeight < 0.995 {
+            note += " " + (opacityScale == nil ? localized("(the largest weight here)") : localized("(one scale for the pair)"))
+        }
         if let k = resolvedTopK { note += " · " + localized("top \(k) keys per query") }
         return note
     }
@@ -319,16 +331,16 @@ public struct HeadView: Chart, Sendable {
                 canvas.circle(center: p, radius: 2, fill: RGB(hex: 0xCCCCCC))
             }
             // One line per pair, faintest first, so strong lines stay in their head's own colour on top.
-            let largest = max(largestWeight, 1e-6)
+            let largest = max(opaqueWeight, 1e-6)
             for line in lines {
-                let relative = line.weight / largest
+                let relative = min(line.weight / largest, 1)
                 canvas.line(from: L.queryAnchors[line.query], to: L.keyAnchors[line.key], color: color(ofHead: line.head),
                             width: Self.lineWidth(relative), opacity: Double(relative))
             }
             if let q = highlightQuery {
                 for (j, row) in L.chips.enumerated() {
                     for (h, chip) in row.enumerated() {
-                        let w = Double(min(max(heads[h][q][j] / max(largestWeight, 1e-6), 0), 1))
+                        let w = Double(min(max(heads[h][q][j] / max(opaqueWeight, 1e-6), 0), 1))
                         canvas.fillRect(chip, color: color(ofHead: h).mixed(with: .white, 1 - w))
                         canvas.strokeRect(chip, color: RGB(hex: 0xBBBBBB), width: 0.5)
                     }

@@ -211,7 +211,7 @@ public struct ShiftRightDiagram: Chart, Sendable {
         let cell = min(30, max(16, (260 / Double(positions)).rounded(.down)))
         let block = MatrixBlock(title: Self.maskTitle, rows: positions, columns: positions, rowLabels: decoder,
                                 columnLabels: decoder, cell: cell, titleSize: FigureStyle.labelSize + 1,
-                                titleWeight: .bold, m)
+                                titleWeight: .bold, axisTitles: true, m)
         let noteWidth = m.width(Self.maskAxisNote, size: FigureStyle.tickSize)
         let maskLeft = contentLeft + bodyWidth + Geometry.maskGap
         // The note is centred under the grid and may reach past the block on either side.

@@ -286,7 +286,9 @@ struct AxisLabels {
          verticalMetrics: [TextMetrics]? = nil, verticalRotation: Double = 90) {
         let maxWidth = metrics.map(\.width).max() ?? 0
         let lineHeight = metrics.map(\.height).max() ?? 0
-        if maxWidth <= slot - 6 { rotation = 0 }
+        // A lone label has no neighbour to collide with: flat while it is at most twice its slot,
+        // so a one-column strip keeps one height whatever its label (lesson 7's decoding steps).
+        if maxWidth <= slot - 6 || (metrics.count == 1 && maxWidth <= 2 * slot) { rotation = 0 }
         else if !noSlant && slot * sin(.pi / 4) >= lineHeight + 2 { rotation = 45 }
         else { rotation = verticalRotation }
         let metrics = abs(rotation) == 90 ? (verticalMetrics ?? metrics) : metrics

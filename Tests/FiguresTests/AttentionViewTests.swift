@@ -311,6 +311,26 @@ struct HeadViewTests {
         #expect(!somePixelNear(image, middle, scale: 2, radius: 4, matches: view.color(ofHead: 0), tolerance: 40))
     }
 
+    /// A pair of figures on one opacity scale: with `opacityScale` 0.6 a weight of 0.3 is drawn at
+    /// half opacity (head colour half-way to white), and the legend names the shared scale.
+    @Test func anOpacityScaleSharedByAPairDrawsAWeakerFigurePaler() throws {
+        var a = [[Float]](repeating: [0, 0, 0, 0], count: 4)
+        a[0][2] = 0.3
+        let view = HeadView(title: "Pair", queryTokens: Self.tokens, keyTokens: Self.tokens, heads: [a], opacityScale: 0.6)
+        #expect(view.largestWeight == 0.3)
+        #expect(view.opaqueWeight == 0.6)
+        #expect(view.legendNote.contains("0.60") && view.legendNote.contains("(one scale for the pair)"))
+        let image = try renderedImage(view)
+        let frame = Rect(origin: .zero, size: view.preferredSize)
+        let middle = Self.midpoint(view.queryAnchor(0, in: frame), view.keyAnchor(2, in: frame))
+        #expect(somePixelNear(image, middle, scale: 2, matches: view.color(ofHead: 0).mixed(with: .white, 0.5), tolerance: 12))
+        #expect(!somePixelNear(image, middle, scale: 2, radius: 4, matches: view.color(ofHead: 0), tolerance: 12))
+        // Without the shared scale the same figure draws its own maximum fully opaque.
+        var alone = view
+        alone.opacityScale = nil
+        #expect(alone.opaqueWeight == 0.3 && alone.legendNote.contains("(the largest weight here)"))
+    }
+
     /// 44 tokens: three keys per query, a figure near 16:9 instead of a 1:2 column of 23,000 lines.
     @Test func longInputsDrawTopKeysOnANearWideFigure() throws {
         let tokens = (0..<44).map { "t\($0)" }

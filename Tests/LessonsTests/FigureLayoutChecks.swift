@@ -52,6 +52,20 @@ func seriesWidthFaults(_ log: RenderLog) -> [String] {
     return widths.filter { $0.value.count > 1 }.map { "series \($0.key) has widths \($0.value.sorted())" }
 }
 
+/// Series (as `seriesWidthFaults`, without lesson 3's stages, whose matrices differ in rows) whose
+/// figures do not share one height: shown one after another, they should not jump (lesson 7's
+/// decoding step 5 was taller when its query label was drawn rotated).
+func seriesHeightFaults(_ log: RenderLog) -> [String] {
+    var heights: [String: Set<Double>] = [:]
+    for entry in log.entries {
+        let parts = entry.path.split(separator: "/").suffix(2).map(String.init)
+        guard parts.count == 2, !(parts[0] == "03-attention" && entry.kind == "Heatmap") else { continue }
+        let stem = parts[1].filter { !$0.isNumber }
+        heights["\(parts[0]) \(entry.kind) \(stem)", default: []].insert(entry.size.height)
+    }
+    return heights.filter { $0.value.count > 1 }.map { "series \($0.key) has heights \($0.value.sorted())" }
+}
+
 /// The scale a figure (rendered at scale 2) is shown at on a 16:9 slide of 1920 × 1080 pixels:
 /// whole, so limited by its width and its height, and never enlarged beyond its own scale 2.
 func slideScale(_ size: Size) -> Double {

@@ -211,7 +211,7 @@ struct EveryLessonTests {
         // Every figure's text stays on its canvas and no two labels collide.
         #expect(log.entries.count == first.figures.count)
         // One width per kind, and the posters readable on a slide.
-        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log)
+        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + seriesHeightFaults(log) + slideTextFaults(log)
             + missingPosters(log, lesson: lesson.directoryName) { Issue.record("\(fault)") }
         #expect(!first.figures.isEmpty)
         for figure in first.figures {

@@ -61,6 +61,24 @@ struct RealModelLessonsTests {
         #expect(ranked[firstNot...].allSatisfy { !$0.followsMeaning })
     }
 
+    /// The rollout figure's panels share one colour scale, from 0 to the largest value of any
+    /// panel rounded up to a fifth (so both ends are colour-bar ticks), and title their key axis.
+    @Test func rolloutPanelsShareOneColourScale() throws {
+        #expect(RolloutFigure.sharedTop([[0.51]], [[0.58]]) == 0.6)
+        #expect(RolloutFigure.sharedTop([[0.4]]) == 0.4)
+        #expect(RolloutFigure.sharedTop([[0.01]]) == 0.2)
+        #expect(RolloutFigure.sharedTop([[0.3]], [[1.0]]) == 1)
+        let chart = RolloutFigure.make(title: "t", subtitle: "s", labels: ["a", "b"], query: 1,
+                                       raw: [[0.2, 0.51], [0.3, 0.1]], rollout: [[0.58, 0.1], [0.4, 0.2]])
+        let maps = chart.panels.compactMap { $0 as? Heatmap }
+        #expect(maps.count == 2)
+        for map in maps {
+            #expect(map.resolvedRange == 0...Double(Float(0.6)))
+            #expect(map.xAxisTitle == AttentionAxisTitles.key && map.yAxisTitle.isEmpty)
+            #expect(map.subtitle.contains("0 to 0.6"))
+        }
+    }
+
     @Test(.enabled(if: minilm && smollm2, "needs scripts/fetch-models.sh"))
     func lessonFourteenDrawsBothModels() throws {
         let root = folder()
@@ -171,7 +189,7 @@ struct RealModelLessonsTests {
             try LessonCatalog.lookup(lesson).run(LessonContext(seed: 7, outputRoot: other))
         }
         // One width per kind, and the posters readable on a slide.
-        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + slideTextFaults(log)
+        for fault in figureLayoutFaults(log) + figureWidthFaults(log) + seriesWidthFaults(log) + seriesHeightFaults(log) + slideTextFaults(log)
             + missingPosters(log, lesson: try LessonCatalog.lookup(lesson).directoryName) { Issue.record("\(fault)") }
         #expect(again.figures.count == run.figures.count)
         // Printed at 80 columns, no line is wider.
