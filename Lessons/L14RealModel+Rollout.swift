@@ -16,13 +16,17 @@ package enum RolloutFigure {
         let token = labels[query]
         let top = sharedTop(raw, rollout, flow ?? [])
         let scale = localized("one colour scale in every panel: 0 to \(formatNumber(top, decimals: 1))")
-        func panel(_ values: [[Float]], _ title: String) -> Heatmap {
+        // Cells a little smaller than a lone heatmap's, so the stacked panels with their key titles
+        // still fit a 16:9 slide with readable text.
+        let cell = min(34, max(20, 600 / Double(max(1, labels.count))))
+        func panel(_ values: [[Float]], _ title: String, subtitle: String = "") -> Heatmap {
             // Rows are layers, so only the key axis gets the attention heatmaps' axis title.
-            Heatmap(values: values, rowLabels: layerLabels, columnLabels: labels, title: title, subtitle: scale,
+            Heatmap(values: values, rowLabels: layerLabels, columnLabels: labels, title: title, subtitle: subtitle,
                     colorMap: .viridis, valueRange: 0...top, showValues: labels.count <= 14,
-                    colorBarLabel: localized("share"), xAxisTitle: AttentionAxisTitles.key)
+                    colorBarLabel: localized("share"), xAxisTitle: AttentionAxisTitles.key, cellSize: cell)
         }
-        var panels: [any Chart] = [panel(raw, localized("Raw attention of \"\(token)\" (mean of the heads)")),
+        // The shared scale is said once, under the first panel's title.
+        var panels: [any Chart] = [panel(raw, localized("Raw attention of \"\(token)\" (mean of the heads)"), subtitle: scale),
                                    panel(rollout, localized("Rollout: the input tokens in \"\(token)\""))]
         if let flow { panels.append(panel(flow, localized("Flow: max-flow from each input token (each alone, at most 1)"))) }
         // Each panel is wide and short (layers × tokens): stacked, the figure is near 16:9 and its

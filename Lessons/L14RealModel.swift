@@ -237,7 +237,7 @@ struct RealModelLesson {
             func view(_ weights: [[Float]], _ toks: [String], _ name: String, scale: Float? = nil) -> HeadView {
                 HeadView(
                     title: localized("Layer \(best.layer + 1), head \(best.head + 1): where \"it\" looks in \"…too \(name)\""),
-                    subtitle: localized("all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (one scale for both sentences)"),
+                    subtitle: localized("all-MiniLM-L6-v2 · the head that best follows the meaning · line opacity ∝ weight (same scale in both)"),
                     queryTokens: toks, keyTokens: toks, heads: [weights],
                     headColors: [headColors[best.head % headColors.count]],
                     headLabels: [localized("layer \(best.layer + 1), head \(best.head + 1)")], highlightQuery: it,
