@@ -58,7 +58,7 @@ struct InContextLesson {
     }
 
     /// A panel's subtitle: whether that answer is the expected one (`Task.isRight`).
-    static func verdict(right: Bool, expected: String) -> String {
+    static func answerMark(right: Bool, expected: String) -> String {
         right ? localized("✓ the expected answer") : localized("✗ expected \"\(expected)\"")
     }
 
@@ -189,7 +189,7 @@ struct InContextLesson {
                 if task.isRight(answer), let index = Self.shots.firstIndex(where: { $0.0 == shots }) { rightCount[index] += 1 }
                 panels.append(BarChart(title: Self.panelTitle(shots: shots, answer: answer), categories: names,
                                        values: top.map { probabilities[$0] },
-                                       subtitle: Self.verdict(right: task.isRight(answer), expected: task.expected),
+                                       subtitle: Self.answerMark(right: task.isRight(answer), expected: task.expected),
                                        xLabel: localized("next token"),
                                        yLabel: localized("probability"), highlightIndex: 0))
             }
