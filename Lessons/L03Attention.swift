@@ -169,7 +169,7 @@ struct AttentionLesson {
                                             as: "04-weights.png")
         let causalWeightsPath = try figures.write(Self.stage(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
                                                           title: localized("5 · Weights under the causal mask"),
-                                                          subtitle: localized("masked keys (hatched) are never looked at · \"The\" can only look at itself"),
+                                                          subtitle: localized("masked keys (hatched) are never looked at · \"The\" can only look at itself · \(seedNote)"),
                                                           colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                           colorBarLabel: localized("weight"),
                                                           xAxisTitle: AttentionAxisTitles.key,
@@ -208,10 +208,13 @@ struct AttentionLesson {
         // 8. Output
         let values = stages.value.rows
         let output = stages.output.row(focus)
-        let sumPath = try figures.write(WeightedSumFigure(title: localized("6 · The output for \"it\" is a weighted sum of value rows"),
-                                                          queryLabel: "it", tokens: tokens, weights: focusRow,
-                                                          values: values, output: output),
-                                        as: "06-weighted-sum-it.png")
+        // The weights are row "it" of figure 4 (no mask), not of the causal figure 5 just before:
+        // the subtitle says so after the formula.
+        var sumFigure = WeightedSumFigure(title: localized("6 · The output for \"it\" is a weighted sum of value rows"),
+                                          queryLabel: "it", tokens: tokens, weights: focusRow,
+                                          values: values, output: output)
+        sumFigure.subtitle = sumFigure.formula + " · " + localized("weights: row \"it\" of 4 (no mask)")
+        let sumPath = try figures.write(sumFigure, as: "06-weighted-sum-it.png")
         var terms: [String] = []
         for (index, token) in tokens.enumerated() {
             let vector = values[index].map { pad(formatNumber($0), to: 6, alignRight: true) }.joined()

@@ -244,10 +244,14 @@ struct BertDataLesson {
         let fillPath = try figures.write(PanelGrid(
             title: localized("The tiny BERT fills in [MASK]: the 5 most likely tokens at each masked position"),
             columns: fill.count, panels: fill.map { entry in
-                BarChart(title: localized("hidden: \"\(entry.original)\""), categories: entry.guesses.map(\.token),
-                         values: entry.guesses.map(\.probability), xLabel: localized("token"), yLabel: localized("probability"),
-                         highlightIndex: entry.guesses.firstIndex { $0.token == entry.original }, yRange: 0...1)
-            }, subtitle: localized("tx train bert · panel title: the token that was hidden · red: that correct token, where it is among the 5 · input: \(fill.first?.input.joined(separator: " ") ?? "")")),
+                // Red is the model's pick (its most likely token), as in every bar chart; the
+                // hidden, correct token is marked with ✓ under its bar instead.
+                let pick = entry.guesses.indices.max { entry.guesses[$0].probability < entry.guesses[$1].probability }
+                return BarChart(title: localized("hidden: \"\(entry.original)\""),
+                                categories: entry.guesses.map { $0.token == entry.original ? "\($0.token) ✓" : $0.token },
+                                values: entry.guesses.map(\.probability), xLabel: localized("token"), yLabel: localized("probability"),
+                                highlightIndex: pick, yRange: 0...1)
+            }, subtitle: localized("tx train bert · panel title: the token that was hidden · red: the model's pick (its top prediction) · ✓: the correct token · input: \(fill.first?.input.joined(separator: " ") ?? "")")),
             as: "04-tiny-bert-fills-in.png")
         let fillLines = fill.map { entry in
             "    " + localized("[MASK] at position \(entry.position), the original \"\(entry.original)\":") + "\n        "

@@ -48,13 +48,18 @@ struct InContextLesson {
     /// block (the candidates are short words; a longer one is cut with a marker).
     static let barLabelWidth = 10
 
-    /// A panel's title: the setting and the greedy answer.
+    /// A panel's title: the setting and the model's greedy answer.
     static func panelTitle(shots: Int, answer: String) -> String {
         switch shots {
-        case 0: localized("zero-shot: \"\(answer)\"")
-        case 1: localized("one-shot: \"\(answer)\"")
-        default: localized("few-shot: \"\(answer)\"")
+        case 0: localized("zero-shot → answers \"\(answer)\"")
+        case 1: localized("one-shot → answers \"\(answer)\"")
+        default: localized("few-shot → answers \"\(answer)\"")
         }
+    }
+
+    /// A panel's subtitle: whether that answer is the expected one (`Task.isRight`).
+    static func answerMark(right: Bool, expected: String) -> String {
+        right ? localized("✓ the expected answer") : localized("✗ expected \"\(expected)\"")
     }
 
     /// Sentences joined with a space, or with nothing after a full-width stop (Chinese).
@@ -183,7 +188,9 @@ struct InContextLesson {
                 if shots == Self.shots.last?.0 { fewShotAnswers.append("\(task.query) \(answer)") }
                 if task.isRight(answer), let index = Self.shots.firstIndex(where: { $0.0 == shots }) { rightCount[index] += 1 }
                 panels.append(BarChart(title: Self.panelTitle(shots: shots, answer: answer), categories: names,
-                                       values: top.map { probabilities[$0] }, xLabel: localized("next token"),
+                                       values: top.map { probabilities[$0] },
+                                       subtitle: Self.answerMark(right: task.isRight(answer), expected: task.expected),
+                                       xLabel: localized("next token"),
                                        yLabel: localized("probability"), highlightIndex: 0))
             }
             // One probability axis for the three panels, just above the tallest bar: on 0–1 a

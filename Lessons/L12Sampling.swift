@@ -87,7 +87,10 @@ struct SamplingLesson {
             """) + "\n\n" + bars(afterP)))
 
         // All together, with a draw, and the figure.
-        let options = SamplingOptions(temperature: 0.7, topK: 5, topP: 0.9, seed: context.seed)
+        // p = 0.75: after top-k the first three tokens hold less than that and the first four more,
+        // so top-p visibly drops the fifth (with p = 0.9 it would keep all five and look like top-k).
+        let combinedP: Float = 0.75
+        let options = SamplingOptions(temperature: 0.7, topK: 5, topP: combinedP, seed: context.seed)
         var sampler = try Sampler(options: options)
         let step = try sampler.sample(logits: logits)
         let figurePath = try figures.write(
@@ -95,7 +98,7 @@ struct SamplingLesson {
                            subtitle: localized("the trained language model (tx train lm) · the 8 most likely tokens · red: the drawn token (sampled, seed \(context.seed))"),
                            tokens: names, original: shown.map { step.original[$0] }, temperature: 0.7,
                            afterTemperature: shown.map { step.afterTemperature[$0] }, k: 5,
-                           afterTopK: shown.map { step.afterTopK[$0] }, p: 0.9,
+                           afterTopK: shown.map { step.afterTopK[$0] }, p: combinedP,
                            afterTopP: shown.map { step.afterTopP[$0] }, chosenIndex: shown.firstIndex(of: step.id)),
             as: "01-temperature-top-k-top-p.png")
         // The draws follow the final distribution: count 2,000 of them.
@@ -109,8 +112,9 @@ struct SamplingLesson {
         }.joined(separator: "\n")
         steps.append(PagerStep(title: localized("All three, then a draw"), body: prose("""
             In practice the filters are combined, in this order: temperature, top-k, top-p, then \
-            one draw from what is left. With T = 0.7, k = 5, p = 0.9 and seed \(context.seed) the \
-            draw gives "\(model.vocabulary[step.id])". In the figure each panel filters the panel \
+            one draw from what is left. With T = 0.7, k = 5, p = \(formatNumber(combinedP, decimals: 2)) and seed \(context.seed), \
+            top-p keeps \(step.afterTopP.filter { $0 > 0 }.count) of the \(step.afterTopK.filter { $0 > 0 }.count) tokens top-k \
+            left, and the draw gives "\(model.vocabulary[step.id])". In the figure each panel filters the panel \
             before it (top-p sees only what top-k kept); the drawn token is red in the last panel.
 
             Are the draws right? \(draws) draws with the same settings, against the final \

@@ -205,7 +205,7 @@ struct ChatGPTTrainingLesson {
                           series: [.init(name: localized("batch"), points: smoothed(batchAccuracies, window: 1), color: RGB(hex: 0xBAB0AC), showMarkers: false, lineWidth: 1),
                                    .init(name: localized("mean of 10"), points: smoothed(batchAccuracies), color: RGB(hex: 0xF28E2B), showMarkers: false, lineWidth: 2)],
                           yRange: 0...1, plotSize: Size(width: 420, height: 280)),
-            ], subtitle: localized("\(rewardRecord["trainingPairs"].flatMap { Int($0) }.map(narrator.grouped) ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps")),
+            ], subtitle: localized("\(rewardRecord["trainingPairs"].flatMap { Int($0) }.map(narrator.grouped) ?? "?") pairs of SFT answers to the training requests · \(rewardLosses.count) steps · agreement: a tied score counts half")),
             as: "04-reward-model-training.png")
         // The held-out pairs `tx train reward` measured (same seeds), recomputed from the shipped weights.
         let trainingSeed = UInt64(rewardRecord["seed"] ?? "") ?? RewardModelOptions().seed

@@ -177,13 +177,24 @@ package func pairwiseAccuracy(_ rewardModel: RewardModel, on pairs: [PreferenceP
             preferredScores, rejectedScores)
 }
 
+/// The share of pairs whose preferred answer scores higher, a tie counting half (as in
+/// `pairwiseAccuracy`). At step 0 the head is zero and every score ties: that is 0.5, a coin
+/// toss, not 0 (which would read as "always wrong").
+package func batchAgreement(preferred: [Float], rejected: [Float]) -> Float {
+    let points = zip(preferred, rejected).reduce(Float(0)) { total, pair in
+        total + (pair.0 > pair.1 ? 1 : pair.0 == pair.1 ? 0.5 : 0)
+    }
+    return points / Float(max(preferred.count, 1))
+}
+
 /// What training the reward model did.
 public struct RewardModelReport: Sendable {
     /// The options the model was trained with.
     public let options: RewardModelOptions
     /// The Bradley–Terry loss of every step, −log σ(r(preferred) − r(rejected)) averaged over the batch, in nats.
     public let losses: [Float]
-    /// Share of each step's batch where r(preferred) > r(rejected).
+    /// Share of each step's batch where r(preferred) > r(rejected), a tie counting half
+    /// (`batchAgreement`).
     public let batchAccuracies: [Float]
     /// Wall-clock seconds of collecting the comparisons and training.
     public let seconds: Double
@@ -220,8 +231,7 @@ public func trainRewardModel(sft: ChatModel, labeller: Labeller = Labeller(),
         let scores = try rewardModel.rewards(sequences)                                   // (2B)
         let preferred = try scores.slice(axis: 0, range: 0..<batch.count)
         let rejected = try scores.slice(axis: 0, range: batch.count..<(2 * batch.count))
-        let wins = zip(preferred.value.scalars, rejected.value.scalars).filter { $0 > $1 }.count
-        accuracies.append(Float(wins) / Float(batch.count))
+        accuracies.append(batchAgreement(preferred: preferred.value.scalars, rejected: rejected.value.scalars))
         return (try bradleyTerryLoss(preferred: preferred, rejected: rejected), sequences.reduce(0) { $0 + $1.count })
     }
     let measured = try pairwiseAccuracy(rewardModel, on: heldOutPairs, chat: sft, labeller: labeller, seed: options.seed &+ 20)

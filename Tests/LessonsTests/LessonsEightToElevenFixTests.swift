@@ -155,6 +155,14 @@ struct LessonsEightToElevenFixTests {
         #expect(text.contains("log d_model is GPT-2 \(gpt2), GPT-3 \(gpt3):"))
     }
 
+    /// Each panel says the answer is the model's and whether it is the expected one, from `isRight`.
+    @Test func lessonElevenPanelsMarkTheModelsAnswer() {
+        let task = InContextLesson.tasks[0]
+        #expect(InContextLesson.panelTitle(shots: 0, answer: "cheese") == "zero-shot → answers \"cheese\"")
+        #expect(InContextLesson.answerMark(right: task.isRight("cheese"), expected: task.expected) == "✗ expected \"fromage\"")
+        #expect(InContextLesson.answerMark(right: task.isRight("Fromage."), expected: task.expected) == "✓ the expected answer")
+    }
+
     @Test func lessonElevenVerdictFollowsTheCounts() {
         let tasks = InContextLesson.tasks
         // Few-shot right only where zero-shot was: no gain, though p rose in both.

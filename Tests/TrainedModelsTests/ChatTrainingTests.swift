@@ -195,6 +195,18 @@ import Transformer
 /// The four shipped weight files of lesson 13 (`tx train sft|reward|ppo`, default options,
 /// seed 7; `tx train ppo --beta 0` for the last).
 @Suite struct ShippedChatModelsTests {
+    /// A batch's agreement counts a tie as half, so a fresh reward model (zero head: every score
+    /// ties) agrees on 0.5 of its pairs, not 0; the shipped record's step 0, taken at that
+    /// fresh model (its loss is log 2, every score tied), says 0.5.
+    @Test func batchAgreementCountsATieAsHalf() throws {
+        #expect(batchAgreement(preferred: [1, 0, 2, 3], rejected: [0, 0, 3, 3]) == 0.5)
+        #expect(batchAgreement(preferred: [2, 1], rejected: [1, 1]) == 0.75)
+        let record = try TrainedModels.metadata(of: .rewardModel)
+        let firstLoss = try #require(decodeList(record["losses"])?.first)
+        #expect(abs(firstLoss - log(2)) < 1e-6)
+        #expect(try #require(decodeList(record["batchAccuracies"])?.first) == 0.5)
+    }
+
     /// PPO's first update sampled 8 requests × 4 answers from the SFT model (the policy starts as
     /// a copy of it) and recorded the shipped reward model's mean score and the labeller's mean
     /// quality in the weight files' history. The same prompts and seed, sampled again from the
