@@ -169,7 +169,7 @@ struct AttentionLesson {
                                             as: "04-weights.png")
         let causalWeightsPath = try figures.write(Self.stage(Heatmap(values: causal.weights.rows, rowLabels: tokens, columnLabels: tokens,
                                                           title: localized("5 · Weights under the causal mask"),
-                                                          subtitle: localized("masked keys (hatched) are never looked at · \"The\" can only look at itself · \(seedNote)"),
+                                                          subtitle: localized("masked keys (hatched) are never looked at · \(seedNote)"),
                                                           colorMap: .viridis, valueRange: 0...1, showValues: true,
                                                           colorBarLabel: localized("weight"),
                                                           xAxisTitle: AttentionAxisTitles.key,

@@ -251,7 +251,7 @@ struct BertDataLesson {
                                 categories: entry.guesses.map { $0.token == entry.original ? "\($0.token) ✓" : $0.token },
                                 values: entry.guesses.map(\.probability), xLabel: localized("token"), yLabel: localized("probability"),
                                 highlightIndex: pick, yRange: 0...1)
-            }, subtitle: localized("tx train bert · panel title: the token that was hidden · red: the model's pick (its top prediction) · ✓: the correct token · input: \(fill.first?.input.joined(separator: " ") ?? "")")),
+            }, subtitle: localized("tx train bert · red: the model's pick · ✓: the correct token · input: \(fill.first?.input.joined(separator: " ") ?? "")")),
             as: "04-tiny-bert-fills-in.png")
         let fillLines = fill.map { entry in
             "    " + localized("[MASK] at position \(entry.position), the original \"\(entry.original)\":") + "\n        "
