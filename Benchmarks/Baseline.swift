@@ -45,10 +45,11 @@ final class BaselineWorker {
         numpyVersion = ready["numpy"] as? String ?? "?"
     }
 
-    /// Per-call seconds of `samples` samples of `inner` calls each.
+    /// Per-call seconds of `samples` samples of `inner` calls each; with `warmup`, `inner` untimed
+    /// calls come first.
     func run(_ bench: String, params: [String: Any], inner: Int, samples: Int = 1, warmup: Bool) throws -> [Double] {
         let request: [String: Any] = ["bench": bench, "params": params, "inner": inner, "samples": samples,
-                                      "warmup": warmup ? 1 : 0]
+                                      "warmup": warmup ? inner : 0]
         var line = try JSONSerialization.data(withJSONObject: request)
         line.append(0x0A)
         try input.write(contentsOf: line)

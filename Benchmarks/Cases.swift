@@ -1,5 +1,6 @@
 import Figures
 import Foundation
+import Synchronization
 import ModelIO
 import TensorCore
 import Transformer
@@ -270,20 +271,37 @@ final class Bench {
             model = try BertEncoderModel.loadInstalled()
         } catch {
             let why = Bench.reason(error)
-            for n in lengths { skip("MiniLM forward, \(n) tokens", metric: .milliseconds, target: target(n), reason: why) }
+            for threads in threadCounts {
+                for n in lengths {
+                    skip("MiniLM forward, \(n) tokens, \(threads) thread\(threads == 1 ? "" : "s")",
+                         metric: .milliseconds, target: target(n), reason: why)
+                }
+            }
             return
         }
         var generator = SeededGenerator(seed: 4)
-        for n in lengths {
-            let ids = [101] + (0..<(n - 2)).map { _ in Int.random(in: 1000..<30000, using: &generator) } + [102]
-            let work: Work = { _ = try model.forward(ids: ids); return nil }
-            let inner = try calibrate(work, target: quick ? 0.02 : 0.05)
-            try measure("MiniLM forward, \(n) tokens", metric: .milliseconds, target: target(n),
-                        plan: Plan(rounds: quick ? 3 : 7, inner: inner), baseline: ("minilm", ["ids": ids]), work: work)
+        let inputs = lengths.map { n in
+            [101] + (0..<(n - 2)).map { _ in Int.random(in: 1000..<30000, using: &generator) } + [102]
         }
-        note("MiniLM forward: all-MiniLM-L6-v2 (6 layers, d 384, 12 heads) on one sequence of random word-piece ids, "
-            + "one thread; ours is BertEncoderModel.forward, numpy is scripts/bench/minilm.py (the arithmetic of "
-            + "scripts/reference/minilm_reference.py in float32, exact GELU through a vectorised erf).")
+        // The model picks its own thread count for each product (MatmulKernel.automaticThreads);
+        // the limit holds it to the row's count, the count numpy's OpenBLAS gets.
+        defer { MatmulKernel.automaticThreadLimit.store(.max, ordering: .relaxed) }
+        for threads in threadCounts {
+            MatmulKernel.automaticThreadLimit.store(threads, ordering: .relaxed)
+            for ids in inputs {
+                let n = ids.count
+                let work: Work = { _ = try model.forward(ids: ids); return nil }
+                let inner = try calibrate(work, target: quick ? 0.02 : 0.05)
+                try measure("MiniLM forward, \(n) tokens, \(threads) thread\(threads == 1 ? "" : "s")",
+                            metric: .milliseconds, target: target(n), threads: threads,
+                            plan: Plan(rounds: quick ? 3 : 7, inner: inner), baseline: ("minilm", ["ids": ids]), work: work)
+            }
+        }
+        note("MiniLM forward: all-MiniLM-L6-v2 (6 layers, d 384, 12 heads) on one sequence of random word-piece ids; "
+            + "ours is BertEncoderModel.forward with its automatic thread choice held to the row's count "
+            + "(MatmulKernel.automaticThreadLimit), numpy is scripts/bench/minilm.py (the arithmetic of "
+            + "scripts/reference/minilm_reference.py in float32, exact GELU through a vectorised erf) with "
+            + "OPENBLAS_NUM_THREADS = the row's count.")
     }
 
     func smollm2() throws {

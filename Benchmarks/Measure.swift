@@ -59,18 +59,24 @@ struct Comparison {
 /// alternating with numpy without a pause, 137–150 alone.
 let settleSeconds = 0.3
 
-/// Warms `work` up once, then takes `plan.rounds` samples of it, each followed by one sample of the
-/// baseline (when there is one), with `settleSeconds` of idle time after each sample. A baseline
+/// Takes `plan.rounds` samples of `work`, each followed by one sample of the baseline (when there
+/// is one), with `settleSeconds` of idle time after each sample. Every sample, ours and the
+/// baseline's alike, is preceded by as many untimed calls as it times: after the idle pause the
+/// cores (virtual CPUs, on a virtual machine) wake slowly, and a sample would time that wake-up.
+/// Measured on the 2-core machine, ours on two threads while alternating with numpy: 1024³ went
+/// from 133 to 195 GFLOP/s with one untimed call before each sample (187 with no baseline and no
+/// pauses); short products (256³) stayed at about half their speed alone until the whole
+/// sample's length was warmed up. A baseline
 /// error ends the baseline's part but not ours.
 func compare(_ work: Work, plan: Plan, baseline: ((_ inner: Int, _ warmup: Bool) throws -> Double)?) throws -> Comparison {
-    _ = try work()
     var result = Comparison(ours: [], baseline: baseline == nil ? nil : [])
-    for round in 0..<plan.rounds {
+    for _ in 0..<plan.rounds {
+        _ = try sample(work, inner: plan.inner)
         result.ours.append(try sample(work, inner: plan.inner))
         if let baseline, result.baselineError == nil {
             Thread.sleep(forTimeInterval: settleSeconds)
             do {
-                result.baseline?.append(try baseline(plan.inner, round == 0))
+                result.baseline?.append(try baseline(plan.inner, true))
                 Thread.sleep(forTimeInterval: settleSeconds)
             } catch {
                 result.baselineError = "\(error)"

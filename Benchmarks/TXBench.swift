@@ -2,6 +2,7 @@ import ArgumentParser
 import Figures
 import Foundation
 import ModelIO
+import TensorCore
 
 /// tx-bench: TransformerExplorer against numpy, matplotlib and llama.cpp (issue 8, "Speed").
 @main
@@ -147,6 +148,7 @@ struct TXBench: ParsableCommand {
         let formatter = ISO8601DateFormatter()
         var line = "\(formatter.string(from: started)) · \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores · "
             + "tx-bench\(quick ? " --quick" : "")"
+            + " (FMA instructions \(FusedMultiplyAdd.isEnabled ? "on" : "off: built without -DFUSED_MULTIPLY_ADD"))"
         if let numpy { line += " · numpy \(numpy)" }
         line += " · llama.cpp from llama-cpp-python \(LlamaBench.packageVersion)"
         return line + " · load average (1, 5, 15 min) at the start: \(loadAtStart), at the end: \(loadAverage())"

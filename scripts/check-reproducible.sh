@@ -13,8 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed="${1:-7}"
-swift build -c release --product tx -Xswiftc -target-cpu -Xswiftc native >/dev/null
-bin="$(swift build -c release --show-bin-path -Xswiftc -target-cpu -Xswiftc native)/tx"
+read -r -a flags <<< "$(./scripts/release-flags.sh)"
+swift build "${flags[@]}" --product tx >/dev/null
+bin="$(swift build "${flags[@]}" --show-bin-path)/tx"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for run in a b; do

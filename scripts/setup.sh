@@ -10,12 +10,19 @@
 #   fonts-noto-color-emoji  an emoji font, so 🍕 in a label is a pizza, not a box
 #   tmux            not needed to run; lets you step through lessons in a split terminal
 # With --browser it also installs Debian's chromium, which only the headless-browser test of
-# the interactive HTML view needs (scripts/test.sh asks for it).
+# the interactive HTML view needs (scripts/test.sh asks for it). With --bench it also installs
+# cmake and g++, which only scripts/bench.sh needs, to build llama.cpp as its baseline.
 set -euo pipefail
 
 needed=(libcairo2-dev libpango1.0-dev zlib1g-dev pkg-config fonts-wqy-microhei fonts-dejavu-core
         fonts-noto-color-emoji)
-if [ "${1:-}" = "--browser" ]; then needed+=(chromium); fi
+for option in "$@"; do
+  case "$option" in
+    --browser) needed+=(chromium) ;;
+    --bench) needed+=(cmake g++) ;;
+    *) echo "setup: unknown option $option (known: --browser, --bench)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for pkg in "${needed[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

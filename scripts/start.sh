@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 # lessons say how to get them and every other lesson still runs.
 ./scripts/fetch-models.sh || echo "start: going on without the real models" >&2
 echo "Building TransformerExplorer (release)…" >&2
-# -target-cpu native lets the SIMD kernels use this CPU's widest vectors (AVX-512 here).
+# For this CPU: its widest vectors (AVX-512 here) and its FMA instructions (release-flags.sh).
+read -r -a flags <<< "$(./scripts/release-flags.sh)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-if ! swift build -c release --product tx -Xswiftc -target-cpu -Xswiftc native >"$log" 2>&1; then
+if ! swift build "${flags[@]}" --product tx >"$log" 2>&1; then
   cat "$log" >&2
   echo "start: the build failed (output above)" >&2
   exit 1
@@ -22,5 +23,5 @@ fi
 # pkg-config gives Pango's flags with -pthread, which SwiftPM drops with a warning; the library
 # links pthreads anyway, so that warning says nothing a learner can act on.
 grep -vE '^(\[[0-9]+/[0-9]+\]|Building for|Compiling|Write|Planning|Build complete|Build of product|Fetch|Computing|Computed|Creating working copy|Working copy|Updating|Updated|warning: prohibited flag\(s\): -pthread(, -pthread)*$)' "$log" >&2 || true
-bin="$(swift build -c release --show-bin-path -Xswiftc -target-cpu -Xswiftc native)/tx"
+bin="$(swift build "${flags[@]}" --show-bin-path)/tx"
 "$bin" start "$@"

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The one place where matrices are multiplied. Everything else in TensorCore aims to be
 /// readable; this file aims to be fast, so here is how it is organised (the structure is the
@@ -15,24 +16,30 @@ import Darwin
 ///    of 32 B scalars (two vectors) and, for each of the 6 rows, broadcasts one A scalar and does
 ///    two multiply-adds. Twelve independent accumulators keep the floating-point pipes busy
 ///    despite the latency of each add.
-/// 2. **Packing B (L1).** A `depthBlock` × `columnBlock` block of B is copied into a buffer as
-///    panels of 32 columns, each stored depth-major and contiguous. The micro-kernel then reads
-///    B strictly sequentially, and one panel (depthBlock × 32 floats) stays in L1 while the loop
-///    sweeps down the rows of A.
-/// 3. **Blocking over rows of A (L2).** `rowBlock` rows of A by `depthBlock` columns are reused
-///    for every panel of the packed block, so they stay in L2.
+/// 2. **Packing B.** A `depthBlock` × `columnBlock` block of B is copied into a buffer as
+///    panels of 32 columns, each stored depth-major and contiguous, so the micro-kernel reads B
+///    strictly sequentially while it sweeps down the rows of A.
+/// 3. **Blocking over rows of A.** `rowBlock` rows of A by `depthBlock` columns are reused for
+///    every panel of the packed block.
 ///    Products with few rows (m ≤ `directRows`, e.g. 16 tokens times a weight matrix) skip the
 ///    copy: each panel would serve only a few tiles, so the kernel reads B's rows in place.
+///
+///    **Why the blocks are deep.** The textbook sizes keep a panel of B in L1 (depth 256 here,
+///    32 KiB). On the development machine (AMD Zen 4: one 512-bit FMA per cycle, 32 KiB L1,
+///    1 MiB L2) a tile's 12 FMAs per step take 12 cycles while its 152 bytes of A and B come
+///    from L2 in a few, so the panel can live in L2, and what costs is each micro-kernel call's
+///    start and end (12 accumulators loaded from C, added and stored back). Measured with FMA
+///    at 1024³ and 2048³ on one thread: depth 256 gave 93–95 GFLOP/s, 512 gave 98–105, 1024
+///    (with 256-column blocks, so the packed block stays at 1 MiB) 107–110. Packing A as well
+///    (the other half of the textbook scheme) was slower here, 85–87, and is not done.
 /// 4. **Edges.** The packed panels are zero-padded to 32 columns, and missing rows of A at the
 ///    bottom edge read a valid row instead (its results are thrown away), so the same SIMD
 ///    micro-kernel computes every tile. A partial tile is written through a small scratch tile
 ///    and copied into C by a scalar loop, which touches only the valid part of C. That is the
 ///    scalar tail for sizes that are not multiples of the vector width or the blocks.
 ///
-/// Multiply-adds are written as `acc += a * b`, not `addingProduct`: without
-/// `-target-cpu native` (the default build), `addingProduct` on SIMD types becomes a call to
-/// libm's `fma` per lane and is about 100× slower. Separate multiply and add cost little on
-/// CPUs with separate add pipes (e.g. AMD Zen), and they give identical results on every build.
+/// Multiply-adds go through `multiplyAdd` (FusedMultiplyAdd.swift): one FMA instruction in the
+/// release builds of the scripts, a multiply and an add otherwise.
 ///
 /// **Threads.** Above `parallelThreshold` multiply-adds, C is cut into rectangles of whole
 /// micro-tiles (columns first, then rows when there are few columns) and the threads take
@@ -53,11 +60,12 @@ package enum MatmulKernel {
     static let microRows = 6
     /// Columns of C per micro-kernel tile: two vectors. Also hand-unrolled.
     static let microColumns = 2 * Vector.scalarCount
-    /// kc: the depth of one block. A packed panel is depthBlock × microColumns floats (32 KiB).
-    static let depthBlock = 256
-    /// nc: columns of B packed at a time (depthBlock × columnBlock floats = 512 KiB).
-    static let columnBlock = 512
-    /// mc: rows of A swept per packed block; rowBlock × depthBlock floats (96 KiB) stay in L2.
+    /// kc: the depth of one block. A packed panel is depthBlock × microColumns floats (128 KiB,
+    /// read from L2: see "Why the blocks are deep" above).
+    static let depthBlock = 1024
+    /// nc: columns of B packed at a time (depthBlock × columnBlock floats = 1 MiB).
+    static let columnBlock = 256
+    /// mc: rows of A swept per packed block (rowBlock × depthBlock floats = 384 KiB).
     static let rowBlock = 96
     /// Products with at most this many rows read full panels of B in place instead of packing.
     static let directRows = 24
@@ -67,15 +75,23 @@ package enum MatmulKernel {
     /// Measured: 16×384·384×384 (2.4 M) ran slower on two threads than on one, 16×384·384×1536
     /// (9.4 M) faster.
     package static let parallelThreshold = 1 << 22
+    /// The same for a single row (m = 1, n·k multiply-adds), whose columns split without any
+    /// repeated packing: 576 × 1536 (0.9 M) is above it.
+    package static let parallelRowThreshold = 1 << 18
 
     /// The thread count `multiply` uses when none is given: 1 for small products, otherwise
-    /// one per online processor.
+    /// one per online processor, but at most `automaticThreadLimit`.
     package static func automaticThreads(m: Int, n: Int, k: Int) -> Int {
         let (mn, o1) = m.multipliedReportingOverflow(by: n)
         let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
         if !o1 && !o2 && mnk < parallelThreshold { return 1 }
-        return max(1, activeProcessors)
+        return max(1, min(activeProcessors, automaticThreadLimit.load(ordering: .relaxed)))
     }
+
+    /// The most threads an automatic choice may take (the products of a model that does not
+    /// say how many threads to use, such as MiniLM's). Unlimited by default; tx-bench sets it
+    /// to compare with a baseline that runs on the same number of threads.
+    package static let automaticThreadLimit = Atomic<Int>(Int.max)
 
     /// Read once: `sysconf` is a system call.
     static let activeProcessors: Int = {
@@ -109,10 +125,27 @@ package enum MatmulKernel {
             return
         }
         if m == 1 && !transposedB {
-            // One thread whatever `threads` says: measured on the 2-core machine, waking a second
-            // thread through Dispatch for a 576 × 1536 row (about 40 µs of work) made it slower
-            // (28–33 GFLOP/s instead of 44); a persistent spinning worker pool would be needed.
-            multiplyRow(n: n, k: k, a: a, b: b, ldb: ldb, c: c)
+            // The columns are split between the workers at multiples of 16, so every element is
+            // summed exactly as in a single-threaded row (see `multiplyRow`). Two threads pay
+            // from `parallelRowThreshold` on: the worker pool's helper is already spinning, so a
+            // hand-off costs about a microsecond (it took tens through Dispatch, which made a
+            // 576 × 1536 row slower on two threads than on one).
+            let (nk, overflow) = n.multipliedReportingOverflow(by: k)
+            let automatic = !overflow && nk < parallelRowThreshold ? 1
+                : min(activeProcessors, automaticThreadLimit.load(ordering: .relaxed))
+            let workers = max(1, min(threads ?? automatic, WorkerPool.shared.maximumWorkers, n / 64))
+            if workers == 1 {
+                multiplyRow(n: n, k: k, a: a, b: b, ldb: ldb, c: c)
+                return
+            }
+            // nonisolated(unsafe): the pointers outlive `run`; a and b are only read, and each
+            // worker writes its own columns of c.
+            nonisolated(unsafe) let a = a, b = b, c = c
+            WorkerPool.shared.run(workers: workers) { worker in
+                let j0 = boundary(worker, of: workers, size: n, unit: Vector.scalarCount)
+                let j1 = boundary(worker + 1, of: workers, size: n, unit: Vector.scalarCount)
+                if j1 > j0 { multiplyRow(n: j1 - j0, k: k, a: a, b: b + j0, ldb: ldb, c: c + j0) }
+            }
             return
         }
         // B[p, j] is b[p·bRow + j·bColumn].
@@ -204,8 +237,8 @@ package enum MatmulKernel {
     ///
     /// Every element is summed exactly as the tiled kernel sums it (from zero, p in order within
     /// each depth block, then the block's sum added to C), so a row computed alone has the same
-    /// bits as the same row inside a larger product. Memory-bound, so one thread whatever
-    /// `threads` says, which keeps results independent of the thread count too.
+    /// bits as the same row inside a larger product, and a range of its columns the same bits
+    /// as the whole row (a lane of a vector and the scalar tail do the same arithmetic).
     private static func multiplyRow(n: Int, k: Int, a: UnsafePointer<Float>,
                                     b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>) {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -220,15 +253,15 @@ package enum MatmulKernel {
                 let rawSums = UnsafeMutableRawPointer(sums), rawRow = UnsafeRawPointer(row)
                 while j + Vector.scalarCount <= n {
                     let offset = j * MemoryLayout<Float>.stride
-                    var sum = rawSums.loadUnaligned(fromByteOffset: offset, as: Vector.self)
-                    sum += x * rawRow.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                    let sum = multiplyAdd(rawSums.loadUnaligned(fromByteOffset: offset, as: Vector.self),
+                                          x, rawRow.loadUnaligned(fromByteOffset: offset, as: Vector.self))
                     rawSums.storeBytes(of: sum, toByteOffset: offset, as: Vector.self)
                     j += Vector.scalarCount
                 }
 #endif
                 let scalar = a[p]
                 while j < n {
-                    sums[j] += scalar * row[j]
+                    sums[j] = multiplyAdd(sums[j], scalar, row[j])
                     j += 1
                 }
             }
@@ -351,17 +384,17 @@ package enum MatmulKernel {
             b += panelStride
 
             var x = Vector(repeating: a0[p])
-            c00 += x * b0; c01 += x * b1
+            c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
             x = Vector(repeating: a1[p])
-            c10 += x * b0; c11 += x * b1
+            c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
             x = Vector(repeating: a2[p])
-            c20 += x * b0; c21 += x * b1
+            c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
             x = Vector(repeating: a3[p])
-            c30 += x * b0; c31 += x * b1
+            c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
             x = Vector(repeating: a4[p])
-            c40 += x * b0; c41 += x * b1
+            c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
             x = Vector(repeating: a5[p])
-            c50 += x * b0; c51 += x * b1
+            c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
         }
 
         if rows == microRows && columns == microColumns {

@@ -29,9 +29,11 @@ import Synchronization
 ///
 /// **Instructions per block** matter: decoding one SmolLM2 token runs about 4 million blocks.
 /// With AVX-512 a Q4_1 block is one widening load, an AND, a shift, two conversions, three
-/// multiplies and two additions (`nibbles`, `NibbleSplit`), with the loop unrolled four blocks
+/// multiplies and two additions (`nibbles`, `NibbleSplit`; with FMA, one multiply and two
+/// fused multiply-adds), with the loop unrolled four blocks
 /// deep and wrapping index arithmetic (`&*`, `&+`) so that no overflow checks sit in the loop.
-/// Multiply-adds stay separate multiplies and adds for the reason `MatmulKernel` gives.
+/// Multiply-adds go through `multiplyAdd`: one FMA instruction in the release builds of the
+/// scripts (FusedMultiplyAdd.swift), a multiply and an add otherwise.
 ///
 /// **Threads.** The outputs are split between the workers of `WorkerPool.shared` in fixed
 /// contiguous ranges; each output is one call of the same row routine over the same bytes, so
@@ -359,11 +361,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
         var acc = V()
         var b = 0
         while b + 16 <= blocks {
-            acc += rm.loadUnaligned(fromByteOffset: 4 * b, as: V.self) * rs.loadUnaligned(fromByteOffset: 4 * b, as: V.self)
+            acc = multiplyAdd(acc, rm.loadUnaligned(fromByteOffset: 4 * b, as: V.self), rs.loadUnaligned(fromByteOffset: 4 * b, as: V.self))
             b &+= 16
         }
         if b < blocks {
-            acc += rm.loadUnaligned(fromByteOffset: 4 * (blocks - 16), as: V.self) * rs.loadUnaligned(fromByteOffset: 4 * b, as: V.self)
+            acc = multiplyAdd(acc, rm.loadUnaligned(fromByteOffset: 4 * (blocks - 16), as: V.self), rs.loadUnaligned(fromByteOffset: 4 * b, as: V.self))
         }
         return acc
     }
@@ -437,9 +439,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
         @inline(__always)
         func block(_ b: Int, into acc: inout V) {
             let n = nibbles(q, block: b, split: split)
-            let t = n.low * rx.loadUnaligned(fromByteOffset: 128 &* b, as: V.self)
-                + n.high * rx.loadUnaligned(fromByteOffset: 128 &* b &+ 64, as: V.self)
-            acc += t * V(repeating: d[b])
+            let t = multiplyAdd(n.low * rx.loadUnaligned(fromByteOffset: 128 &* b, as: V.self),
+                                n.high, rx.loadUnaligned(fromByteOffset: 128 &* b &+ 64, as: V.self))
+            acc = multiplyAdd(acc, t, V(repeating: d[b]))
         }
         var b = 0
         // Four blocks per iteration: the loop's own counting and branching is spread over more
@@ -482,14 +484,14 @@ public final class QuantizedMatrix: @unchecked Sendable {
             let (lo, hi) = nibbles(q, block: b, split: split)
             let scale = V(repeating: d[b])
             let offset = 128 &* b
-            let t0 = lo * x0.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x0.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
-            let t1 = lo * x1.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x1.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
-            let t2 = lo * x2.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x2.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
-            let t3 = lo * x3.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x3.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
+            let t0 = multiplyAdd(lo * x0.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x0.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
+            let t1 = multiplyAdd(lo * x1.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x1.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
+            let t2 = multiplyAdd(lo * x2.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x2.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
+            let t3 = multiplyAdd(lo * x3.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x3.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
             if b & 1 == 0 {
-                a00 += t0 * scale; a01 += t1 * scale; a02 += t2 * scale; a03 += t3 * scale
+                a00 = multiplyAdd(a00, t0, scale); a01 = multiplyAdd(a01, t1, scale); a02 = multiplyAdd(a02, t2, scale); a03 = multiplyAdd(a03, t3, scale)
             } else {
-                a10 += t0 * scale; a11 += t1 * scale; a12 += t2 * scale; a13 += t3 * scale
+                a10 = multiplyAdd(a10, t0, scale); a11 = multiplyAdd(a11, t1, scale); a12 = multiplyAdd(a12, t2, scale); a13 = multiplyAdd(a13, t3, scale)
             }
             b &+= 1
         }
@@ -521,11 +523,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
         // Block b's q·x times its scale, added to `acc` (the accumulator of b's parity).
         @inline(__always)
         func block(_ b: Int, into acc: inout V) {
-            let t = floats(q.loadUnaligned(fromByteOffset: 32 &* b, as: SIMD16<Int8>.self))
-                * rx.loadUnaligned(fromByteOffset: 128 &* b, as: V.self)
-                + floats(q.loadUnaligned(fromByteOffset: 32 &* b &+ 16, as: SIMD16<Int8>.self))
-                * rx.loadUnaligned(fromByteOffset: 128 &* b &+ 64, as: V.self)
-            acc += t * V(repeating: d[b])
+            let t = multiplyAdd(floats(q.loadUnaligned(fromByteOffset: 32 &* b, as: SIMD16<Int8>.self))
+                                    * rx.loadUnaligned(fromByteOffset: 128 &* b, as: V.self),
+                                floats(q.loadUnaligned(fromByteOffset: 32 &* b &+ 16, as: SIMD16<Int8>.self)),
+                                rx.loadUnaligned(fromByteOffset: 128 &* b &+ 64, as: V.self))
+            acc = multiplyAdd(acc, t, V(repeating: d[b]))
         }
         var b = 0
         // Four blocks per iteration, as in `dotQ4_1`.
@@ -563,14 +565,14 @@ public final class QuantizedMatrix: @unchecked Sendable {
             let hi = floats(q.loadUnaligned(fromByteOffset: 32 &* b &+ 16, as: SIMD16<Int8>.self))
             let scale = V(repeating: d[b])
             let offset = 128 &* b
-            let t0 = lo * x0.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x0.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
-            let t1 = lo * x1.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x1.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
-            let t2 = lo * x2.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x2.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
-            let t3 = lo * x3.loadUnaligned(fromByteOffset: offset, as: V.self) + hi * x3.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self)
+            let t0 = multiplyAdd(lo * x0.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x0.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
+            let t1 = multiplyAdd(lo * x1.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x1.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
+            let t2 = multiplyAdd(lo * x2.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x2.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
+            let t3 = multiplyAdd(lo * x3.loadUnaligned(fromByteOffset: offset, as: V.self), hi, x3.loadUnaligned(fromByteOffset: offset &+ 64, as: V.self))
             if b & 1 == 0 {
-                a00 += t0 * scale; a01 += t1 * scale; a02 += t2 * scale; a03 += t3 * scale
+                a00 = multiplyAdd(a00, t0, scale); a01 = multiplyAdd(a01, t1, scale); a02 = multiplyAdd(a02, t2, scale); a03 = multiplyAdd(a03, t3, scale)
             } else {
-                a10 += t0 * scale; a11 += t1 * scale; a12 += t2 * scale; a13 += t3 * scale
+                a10 = multiplyAdd(a10, t0, scale); a11 = multiplyAdd(a11, t1, scale); a12 = multiplyAdd(a12, t2, scale); a13 = multiplyAdd(a13, t3, scale)
             }
             b &+= 1
         }

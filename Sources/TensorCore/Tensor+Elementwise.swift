@@ -187,7 +187,8 @@ extension Tensor {
     /// without `-target-cpu native` and gives the same bits on every build.
     @inline(__always)
     static func erf<V: SIMD>(_ value: V) -> V where V.Scalar == Float {
-        let x = value.clamped(lowerBound: V(repeating: -4), upperBound: V(repeating: 4))
+        // pointwiseMin/Max rather than `clamped`, which compiles lane by lane (see FastMath.exp).
+        let x = pointwiseMin(pointwiseMax(value, V(repeating: -4)), V(repeating: 4))
         let x2 = x * x
         var p = V(repeating: -2.72614225801306e-10)
         p = p * x2 + V(repeating: 2.77068142495902e-08)
@@ -201,7 +202,9 @@ extension Tensor {
         q = q * x2 + V(repeating: -1.68282697438203e-03)
         q = q * x2 + V(repeating: -7.37332916720468e-03)
         q = q * x2 + V(repeating: -1.42647390514189e-02)
-        return x * p / q
+        var result = x * p / q
+        result.replace(with: value, where: value .!= value)      // NaN in, NaN out
+        return result
     }
 }
 

@@ -43,7 +43,12 @@ struct SmolLM2ReferenceTests {
 
         #expect(readable.logits.shape == fastLogits.shape)
         let logitGap = zip(readable.logits.scalars, fastLogits.scalars).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(logitGap < 1e-4, "largest logit difference \(logitGap)")
+        // 2e-4, as between the cached and the full pass: the two paths sum in different orders
+        // (the matmul kernel's depth blocks of 1,024 against the quantised kernels' blocks of
+        // 32), and the logits reach 27, where a Float's step is 2e-6. Measured: 1.1e-4 in a
+        // debug build since the depth blocks grew from 256 to 1,024.
+        let largest = fastLogits.scalars.map(abs).max() ?? 0
+        #expect(logitGap < 2e-4, "largest logit difference \(logitGap), largest |logit| \(largest)")
         let last = readable.logits.row(ids.count - 1)
         #expect(LlamaModel.argmax(last) == LlamaModel.argmax(fastLogits.row(ids.count - 1)))
         #expect(try fast.tokenizer.decode([LlamaModel.argmax(last)]) == " Paris")

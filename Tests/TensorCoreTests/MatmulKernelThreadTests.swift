@@ -10,7 +10,7 @@ struct MatmulKernelThreadTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (1, 700, 33), (700, 1, 33), (7, 33, 17), (25, 65, 300), (130, 130, 130),
         (97, 545, 261), (200, 64, 513), (16, 384, 384), (48, 100, 7), (6, 32, 256), (0, 5, 3), (5, 0, 3),
-        (9, 70, 0),
+        (9, 70, 0), (20, 70, 1100), (1, 1000, 1100),
     ]
 
     static func product(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, threads: Int?) -> [Float] {
@@ -61,7 +61,7 @@ struct MatmulKernelThreadTests {
     /// A single row goes through its own vector-times-matrix path; it must sum every element
     /// exactly as the tiled kernel does, so row i of a product has the same bits whether it is
     /// computed alone or with other rows (k across depth blocks, n with a SIMD tail).
-    @Test("a row alone has the bits it has inside a larger product", arguments: [(1, 1), (33, 17), (576, 1536), (300, 70), (513, 45)])
+    @Test("a row alone has the bits it has inside a larger product", arguments: [(1, 1), (33, 17), (576, 1536), (300, 70), (513, 45), (1100, 45)])
     func singleRowMatchesTheTiledKernel(k: Int, n: Int) {
         let m = 7
         var rng = SeededGenerator(seed: UInt64(k * 1000 + n))
