@@ -174,6 +174,9 @@ final class Bench {
         let heads = 12, headDimension = 64, d = heads * headDimension
         var generator = SeededGenerator(seed: 2)
         let attention = try MultiHeadAttention(modelDimension: d, heads: heads, using: &generator)
+        // One thread, as numpy's: the layer's products would otherwise take both cores.
+        MatmulKernel.automaticThreadLimit.store(1, ordering: .relaxed)
+        defer { MatmulKernel.automaticThreadLimit.store(.max, ordering: .relaxed) }
         for tokens in [16, 128] {
             let x = Tensor.randomNormal([tokens, d], using: &generator)
             let work: Work = { _ = try attention(x); return nil }
@@ -183,7 +186,8 @@ final class Bench {
                         baseline: ("mha", ["tokens": tokens, "heads": heads, "headDimension": headDimension]),
                         work: work)
         }
-        note("multi-head attention: self-attention on T tokens of d = 768 (12 heads × 64), one thread, "
+        note("multi-head attention: self-attention on T tokens of d = 768 (12 heads × 64), one thread "
+            + "(ours held to it by MatmulKernel.automaticThreadLimit), "
             + "including the Q, K, V and output projections on both sides: per head softmax(Q·Kᵀ/√64)·V. "
             + "Ours is Transformer.MultiHeadAttention, which also keeps every stage for the lessons.")
     }
