@@ -28,7 +28,12 @@ package enum FusedMultiplyAdd {
 }
 
 /// a + b·c, fused in builds with `FUSED_MULTIPLY_ADD` (see `FusedMultiplyAdd`).
-@inline(__always)
+///
+/// `@_transparent`, not `@inline(__always)`: debug builds (the test suite) inline only
+/// transparent functions, as the standard library's SIMD operators are. As a real call per
+/// multiply-add, with three 64-byte vectors passed through memory, the debug matrix kernel ran
+/// several times slower and the whole suite took far longer.
+@_transparent
 func multiplyAdd(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) -> SIMD16<Float> {
 #if FUSED_MULTIPLY_ADD || arch(arm64)
     return a.addingProduct(b, c)
@@ -38,7 +43,7 @@ func multiplyAdd(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) -> 
 }
 
 /// a + b·c for one Float, rounded exactly as one lane of the SIMD16 form.
-@inline(__always)
+@_transparent
 func multiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
 #if FUSED_MULTIPLY_ADD || arch(arm64)
     return a.addingProduct(b, c)
